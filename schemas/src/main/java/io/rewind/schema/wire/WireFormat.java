@@ -1,0 +1,19 @@
+package io.rewind.schema.wire;
+
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * How records of one Avro type are written to and read from Kafka: Avro single-object encoding by
+ * default, Confluent's wire format when a Schema Registry is configured. Implementations are
+ * thread-safe.
+ */
+public interface WireFormat<T extends SpecificRecord> {
+
+    byte[] encode(T record);
+
+    /** @throws WireFormatException when the bytes are not a record of this type in this format */
+    T decode(byte[] bytes);
+
+    /** Name for logs and errors, e.g. {@code avro-single-object}. */
+    String name();
+}
