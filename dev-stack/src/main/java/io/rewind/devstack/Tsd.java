@@ -1,0 +1,119 @@
+package io.rewind.devstack;
+
+import io.rewind.devstack.process.Await;
+import io.rewind.devstack.process.JavaProcess;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real OpenTSDB 2.4.1 TSD in its own JVM, storing into the dev stack's HBase under its own
+ * table-name prefix, serving telnet and HTTP on one port like any TSD.
+ */
+public final class Tsd {
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+
+    private final String name;
+    private final Path dir;
+    private final String tablePrefix;
+    private final String zookeeperQuorum;
+    private final int port;
+    private final boolean watched;
+    private JavaProcess process;
+
+    Tsd(String name, Path dir, String zookeeperQuorum, boolean watched) {
+        this.name = name;
+        this.dir = dir;
+        this.tablePrefix = name + "-";
+        this.zookeeperQuorum = zookeeperQuorum;
+        this.port = Ports.free();
+        this.watched = watched;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The TSD's port, for telnet and HTTP alike. */
+    public int port() {
+        return port;
+    }
+
+    /** {@code http://127.0.0.1:<port>} */
+    public URI httpUrl() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /** Prefix of this TSD's HBase tables, e.g. {@code production-tsdb}. */
+    public String tablePrefix() {
+        return tablePrefix;
+    }
+
+    JavaProcess process() {
+        return process;
+    }
+
+    /** Starts the TSD and waits until {@code GET /api/version} answers 200. Its tables must exist. */
+    public synchronized void start() throws IOException {
+        Path config = writeConfig();
+        process = JavaProcess.start(new JavaProcess.Spec("tsd-" + name, ServerRuntime.classpath("opentsdb"),
+                List.of("-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+                        "-Dlogback.configurationFile=" + DevLogging.write(dir, "opentsdb", Map.of(
+                                "net.opentsdb.tools.TSDMain", "INFO",
+                                // OpenTSDB logs every request and every failed put at INFO or WARN.
+                                "QueryLog", "OFF", "net.opentsdb.tsd.HttpQuery", "ERROR",
+                                "net.opentsdb.tsd.PutDataPointRpc", "ERROR", "net.opentsdb.tsd.ConnectionManager", "ERROR"))),
+                "net.opentsdb.tools.TSDMain", List.of("--config=" + config), dir, dir.resolve("logs").resolve("tsd.log")), watched);
+        JavaProcess started = process;
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest version = HttpRequest.newBuilder(httpUrl().resolve("/api/version")).timeout(Duration.ofSeconds(5)).build();
+        Await.until("OpenTSDB TSD '" + name + "' at " + httpUrl(), READY_TIMEOUT, started::checkAlive,
+                () -> http.send(version, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+    }
+
+    public synchronized void stop() {
+        if (process != null) {
+            process.stop(Duration.ofSeconds(20));
+        }
+    }
+
+    private Path writeConfig() throws IOException {
+        Path staticRoot = dir.resolve("static");
+        Path cache = dir.resolve("cache");
+        Files.createDirectories(staticRoot);
+        Files.createDirectories(cache);
+        String conf = String.join("\n",
+                "# Rewind dev stack: OpenTSDB TSD '" + name + "'",
+                "tsd.network.port = " + port,
+                "tsd.network.bind = 127.0.0.1",
+                "tsd.http.staticroot = " + staticRoot,
+                "tsd.http.cachedir = " + cache,
+                "tsd.core.auto_create_metrics = true",
+                // Without chunked requests a TSD refuses every HTTP body over ~8 KB ("Chunked request not supported.").
+                "tsd.http.request.enable_chunked = true",
+                "tsd.http.request.max_chunk = 67108864",
+                "tsd.storage.hbase.zk_quorum = " + zookeeperQuorum,
+                "tsd.storage.hbase.data_table = " + tablePrefix + "tsdb",
+                "tsd.storage.hbase.uid_table = " + tablePrefix + "tsdb-uid",
+                "tsd.storage.hbase.tree_table = " + tablePrefix + "tsdb-tree",
+                "tsd.storage.hbase.meta_table = " + tablePrefix + "tsdb-meta",
+                // Read by asynchbase: its 1000 ms default makes ?sync take a second and fresh points invisible for one.
+                "hbase.rpcs.buffered_flush_interval = 20",
+                "");
+        Path file = dir.resolve("opentsdb.conf");
+        Files.writeString(file, conf);
+        return file;
+    }
+
+    @Override
+    public String toString() {
+        return "OpenTSDB '" + name + "' " + httpUrl();
+    }
+}
