@@ -26,15 +26,34 @@ public final class DevStackExtension implements ParameterResolver {
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
         return context.getRoot().getStore(ExtensionContext.Namespace.create(DevStackExtension.class))
-                .getOrComputeIfAbsent(DevStack.class, key -> start(), DevStack.class);
+                .getOrComputeIfAbsent(Started.class, key -> Started.start(), Started.class)
+                .stack();
     }
 
-    private static DevStack start() {
-        Path dir = Path.of(System.getProperty("rewind.it.dir", System.getProperty("java.io.tmpdir") + "/rewind-it-stack"));
-        try {
-            return DevStack.start(dir, List.of(PRODUCTION, RECOVERY), true);
-        } catch (Exception e) {
-            throw new IllegalStateException("The dev stack for the integration tests did not start: " + e.getMessage(), e);
+    /** The stack, or why it did not start: remembered, so the other tests fail at once instead of retrying. */
+    private record Started(DevStack running, RuntimeException failure) implements AutoCloseable {
+        static Started start() {
+            Path dir = Path.of(System.getProperty("rewind.it.dir", System.getProperty("java.io.tmpdir") + "/rewind-it-stack"));
+            try {
+                return new Started(DevStack.start(dir, List.of(PRODUCTION, RECOVERY), true), null);
+            } catch (Exception e) {
+                return new Started(null, new IllegalStateException(
+                        "The dev stack for the integration tests did not start: " + e.getMessage(), e));
+            }
+        }
+
+        DevStack stack() {
+            if (failure != null) {
+                throw failure;
+            }
+            return running;
+        }
+
+        @Override
+        public void close() {
+            if (running != null) {
+                running.close();
+            }
         }
     }
 }

@@ -41,6 +41,8 @@ public final class ParentWatch {
         watch.start();
 
         Method main = Class.forName(args[1]).getMethod("main", String[].class);
+        // A public main of a package-private class (OpenTSDB's TSDMain) is only callable this way.
+        main.setAccessible(true);
         try {
             main.invoke(null, (Object) Arrays.copyOfRange(args, 2, args.length));
         } catch (java.lang.reflect.InvocationTargetException e) {
