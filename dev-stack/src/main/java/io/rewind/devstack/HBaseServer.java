@@ -16,7 +16,7 @@ import java.util.Map;
  * A real standalone HBase (master, region server and ZooKeeper in one JVM, data in a local directory)
  * that OpenTSDB stores into. Several TSDs share it, each with its own table-name prefix.
  */
-public final class HBaseServer {
+public final class HBaseServer extends DevServer {
     private static final String READY_LINE = "Master has completed initialization";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
@@ -37,28 +37,20 @@ public final class HBaseServer {
             "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
             "-Dorg.apache.hbase.thirdparty.io.netty.tryReflectionSetAccessible=true");
 
-    private final Path dir;
     private final int zookeeperPort;
     private final int masterPort;
     private final int regionServerPort;
-    private final boolean watched;
-    private JavaProcess process;
 
     HBaseServer(Path dir, boolean watched) {
-        this.dir = dir;
+        super(dir, watched, Duration.ofSeconds(30));
         this.zookeeperPort = Ports.free();
         this.masterPort = Ports.free();
         this.regionServerPort = Ports.free();
-        this.watched = watched;
     }
 
     /** The ZooKeeper quorum OpenTSDB connects to: {@code 127.0.0.1:<port>}. */
     public String zookeeperQuorum() {
         return "127.0.0.1:" + zookeeperPort;
-    }
-
-    JavaProcess process() {
-        return process;
     }
 
     /** Starts HBase and waits until its master has completed initialization. */
@@ -90,12 +82,6 @@ public final class HBaseServer {
         JavaProcess.run(new JavaProcess.Spec("hbase-create-tables", ServerRuntime.classpath("hbase"), options,
                 "io.rewind.devstack.hbase.CreateTsdTables", args, dir, dir.resolve("logs").resolve("hbase-tables.log")),
                 Duration.ofSeconds(120));
-    }
-
-    public synchronized void stop() {
-        if (process != null) {
-            process.stop(Duration.ofSeconds(30));
-        }
     }
 
     private Path writeConfig() throws IOException {

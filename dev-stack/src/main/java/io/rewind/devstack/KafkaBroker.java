@@ -25,30 +25,22 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * operator would run it. Its ports stay the same across {@link #stop()} and {@link #start()}, so
  * clients reconnect after a broker outage.
  */
-public final class KafkaBroker {
+public final class KafkaBroker extends DevServer {
     private static final String MAIN = "kafka.Kafka";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
-    private final Path dir;
     private final int port;
     private final int controllerPort;
-    private final boolean watched;
-    private JavaProcess process;
 
     KafkaBroker(Path dir, boolean watched) {
-        this.dir = dir;
+        super(dir, watched, Duration.ofSeconds(60));
         this.port = Ports.free();
         this.controllerPort = Ports.free();
-        this.watched = watched;
     }
 
     /** The address clients bootstrap from: {@code 127.0.0.1:<port>}. */
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
-    }
-
-    JavaProcess process() {
-        return process;
     }
 
     /** Formats the log directory on first start, starts the broker and waits until it serves requests. */
@@ -70,13 +62,6 @@ public final class KafkaBroker {
         try (Admin admin = admin()) {
             Await.until("the Kafka broker at " + bootstrapServers(), READY_TIMEOUT, started::checkAlive,
                     () -> !admin.describeCluster().nodes().get().isEmpty());
-        }
-    }
-
-    /** Stops the broker (a clean shutdown), keeping its data: {@link #start()} brings it back. */
-    public synchronized void stop() {
-        if (process != null) {
-            process.stop(Duration.ofSeconds(60));
         }
     }
 

@@ -17,24 +17,20 @@ import java.util.Map;
  * A real OpenTSDB 2.4.1 TSD in its own JVM, storing into the dev stack's HBase under its own
  * table-name prefix, serving telnet and HTTP on one port like any TSD.
  */
-public final class Tsd {
+public final class Tsd extends DevServer {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
     private final String name;
-    private final Path dir;
     private final String tablePrefix;
     private final String zookeeperQuorum;
     private final int port;
-    private final boolean watched;
-    private JavaProcess process;
 
     Tsd(String name, Path dir, String zookeeperQuorum, boolean watched) {
+        super(dir, watched, Duration.ofSeconds(20));
         this.name = name;
-        this.dir = dir;
         this.tablePrefix = name + "-";
         this.zookeeperQuorum = zookeeperQuorum;
         this.port = Ports.free();
-        this.watched = watched;
     }
 
     public String name() {
@@ -56,10 +52,6 @@ public final class Tsd {
         return tablePrefix;
     }
 
-    JavaProcess process() {
-        return process;
-    }
-
     /** Starts the TSD and waits until {@code GET /api/version} answers 200. Its tables must exist. */
     public synchronized void start() throws IOException {
         Path config = writeConfig();
@@ -76,12 +68,6 @@ public final class Tsd {
         HttpRequest version = HttpRequest.newBuilder(httpUrl().resolve("/api/version")).timeout(Duration.ofSeconds(5)).build();
         Await.until("OpenTSDB TSD '" + name + "' at " + httpUrl(), READY_TIMEOUT, started::checkAlive,
                 () -> http.send(version, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
-    }
-
-    public synchronized void stop() {
-        if (process != null) {
-            process.stop(Duration.ofSeconds(20));
-        }
     }
 
     private Path writeConfig() throws IOException {

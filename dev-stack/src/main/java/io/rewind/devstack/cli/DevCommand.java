@@ -40,64 +40,56 @@ public final class DevCommand implements Runnable {
         return cli;
     }
 
-    static class DirOption {
+    /** What every verb shares: the stack's directory, and output through the command's writer. */
+    abstract static class StackVerb implements Callable<Integer> {
         @Option(names = "--dir", defaultValue = "${REWIND_DEV_DIR:-.rewind/dev}",
                 description = "Directory of the stack's data, logs and state (default: ${DEFAULT-VALUE}).")
         Path dir;
-    }
-
-    @Command(name = "up", mixinStandardHelpOptions = true,
-            description = "Starts the stack in the background, prints its endpoints and returns. Starts fresh: "
-                    + "data of an earlier stack in the directory is deleted.")
-    static final class Up implements Callable<Integer> {
-        @CommandLine.Mixin
-        DirOption dir;
-
-        @Option(names = "--tsd", split = ",", defaultValue = "production,recovery",
-                description = "Names of the TSDs to start, each on its own tables (default: ${DEFAULT-VALUE}).")
-        List<String> tsds;
 
         @Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
+            return run(dir.toAbsolutePath(), spec.commandLine().getOut());
+        }
+
+        abstract int run(Path stackDir, PrintWriter out) throws Exception;
+    }
+
+    @Command(name = "up", mixinStandardHelpOptions = true,
+            description = "Starts the stack in the background, prints its endpoints and returns. Starts fresh: "
+                    + "data of an earlier stack in the directory is deleted.")
+    static final class Up extends StackVerb {
+        @Option(names = "--tsd", split = ",", defaultValue = "production,recovery",
+                description = "Names of the TSDs to start, each on its own tables (default: ${DEFAULT-VALUE}).")
+        List<String> tsds;
+
+        @Override
+        int run(Path stackDir, PrintWriter out) throws Exception {
             long start = System.nanoTime();
-            String endpoints = DevStackControl.up(dir.dir.toAbsolutePath(), tsds, out);
+            String endpoints = DevStackControl.up(stackDir, tsds, out);
             out.printf("Rewind dev stack is up (%.1f s):%n%s", (System.nanoTime() - start) / 1e9, endpoints);
-            out.println("Stop it with: bin/rewind dev down" + (dir.dir.equals(Path.of(".rewind/dev")) ? "" : " --dir " + dir.dir));
+            out.println("Stop it with: bin/rewind dev down --dir " + dir);
             return 0;
         }
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Prints the stack's endpoints and which servers run. Exit code 0 when all run, 3 otherwise.")
-    static final class Status implements Callable<Integer> {
-        @CommandLine.Mixin
-        DirOption dir;
-
-        @Spec
-        CommandLine.Model.CommandSpec spec;
-
+    static final class Status extends StackVerb {
         @Override
-        public Integer call() throws Exception {
-            return DevStackControl.status(dir.dir.toAbsolutePath(), spec.commandLine().getOut()) ? 0 : 3;
+        int run(Path stackDir, PrintWriter out) throws Exception {
+            return DevStackControl.status(stackDir, out) ? 0 : 3;
         }
     }
 
     @Command(name = "down", mixinStandardHelpOptions = true,
             description = "Stops every server the stack started. Its data stays in the directory until the next 'up'.")
-    static final class Down implements Callable<Integer> {
-        @CommandLine.Mixin
-        DirOption dir;
-
-        @Spec
-        CommandLine.Model.CommandSpec spec;
-
+    static final class Down extends StackVerb {
         @Override
-        public Integer call() throws Exception {
-            DevStackControl.down(dir.dir.toAbsolutePath(), spec.commandLine().getOut());
+        int run(Path stackDir, PrintWriter out) throws Exception {
+            DevStackControl.down(stackDir, out);
             return 0;
         }
     }

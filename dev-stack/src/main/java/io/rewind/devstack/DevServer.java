@@ -1,0 +1,30 @@
+package io.rewind.devstack;
+
+import io.rewind.devstack.process.JavaProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** What the dev stack's servers share: a directory, watched or detached JVMs, and how long a clean stop may take. */
+abstract class DevServer {
+    protected final Path dir;
+    protected final boolean watched;
+    private final Duration stopGrace;
+    protected JavaProcess process;
+
+    DevServer(Path dir, boolean watched, Duration stopGrace) {
+        this.dir = dir;
+        this.watched = watched;
+        this.stopGrace = stopGrace;
+    }
+
+    JavaProcess process() {
+        return process;
+    }
+
+    /** Stops the server cleanly (SIGTERM), killing it if it is still there after its grace period. Its data stays. */
+    public synchronized void stop() {
+        if (process != null) {
+            process.stop(stopGrace);
+        }
+    }
+}
