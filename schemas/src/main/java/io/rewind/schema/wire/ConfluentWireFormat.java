@@ -1,5 +1,6 @@
 package io.rewind.schema.wire;
 
+import io.rewind.schema.AvroTrust;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,7 +32,7 @@ public final class ConfluentWireFormat<T extends SpecificRecord> implements Wire
     private volatile int schemaId = -1;
 
     public ConfluentWireFormat(SchemaRegistryClient registry, String subject, Class<T> type) {
-        AvroPackages.trustRewindSchemas();
+        AvroTrust.trustRewindSchemas();
         this.registry = registry;
         this.subject = subject;
         this.model = SpecificData.getForClass(type);

@@ -1,5 +1,6 @@
 package io.rewind.schema.wire;
 
+import io.rewind.schema.AvroTrust;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.avro.Schema;
@@ -19,7 +20,7 @@ public final class SingleObjectWireFormat<T extends SpecificRecord> implements W
     private final BinaryMessageDecoder<T> decoder;
 
     public SingleObjectWireFormat(Class<T> type) {
-        AvroPackages.trustRewindSchemas();
+        AvroTrust.trustRewindSchemas();
         SpecificData model = SpecificData.getForClass(type);
         this.schema = model.getSchema(type);
         this.encoder = new BinaryMessageEncoder<>(model, schema);

@@ -1,4 +1,4 @@
-package io.rewind.schema.wire;
+package io.rewind.schema;
 
 import org.apache.avro.util.ClassSecurityValidator;
 import org.apache.avro.util.ClassSecurityValidator.ClassSecurityPredicate;
@@ -9,14 +9,15 @@ import org.apache.avro.util.ClassSecurityValidator.ClassSecurityPredicate;
  * load, so setting the property at run time is unreliable; this adds Rewind's generated package to
  * Avro's global validator instead, keeping whatever else the process already trusts.
  */
-final class AvroPackages {
+public final class AvroTrust {
     static final String REWIND_PACKAGE = "io.rewind.schema";
     private static boolean trusted;
 
-    private AvroPackages() {
+    private AvroTrust() {
     }
 
-    static synchronized void trustRewindSchemas() {
+    /** Call before reading Rewind's specific records (wire formats and segment files do). Idempotent. */
+    public static synchronized void trustRewindSchemas() {
         if (trusted) {
             return;
         }

@@ -1,0 +1,201 @@
+package io.rewind.archive.segment;
+
+import io.rewind.schema.Histogram;
+import io.rewind.schema.Point;
+import io.rewind.schema.TimestampPrecision;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The points of one series, column by column in primitive arrays: event time, ingest time, value
+ * (a long, or a double's bits) and, per point, whether it is floating point and whether the client
+ * sent milliseconds. What segment files hold and what the readers hand out.
+ */
+public final class SeriesPoints {
+    private final SeriesId id;
+    private int size;
+    private long[] timestamps;
+    private long[] ingestTimes;
+    private long[] values;
+    private final BitSet floating = new BitSet();
+    private final BitSet millis = new BitSet();
+    private List<Histogram> histograms;
+
+    public SeriesPoints(SeriesId id, int capacity) {
+        this.id = Objects.requireNonNull(id);
+        int initial = Math.max(capacity, 4);
+        timestamps = new long[initial];
+        ingestTimes = new long[initial];
+        values = new long[initial];
+    }
+
+    public SeriesId id() {
+        return id;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public long timestampMs(int i) {
+        return timestamps[i];
+    }
+
+    public long ingestTimeMs(int i) {
+        return ingestTimes[i];
+    }
+
+    public boolean isFloatingPoint(int i) {
+        return floating.get(i);
+    }
+
+    public boolean isMilliseconds(int i) {
+        return millis.get(i);
+    }
+
+    public TimestampPrecision precision(int i) {
+        return millis.get(i) ? TimestampPrecision.MILLISECONDS : TimestampPrecision.SECONDS;
+    }
+
+    /** The integer value, or the bits of the floating-point value ({@link Double#longBitsToDouble}). */
+    public long valueBits(int i) {
+        return values[i];
+    }
+
+    /** The value as OpenTSDB sees it: a Long or a Double; null for a histogram point. */
+    public Object value(int i) {
+        if (histograms != null) {
+            return null;
+        }
+        return floating.get(i) ? (Object) Double.longBitsToDouble(values[i]) : (Object) values[i];
+    }
+
+    public Histogram histogram(int i) {
+        return histograms == null ? null : histograms.get(i);
+    }
+
+    /** Appends a point. */
+    public SeriesPoints add(long timestampMs, boolean milliseconds, boolean floatingPoint, long valueBits, long ingestTimeMs,
+            Histogram histogram) {
+        if (size == timestamps.length) {
+            int grown = size * 2;
+            timestamps = Arrays.copyOf(timestamps, grown);
+            ingestTimes = Arrays.copyOf(ingestTimes, grown);
+            values = Arrays.copyOf(values, grown);
+        }
+        timestamps[size] = timestampMs;
+        ingestTimes[size] = ingestTimeMs;
+        values[size] = valueBits;
+        floating.set(size, floatingPoint);
+        millis.set(size, milliseconds);
+        if (histogram != null) {
+            if (histograms == null) {
+                histograms = new ArrayList<>();
+            }
+            histograms.add(histogram);
+        }
+        size++;
+        return this;
+    }
+
+    /** Appends a point read from Kafka, with the time the tap received it. */
+    public SeriesPoints add(Point point, long ingestTimeMs) {
+        Object value = point.getValue();
+        boolean floatingPoint = value instanceof Double;
+        long bits = value == null ? 0L : floatingPoint ? Double.doubleToRawLongBits((Double) value) : (Long) value;
+        return add(point.getTimestampMs(), point.getPrecision() == TimestampPrecision.MILLISECONDS, floatingPoint, bits,
+                ingestTimeMs, point.getHistogram());
+    }
+
+    /** Appends point {@code i} of another series' points. */
+    public SeriesPoints addFrom(SeriesPoints other, int i) {
+        return add(other.timestamps[i], other.millis.get(i), other.floating.get(i), other.values[i], other.ingestTimes[i],
+                other.histogram(i));
+    }
+
+    /** The point as it travels in Kafka (without its ingest time). */
+    public Point toPoint(int i) {
+        return Point.newBuilder()
+                .setMetric(id.key().metric())
+                .setTags(new java.util.LinkedHashMap<>(id.key().tags()))
+                .setTimestampMs(timestamps[i])
+                .setPrecision(precision(i))
+                .setValue(value(i))
+                .setKind(id.kind())
+                .setRollup(id.rollup())
+                .setHistogram(histogram(i))
+                .build();
+    }
+
+    /**
+     * Orders the points by (timestamp, ingest time, then value) and drops exact duplicates: the same
+     * point, ingested at the same time, read twice (guarantee 2: effectively once).
+     */
+    public SeriesPoints sorted() {
+        Integer[] order = new Integer[size];
+        for (int i = 0; i < size; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, this::compare);
+        SeriesPoints out = new SeriesPoints(id, size);
+        for (int k = 0; k < size; k++) {
+            int i = order[k];
+            if (out.size > 0 && sameVersion(i, out, out.size - 1)) {
+                continue;
+            }
+            out.addFrom(this, i);
+        }
+        return out;
+    }
+
+    int compare(int a, int b) {
+        int c = Long.compare(timestamps[a], timestamps[b]);
+        if (c == 0) {
+            c = Long.compare(ingestTimes[a], ingestTimes[b]);
+        }
+        if (c == 0) {
+            c = Boolean.compare(floating.get(a), floating.get(b));
+        }
+        if (c == 0) {
+            c = Long.compare(values[a], values[b]);
+        }
+        return c != 0 ? c : Boolean.compare(millis.get(a), millis.get(b));
+    }
+
+    /** Same timestamp, ingest time, value and precision: one version, however often it was read. */
+    boolean sameVersion(int i, SeriesPoints other, int j) {
+        return timestamps[i] == other.timestamps[j] && ingestTimes[i] == other.ingestTimes[j]
+                && values[i] == other.values[j] && floating.get(i) == other.floating.get(j)
+                && millis.get(i) == other.millis.get(j) && Objects.equals(histogram(i), other.histogram(j));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof SeriesPoints other) || !id.equals(other.id) || size != other.size) {
+            return false;
+        }
+        for (int i = 0; i < size; i++) {
+            if (!sameVersion(i, other, i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        return id.hashCode() * 31 + size;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder out = new StringBuilder(id.toString()).append(" [");
+        for (int i = 0; i < Math.min(size, 5); i++) {
+            out.append(i == 0 ? "" : ", ").append(timestamps[i]).append('=').append(value(i)).append('@').append(ingestTimes[i]);
+        }
+        return out.append(size > 5 ? ", ... " + size + " points]" : "]").toString();
+    }
+}
