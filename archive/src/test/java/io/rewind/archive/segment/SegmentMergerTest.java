@@ -1,0 +1,124 @@
+package io.rewind.archive.segment;
+
+import static io.rewind.archive.segment.Fixtures.WINDOW;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.rewind.archive.storage.Storage;
+import io.rewind.archive.storage.local.LocalStorage;
+import io.rewind.schema.FileKind;
+import io.rewind.schema.SeriesKey;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Overlapping parts, as a crash between a part's write and its offset commit leaves them, and a bad
+ * writer that overwrote points later: merged with the dedupe and point-in-time rules.
+ */
+class SegmentMergerTest {
+    private static final long T1 = WINDOW + 1_000;
+    private static final long BAD_WRITE = WINDOW + 600_000;
+
+    @TempDir
+    Path dir;
+    private Storage storage;
+
+    private final SeriesId cpuA = SeriesId.of(SeriesKey.of("sys.cpu.user", Map.of("host", "a")));
+    private final SeriesId cpuB = SeriesId.of(SeriesKey.of("sys.cpu.user", Map.of("host", "b")));
+    private final SeriesId mem = SeriesId.of(SeriesKey.of("sys.mem.free", Map.of("host", "a")));
+
+    @BeforeEach
+    void writeParts() throws Exception {
+        storage = new LocalStorage(dir.resolve("archive"));
+        // Part 1: offsets 0-9. Part 2 overlaps it (offsets 5-14: the same points read again after a crash),
+        // then adds new ones. Part 3, much later: a bad writer overwrote cpu{host=a} at T1 and T1+10s.
+        publish("part-1", 0, 9, List.of(
+                points(cpuA).add(T1, false, false, 10, T1 + 100, null).add(T1 + 10_000, false, false, 11, T1 + 10_100, null),
+                points(cpuB).add(T1, false, true, Double.doubleToRawLongBits(0.5), T1 + 150, null)));
+        publish("part-2", 5, 14, List.of(
+                points(cpuA).add(T1 + 10_000, false, false, 11, T1 + 10_100, null).add(T1 + 20_000, false, false, 12, T1 + 20_100, null),
+                points(mem).add(T1, true, false, 1_024, T1 + 90, null)));
+        publish("part-3", 15, 16, List.of(
+                points(cpuA).add(T1, false, false, -999, BAD_WRITE, null).add(T1 + 10_000, false, false, -999, BAD_WRITE, null)));
+    }
+
+    @Test
+    void compactionKeepsEveryDistinctVersionOnceInSeriesOrder() throws Exception {
+        List<SeriesPoints> merged = drain(SegmentMerger.allVersions(readers()));
+
+        assertThat(merged).extracting(SeriesPoints::id).containsExactly(cpuA, cpuB, mem);
+        assertThat(merged.get(0)).isEqualTo(points(cpuA)
+                .add(T1, false, false, 10, T1 + 100, null)
+                .add(T1, false, false, -999, BAD_WRITE, null)
+                .add(T1 + 10_000, false, false, 11, T1 + 10_100, null)
+                .add(T1 + 10_000, false, false, -999, BAD_WRITE, null)
+                .add(T1 + 20_000, false, false, 12, T1 + 20_100, null));
+        assertThat(merged.get(2).isMilliseconds(0)).isTrue();
+    }
+
+    @Test
+    void asOfJustBeforeTheBadWriteRestoresTheGoodValues() throws Exception {
+        List<SeriesPoints> merged = drain(SegmentMerger.asOf(readers(), BAD_WRITE - 1));
+
+        assertThat(merged.get(0)).isEqualTo(points(cpuA)
+                .add(T1, false, false, 10, T1 + 100, null)
+                .add(T1 + 10_000, false, false, 11, T1 + 10_100, null)
+                .add(T1 + 20_000, false, false, 12, T1 + 20_100, null));
+    }
+
+    @Test
+    void theLatestIsWhatWasIngestedLast() throws Exception {
+        List<SeriesPoints> merged = drain(SegmentMerger.asOf(readers(), Long.MAX_VALUE));
+
+        assertThat(merged.get(0)).isEqualTo(points(cpuA)
+                .add(T1, false, false, -999, BAD_WRITE, null)
+                .add(T1 + 10_000, false, false, -999, BAD_WRITE, null)
+                .add(T1 + 20_000, false, false, 12, T1 + 20_100, null));
+    }
+
+    @Test
+    void pointsIngestedAfterTheAsOfTimeAreAbsentAndSoAreSeriesLeftEmpty() throws Exception {
+        List<SeriesPoints> merged = drain(SegmentMerger.asOf(readers(), T1 + 120));
+
+        assertThat(merged).extracting(SeriesPoints::id).containsExactly(cpuA, mem);
+        assertThat(merged.get(0)).isEqualTo(points(cpuA).add(T1, false, false, 10, T1 + 100, null));
+    }
+
+    @Test
+    void aCompactedSegmentMergedWithALatePartGivesTheSameAsAllPartsTogether() throws Exception {
+        SegmentWriter.WrittenFile segment = Fixtures.write(dir.resolve("segment.avro"), FileKind.SEGMENT, 0, 14,
+                drain(SegmentMerger.allVersions(readers("part-1", "part-2"))));
+        SegmentFiles.publish(storage, "segment.avro", segment);
+
+        List<SeriesPoints> regenerated = drain(SegmentMerger.allVersions(readers("segment.avro", "part-3")));
+
+        assertThat(regenerated).containsExactlyElementsOf(drain(SegmentMerger.allVersions(readers())));
+    }
+
+    private SeriesPoints points(SeriesId id) {
+        return new SeriesPoints(id, 4);
+    }
+
+    private void publish(String name, long first, long last, List<SeriesPoints> series) throws Exception {
+        SegmentFiles.publish(storage, name, Fixtures.write(dir.resolve(name + ".avro"), FileKind.PART, first, last, series));
+    }
+
+    private List<SegmentReader> readers(String... names) throws Exception {
+        List<SegmentReader> readers = new ArrayList<>();
+        for (String name : names.length == 0 ? new String[] {"part-1", "part-2", "part-3"} : names) {
+            readers.add(SegmentFiles.open(storage, name, id -> true));
+        }
+        return readers;
+    }
+
+    private static List<SeriesPoints> drain(Iterator<SeriesPoints> merged) {
+        List<SeriesPoints> all = new ArrayList<>();
+        merged.forEachRemaining(all::add);
+        return all;
+    }
+}
