@@ -1,0 +1,174 @@
+package io.rewind.bench;
+
+import io.rewind.archive.segment.SegmentMetadata;
+import io.rewind.archive.segment.SegmentReader;
+import io.rewind.archive.segment.SegmentWriter;
+import io.rewind.archive.segment.SeriesPoints;
+import io.rewind.schema.FileKind;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.file.CodecFactory;
+import org.apache.avro.file.DataFileStream;
+import org.apache.avro.file.DataFileWriter;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * Bytes per point, write and read points per second of Rewind's segment format against a
+ * row-per-point Avro layout (one record per point, sorted by series then time, same zstd codec and
+ * block size), on one hour of {@link RealisticDataset}. Each layout is written and read several
+ * times; the best run is printed, and the ratio of the two in this run.
+ * {@code bin/rewind bench segment-format [rounds]}
+ */
+public final class SegmentFormatBenchmark {
+    private static final Schema ROW = SchemaBuilder.record("RowPoint").namespace("io.rewind.bench").fields()
+            .requiredString("metric")
+            .name("tags").type().map().values().stringType().noDefault()
+            .requiredLong("timestampMs")
+            .requiredBoolean("milliseconds")
+            .name("value").type().unionOf().longType().and().doubleType().endUnion().noDefault()
+            .requiredLong("ingestTimeMs")
+            .endRecord();
+
+    private SegmentFormatBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        long start = 1_763_726_400_000L;
+        List<SeriesPoints> hour = RealisticDataset.hour(start);
+        long points = hour.stream().mapToLong(SeriesPoints::size).sum();
+        Path dir = Files.createTempDirectory("rewind-bench-");
+        try {
+            Result columnar = best(rounds, () -> columnar(hour, dir.resolve("segment.avro"), start), points);
+            Result rows = best(rounds, () -> rows(hour, dir.resolve("rows.avro")), points);
+            System.out.printf("Segment format, one hour of %,d points in %,d series (%s), best of %d rounds:%n",
+                    points, hour.size(), "sys.cpu.* counters and 2-decimal gauges, 10 s, 32 hosts x 8 cpus", rounds);
+            System.out.printf("%-26s %12s %14s %16s %16s%n", "layout", "bytes", "bytes/point", "write points/s", "read points/s");
+            print("rewind columnar (v1)", columnar, points);
+            print("row per point", rows, points);
+            System.out.printf("columnar / row-per-point: size %.2fx, write %.2fx, read %.2fx%n",
+                    columnar.bytes / (double) rows.bytes, columnar.writeSeconds > 0 ? rows.writeSeconds / columnar.writeSeconds : 0,
+                    rows.readSeconds / columnar.readSeconds);
+            System.out.printf("machine: %d cores, %s %s, Java %s%n", Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"));
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private record Result(long bytes, double writeSeconds, double readSeconds) {
+    }
+
+    private interface Run {
+        Result run() throws IOException;
+    }
+
+    private static Result best(int rounds, Run run, long points) throws IOException {
+        Result best = null;
+        for (int i = 0; i < rounds; i++) {
+            Result r = run.run();
+            best = best == null ? r : new Result(r.bytes, Math.min(best.writeSeconds, r.writeSeconds),
+                    Math.min(best.readSeconds, r.readSeconds));
+        }
+        return best;
+    }
+
+    private static void print(String name, Result r, long points) {
+        System.out.printf("%-26s %,12d %14.2f %,16.0f %,16.0f%n", name, r.bytes, r.bytes / (double) points,
+                points / r.writeSeconds, points / r.readSeconds);
+    }
+
+    private static Result columnar(List<SeriesPoints> hour, Path file, long start) throws IOException {
+        Files.deleteIfExists(file);
+        long t0 = System.nanoTime();
+        try (SegmentWriter writer = new SegmentWriter(file, SegmentMetadata.of(FileKind.SEGMENT, "points", 0, start,
+                start + 3_600_000L, 0, 0, 1, List.of()))) {
+            for (SeriesPoints series : hour) {
+                writer.write(series);
+            }
+            writer.finish();
+        }
+        long t1 = System.nanoTime();
+        long checksum = 0;
+        long read = 0;
+        try (InputStream in = Files.newInputStream(file); SegmentReader reader = new SegmentReader("segment.avro", in)) {
+            while (reader.hasNext()) {
+                SeriesPoints series = reader.next();
+                for (int i = 0; i < series.size(); i++) {
+                    checksum += series.timestampMs(i) ^ series.valueBits(i) ^ series.ingestTimeMs(i);
+                    read++;
+                }
+            }
+        }
+        long t2 = System.nanoTime();
+        check(read, hour, checksum);
+        return new Result(Files.size(file), (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+    }
+
+    private static Result rows(List<SeriesPoints> hour, Path file) throws IOException {
+        Files.deleteIfExists(file);
+        long t0 = System.nanoTime();
+        try (DataFileWriter<GenericRecord> writer = new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(ROW))) {
+            writer.setCodec(CodecFactory.zstandardCodec(3, true));
+            writer.setSyncInterval(1 << 20);
+            writer.create(ROW, file.toFile());
+            GenericRecord row = new GenericData.Record(ROW);
+            for (SeriesPoints series : hour) {
+                Map<String, String> tags = series.id().key().tags();
+                String metric = series.id().key().metric();
+                for (int i = 0; i < series.size(); i++) {
+                    row.put("metric", metric);
+                    row.put("tags", tags);
+                    row.put("timestampMs", series.timestampMs(i));
+                    row.put("milliseconds", series.isMilliseconds(i));
+                    row.put("value", series.value(i));
+                    row.put("ingestTimeMs", series.ingestTimeMs(i));
+                    writer.append(row);
+                }
+            }
+        }
+        long t1 = System.nanoTime();
+        long checksum = 0;
+        long read = 0;
+        try (DataFileStream<GenericRecord> reader = new DataFileStream<>(Files.newInputStream(file), new GenericDatumReader<>(ROW))) {
+            GenericRecord row = null;
+            while (reader.hasNext()) {
+                row = reader.next(row);
+                Object value = row.get("value");
+                long bits = value instanceof Double d ? Double.doubleToRawLongBits(d) : (Long) value;
+                checksum += (Long) row.get("timestampMs") ^ bits ^ (Long) row.get("ingestTimeMs");
+                read++;
+            }
+        }
+        long t2 = System.nanoTime();
+        check(read, hour, checksum);
+        return new Result(Files.size(file), (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+    }
+
+    /** Both layouts must read back exactly what was written: same count, same checksum. */
+    private static void check(long read, List<SeriesPoints> hour, long checksum) {
+        long expected = 0;
+        long count = 0;
+        for (SeriesPoints series : hour) {
+            for (int i = 0; i < series.size(); i++) {
+                expected += series.timestampMs(i) ^ series.valueBits(i) ^ series.ingestTimeMs(i);
+                count++;
+            }
+        }
+        if (read != count || checksum != expected) {
+            throw new IllegalStateException("Read back " + read + " points (checksum " + checksum + "), wrote " + count
+                    + " (checksum " + expected + ")");
+        }
+    }
+}
