@@ -1,10 +1,10 @@
 package io.rewind.archive.segment;
 
+import io.rewind.archive.LookaheadIterator;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.PriorityQueue;
 
 /**
@@ -19,11 +19,10 @@ import java.util.PriorityQueue;
  *       the given time; points first ingested after it are absent: what a restore replays.</li>
  * </ul>
  */
-public final class SegmentMerger implements Iterator<SeriesPoints> {
+public final class SegmentMerger extends LookaheadIterator<SeriesPoints> {
     private final long asOfMs;
     private final boolean latestOnly;
     private final PriorityQueue<Head> heads = new PriorityQueue<>(Comparator.comparing((Head h) -> h.points.id()));
-    private SeriesPoints next;
 
     private SegmentMerger(List<? extends Iterator<SeriesPoints>> inputs, long asOfMs, boolean latestOnly) {
         this.asOfMs = asOfMs;
@@ -44,8 +43,8 @@ public final class SegmentMerger implements Iterator<SeriesPoints> {
     }
 
     @Override
-    public boolean hasNext() {
-        while (next == null && !heads.isEmpty()) {
+    protected SeriesPoints computeNext() {
+        while (!heads.isEmpty()) {
             List<SeriesPoints> same = new ArrayList<>();
             SeriesId id = heads.peek().points.id();
             while (!heads.isEmpty() && heads.peek().points.id().equals(id)) {
@@ -55,20 +54,10 @@ public final class SegmentMerger implements Iterator<SeriesPoints> {
             }
             SeriesPoints merged = select(merge(id, same));
             if (merged.size() > 0) {
-                next = merged;
+                return merged;
             }
         }
-        return next != null;
-    }
-
-    @Override
-    public SeriesPoints next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        SeriesPoints result = next;
-        next = null;
-        return result;
+        return null;
     }
 
     private void advance(Iterator<SeriesPoints> input) {

@@ -1,5 +1,6 @@
 package io.rewind.archive.segment;
 
+import io.rewind.archive.LookaheadIterator;
 import io.rewind.schema.AvroTrust;
 import io.rewind.schema.SeriesBlock;
 import java.io.Closeable;
@@ -10,8 +11,6 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.function.Predicate;
 import org.apache.avro.file.DataFileStream;
@@ -23,7 +22,7 @@ import org.apache.avro.specific.SpecificDatumReader;
  * not decompress or decode, a missing sync marker, a truncated end, or bytes that do not match the
  * expected SHA-256 (checked when the stream has been read to its end).
  */
-public final class SegmentReader implements Iterator<SeriesPoints>, Closeable {
+public final class SegmentReader extends LookaheadIterator<SeriesPoints> implements Closeable {
     static {
         AvroTrust.trustRewindSchemas();
     }
@@ -36,10 +35,8 @@ public final class SegmentReader implements Iterator<SeriesPoints>, Closeable {
     private final Predicate<SeriesId> filter;
     private final Optional<String> expectedSha256;
     private SeriesBlock reuse;
-    private SeriesPoints next;
     private long blocksRead;
     private long pointsRead;
-    private boolean verified;
 
     /**
      * @param name           the file's name for messages, e.g. its storage key
@@ -83,8 +80,8 @@ public final class SegmentReader implements Iterator<SeriesPoints>, Closeable {
     }
 
     @Override
-    public boolean hasNext() {
-        while (next == null) {
+    protected SeriesPoints computeNext() {
+        while (true) {
             boolean more;
             try {
                 more = avro.hasNext();
@@ -93,7 +90,7 @@ public final class SegmentReader implements Iterator<SeriesPoints>, Closeable {
             }
             if (!more) {
                 verify();
-                return false;
+                return null;
             }
             SeriesBlock block;
             try {
@@ -111,20 +108,9 @@ public final class SegmentReader implements Iterator<SeriesPoints>, Closeable {
                 throw corrupt(e);
             }
             if (filter.test(decoded.id())) {
-                next = decoded;
+                return decoded;
             }
         }
-        return true;
-    }
-
-    @Override
-    public SeriesPoints next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        SeriesPoints result = next;
-        next = null;
-        return result;
     }
 
     /** Reads to the end, checking every block and the checksum. */
@@ -135,10 +121,6 @@ public final class SegmentReader implements Iterator<SeriesPoints>, Closeable {
     }
 
     private void verify() {
-        if (verified) {
-            return;
-        }
-        verified = true;
         try {
             digested.transferTo(java.io.OutputStream.nullOutputStream());
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.rewind.archive.storage.local;
 
+import io.rewind.archive.LookaheadIterator;
 import io.rewind.archive.storage.Keys;
 import io.rewind.archive.storage.NoSuchObjectException;
 import io.rewind.archive.storage.Storage;
@@ -21,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -204,10 +204,9 @@ public final class LocalStorage implements Storage {
      * Depth-first walk yielding files in lexicographic key order: the entries of a directory are sorted
      * by name, a subdirectory's name followed by '/', which orders them as their keys order.
      */
-    private final class SortedWalk implements Iterator<ObjectInfo> {
+    private final class SortedWalk extends LookaheadIterator<ObjectInfo> {
         private final String prefix;
         private final Deque<Iterator<Entry>> stack = new ArrayDeque<>();
-        private ObjectInfo next;
 
         private record Entry(Path path, String key, boolean directory) {
         }
@@ -218,8 +217,8 @@ public final class LocalStorage implements Storage {
         }
 
         @Override
-        public boolean hasNext() {
-            while (next == null && !stack.isEmpty()) {
+        protected ObjectInfo computeNext() {
+            while (!stack.isEmpty()) {
                 Iterator<Entry> top = stack.peek();
                 if (!top.hasNext()) {
                     stack.pop();
@@ -233,7 +232,7 @@ public final class LocalStorage implements Storage {
                     }
                 } else if (entry.key().startsWith(prefix)) {
                     try {
-                        next = new ObjectInfo(entry.key(), Files.size(entry.path()));
+                        return new ObjectInfo(entry.key(), Files.size(entry.path()));
                     } catch (NoSuchFileException deletedMeanwhile) {
                         // skipped: it was deleted while listing
                     } catch (IOException e) {
@@ -241,17 +240,7 @@ public final class LocalStorage implements Storage {
                     }
                 }
             }
-            return next != null;
-        }
-
-        @Override
-        public ObjectInfo next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            ObjectInfo result = next;
-            next = null;
-            return result;
+            return null;
         }
 
         private List<Entry> entries(Path dir, String dirKey) {

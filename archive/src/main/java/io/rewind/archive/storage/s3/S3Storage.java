@@ -20,7 +20,6 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -48,7 +47,6 @@ public final class S3Storage implements Storage {
                 .region(Region.of(config.region()))
                 .credentialsProvider(config.credentials())
                 .forcePathStyle(config.pathStyle())
-                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(32))
                 // Many S3 servers other than AWS refuse the SDK's newer default request checksums.
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
