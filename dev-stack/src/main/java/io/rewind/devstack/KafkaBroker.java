@@ -50,13 +50,14 @@ public final class KafkaBroker extends DevServer {
         }
         Path config = writeConfig();
         Path logs = dir.resolve("logs");
+        List<Path> classpath = ServerRuntime.classpath("kafka");
         if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
-            JavaProcess.run(new JavaProcess.Spec("kafka-storage-format", ServerRuntime.classpath("kafka"), jvmOptions(),
+            JavaProcess.run(new JavaProcess.Spec("kafka-storage-format", classpath, jvmOptions(),
                     "kafka.tools.StorageTool",
                     List.of("format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--standalone"),
                     dir, logs.resolve("kafka-format.log")), Duration.ofSeconds(60));
         }
-        process = JavaProcess.start(new JavaProcess.Spec("kafka", ServerRuntime.classpath("kafka"), jvmOptions(), MAIN,
+        process = JavaProcess.start(new JavaProcess.Spec("kafka", classpath, jvmOptions(), MAIN,
                 List.of(config.toString()), dir, logs.resolve("kafka.log")), watched);
         JavaProcess started = process;
         try (Admin admin = admin()) {

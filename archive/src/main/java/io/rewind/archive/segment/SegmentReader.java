@@ -8,8 +8,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -48,11 +46,7 @@ public final class SegmentReader extends LookaheadIterator<SeriesPoints> impleme
         this.expectedSha256 = expectedSha256;
         this.filter = filter;
         this.counted = new CountingInputStream(in);
-        try {
-            this.digested = new DigestInputStream(counted, MessageDigest.getInstance("SHA-256"));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        this.digested = new DigestInputStream(counted, SegmentWriter.newSha256());
         try {
             this.avro = new DataFileStream<>(digested, new SpecificDatumReader<>(SeriesBlock.class));
         } catch (IOException | RuntimeException e) {

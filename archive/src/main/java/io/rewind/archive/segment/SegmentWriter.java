@@ -4,12 +4,11 @@ import io.rewind.schema.AvroTrust;
 import io.rewind.schema.SeriesBlock;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import java.io.FileOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -79,16 +78,20 @@ public final class SegmentWriter implements Closeable {
     public WrittenFile finish() throws IOException {
         writer.close();
         SegmentMetadata complete = header.withContent(eventMin, eventMax, ingestMin, ingestMax, points, series);
-        try (DataFileWriter<SeriesBlock> out = open(complete);
+        MessageDigest sha256 = newSha256();
+        // The checksum is taken from the bytes as they are written, so the file is not read back.
+        try (FileOutputStream file = new FileOutputStream(target.toFile());
+                DataFileWriter<SeriesBlock> out = open(complete);
                 DataFileStream<SeriesBlock> blocks = new DataFileStream<>(Files.newInputStream(scratch),
                         new SpecificDatumReader<>(SeriesBlock.class))) {
-            out.create(SeriesBlock.getClassSchema(), target.toFile());
+            out.create(SeriesBlock.getClassSchema(), new DigestOutputStream(file, sha256));
             out.appendAllFrom(blocks, false);
-            out.fSync();
+            out.flush();
+            file.getFD().sync();
         } finally {
             Files.deleteIfExists(scratch);
         }
-        return new WrittenFile(target, complete, Files.size(target), sha256(target));
+        return new WrittenFile(target, complete, Files.size(target), HexFormat.of().formatHex(sha256.digest()));
     }
 
     @Override
@@ -113,14 +116,12 @@ public final class SegmentWriter implements Closeable {
         return writer;
     }
 
-    static String sha256(Path file) {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** The digest of segment files' checksums, for the writer and the reader alike. */
+    static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("This JVM has no SHA-256", e);
         }
     }
 }

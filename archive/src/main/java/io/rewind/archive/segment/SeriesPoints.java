@@ -132,9 +132,17 @@ public final class SeriesPoints {
 
     /**
      * Orders the points by (timestamp, ingest time, then value) and drops exact duplicates: the same
-     * point, ingested at the same time, read twice (guarantee 2: effectively once).
+     * point, ingested at the same time, read twice (guarantee 2: effectively once). Points already in
+     * that order without duplicates, as a file's blocks are, are returned as they are, unsorted again.
      */
     public SeriesPoints sorted() {
+        boolean inOrder = true;
+        for (int i = 1; i < size && inOrder; i++) {
+            inOrder = compare(i - 1, i) < 0;
+        }
+        if (inOrder) {
+            return this;
+        }
         Integer[] order = new Integer[size];
         for (int i = 0; i < size; i++) {
             order[i] = i;
