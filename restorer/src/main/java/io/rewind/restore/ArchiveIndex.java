@@ -1,0 +1,207 @@
+package io.rewind.restore;
+
+import io.rewind.archive.ArchiveLayout;
+import io.rewind.archive.segment.SegmentCorruptException;
+import io.rewind.archive.segment.SegmentFiles;
+import io.rewind.archive.segment.SegmentMetadata;
+import io.rewind.archive.segment.SegmentReader;
+import io.rewind.archive.storage.Storage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * What the archive holds, found from storage alone (guarantee 5): its data files grouped by
+ * (window, partition), with the metadata each file's header carries, and which of them are live.
+ * A segment supersedes the parts (and older segment) its header names; every other file is live,
+ * so a part written after its window was compacted is restored too (guarantee 3). Live files may
+ * overlap where a crash left an orphan part; the merge reads each version once (guarantee 2).
+ */
+public final class ArchiveIndex {
+    /** Windows longer than this may start before a restore's first listed hour and be missed. */
+    public static final long MAX_WINDOW_MS = 24 * 3_600_000L;
+    private static final long HOUR_MS = 3_600_000L;
+    /** Enough for any header: the schema, Rewind's metadata and a long list of superseded parts. */
+    private static final long HEADER_BYTES = 1 << 20;
+
+    private final List<Unit> units;
+    private final List<String> sidecarsWithoutData;
+    private final List<String> unknown;
+
+    private ArchiveIndex(List<Unit> units, List<String> sidecarsWithoutData, List<String> unknown) {
+        this.units = units;
+        this.sidecarsWithoutData = sidecarsWithoutData;
+        this.unknown = unknown;
+    }
+
+    /** A data file in storage, its header, and whether its checksum sidecar exists. */
+    public record StoredFile(String key, ArchiveLayout.FileName name, long size, boolean hasSidecar, SegmentMetadata header) {
+        public boolean segment() {
+            return name.segment();
+        }
+    }
+
+    /** The files of one (window, partition), in listing order, and which of them a restore reads. */
+    public record Unit(String directory, String topic, long windowStartMs, long windowEndMs, int partition,
+            List<StoredFile> files, List<StoredFile> live) {
+
+        public long livePoints() {
+            return live.stream().mapToLong(f -> f.header().pointCount()).sum();
+        }
+
+        public long eventTimeMinMs() {
+            return live.stream().mapToLong(f -> f.header().eventTimeMinMs()).min().orElse(Long.MAX_VALUE);
+        }
+
+        public long eventTimeMaxMs() {
+            return live.stream().mapToLong(f -> f.header().eventTimeMaxMs()).max().orElse(Long.MIN_VALUE);
+        }
+    }
+
+    public List<Unit> units() {
+        return units;
+    }
+
+    /** Checksum sidecars whose data file is not in storage: a data file that went missing. */
+    public List<String> sidecarsWithoutData() {
+        return sidecarsWithoutData;
+    }
+
+    /** Objects under the archive's prefix that are not Rewind files. */
+    public List<String> unknown() {
+        return unknown;
+    }
+
+    /**
+     * Every file of the topic (or of every topic when {@code topic} is empty). Files whose header
+     * cannot be read are left out of the units and reported through {@code unreadable}.
+     */
+    public static ArchiveIndex scanAll(Storage storage, Optional<String> topic, List<String> unreadable) throws IOException {
+        String prefix = ArchiveLayout.VERSION + "/" + topic.map(t -> t + "/").orElse("");
+        return build(storage, List.of(prefix), unreadable);
+    }
+
+    /** The files whose windows can hold event times in {@code [fromMs, toMs)}, listing only the hours of that range. */
+    public static ArchiveIndex scanRange(Storage storage, String topic, long fromMs, long toMs, List<String> unreadable)
+            throws IOException {
+        List<String> prefixes = new ArrayList<>();
+        long first = Math.floorDiv(fromMs - MAX_WINDOW_MS, HOUR_MS) * HOUR_MS;
+        for (long hour = Math.max(0, first); hour < toMs; hour += HOUR_MS) {
+            prefixes.add(ArchiveLayout.hourPrefix(topic, hour));
+        }
+        ArchiveIndex all = build(storage, prefixes, unreadable);
+        List<Unit> overlapping = all.units.stream()
+                .filter(u -> u.windowStartMs < toMs && u.windowEndMs > fromMs)
+                .toList();
+        return new ArchiveIndex(overlapping, all.sidecarsWithoutData, all.unknown);
+    }
+
+    private static ArchiveIndex build(Storage storage, List<String> prefixes, List<String> unreadable) throws IOException {
+        Map<String, List<Storage.ObjectInfo>> byDirectory = new LinkedHashMap<>();
+        Set<String> keys = new HashSet<>();
+        List<String> sidecars = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        for (String prefix : prefixes) {
+            try (Stream<Storage.ObjectInfo> listing = storage.list(prefix)) {
+                listing.forEach(info -> {
+                    keys.add(info.key());
+                    if (info.key().endsWith(SegmentFiles.SIDECAR_SUFFIX)) {
+                        sidecars.add(info.key());
+                    } else if (ArchiveLayout.parse(info.key()).isPresent()) {
+                        byDirectory.computeIfAbsent(directory(info.key()), d -> new ArrayList<>()).add(info);
+                    } else {
+                        unknown.add(info.key());
+                    }
+                });
+            }
+        }
+        List<String> sidecarsWithoutData = sidecars.stream()
+                .filter(s -> !keys.contains(s.substring(0, s.length() - SegmentFiles.SIDECAR_SUFFIX.length())))
+                .toList();
+        Map<String, SegmentMetadata> headers = readHeaders(storage,
+                byDirectory.values().stream().flatMap(List::stream).map(Storage.ObjectInfo::key).toList(), unreadable);
+        List<Unit> units = new ArrayList<>();
+        byDirectory.forEach((directory, infos) -> {
+            List<StoredFile> files = new ArrayList<>();
+            for (Storage.ObjectInfo info : infos) {
+                SegmentMetadata header = headers.get(info.key());
+                if (header != null) {
+                    files.add(new StoredFile(info.key(), ArchiveLayout.parse(info.key()).orElseThrow(), info.size(),
+                            keys.contains(info.key() + SegmentFiles.SIDECAR_SUFFIX), header));
+                }
+            }
+            if (!files.isEmpty()) {
+                units.add(unit(directory, files));
+            }
+        });
+        return new ArchiveIndex(units, sidecarsWithoutData, unknown);
+    }
+
+    private static Unit unit(String directory, List<StoredFile> files) {
+        Set<String> superseded = new HashSet<>();
+        for (StoredFile file : files) {
+            for (String path : file.header().supersedes()) {
+                superseded.add(path);
+            }
+        }
+        List<StoredFile> live = files.stream().filter(f -> !superseded.contains(f.key())).toList();
+        SegmentMetadata first = files.get(0).header();
+        return new Unit(directory, first.topic(), first.windowStartMs(), first.windowEndMs(), first.partition(), List.copyOf(files), live);
+    }
+
+    private static String directory(String key) {
+        return key.substring(0, key.lastIndexOf('/') + 1);
+    }
+
+    /** Reads the headers side by side: on S3 each is a request. */
+    private static Map<String, SegmentMetadata> readHeaders(Storage storage, List<String> keys, List<String> unreadable) throws IOException {
+        Map<String, SegmentMetadata> headers = new LinkedHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(8, Math.max(1, keys.size())), r -> {
+            Thread t = new Thread(r, "rewind-header-reader");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<SegmentMetadata>> futures = keys.stream().map(key -> pool.submit(() -> readHeader(storage, key))).toList();
+            for (int i = 0; i < keys.size(); i++) {
+                try {
+                    headers.put(keys.get(i), futures.get(i).get());
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof SegmentCorruptException corrupt) {
+                        unreadable.add(corrupt.getMessage());
+                    } else if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    } else if (e.getCause() instanceof UncheckedIOException io) {
+                        throw io.getCause();
+                    } else {
+                        throw new IllegalStateException("reading the header of " + keys.get(i), e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading headers", e);
+        } finally {
+            pool.shutdownNow();
+        }
+        return headers;
+    }
+
+    /** The metadata in a file's header, read from its first bytes only. */
+    public static SegmentMetadata readHeader(Storage storage, String key) throws IOException {
+        try (SegmentReader reader = new SegmentReader(key, storage.get(key, 0, HEADER_BYTES))) {
+            return reader.metadata();
+        }
+    }
+}

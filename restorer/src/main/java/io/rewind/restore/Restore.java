@@ -1,0 +1,263 @@
+package io.rewind.restore;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.rewind.archive.storage.Storage;
+import io.rewind.schema.PointKind;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A restore: plan (which units, how many points), then replay the selection in batches to the
+ * targets, {@code parallelism} batches at a time, recording finished batches in the checkpoint and
+ * refused points in the reject file.
+ */
+public final class Restore {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private Restore() {
+    }
+
+    /** What a restore reads: the units of the range, and the files that could not be read. */
+    public record Plan(String topic, Selection selection, List<ArchiveIndex.Unit> units, List<String> unreadable) {
+        public long estimatedPoints() {
+            return units.stream().mapToLong(ArchiveIndex.Unit::livePoints).sum();
+        }
+
+        public long files() {
+            return units.stream().mapToLong(u -> u.live().size()).sum();
+        }
+
+        public long bytes() {
+            return units.stream().flatMap(u -> u.live().stream()).mapToLong(ArchiveIndex.StoredFile::size).sum();
+        }
+    }
+
+    public static Plan plan(Storage storage, String topic, Selection selection) throws IOException {
+        List<String> unreadable = new ArrayList<>();
+        ArchiveIndex index = ArchiveIndex.scanRange(storage, topic, selection.fromMs(), selection.toMs(), unreadable);
+        List<ArchiveIndex.Unit> units = index.units().stream()
+                .filter(u -> selection.overlaps(u.eventTimeMinMs(), u.eventTimeMaxMs()))
+                .toList();
+        return new Plan(topic, selection, units, unreadable);
+    }
+
+    /** A unit's name in the checkpoint: its directory and the files it was read from. */
+    static String unitKey(ArchiveIndex.Unit unit) {
+        MessageDigest sha = sha256();
+        unit.live().forEach(f -> sha.update((f.key() + "\n").getBytes(StandardCharsets.UTF_8)));
+        return unit.directory() + "@" + HexFormat.of().formatHex(sha.digest(), 0, 8);
+    }
+
+    /** One batch: a JSON array of points of one kind, numbered within its unit. */
+    public record Batch(String unit, int seq, PointKind kind, byte[] json, int points) {
+    }
+
+    /** Receives batches in unit and sequence order. */
+    public interface BatchSink {
+        /** @param alreadyWritten true for a batch an earlier run wrote: counted, not sent */
+        void accept(Batch batch, boolean alreadyWritten) throws IOException, InterruptedException;
+
+        /** Every batch of the unit was handed over. */
+        default void unitProduced(String unit, int batches) throws IOException {
+        }
+    }
+
+    /**
+     * Reads the plan's selection unit by unit and cuts it into batches of at most {@code batchSize}
+     * points of one kind. Units the checkpoint has as done are skipped without reading; batches it
+     * has as acknowledged are produced again (the stream is deterministic) but marked as written.
+     *
+     * @return points per target metric
+     */
+    public static Map<String, Long> produce(Storage storage, Plan plan, Transforms transforms, int batchSize,
+            Checkpoint checkpoint, BatchSink sink) throws IOException, InterruptedException {
+        Map<String, Long> perMetric = new TreeMap<>();
+        SelectionReader reader = new SelectionReader(storage, plan.selection());
+        for (ArchiveIndex.Unit unit : plan.units()) {
+            String key = unitKey(unit);
+            if (checkpoint != null && checkpoint.isDone(key)) {
+                continue;
+            }
+            int acked = checkpoint == null ? 0 : checkpoint.ackedBatches(key);
+            BatchBuilder builder = new BatchBuilder(key, batchSize, acked, sink);
+            reader.read(unit, series -> {
+                OutputSeries out = OutputSeries.of(series, transforms);
+                perMetric.merge(out.metric(), (long) out.size(), Long::sum);
+                for (int i = 0; i < out.size(); i++) {
+                    builder.add(out, i);
+                }
+            });
+            int batches = builder.finish();
+            sink.unitProduced(key, batches);
+            if (checkpoint != null) {
+                checkpoint.allBatchesProduced(key, batches);
+            }
+        }
+        return perMetric;
+    }
+
+    private static final class BatchBuilder {
+        private final String unit;
+        private final int batchSize;
+        private final int alreadyWritten;
+        private final BatchSink sink;
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
+        private JsonGenerator json;
+        private PointKind kind;
+        private int points;
+        private int seq;
+
+        BatchBuilder(String unit, int batchSize, int alreadyWritten, BatchSink sink) {
+            this.unit = unit;
+            this.batchSize = batchSize;
+            this.alreadyWritten = alreadyWritten;
+            this.sink = sink;
+        }
+
+        void add(OutputSeries series, int i) throws IOException, InterruptedException {
+            if (json != null && (points == batchSize || series.kind() != kind)) {
+                flush();
+            }
+            if (json == null) {
+                bytes.reset();
+                json = JSON.createGenerator(bytes);
+                json.writeStartArray();
+                kind = series.kind();
+            }
+            if (seq >= alreadyWritten) {
+                series.writeJson(json, i);
+            }
+            points++;
+        }
+
+        private void flush() throws IOException, InterruptedException {
+            json.writeEndArray();
+            json.close();
+            json = null;
+            boolean written = seq < alreadyWritten;
+            sink.accept(new Batch(unit, seq, kind, written ? new byte[0] : bytes.toByteArray(), points), written);
+            seq++;
+            points = 0;
+        }
+
+        int finish() throws IOException, InterruptedException {
+            if (json != null) {
+                flush();
+            }
+            return seq;
+        }
+    }
+
+    /** What a restore run did. */
+    public record Result(long pointsSent, long pointsFromEarlierRuns, long rejected, long retries, Map<String, Long> perMetric,
+            long elapsedMs) {
+    }
+
+    /** Counters a progress display reads while the restore runs. */
+    public static final class Progress {
+        public final AtomicLong sent = new AtomicLong();
+        public final AtomicLong skipped = new AtomicLong();
+        public final AtomicLong rejected = new AtomicLong();
+    }
+
+    /** Replays the plan into the targets; fails with the first error a sender could not overcome. */
+    public static Result run(Storage storage, Plan plan, Transforms transforms, int batchSize, int parallelism,
+            TargetWriter writer, Checkpoint checkpoint, Progress progress) throws IOException, InterruptedException {
+        long started = System.nanoTime();
+        BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(parallelism * 2);
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        Batch end = new Batch("", -1, PointKind.PUT, new byte[0], 0);
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < parallelism; t++) {
+            Thread sender = new Thread(() -> {
+                try {
+                    for (Batch batch = queue.take(); batch != end; batch = queue.take()) {
+                        if (failure.get() != null) {
+                            continue;
+                        }
+                        int refused = writer.write(batch.kind(), batch.json(), batch.points());
+                        checkpoint.acked(batch.unit(), batch.seq(), batch.points());
+                        progress.sent.addAndGet(batch.points() - refused);
+                        progress.rejected.addAndGet(refused);
+                    }
+                } catch (Exception e) {
+                    failure.compareAndSet(null, e);
+                    queue.clear();
+                }
+            }, "rewind-restore-sender-" + t);
+            sender.setDaemon(true);
+            sender.start();
+            senders.add(sender);
+        }
+        Map<String, Long> perMetric;
+        try {
+            perMetric = produce(storage, plan, transforms, batchSize, checkpoint, (batch, alreadyWritten) -> {
+                if (alreadyWritten) {
+                    progress.skipped.addAndGet(batch.points());
+                    return;
+                }
+                while (!queue.offer(batch, 200, TimeUnit.MILLISECONDS)) {
+                    throwIfFailed(failure);
+                }
+            });
+        } finally {
+            for (int t = 0; t < parallelism; t++) {
+                while (!queue.offer(end, 200, TimeUnit.MILLISECONDS)) {
+                    queue.clear();
+                }
+            }
+            for (Thread sender : senders) {
+                sender.join();
+            }
+        }
+        throwIfFailed(failure);
+        return new Result(progress.sent.get() + progress.rejected.get(), progress.skipped.get(), progress.rejected.get(),
+                writer.retries(), perMetric, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private static void throwIfFailed(AtomicReference<Exception> failure) throws IOException {
+        Exception e = failure.get();
+        if (e instanceof IOException io) {
+            throw io;
+        }
+        if (e instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (e != null) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** Identifies a restore's parameters, so that a checkpoint is continued only by the same restore. */
+    public static String fingerprint(List<String> arguments) {
+        MessageDigest sha = sha256();
+        for (String part : arguments) {
+            sha.update(part.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new UncheckedIOException(new IOException(e));
+        }
+    }
+}

@@ -1,0 +1,10 @@
+package io.rewind.restore.cli;
+
+/** Defaults of the restore's replay, chosen with {@code bin/rewind bench restore} (see the module README). */
+final class Defaults {
+    static final int BATCH_SIZE = 5000;
+    static final int PARALLELISM = 4;
+
+    private Defaults() {
+    }
+}

@@ -1,0 +1,56 @@
+package io.rewind.restore.cli;
+
+import io.rewind.restore.Restore;
+import java.io.PrintStream;
+
+/**
+ * On a terminal, one line on standard error redrawn twice a second: points written, rate, ETA against
+ * the plan's estimate. Nothing when the output is not a terminal: the verb prints its summary line.
+ */
+final class ProgressLine implements AutoCloseable {
+    private final Thread thread;
+    private final PrintStream err = System.err;
+
+    private ProgressLine(Thread thread) {
+        this.thread = thread;
+    }
+
+    static ProgressLine start(long estimatedPoints, Restore.Progress progress) {
+        if (System.console() == null) {
+            return new ProgressLine(null);
+        }
+        long started = System.nanoTime();
+        Thread t = new Thread(() -> {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.sleep(500);
+                    long done = progress.sent.get() + progress.rejected.get() + progress.skipped.get();
+                    double seconds = (System.nanoTime() - started) / 1e9;
+                    double rate = (progress.sent.get() + progress.rejected.get()) / Math.max(seconds, 1e-3);
+                    long left = Math.max(0, estimatedPoints - done);
+                    String eta = rate < 1 ? "--" : formatSeconds((long) (left / rate));
+                    System.err.printf("\r%,d / ~%,d points  %,.0f points/s  %,d rejected  ETA %s   ", done, estimatedPoints, rate,
+                            progress.rejected.get(), eta);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "rewind-progress");
+        t.setDaemon(true);
+        t.start();
+        return new ProgressLine(t);
+    }
+
+    private static String formatSeconds(long s) {
+        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60) : String.format("%dm%02ds", s / 60, s % 60);
+    }
+
+    @Override
+    public void close() {
+        if (thread != null) {
+            thread.interrupt();
+            err.print("\r\033[K");
+            err.flush();
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.rewind.restore.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rewind.archive.storage.Storage;
+import io.rewind.restore.Checkpoint;
+import io.rewind.restore.RejectFile;
+import io.rewind.restore.Restore;
+import io.rewind.restore.Selection;
+import io.rewind.restore.TargetVerifier;
+import io.rewind.restore.TimeArgs;
+import java.io.PrintWriter;
+import java.util.Map;
+
+/** How the verbs print what they did: for people, or as JSON for scripts. */
+final class Report {
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final int SHOWN = 20;
+
+    private Report() {
+    }
+
+    static String range(Selection s) {
+        return "[" + TimeArgs.format(s.fromMs()) + ", " + TimeArgs.format(s.toMs()) + ")"
+                + (s.asOfMs() == Long.MAX_VALUE ? "" : " as of " + TimeArgs.format(s.asOfMs()));
+    }
+
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format("%.1f %s", v, units[u]);
+    }
+
+    static void plan(PrintWriter out, boolean json, Storage storage, Restore.Plan plan, Map<String, Long> perMetric) {
+        long points = perMetric.values().stream().mapToLong(Long::longValue).sum();
+        if (json) {
+            ObjectNode node = JSON.createObjectNode();
+            node.put("archive", storage.uri().toString()).put("topic", plan.topic())
+                    .put("from", TimeArgs.format(plan.selection().fromMs())).put("to", TimeArgs.format(plan.selection().toMs()));
+            if (plan.selection().asOfMs() != Long.MAX_VALUE) {
+                node.put("asOf", TimeArgs.format(plan.selection().asOfMs()));
+            }
+            node.put("units", plan.units().size()).put("files", plan.files()).put("bytes", plan.bytes()).put("points", points);
+            ArrayNode files = node.putArray("fileKeys");
+            plan.units().forEach(u -> u.live().forEach(f -> files.add(f.key())));
+            ObjectNode metrics = node.putObject("pointsPerMetric");
+            perMetric.forEach(metrics::put);
+            ArrayNode unreadable = node.putArray("unreadable");
+            plan.unreadable().forEach(unreadable::add);
+            out.println(node.toPrettyString());
+            return;
+        }
+        out.printf("Plan: %s of %s, topic %s%n", range(plan.selection()), storage.uri(), plan.topic());
+        out.printf("  %d window-partition(s), %d file(s), %s; %,d points selected of %,d in those files%n",
+                plan.units().size(), plan.files(), bytes(plan.bytes()), points, plan.estimatedPoints());
+        plan.units().forEach(u -> u.live().forEach(f -> out.printf("    %s  %,d points  %s%n", f.key(), f.header().pointCount(),
+                bytes(f.size()))));
+        out.printf("  %d metric(s):%n", perMetric.size());
+        perMetric.forEach((metric, count) -> out.printf("    %-50s %,12d%n", metric, count));
+        plan.unreadable().forEach(problem -> out.println("  UNREADABLE: " + problem));
+    }
+
+    static ObjectNode restoreSummary(Restore.Result result, RejectFile rejects, Checkpoint checkpoint, TargetVerifier.Report verification) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("pointsSent", result.pointsSent())
+                .put("pointsFromEarlierRuns", result.pointsFromEarlierRuns())
+                .put("pointsRestoredInAllRuns", checkpoint.totalAckedPoints())
+                .put("rejected", rejects.count())
+                .put("retries", result.retries())
+                .put("seconds", result.elapsedMs() / 1000.0)
+                .put("pointsPerSecond", rate(result.pointsSent(), result.elapsedMs()))
+                .put("rejectFile", rejects.file().toAbsolutePath().toString())
+                .put("checkpoint", checkpoint.file().toAbsolutePath().toString());
+        ObjectNode metrics = node.putObject("pointsPerMetric");
+        result.perMetric().forEach(metrics::put);
+        if (verification != null) {
+            ObjectNode v = node.putObject("verification");
+            v.put("equal", verification.equal()).put("series", verification.series()).put("points", verification.points());
+            ArrayNode mismatches = v.putArray("mismatches");
+            verification.mismatches().forEach(m -> {
+                ObjectNode entry = mismatches.addObject().put("metric", m.metric());
+                entry.putPOJO("tags", m.tags());
+                entry.put("archivePoints", m.archivePoints()).put("targetPoints", m.targetPoints());
+            });
+        }
+        return node;
+    }
+
+    static void restoreText(PrintWriter out, Restore.Result result, RejectFile rejects, Checkpoint checkpoint,
+            TargetVerifier.Report verification) {
+        out.printf("Restored %,d points in %.1f s (%,d points/s)%s; %,d in all runs; %,d rejected%s; %d retries.%n",
+                result.pointsSent() - result.rejected(), result.elapsedMs() / 1000.0, rate(result.pointsSent(), result.elapsedMs()),
+                result.pointsFromEarlierRuns() > 0 ? String.format(", %,d written by earlier runs", result.pointsFromEarlierRuns()) : "",
+                checkpoint.totalAckedPoints(), rejects.count(),
+                rejects.count() > 0 ? " (see " + rejects.file() + ")" : "", result.retries());
+        if (verification != null) {
+            if (verification.equal()) {
+                out.printf("Verified: the target holds exactly the archive's %,d points in %,d series.%n", verification.points(),
+                        verification.series());
+            } else {
+                out.printf("VERIFICATION FAILED: %d of %,d series differ:%n", verification.mismatches().size(), verification.series());
+                verification.mismatches().stream().limit(SHOWN).forEach(m -> out.println("  " + m));
+                if (verification.mismatches().size() > SHOWN) {
+                    out.printf("  ... and %d more (--json lists all)%n", verification.mismatches().size() - SHOWN);
+                }
+            }
+        }
+    }
+
+    static long rate(long points, long ms) {
+        return ms <= 0 ? points : points * 1000 / ms;
+    }
+}

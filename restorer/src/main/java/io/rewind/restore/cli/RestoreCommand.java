@@ -1,0 +1,143 @@
+package io.rewind.restore.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rewind.archive.storage.Storage;
+import io.rewind.restore.Checkpoint;
+import io.rewind.restore.RejectFile;
+import io.rewind.restore.Restore;
+import io.rewind.restore.TargetVerifier;
+import io.rewind.restore.TargetWriter;
+import io.rewind.restore.TimeArgs;
+import io.rewind.restore.Transforms;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "restore", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Replays archived points by event-time range, as of a point in time, filtered and optionally",
+                "transformed, into OpenTSDB over HTTP. Plans first; resumable: rerunning the same command continues."})
+final class RestoreCommand implements Callable<Integer> {
+    @Mixin
+    ArchiveOptions archive;
+    @Mixin
+    SelectionOptions select;
+    @Mixin
+    TransformOptions transform;
+
+    @Option(names = "--target", paramLabel = "URL",
+            description = "A TSD to write to (http://tsd:4242); repeatable: batches are spread over the TSDs of one cluster.")
+    List<URI> targets = new ArrayList<>();
+
+    @Option(names = "--dry-run", description = "Print the plan (files, points per metric) and write nothing.")
+    boolean dryRun;
+
+    @Option(names = "--verify", description = "After the replay, query the target and compare every series with the archive.")
+    boolean verify;
+
+    @Option(names = "--batch-size", defaultValue = "" + Defaults.BATCH_SIZE, paramLabel = "N",
+            description = "Points per HTTP request (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--parallelism", defaultValue = "" + Defaults.PARALLELISM, paramLabel = "N",
+            description = "Requests in flight at once (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = "--sync", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"The TSD answers once the points are stored in HBase (?sync), so a checkpointed batch is durable",
+                    "(default). --no-sync: faster, but a TSD crash can lose batches the checkpoint has as done."})
+    boolean sync;
+
+    @Option(names = "--timeout", defaultValue = "60s", paramLabel = "DURATION", description = "Per request (default: ${DEFAULT-VALUE}).")
+    String timeout;
+
+    @Option(names = "--max-attempts", defaultValue = "10", paramLabel = "N",
+            description = "Attempts per batch on connection errors, timeouts, 5xx and 429, with exponential backoff (default: ${DEFAULT-VALUE}).")
+    int maxAttempts;
+
+    @Option(names = "--rejects", defaultValue = "rewind-rejects.jsonl", paramLabel = "FILE",
+            description = "Where points the target refuses go, one JSON line each with its reason (default: ${DEFAULT-VALUE}).")
+    Path rejects;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Finished work, for resuming (default: rewind-restore.checkpoint next to --rejects).")
+    Path checkpoint;
+
+    @Option(names = "--fresh", description = "Start over: ignore and overwrite an existing checkpoint and reject file.")
+    boolean fresh;
+
+    @Option(names = "--allow-rejects", description = "Exit 0 even if the target refused points.")
+    boolean allowRejects;
+
+    @Option(names = "--json", description = "Print the plan and the result as JSON.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (!dryRun && targets.isEmpty()) {
+            throw new IllegalArgumentException("name a --target (http://tsd:4242), or pass --dry-run to see the plan");
+        }
+        if (batchSize < 1 || parallelism < 1 || maxAttempts < 1) {
+            throw new IllegalArgumentException("--batch-size, --parallelism and --max-attempts must be at least 1");
+        }
+        Transforms transforms = transform.transforms();
+        Duration requestTimeout = Duration.ofMillis(TimeArgs.parseDuration(timeout));
+        try (Storage storage = archive.open()) {
+            if (dryRun) {
+                Restore.Plan plan = Restore.plan(storage, archive.topic, select.selection(System.currentTimeMillis()));
+                Map<String, Long> perMetric = Restore.produce(storage, plan, transforms, batchSize, null, (batch, written) -> { });
+                Report.plan(out, json, storage, plan, perMetric);
+                return plan.unreadable().isEmpty() ? RewindCli.OK : RewindCli.PROBLEMS;
+            }
+            Path checkpointFile = checkpoint != null ? checkpoint
+                    : rejects.toAbsolutePath().resolveSibling("rewind-restore.checkpoint");
+            List<String> arguments = new ArrayList<>(List.of(storage.uri().toString(), archive.topic, select.from, select.to,
+                    String.valueOf(select.asOf), select.metrics.toString(), select.tags.toString(), targets.toString(),
+                    Integer.toString(batchSize)));
+            arguments.addAll(transform.asArguments());
+            try (Checkpoint done = Checkpoint.open(checkpointFile, Restore.fingerprint(arguments), fresh);
+                    RejectFile rejectFile = new RejectFile(rejects, done.continuing())) {
+                Restore.Plan plan = Restore.plan(storage, archive.topic, select.selection(done.startedMs()));
+                if (!plan.unreadable().isEmpty()) {
+                    throw new IllegalStateException("cannot read " + plan.unreadable().size() + " file(s) of the range: "
+                            + String.join("; ", plan.unreadable()) + " (rewind verify names every problem)");
+                }
+                if (!json) {
+                    out.printf("Restoring %s of %s into %s: %d file(s), about %,d points%s.%n", Report.range(plan.selection()),
+                            storage.uri(), targets, plan.files(), plan.estimatedPoints(),
+                            done.continuing() ? ", continuing from " + checkpointFile : "");
+                    out.flush();
+                }
+                TargetWriter writer = new TargetWriter(new TargetWriter.Settings(targets, sync, requestTimeout, maxAttempts,
+                        Duration.ofMillis(200), Duration.ofSeconds(30)), rejectFile);
+                Restore.Progress progress = new Restore.Progress();
+                Restore.Result result;
+                try (ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress)) {
+                    result = Restore.run(storage, plan, transforms, batchSize, parallelism, writer, done, progress);
+                }
+                TargetVerifier.Report verification = verify
+                        ? TargetVerifier.verify(storage, plan, transforms, targets.get(0), requestTimeout) : null;
+                ObjectNode summary = Report.restoreSummary(result, rejectFile, done, verification);
+                if (json) {
+                    out.println(summary.toPrettyString());
+                } else {
+                    Report.restoreText(out, result, rejectFile, done, verification);
+                }
+                boolean rejected = rejectFile.count() > 0 && !allowRejects;
+                boolean unequal = verification != null && !verification.equal();
+                return rejected || unequal ? RewindCli.PROBLEMS : RewindCli.OK;
+            }
+        }
+    }
+}
