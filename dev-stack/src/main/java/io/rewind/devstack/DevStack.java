@@ -25,9 +25,11 @@ public final class DevStack implements AutoCloseable {
     private final KafkaBroker kafka;
     private final HBaseServer hbase;
     private final Map<String, Tsd> tsds;
+    private final boolean watched;
 
-    private DevStack(Path dir, KafkaBroker kafka, HBaseServer hbase, Map<String, Tsd> tsds) {
+    private DevStack(Path dir, KafkaBroker kafka, HBaseServer hbase, Map<String, Tsd> tsds, boolean watched) {
         this.dir = dir;
+        this.watched = watched;
         this.kafka = kafka;
         this.hbase = hbase;
         this.tsds = tsds;
@@ -46,9 +48,9 @@ public final class DevStack implements AutoCloseable {
         HBaseServer hbase = new HBaseServer(dir.resolve("hbase"), watched);
         Map<String, Tsd> tsds = new LinkedHashMap<>();
         for (String name : tsdNames) {
-            tsds.put(name, new Tsd(name, dir.resolve("tsd-" + name), hbase.zookeeperQuorum(), watched));
+            tsds.put(name, new Tsd(name, dir.resolve("tsd-" + name), hbase.zookeeperQuorum(), watched, Map.of()));
         }
-        DevStack stack = new DevStack(dir, kafka, hbase, tsds);
+        DevStack stack = new DevStack(dir, kafka, hbase, tsds, watched);
         try {
             // Kafka and HBase start side by side; the TSDs need HBase and their tables.
             CompletableFuture<Void> kafkaUp = CompletableFuture.runAsync(() -> unchecked(kafka::start));
@@ -80,8 +82,24 @@ public final class DevStack implements AutoCloseable {
         return hbase;
     }
 
+    /**
+     * The TSD of that name, started on its own tables with these OpenTSDB settings on top of the dev
+     * stack's (e.g. {@code tsd.core.auto_create_metrics=false}) if it does not run yet. Stopped with the stack.
+     */
+    public synchronized Tsd tsd(String name, Map<String, String> settings) throws IOException {
+        Tsd running = tsds.get(name);
+        if (running != null) {
+            return running;
+        }
+        Tsd tsd = new Tsd(name, dir.resolve("tsd-" + name), hbase.zookeeperQuorum(), watched, settings);
+        hbase.createTsdTables(List.of(tsd.tablePrefix()));
+        tsds.put(name, tsd);
+        tsd.start();
+        return tsd;
+    }
+
     /** The TSD of that name; fails naming the TSDs there are. */
-    public Tsd tsd(String name) {
+    public synchronized Tsd tsd(String name) {
         Tsd tsd = tsds.get(name);
         if (tsd == null) {
             throw new IllegalArgumentException("No TSD named '" + name + "' in this dev stack; there are " + tsds.keySet());
@@ -89,12 +107,12 @@ public final class DevStack implements AutoCloseable {
         return tsd;
     }
 
-    public List<Tsd> tsds() {
+    public synchronized List<Tsd> tsds() {
         return List.copyOf(tsds.values());
     }
 
     /** Every server process, in start order. */
-    List<JavaProcess> processes() {
+    synchronized List<JavaProcess> processes() {
         List<JavaProcess> all = new ArrayList<>();
         all.add(kafka.process());
         all.add(hbase.process());
@@ -103,7 +121,7 @@ public final class DevStack implements AutoCloseable {
     }
 
     /** The endpoints, one per line, for people. */
-    public String describe() {
+    public synchronized String describe() {
         StringBuilder out = new StringBuilder();
         out.append(String.format("%-22s %s%n", "Kafka bootstrap", kafka.bootstrapServers()));
         out.append(String.format("%-22s %s%n", "HBase ZooKeeper", hbase.zookeeperQuorum()));
@@ -117,7 +135,7 @@ public final class DevStack implements AutoCloseable {
 
     /** Stops the TSDs, then HBase, then Kafka. */
     @Override
-    public void close() {
+    public synchronized void close() {
         tsds.values().forEach(Tsd::stop);
         hbase.stop();
         kafka.stop();

@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -24,10 +25,13 @@ public final class Tsd extends DevServer {
     private final String tablePrefix;
     private final String zookeeperQuorum;
     private final int port;
+    private final Map<String, String> settings;
 
-    Tsd(String name, Path dir, String zookeeperQuorum, boolean watched) {
+    /** @param settings OpenTSDB settings that replace or add to the dev stack's, e.g. {@code tsd.core.auto_create_metrics=false} */
+    Tsd(String name, Path dir, String zookeeperQuorum, boolean watched, Map<String, String> settings) {
         super(dir, watched, Duration.ofSeconds(20));
         this.name = name;
+        this.settings = Map.copyOf(settings);
         this.tablePrefix = name + "-";
         this.zookeeperQuorum = zookeeperQuorum;
         this.port = Ports.free();
@@ -75,27 +79,33 @@ public final class Tsd extends DevServer {
         Path cache = dir.resolve("cache");
         Files.createDirectories(staticRoot);
         Files.createDirectories(cache);
-        String conf = String.join("\n",
-                "# Rewind dev stack: OpenTSDB TSD '" + name + "'",
-                "tsd.network.port = " + port,
-                "tsd.network.bind = 127.0.0.1",
-                "tsd.http.staticroot = " + staticRoot,
-                "tsd.http.cachedir = " + cache,
-                "tsd.core.auto_create_metrics = true",
-                // Without chunked requests a TSD refuses every HTTP body over ~8 KB ("Chunked request not supported.").
-                "tsd.http.request.enable_chunked = true",
-                "tsd.http.request.max_chunk = 67108864",
-                "tsd.storage.hbase.zk_quorum = " + zookeeperQuorum,
-                "tsd.storage.hbase.data_table = " + tablePrefix + "tsdb",
-                "tsd.storage.hbase.uid_table = " + tablePrefix + "tsdb-uid",
-                "tsd.storage.hbase.tree_table = " + tablePrefix + "tsdb-tree",
-                "tsd.storage.hbase.meta_table = " + tablePrefix + "tsdb-meta",
-                // Read by asynchbase: its 1000 ms default makes ?sync take a second and fresh points invisible for one.
-                "hbase.rpcs.buffered_flush_interval = 20",
-                "");
+        Map<String, String> conf = new LinkedHashMap<>();
+        conf.put("tsd.network.port", Integer.toString(port));
+        conf.put("tsd.network.bind", "127.0.0.1");
+        conf.put("tsd.http.staticroot", staticRoot.toString());
+        conf.put("tsd.http.cachedir", cache.toString());
+        conf.put("tsd.core.auto_create_metrics", "true");
+        // Without chunked requests a TSD refuses every HTTP body over ~8 KB ("Chunked request not supported.").
+        conf.put("tsd.http.request.enable_chunked", "true");
+        conf.put("tsd.http.request.max_chunk", "67108864");
+        conf.put("tsd.storage.hbase.zk_quorum", zookeeperQuorum);
+        conf.put("tsd.storage.hbase.data_table", tablePrefix + "tsdb");
+        conf.put("tsd.storage.hbase.uid_table", tablePrefix + "tsdb-uid");
+        conf.put("tsd.storage.hbase.tree_table", tablePrefix + "tsdb-tree");
+        conf.put("tsd.storage.hbase.meta_table", tablePrefix + "tsdb-meta");
+        // Read by asynchbase: its 1000 ms default makes ?sync take a second and fresh points invisible for one.
+        conf.put("hbase.rpcs.buffered_flush_interval", "20");
+        conf.putAll(settings);
+        StringBuilder text = new StringBuilder("# Rewind dev stack: OpenTSDB TSD '" + name + "'\n");
+        conf.forEach((key, value) -> text.append(key).append(" = ").append(value).append('\n'));
         Path file = dir.resolve("opentsdb.conf");
-        Files.writeString(file, conf);
+        Files.writeString(file, text);
         return file;
+    }
+
+    /** The TSD's configuration file, for OpenTSDB's own tools ({@code import}, {@code fsck}) against its tables. */
+    public Path configFile() {
+        return dir.resolve("opentsdb.conf");
     }
 
     @Override
