@@ -92,6 +92,7 @@ final class RestoreCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch-size, --parallelism and --max-attempts must be at least 1");
         }
         Transforms transforms = transform.transforms();
+        select.selection(System.currentTimeMillis()); // refuses a wrong time before anything is written
         Duration requestTimeout = Duration.ofMillis(TimeArgs.parseDuration(timeout));
         try (Storage storage = archive.open()) {
             if (dryRun) {
