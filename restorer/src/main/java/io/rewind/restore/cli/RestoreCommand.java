@@ -63,11 +63,11 @@ final class RestoreCommand implements Callable<Integer> {
             description = "Attempts per batch on connection errors, timeouts, 5xx and 429, with exponential backoff (default: ${DEFAULT-VALUE}).")
     int maxAttempts;
 
-    @Option(names = "--rejects", defaultValue = "rewind-rejects.jsonl", paramLabel = "FILE",
+    @Option(names = "--rejects", defaultValue = "rewind-restore.rejects.jsonl", paramLabel = "FILE",
             description = "Where points the target refuses go, one JSON line each with its reason (default: ${DEFAULT-VALUE}).")
     Path rejects;
 
-    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Finished work, for resuming (default: rewind-restore.checkpoint next to --rejects).")
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Finished work, for resuming (default: next to --rejects, named after it: rewind-restore.checkpoint).")
     Path checkpoint;
 
     @Option(names = "--fresh", description = "Start over: ignore and overwrite an existing checkpoint and reject file.")
@@ -81,6 +81,12 @@ final class RestoreCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** {@code x.rejects.jsonl} or {@code x.jsonl} gives {@code x.checkpoint}, in the same directory. */
+    static Path defaultCheckpoint(Path rejects) {
+        String name = rejects.getFileName().toString().replaceFirst("(\\.rejects)?\\.jsonl$", "");
+        return rejects.toAbsolutePath().resolveSibling(name + ".checkpoint");
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -101,8 +107,7 @@ final class RestoreCommand implements Callable<Integer> {
                 Report.plan(out, json, storage, plan, perMetric);
                 return plan.unreadable().isEmpty() ? RewindCli.OK : RewindCli.PROBLEMS;
             }
-            Path checkpointFile = checkpoint != null ? checkpoint
-                    : rejects.toAbsolutePath().resolveSibling("rewind-restore.checkpoint");
+            Path checkpointFile = checkpoint != null ? checkpoint : defaultCheckpoint(rejects);
             List<String> arguments = new ArrayList<>(List.of(storage.uri().toString(), archive.topic, select.from, select.to,
                     String.valueOf(select.asOf), select.metrics.toString(), select.tags.toString(), targets.toString(),
                     Integer.toString(batchSize)));

@@ -1,0 +1,248 @@
+package io.rewind.restore;
+
+import static io.rewind.devstack.junit.DevStackExtension.PRODUCTION;
+import static io.rewind.devstack.junit.DevStackExtension.RECOVERY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.rewind.archive.storage.local.LocalStorage;
+import io.rewind.devstack.DevStack;
+import io.rewind.devstack.Tsd;
+import io.rewind.devstack.TsdClient;
+import io.rewind.devstack.junit.DevStackExtension;
+import io.rewind.devstack.process.Await;
+import io.rewind.restore.cli.CliRun;
+import io.rewind.schema.Point;
+import io.rewind.schema.TimestampPrecision;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Restores into real TSDs: data written to the production TSD and archived as the archiver would,
+ * restored by the command line into the recovery TSD, then compared by /api/query on both.
+ */
+@ExtendWith(DevStackExtension.class)
+class RestoreIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long W = 1_763_640_000_000L; // 2025-11-20T12:00:00Z
+    private static final long HOUR = TestArchive.HOUR;
+
+    @TempDir
+    Path work;
+
+    @Test
+    void aRangeIsRestoredExactlyAndNothingOutsideIt(DevStack stack) throws IOException {
+        List<Point> points = TestArchive.workload("it.range", W, 120, 6);
+        write(stack.tsd(PRODUCTION), points);
+        Path archive = archive(points, W + 3 * HOUR);
+        long from = W + 30 * 60_000L;
+        long to = W + 90 * 60_000L;
+
+        CliRun run = CliRun.of("restore", "--archive", archive.toString(), "--from", Long.toString(from), "--to", Long.toString(to),
+                "--target", stack.tsd(RECOVERY).httpUrl().toString(), "--rejects", work.resolve("rejects.jsonl").toString(),
+                "--batch-size", "500", "--verify");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        assertThat(run.out()).contains("Verified: the target holds exactly the archive's");
+        for (String metric : List.of("it.range.cpu", "it.range.load", "it.range.latency")) {
+            Map<String, Map<Long, String>> production = series(stack.tsd(PRODUCTION), metric, from, to - 1);
+            assertThat(production).hasSize(6);
+            assertThat(series(stack.tsd(RECOVERY), metric, from, to - 1)).isEqualTo(production);
+            assertThat(series(stack.tsd(RECOVERY), metric, W - HOUR, from - 1)).isEmpty();
+            assertThat(series(stack.tsd(RECOVERY), metric, to, W + 4 * HOUR)).isEmpty();
+        }
+        assertThat(Files.readString(work.resolve("rejects.jsonl"))).isEmpty();
+    }
+
+    @Test
+    void asOfRestoresTheValuesFromBeforeTheIncidentAndWithoutItTheLatest(DevStack stack) throws IOException {
+        List<Point> good = TestArchive.workload("it.asof", W, 30, 3);
+        List<Point> garbage = good.stream().filter(p -> p.getMetric().equals("it.asof.load") && p.getTimestampMs() >= W + 10 * 60_000L)
+                .map(p -> TestArchive.point(p.getMetric(), p.getTimestampMs(), p.getPrecision(), 999_999L, p.getTags())).toList();
+        long incident = W + 2 * HOUR;
+        Path archive = work.resolve("archive");
+        try (LocalStorage storage = new LocalStorage(archive)) {
+            TestArchive writer = new TestArchive(storage, 2);
+            writer.commit(TestArchive.ingestedAt(good, incident - 60_000L));
+            writer.commit(TestArchive.ingestedAt(garbage, incident + 60_000L));
+        }
+        String target = stack.tsd(RECOVERY).httpUrl().toString();
+
+        CliRun asOf = CliRun.of("restore", "--archive", archive.toString(), "--from", Long.toString(W), "--to", Long.toString(W + HOUR),
+                "--as-of", Long.toString(incident), "--target", target, "--rejects", work.resolve("r1.jsonl").toString(), "--verify");
+        CliRun latest = CliRun.of("restore", "--archive", archive.toString(), "--from", Long.toString(W), "--to", Long.toString(W + HOUR),
+                "--rename-metric", "it\\.asof\\.(.*)=it.latest.$1", "--target", target, "--rejects", work.resolve("r2.jsonl").toString(),
+                "--verify");
+
+        assertThat(asOf.exitCode()).as(asOf.out() + asOf.err()).isZero();
+        assertThat(latest.exitCode()).as(latest.out() + latest.err()).isZero();
+        assertThat(series(stack.tsd(RECOVERY), "it.asof.load", W, W + HOUR)).isEqualTo(expected(good, "it.asof.load", "it.asof.load"));
+        List<Point> latestPoints = new ArrayList<>(good.stream().filter(p -> !(p.getMetric().equals("it.asof.load")
+                && p.getTimestampMs() >= W + 10 * 60_000L)).toList());
+        latestPoints.addAll(garbage);
+        assertThat(series(stack.tsd(RECOVERY), "it.latest.load", W, W + HOUR)).isEqualTo(expected(latestPoints, "it.asof.load", "it.latest.load"));
+        assertThat(series(stack.tsd(RECOVERY), "it.latest.cpu", W, W + HOUR)).isEqualTo(expected(good, "it.asof.cpu", "it.latest.cpu"));
+    }
+
+    @Test
+    void filtersAndTransformsGiveExactlyTheExpectedSeries(DevStack stack) throws IOException {
+        List<Point> points = TestArchive.workload("it.staging", W, 20, 4);
+        Path archive = archive(points, W + HOUR);
+        long week = 7 * 86_400_000L;
+
+        CliRun run = CliRun.of("restore", "--archive", archive.toString(), "--from", Long.toString(W), "--to", Long.toString(W + HOUR),
+                "--metric", "it.staging.c*", "--metric", "it.staging.latency", "--tag", "dc=lga",
+                "--rename-metric", "it\\.staging\\.(.*)=staging.$1", "--set-tag", "env=staging", "--drop-tag", "dc",
+                "--time-shift", "+7d", "--target", stack.tsd(RECOVERY).httpUrl().toString(),
+                "--rejects", work.resolve("rejects.jsonl").toString(), "--verify");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        for (String metric : List.of("cpu", "latency")) {
+            Map<String, Map<Long, String>> expected = new TreeMap<>();
+            points.stream().filter(p -> p.getMetric().equals("it.staging." + metric) && p.getTags().get("dc").equals("lga"))
+                    .forEach(p -> expected.computeIfAbsent("{env=staging, host=" + p.getTags().get("host") + "}", k -> new TreeMap<>())
+                            .put(p.getTimestampMs() + week, valueText(p.getValue())));
+            assertThat(expected).hasSize(2);
+            assertThat(series(stack.tsd(RECOVERY), "staging." + metric, W + week, W + week + HOUR)).isEqualTo(expected);
+        }
+        assertThat(new TsdClient(stack.tsd(RECOVERY).httpUrl().getHost(), stack.tsd(RECOVERY).port())
+                .query("staging.load", W + week, W + week + HOUR)).isEmpty();
+    }
+
+    @Test
+    void aRestoreKilledSeveralTimesAndRerunWritesTheSelectionOnce(DevStack stack) throws Exception {
+        List<Point> points = TestArchive.workload("it.resume", W, 240, 30); // 64,800 points
+        Path archive = archive(points, W + 5 * HOUR);
+        Path checkpoint = work.resolve("rejects.checkpoint");
+        List<String> args = List.of("restore", "--archive", archive.toString(), "--from", Long.toString(W), "--to", Long.toString(W + 4 * HOUR),
+                "--target", stack.tsd(RECOVERY).httpUrl().toString(), "--rejects", work.resolve("rejects.jsonl").toString(),
+                "--batch-size", "300", "--parallelism", "2", "--json");
+        for (int kill = 1; kill <= 3; kill++) {
+            long before = Files.exists(checkpoint) ? Files.readAllLines(checkpoint).size() : 0;
+            Process restore = restoreProcess(args);
+            long wanted = before + 8;
+            Await.until("the restore to acknowledge more batches", Duration.ofSeconds(60), () -> assertThat(restore.isAlive()).isTrue(),
+                    () -> Files.exists(checkpoint) && Files.readAllLines(checkpoint).size() >= wanted);
+            restore.destroyForcibly().waitFor();
+        }
+        Process last = restoreProcess(args);
+        String output = new String(last.getInputStream().readAllBytes());
+        assertThat(last.waitFor()).as(output).isZero();
+
+        JsonNode summary = JSON.readTree(output);
+        assertThat(summary.get("pointsRestoredInAllRuns").asLong()).isEqualTo(points.size());
+        assertThat(summary.get("pointsFromEarlierRuns").asLong()).isPositive();
+        assertThat(summary.get("rejected").asLong()).isZero();
+        assertThat(Files.readString(work.resolve("rejects.jsonl"))).isEmpty();
+        for (String metric : List.of("it.resume.cpu", "it.resume.load", "it.resume.latency")) {
+            assertThat(series(stack.tsd(RECOVERY), metric, W, W + 4 * HOUR)).isEqualTo(expected(points, metric, metric));
+        }
+    }
+
+    @Test
+    void pointsATargetRefusesGoToTheRejectFileWithTheirReason(DevStack stack) throws IOException {
+        // A TSD that creates no metrics and takes no chunked bodies: restore must split its batches.
+        Tsd strict = stack.tsd("strict", Map.of("tsd.core.auto_create_metrics", "false", "tsd.http.request.enable_chunked", "false"));
+        TsdClient client = new TsdClient("127.0.0.1", strict.port());
+        assertThat(client.get("/api/uid/assign?metric=it.strict.cpu,it.strict.load").status()).isEqualTo(200);
+        List<Point> points = TestArchive.workload("it.strict", W, 30, 3);
+        Path archive = archive(points, W + HOUR);
+        Path rejects = work.resolve("rejects.jsonl");
+
+        CliRun run = CliRun.of("restore", "--archive", archive.toString(), "--from", Long.toString(W), "--to", Long.toString(W + HOUR),
+                "--target", strict.httpUrl().toString(), "--rejects", rejects.toString(), "--batch-size", "2000");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(1);
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(rejects)) {
+            lines.add(JSON.readTree(line));
+        }
+        long unknown = points.stream().filter(p -> p.getMetric().equals("it.strict.latency")).count();
+        assertThat(lines).hasSize((int) unknown).allSatisfy(line -> {
+            assertThat(line.get("datapoint").get("metric").asText()).isEqualTo("it.strict.latency");
+            assertThat(line.get("error").asText()).isEqualTo("Unknown metric");
+        });
+        assertThat(lines.stream().map(l -> l.get("datapoint").get("timestamp").asLong() + "" + l.get("datapoint").get("tags")).distinct())
+                .hasSize((int) unknown);
+        for (String metric : List.of("it.strict.cpu", "it.strict.load")) {
+            assertThat(series(strict, metric, W, W + HOUR)).isEqualTo(expected(points, metric, metric));
+        }
+    }
+
+    private Process restoreProcess(List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.rewind.restore.cli.RewindCli"));
+        command.addAll(args);
+        return new ProcessBuilder(command).directory(work.toFile()).redirectError(work.resolve("restore-stderr.log").toFile()).start();
+    }
+
+    private Path archive(List<Point> points, long ingestMs) throws IOException {
+        Path dir = work.resolve("archive");
+        try (LocalStorage storage = new LocalStorage(dir)) {
+            new TestArchive(storage, 3).commit(TestArchive.ingestedAt(points, ingestMs));
+        }
+        return dir;
+    }
+
+    /** Writes the points to a TSD as a collector would, over HTTP, and waits until they are stored. */
+    private static void write(Tsd tsd, List<Point> points) {
+        TsdClient client = new TsdClient("127.0.0.1", tsd.port());
+        for (int i = 0; i < points.size(); i += 2000) {
+            ArrayNode array = JSON.createArrayNode();
+            for (Point p : points.subList(i, Math.min(points.size(), i + 2000))) {
+                var node = array.addObject().put("metric", p.getMetric()).put("timestamp",
+                        p.getPrecision() == TimestampPrecision.SECONDS ? p.getTimestampMs() / 1000 : p.getTimestampMs());
+                if (p.getValue() instanceof Long l) {
+                    node.put("value", l);
+                } else {
+                    node.put("value", (Double) p.getValue());
+                }
+                var tags = node.putObject("tags");
+                p.getTags().forEach(tags::put);
+            }
+            TsdClient.Response response = client.post("/api/put?sync&details", array.toString(), true);
+            assertThat(response.status()).as(response.body()).isIn(200, 204);
+        }
+    }
+
+    /** Every series of the metric in {@code [start, end]} (inclusive, as OpenTSDB queries): tags to (ms timestamp to value). */
+    private static Map<String, Map<Long, String>> series(Tsd tsd, String metric, long start, long end) {
+        return new TsdClient("127.0.0.1", tsd.port()).query(metric, start, end).stream()
+                .filter(s -> !s.points().isEmpty()) // a series with points elsewhere in the hour comes back empty
+                .collect(Collectors.toMap(
+                s -> new TreeMap<>(s.tags()).toString(),
+                s -> s.points().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> number(e.getValue().toString()),
+                        (a, b) -> a, TreeMap::new)),
+                (a, b) -> a, TreeMap::new));
+    }
+
+    /** What /api/query should return for a metric of the dataset, under another name. */
+    private static Map<String, Map<Long, String>> expected(List<Point> points, String metric, String asMetric) {
+        Map<String, Map<Long, String>> expected = new TreeMap<>();
+        points.stream().filter(p -> p.getMetric().equals(metric)).forEach(p -> expected
+                .computeIfAbsent(new TreeMap<>(p.getTags()).toString(), k -> new TreeMap<>())
+                .put(p.getTimestampMs(), valueText(p.getValue())));
+        return expected;
+    }
+
+    /** A value as a number, whatever the notation: OpenTSDB's query may answer 3.0 for an integer 3 in a mixed series. */
+    private static String valueText(Object value) {
+        return number(value.toString());
+    }
+
+    private static String number(String text) {
+        return new java.math.BigDecimal(text).stripTrailingZeros().toPlainString();
+    }
+}
