@@ -108,6 +108,19 @@ public final class Tsd extends DevServer {
         return dir.resolve("opentsdb.conf");
     }
 
+    /**
+     * Loads a file of OpenTSDB's import format into this TSD's tables with OpenTSDB's own tool
+     * ({@code net.opentsdb.tools.OpenTSDBMain import FILE}, this TSD's configuration), in its own JVM;
+     * returns when the tool has exited, its log in {@code logs/import.log}.
+     */
+    public void importFile(Path file, Duration timeout) throws IOException {
+        JavaProcess.run(new JavaProcess.Spec("tsdb-import-" + name, ServerRuntime.classpath("opentsdb"),
+                List.of("-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+                        "-Dlogback.configurationFile=" + DevLogging.write(dir, "import", Map.of("net.opentsdb.tools.TextImporter", "INFO"))),
+                "net.opentsdb.tools.OpenTSDBMain", List.of("import", "--config=" + configFile(), file.toString()), dir,
+                dir.resolve("logs").resolve("import.log")), timeout);
+    }
+
     @Override
     public String toString() {
         return "OpenTSDB '" + name + "' " + httpUrl();
