@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code bin/rewind bench restore [hours] [batch-size] [parallelism]}: restores a realistic archive
+ * {@code bin/rewind bench restore [hours] [batch:parallelism[:nosync][:nogzip] ...]}: restores a realistic archive
  * into a dev-stack TSD with the restorer's command line, and in the same run loads the same points
  * with OpenTSDB's own {@code import} tool into another TSD's tables; prints both whole-process times.
  * Also the read path alone: archive to merged series, and to the JSON batches a restore sends.
@@ -36,9 +36,11 @@ public final class RestoreBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "io/rewind/devstack/cli/dev-logback.xml");
+        }
         int hours = args.length > 0 ? Integer.parseInt(args[0]) : 2;
-        int batchSize = args.length > 1 ? Integer.parseInt(args[1]) : 5000;
-        int parallelism = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+        List<String> configs = args.length > 1 ? List.of(args).subList(1, args.length) : List.of("10000:8", "10000:8:nogzip", "5000:4");
         Path work = Path.of("benchmarks", "target", "bench-restore").toAbsolutePath();
         Path archive = work.resolve("archive");
         deleteRecursively(work);
@@ -51,18 +53,33 @@ public final class RestoreBenchmark {
         readPath(archive, to, points);
 
         try (DevStack stack = DevStack.start(work.resolve("stack"), List.of("restore", "import"), true)) {
-            Path rejects = work.resolve("rejects.jsonl");
-            List<String> restore = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
-                    "io.rewind.restore.cli.RewindCli", "restore", "--archive", archive.toString(), "--from", Long.toString(START),
-                    "--to", Long.toString(to), "--target", stack.tsd("restore").httpUrl().toString(), "--rejects", rejects.toString(),
-                    "--batch-size", Integer.toString(batchSize), "--parallelism", Integer.toString(parallelism)));
-            long restoreStart = System.nanoTime();
-            Process process = new ProcessBuilder(restore).redirectErrorStream(true).redirectOutput(work.resolve("restore.log").toFile()).start();
-            int exit = process.waitFor();
-            double restoreSeconds = (System.nanoTime() - restoreStart) / 1e9;
-            if (exit != 0) {
-                throw new IllegalStateException("restore failed (exit " + exit + "): " + Files.readString(work.resolve("restore.log")));
+            List<String> results = new ArrayList<>();
+            for (String config : configs) {
+                String[] c = config.split(":");
+                List<String> restore = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
+                        "io.rewind.restore.cli.RewindCli", "restore", "--archive", archive.toString(), "--from", Long.toString(START),
+                        "--to", Long.toString(to), "--target", stack.tsd("restore").httpUrl().toString(),
+                        "--rejects", work.resolve("rejects-" + config.replace(':', '-') + ".jsonl").toString(),
+                        "--batch-size", c[0], "--parallelism", c[1]));
+                List<String> flags = List.of(c).subList(2, c.length);
+                if (flags.contains("nosync")) {
+                    restore.add("--no-sync");
+                }
+                if (flags.contains("nogzip")) {
+                    restore.add("--no-gzip");
+                }
+                long restoreStart = System.nanoTime();
+                Path log = work.resolve("restore-" + config.replace(':', '-') + ".log");
+                int exit = new ProcessBuilder(restore).redirectErrorStream(true).redirectOutput(log.toFile()).start().waitFor();
+                double seconds = (System.nanoTime() - restoreStart) / 1e9;
+                if (exit != 0) {
+                    throw new IllegalStateException("restore failed (exit " + exit + "): " + Files.readString(log));
+                }
+                results.add(String.format("%-44s %10.1f %,14.0f", "rewind restore " + config + " (batch:parallelism)", seconds, points / seconds));
+                System.out.println("  " + config + ": " + Files.readAllLines(log).stream().filter(l -> l.startsWith("Restored"))
+                        .findFirst().orElse("(no summary)"));
             }
+            double restoreSeconds = configs.isEmpty() ? 0 : Double.parseDouble(results.get(0).substring(44, 55).trim());
 
             Path importFile = work.resolve("import.txt.gz");
             List<String> export = List.of(java(), "-cp", System.getProperty("java.class.path"), "io.rewind.restore.cli.RewindCli", "export",
@@ -76,12 +93,9 @@ public final class RestoreBenchmark {
             double importSeconds = (System.nanoTime() - importStart) / 1e9;
 
             System.out.printf("%-44s %10s %14s%n", "whole process, into a dev-stack TSD", "seconds", "points/s");
-            System.out.printf("%-44s %10.1f %,14.0f%n", "rewind restore (batch " + batchSize + ", parallelism " + parallelism + ")",
-                    restoreSeconds, points / restoreSeconds);
+            results.forEach(System.out::println);
             System.out.printf("%-44s %10.1f %,14.0f%n", "OpenTSDB import (tsdb import, same points)", importSeconds, points / importSeconds);
-            System.out.printf("restore / import throughput: %.2fx%n", importSeconds / restoreSeconds);
-            System.out.println("restore's own summary: " + Files.readAllLines(work.resolve("restore.log")).stream()
-                    .filter(l -> l.startsWith("Restored")).findFirst().orElse("(none)"));
+            System.out.printf("first restore / import throughput: %.2fx%n", importSeconds / restoreSeconds);
         }
     }
 

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes batches of points to OpenTSDB targets over HTTP ({@code /api/put}, {@code /api/rollup},
- * {@code /api/histogram} with {@code ?details}, gzip'ed), the way an operator would want a restore to
+ * {@code /api/histogram} with {@code ?details}, gzip'ed unless told not to), the way an operator would want a restore to
  * behave against a cluster under load:
  * <ul>
  *   <li>connection errors, timeouts, 5xx and 429 are retried with exponential backoff and jitter, each
@@ -44,7 +44,7 @@ public final class TargetWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** How to reach the targets. */
-    public record Settings(List<URI> targets, boolean sync, Duration timeout, int maxAttempts, Duration backoffMin,
+    public record Settings(List<URI> targets, boolean sync, boolean gzip, Duration timeout, int maxAttempts, Duration backoffMin,
             Duration backoffMax) {
         public Settings {
             targets = List.copyOf(targets);
@@ -91,7 +91,7 @@ public final class TargetWriter {
     }
 
     private int write(String pathAndQuery, byte[] jsonArray, int points) throws IOException, InterruptedException {
-        Answer answer = send(pathAndQuery, gzip(jsonArray));
+        Answer answer = send(pathAndQuery, settings.gzip() ? gzip(jsonArray) : jsonArray);
         if (answer.status / 100 == 2) {
             return 0;
         }
@@ -134,19 +134,20 @@ public final class TargetWriter {
     private record Answer(URI target, int status, String body) {
     }
 
-    private Answer send(String pathAndQuery, byte[] gzipped) throws IOException, InterruptedException {
+    private Answer send(String pathAndQuery, byte[] body) throws IOException, InterruptedException {
         long backoff = settings.backoffMin().toMillis();
         Exception last = null;
         for (int attempt = 1; attempt <= settings.maxAttempts(); attempt++) {
             URI target = settings.targets().get(Math.floorMod(nextTarget.getAndIncrement(), settings.targets().size()));
-            HttpRequest request = HttpRequest.newBuilder(target.resolve(pathAndQuery))
+            HttpRequest.Builder request = HttpRequest.newBuilder(target.resolve(pathAndQuery))
                     .timeout(settings.timeout().plusSeconds(5))
                     .header("Content-Type", "application/json")
-                    .header("Content-Encoding", "gzip")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(gzipped))
-                    .build();
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            if (settings.gzip()) {
+                request.header("Content-Encoding", "gzip");
+            }
             try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
                 if (status != 429 && status / 100 != 5) {
                     return new Answer(target, status, response.body());

@@ -2,8 +2,8 @@ package io.rewind.restore.cli;
 
 /** Defaults of the restore's replay, chosen with {@code bin/rewind bench restore} (see the module README). */
 final class Defaults {
-    static final int BATCH_SIZE = 5000;
-    static final int PARALLELISM = 4;
+    static final int BATCH_SIZE = 10_000;
+    static final int PARALLELISM = 8;
 
     private Defaults() {
     }

@@ -56,6 +56,10 @@ final class RestoreCommand implements Callable<Integer> {
                     "(default). --no-sync: faster, but a TSD crash can lose batches the checkpoint has as done."})
     boolean sync;
 
+    @Option(names = "--gzip", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Gzip request bodies (default); --no-gzip saves CPU on both sides where the network is fast.")
+    boolean gzip;
+
     @Option(names = "--timeout", defaultValue = "60s", paramLabel = "DURATION", description = "Per request (default: ${DEFAULT-VALUE}).")
     String timeout;
 
@@ -125,7 +129,7 @@ final class RestoreCommand implements Callable<Integer> {
                             done.continuing() ? ", continuing from " + checkpointFile : "");
                     out.flush();
                 }
-                TargetWriter writer = new TargetWriter(new TargetWriter.Settings(targets, sync, requestTimeout, maxAttempts,
+                TargetWriter writer = new TargetWriter(new TargetWriter.Settings(targets, sync, gzip, requestTimeout, maxAttempts,
                         Duration.ofMillis(200), Duration.ofSeconds(30)), rejectFile);
                 Restore.Progress progress = new Restore.Progress();
                 Restore.Result result;
