@@ -43,7 +43,7 @@ public final class RestoreBenchmark {
         List<String> configs = args.length > 1 ? List.of(args).subList(1, args.length) : List.of("10000:8", "10000:8:nogzip", "5000:4");
         Path work = Path.of("benchmarks", "target", "bench-restore").toAbsolutePath();
         Path archive = work.resolve("archive");
-        deleteRecursively(work);
+        DevStack.deleteRecursively(work);
         long points = writeArchive(archive, hours);
         long to = START + hours * 3_600_000L;
         System.out.printf("Restore benchmark: %,d points in %,d series over %d hour(s), %d partitions, archive %s%n", points,
@@ -54,6 +54,7 @@ public final class RestoreBenchmark {
 
         try (DevStack stack = DevStack.start(work.resolve("stack"), List.of("restore", "import"), true)) {
             List<String> results = new ArrayList<>();
+            List<Double> restoreSeconds = new ArrayList<>();
             for (String config : configs) {
                 String[] c = config.split(":");
                 List<String> restore = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
@@ -75,11 +76,11 @@ public final class RestoreBenchmark {
                 if (exit != 0) {
                     throw new IllegalStateException("restore failed (exit " + exit + "): " + Files.readString(log));
                 }
+                restoreSeconds.add(seconds);
                 results.add(String.format("%-44s %10.1f %,14.0f", "rewind restore " + config + " (batch:parallelism)", seconds, points / seconds));
                 System.out.println("  " + config + ": " + Files.readAllLines(log).stream().filter(l -> l.startsWith("Restored"))
                         .findFirst().orElse("(no summary)"));
             }
-            double restoreSeconds = configs.isEmpty() ? 0 : Double.parseDouble(results.get(0).substring(44, 55).trim());
 
             Path importFile = work.resolve("import.txt.gz");
             List<String> export = List.of(java(), "-cp", System.getProperty("java.class.path"), "io.rewind.restore.cli.RewindCli", "export",
@@ -95,7 +96,7 @@ public final class RestoreBenchmark {
             System.out.printf("%-44s %10s %14s%n", "whole process, into a dev-stack TSD", "seconds", "points/s");
             results.forEach(System.out::println);
             System.out.printf("%-44s %10.1f %,14.0f%n", "OpenTSDB import (tsdb import, same points)", importSeconds, points / importSeconds);
-            System.out.printf("first restore / import throughput: %.2fx%n", importSeconds / restoreSeconds);
+            System.out.printf("first restore / import throughput: %.2fx%n", importSeconds / restoreSeconds.get(0));
         }
     }
 
@@ -132,7 +133,7 @@ public final class RestoreBenchmark {
         }
     }
 
-    /** One segment per (hour, partition), series spread over the partitions as Kafka would spread their keys. */
+    /** One segment per (hour, partition), series spread over the partitions by the hash of their key. */
     private static long writeArchive(Path dir, int hours) throws IOException {
         long points = 0;
         try (Storage storage = new LocalStorage(dir)) {
@@ -165,15 +166,5 @@ public final class RestoreBenchmark {
 
     private static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (var paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
     }
 }

@@ -36,6 +36,7 @@ public final class Checkpoint implements AutoCloseable {
     private final BufferedWriter out;
     private final FileChannel channel;
     private long startedMs;
+    private boolean continuing;
 
     /** What is known of one unit. */
     private static final class Progress {
@@ -95,6 +96,7 @@ public final class Checkpoint implements AutoCloseable {
         Checkpoint checkpoint = new Checkpoint(file, channel);
         checkpoint.units.putAll(known);
         checkpoint.startedMs = startedMs;
+        checkpoint.continuing = continuing;
         if (!continuing) {
             checkpoint.append(MAGIC);
             checkpoint.append("restore " + fingerprint);
@@ -115,8 +117,8 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /** Whether this run continues an earlier one. */
-    public synchronized boolean continuing() {
-        return !units.isEmpty();
+    public boolean continuing() {
+        return continuing;
     }
 
     public synchronized boolean isDone(String unit) {

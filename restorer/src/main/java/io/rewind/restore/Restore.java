@@ -56,6 +56,16 @@ public final class Restore {
         return new Plan(topic, selection, units, unreadable);
     }
 
+    /** Points per target metric of the plan's selection, read without building any batch: what a dry run prints. */
+    public static Map<String, Long> countPerMetric(Storage storage, Plan plan, Transforms transforms) throws IOException, InterruptedException {
+        Map<String, Long> perMetric = new TreeMap<>();
+        SelectionReader reader = new SelectionReader(storage, plan.selection());
+        for (ArchiveIndex.Unit unit : plan.units()) {
+            reader.read(unit, series -> perMetric.merge(transforms.metric(series.id().key().metric()), (long) series.size(), Long::sum));
+        }
+        return perMetric;
+    }
+
     /** A unit's name in the checkpoint: its directory and the files it was read from. */
     static String unitKey(ArchiveIndex.Unit unit) {
         MessageDigest sha = sha256();

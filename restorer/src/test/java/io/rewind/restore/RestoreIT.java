@@ -117,7 +117,7 @@ class RestoreIT {
             assertThat(expected).hasSize(2);
             assertThat(series(stack.tsd(RECOVERY), "staging." + metric, W + week, W + week + HOUR)).isEqualTo(expected);
         }
-        assertThat(new TsdClient(stack.tsd(RECOVERY).httpUrl().getHost(), stack.tsd(RECOVERY).port())
+        assertThat(TsdClient.of(stack.tsd(RECOVERY))
                 .query("staging.load", W + week, W + week + HOUR)).isEmpty();
     }
 
@@ -155,7 +155,7 @@ class RestoreIT {
     void pointsATargetRefusesGoToTheRejectFileWithTheirReason(DevStack stack) throws IOException {
         // A TSD that creates no metrics and takes no chunked bodies: restore must split its batches.
         Tsd strict = stack.tsd("strict", Map.of("tsd.core.auto_create_metrics", "false", "tsd.http.request.enable_chunked", "false"));
-        TsdClient client = new TsdClient("127.0.0.1", strict.port());
+        TsdClient client = TsdClient.of(strict);
         assertThat(client.get("/api/uid/assign?metric=it.strict.cpu,it.strict.load").status()).isEqualTo(200);
         List<Point> points = TestArchive.workload("it.strict", W, 30, 3);
         Path archive = archive(points, W + HOUR);
@@ -198,7 +198,7 @@ class RestoreIT {
 
     /** Writes the points to a TSD as a collector would, over HTTP, and waits until they are stored. */
     private static void write(Tsd tsd, List<Point> points) {
-        TsdClient client = new TsdClient("127.0.0.1", tsd.port());
+        TsdClient client = TsdClient.of(tsd);
         for (int i = 0; i < points.size(); i += 2000) {
             ArrayNode array = JSON.createArrayNode();
             for (Point p : points.subList(i, Math.min(points.size(), i + 2000))) {
@@ -219,7 +219,7 @@ class RestoreIT {
 
     /** Every series of the metric in {@code [start, end]} (inclusive, as OpenTSDB queries): tags to (ms timestamp to value). */
     private static Map<String, Map<Long, String>> series(Tsd tsd, String metric, long start, long end) {
-        return new TsdClient("127.0.0.1", tsd.port()).query(metric, start, end).stream()
+        return TsdClient.of(tsd).query(metric, start, end).stream()
                 .filter(s -> !s.points().isEmpty()) // a series with points elsewhere in the hour comes back empty
                 .collect(Collectors.toMap(
                 s -> new TreeMap<>(s.tags()).toString(),

@@ -107,7 +107,7 @@ final class RestoreCommand implements Callable<Integer> {
         try (Storage storage = archive.open()) {
             if (dryRun) {
                 Restore.Plan plan = Restore.plan(storage, archive.topic, select.selection(System.currentTimeMillis()));
-                Map<String, Long> perMetric = Restore.produce(storage, plan, transforms, batchSize, null, (batch, written) -> { });
+                Map<String, Long> perMetric = Restore.countPerMetric(storage, plan, transforms);
                 Report.plan(out, json, storage, plan, perMetric);
                 return plan.unreadable().isEmpty() ? RewindCli.OK : RewindCli.PROBLEMS;
             }

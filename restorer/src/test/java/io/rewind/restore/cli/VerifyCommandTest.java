@@ -94,6 +94,18 @@ class VerifyCommandTest {
     }
 
     @Test
+    void aDryRunCountsThePointsPerTargetMetricAndWritesNothing() throws IOException {
+        CliRun run = CliRun.of("restore", "--archive", dir.toString(), "--from", Long.toString(W), "--to", Long.toString(W + TestArchive.HOUR),
+                "--metric", "v.cpu", "--rename-metric", "v\\.(.*)=staging.$1", "--dry-run", "--json");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        var plan = Report.JSON.readTree(run.out());
+        assertThat(plan.get("pointsPerMetric").get("staging.cpu").asLong()).isEqualTo(60 * 6 * 4);
+        assertThat(plan.get("pointsPerMetric").size()).isEqualTo(1);
+        assertThat(Files.exists(Path.of("rewind-restore.rejects.jsonl"))).isFalse();
+    }
+
+    @Test
     void aWrongCommandLineExitsTwoWithOneLine() {
         CliRun run = CliRun.of("restore", "--archive", dir.toString(), "--from", "yesterday", "--target", "http://127.0.0.1:1");
 
