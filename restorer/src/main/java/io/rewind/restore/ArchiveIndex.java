@@ -5,6 +5,7 @@ import io.rewind.archive.segment.SegmentCorruptException;
 import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.archive.segment.SegmentMetadata;
 import io.rewind.archive.segment.SegmentReader;
+import io.rewind.archive.segment.Supersession;
 import io.rewind.archive.storage.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -149,13 +150,7 @@ public final class ArchiveIndex {
     }
 
     private static Unit unit(String directory, List<StoredFile> files) {
-        Set<String> superseded = new HashSet<>();
-        for (StoredFile file : files) {
-            for (String path : file.header().supersedes()) {
-                superseded.add(path);
-            }
-        }
-        List<StoredFile> live = files.stream().filter(f -> !superseded.contains(f.key())).toList();
+        List<StoredFile> live = Supersession.live(files, StoredFile::key, f -> f.header().supersedes());
         SegmentMetadata first = files.get(0).header();
         return new Unit(directory, first.topic(), first.windowStartMs(), first.windowEndMs(), first.partition(), List.copyOf(files), live);
     }

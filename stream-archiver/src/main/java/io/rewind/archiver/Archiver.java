@@ -1,0 +1,174 @@
+package io.rewind.archiver;
+
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.rewind.archive.storage.Storage;
+import io.rewind.archive.storage.Storages;
+import io.rewind.schema.AvroTrust;
+import io.rewind.schema.CatalogRecord;
+import io.rewind.schema.Point;
+import io.rewind.schema.wire.WireFormat;
+import io.rewind.schema.wire.WireFormats;
+import io.rewind.service.AdminServer;
+import io.rewind.service.AdminServer.Health;
+import io.rewind.service.config.ConfigException;
+import io.rewind.service.config.Settings;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One archiver instance: the Kafka Streams application, its shared resources and its admin port.
+ * {@link #main} reads the configuration (file, environment, flags) and runs until stopped; a stop
+ * (SIGTERM, Ctrl-C, {@link #close()}) commits what is buffered, so nothing is read twice.
+ */
+public final class Archiver implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Archiver.class);
+    static {
+        AvroTrust.trustRewindSchemas();
+    }
+
+    private final ArchiverConfig config;
+    private final Storage storage;
+    private final ArchiverResources resources;
+    private final KafkaStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final AdminServer admin;
+
+    private Archiver(ArchiverConfig config, Storage storage, PrometheusMeterRegistry registry) throws Exception {
+        this.config = config;
+        this.storage = storage;
+        ArchiverMetrics metrics = new ArchiverMetrics(registry);
+        WireFormat<Point> points = WireFormats.forTopic(config.topic(), Point.class, config.schemaRegistryUrl(), config.schemaRegistryUserInfo());
+        WireFormat<CatalogRecord> catalog = WireFormats.forTopic(config.catalogTopic(), CatalogRecord.class, config.schemaRegistryUrl(),
+                config.schemaRegistryUserInfo());
+        prepareTopics(config);
+        this.resources = new ArchiverResources(config, storage, metrics, points);
+        this.streams = new KafkaStreams(ArchiverTopology.build(resources, catalog), config.streamsProperties());
+        streams.setUncaughtExceptionHandler(e -> {
+            metrics.error("stream-thread");
+            LOG.error("A stream thread failed; it is replaced and its tasks restart from their last commit, nothing is lost: {}", e.toString(), e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        this.streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(registry);
+        this.admin = AdminServer.start(config.adminHost(), config.adminPort(), registry, this::health, this::ready);
+        streams.start();
+        LOG.info("Archiving topic {} into {} (window {} ms, commit every {} ms); catalog topic {}; admin port {}", config.topic(),
+                storage.uri(), config.windowSizeMs(), config.commitIntervalMs(), config.catalogTopic(), admin.port());
+    }
+
+    /** Starts an archiver writing into the given storage (which it closes when it closes). */
+    public static Archiver start(ArchiverConfig config, Storage storage) throws Exception {
+        return new Archiver(config, storage, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    public int adminPort() {
+        return admin.port();
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** Healthy while Kafka Streams runs and storage has not failed for good since its last success. */
+    public Health health() {
+        KafkaStreams.State state = streams.state();
+        if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING || state == KafkaStreams.State.PENDING_ERROR) {
+            return Health.failing("Kafka Streams is " + state);
+        }
+        ArchiverMetrics m = resources.metrics();
+        if (m.lastStorageFailureMs.get() > m.lastStorageSuccessMs.get()) {
+            return Health.failing("storage " + storage.uri() + " is failing: commits wait for it, nothing is lost");
+        }
+        return Health.ok("Kafka Streams is " + state);
+    }
+
+    public Health ready() {
+        return streams.state() == KafkaStreams.State.RUNNING ? Health.ok("running") : Health.failing("Kafka Streams is " + streams.state());
+    }
+
+    /** The points topic must exist (the archiver never guesses its partitions); the catalog topic is created compacted when missing. */
+    private static void prepareTopics(ArchiverConfig config) throws Exception {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        config.kafka().forEach((key, value) -> {
+            if (AdminClientConfig.configNames().contains(key)) {
+                props.put(key, value);
+            }
+        });
+        try (Admin admin = Admin.create(props)) {
+            try {
+                admin.describeTopics(Set.of(config.topic())).allTopicNames().get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                    throw new ConfigException("archiver", List.of("The points topic '" + config.topic() + "' does not exist in "
+                            + config.bootstrapServers() + ": create it (its partitions are the archiver's unit of parallelism) or set 'topic'"));
+                }
+                throw e;
+            }
+            NewTopic catalog = new NewTopic(config.catalogTopic(), java.util.Optional.empty(),
+                    config.catalogReplication() < 0 ? java.util.Optional.empty() : java.util.Optional.of(config.catalogReplication()))
+                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            try {
+                admin.createTopics(List.of(catalog)).all().get();
+                LOG.info("Created the catalog topic {} (compacted)", config.catalogTopic());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Stops: commits what is buffered (writing its parts), then closes everything. */
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(120));
+        streamsMetrics.close();
+        admin.close();
+        try {
+            resources.close();
+            storage.close();
+        } catch (Exception e) {
+            LOG.warn("Closing the archiver: {}", e.toString());
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        ArchiverConfig config;
+        try {
+            Settings settings = Settings.load("archiver", "REWIND_ARCHIVER_", System.getenv(), Arrays.asList(args));
+            config = ArchiverConfig.from(settings);
+            LOG.info("Configuration: {}", settings.describe());
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Archiver archiver = start(config, Storages.open(config.storage()));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("Stopping: committing what is buffered");
+            archiver.close();
+            stopped.countDown();
+        }, "rewind-archiver-shutdown"));
+        stopped.await();
+    }
+}

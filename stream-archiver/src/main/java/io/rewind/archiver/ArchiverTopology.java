@@ -1,0 +1,38 @@
+package io.rewind.archiver;
+
+import io.rewind.archiver.buffer.PartBufferBuilder;
+import io.rewind.schema.CatalogRecord;
+import io.rewind.schema.wire.WireFormat;
+import io.rewind.schema.wire.WireFormatSerde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/** The archiver's topology, built in one place for {@code main} and the tests alike. */
+public final class ArchiverTopology {
+    public static final String SOURCE = "points";
+    public static final String PROCESSOR = "archive";
+    public static final String SINK = "catalog";
+    public static final String PART_BUFFER = "rewind-part-buffer";
+    public static final String WINDOWS = "rewind-windows";
+
+    private ArchiverTopology() {
+    }
+
+    /**
+     * points topic (raw bytes; decoded by the processor, so that a record that is not a point is
+     * counted, not fatal) → archive processor (part buffer; window states, changelogged) → catalog topic.
+     */
+    public static Topology build(ArchiverResources resources, WireFormat<CatalogRecord> catalogFormat) {
+        ArchiverConfig config = resources.config();
+        Topology topology = new Topology();
+        topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), config.topic());
+        topology.addProcessor(PROCESSOR, () -> new ArchiveProcessor(resources), SOURCE);
+        topology.addStateStore(new PartBufferBuilder(PART_BUFFER, config.windowSizeMs(), resources.bufferBytes()), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOWS), Serdes.Long(), Serdes.String())
+                .withCachingDisabled(), PROCESSOR);
+        topology.addSink(SINK, config.catalogTopic(), Serdes.String().serializer(),
+                new WireFormatSerde<>(catalogFormat).serializer(), PROCESSOR);
+        return topology;
+    }
+}

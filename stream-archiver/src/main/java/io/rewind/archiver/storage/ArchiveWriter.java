@@ -1,0 +1,99 @@
+package io.rewind.archiver.storage;
+
+import io.rewind.archive.segment.SegmentFiles;
+import io.rewind.archive.segment.SegmentMetadata;
+import io.rewind.archive.segment.SegmentWriter;
+import io.rewind.archive.segment.SeriesPoints;
+import io.rewind.archive.storage.Storage;
+import io.rewind.archiver.ArchiverMetrics;
+import io.rewind.schema.CatalogRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes part and segment files: the series into a local scratch file, then published to storage
+ * (data, then its checksum sidecar), retrying storage failures with backoff for up to the configured
+ * time. When it returns, the file is durable; when it throws, the caller must not commit.
+ */
+public final class ArchiveWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(ArchiveWriter.class);
+    private final Storage storage;
+    private final Path scratchDir;
+    private final long retryTimeoutMs;
+    private final ArchiverMetrics metrics;
+
+    public ArchiveWriter(Storage storage, Path scratchDir, long retryTimeoutMs, ArchiverMetrics metrics) throws IOException {
+        this.storage = storage;
+        this.scratchDir = Files.createDirectories(scratchDir);
+        this.retryTimeoutMs = retryTimeoutMs;
+        this.metrics = metrics;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    /** Writes the series (in file order) under the key with the header; returns the file's catalog record. */
+    public CatalogRecord write(String key, SegmentMetadata header, Iterator<SeriesPoints> series) throws IOException {
+        Path file = Files.createTempFile(scratchDir, "rewind-", ".avro");
+        try {
+            SegmentWriter.WrittenFile written;
+            try (SegmentWriter writer = new SegmentWriter(file, header)) {
+                while (series.hasNext()) {
+                    writer.write(series.next());
+                }
+                written = writer.finish();
+            }
+            retrying("publish " + key, () -> {
+                SegmentFiles.publish(storage, key, written);
+                return null;
+            });
+            metrics.bytesWritten.increment(written.byteSize());
+            return written.metadata().toCatalogRecord(key, written.byteSize(), written.sha256());
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(file.resolveSibling(file.getFileName() + ".blocks"));
+        }
+    }
+
+    /** An operation on storage. */
+    @FunctionalInterface
+    public interface StorageCall<T> {
+        T call() throws IOException;
+    }
+
+    /** Runs the storage call, retrying failures with exponential backoff (100 ms to 5 s, jittered) until the retry timeout. */
+    public <T> T retrying(String what, StorageCall<T> call) throws IOException {
+        long deadline = System.currentTimeMillis() + retryTimeoutMs;
+        long backoff = 100;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                T result = call.call();
+                metrics.storageSucceeded();
+                return result;
+            } catch (IOException | UncheckedIOException | software.amazon.awssdk.core.exception.SdkException e) {
+                metrics.error("storage");
+                long now = System.currentTimeMillis();
+                if (now + backoff > deadline) {
+                    metrics.storageFailed();
+                    throw new IOException("Storage " + storage.uri() + " failed to " + what + " for " + retryTimeoutMs / 1000
+                            + " s (" + attempt + " attempts): " + e.getMessage(), e);
+                }
+                LOG.warn("Storage {} failed to {} (attempt {}), retrying in {} ms: {}", storage.uri(), what, attempt, backoff, e.toString());
+                try {
+                    Thread.sleep(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("Interrupted while retrying to " + what, ie);
+                }
+                backoff = Math.min(5_000, backoff * 2);
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package io.rewind.archiver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.rewind.archive.segment.SeriesPoints;
+import io.rewind.archive.storage.local.LocalStorage;
+import io.rewind.schema.AvroTrust;
+import io.rewind.schema.CatalogAction;
+import io.rewind.schema.CatalogRecord;
+import io.rewind.schema.FileKind;
+import io.rewind.schema.Point;
+import io.rewind.schema.SeriesKey;
+import io.rewind.schema.TimestampPrecision;
+import io.rewind.schema.wire.SingleObjectWireFormat;
+import io.rewind.schema.wire.WireFormat;
+import io.rewind.schema.wire.WireFormatSerde;
+import io.rewind.service.config.ConfigException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ArchiveProcessorTest {
+    static {
+        AvroTrust.trustRewindSchemas();
+    }
+
+    static final long HOUR = 3_600_000L;
+    static final long W = Instant.parse("2026-11-21T10:00:00Z").toEpochMilli();
+    static final WireFormat<Point> POINTS = new SingleObjectWireFormat<>(Point.class);
+
+    @TempDir
+    Path dir;
+    LocalStorage storage;
+    ArchiverMetrics metrics;
+    TopologyTestDriver driver;
+    TestInputTopic<byte[], byte[]> input;
+    TestOutputTopic<String, CatalogRecord> catalog;
+    /** Every point sent, as a version line, with how often. */
+    final Map<String, Integer> sent = new HashMap<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        storage = new LocalStorage(dir.resolve("archive"));
+        ArchiverConfig config = ArchiverConfig.of(Map.of("bootstrap.servers", "unused:9092", "storage", storage.uri().toString(),
+                "state.dir", dir.resolve("state").toString(), "grace.ms", "10m", "compaction.delete.delay.ms", "10m",
+                "compaction.check.interval.ms", "5s", "commit.interval.ms", "30s"));
+        metrics = new ArchiverMetrics(new SimpleMeterRegistry());
+        ArchiverResources resources = new ArchiverResources(config, storage, metrics, POINTS, Runnable::run);
+        var formats = new SingleObjectWireFormat<>(CatalogRecord.class);
+        driver = new TopologyTestDriver(ArchiverTopology.build(resources, formats), config.streamsProperties(),
+                Instant.ofEpochMilli(W + 2 * HOUR));
+        input = driver.createInputTopic(config.topic(), new ByteArraySerializer(), new ByteArraySerializer());
+        catalog = driver.createOutputTopic(config.catalogTopic(), new StringDeserializer(), new WireFormatSerde<>(formats).deserializer());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        driver.close();
+        storage.close();
+    }
+
+    @Test
+    void everyCommitWritesItsPointsAsOnePartPerWindowWithItsCatalogRecord() throws Exception {
+        send(workload(W, 10, 3), W + 20 * 60_000);
+        send(workload(W + HOUR, 4, 3), W + 70 * 60_000);
+
+        List<KeyValue<String, CatalogRecord>> records = catalog.readKeyValuesToList();
+        assertThat(records).isNotEmpty().allSatisfy(r -> {
+            assertThat(r.value.getKind()).isEqualTo(FileKind.PART);
+            assertThat(r.value.getPath()).isEqualTo(r.key);
+            assertThat(storage.stat(r.key)).get().extracting(i -> i.size()).isEqualTo(r.value.getByteSize());
+        });
+        assertThat(records.stream().mapToLong(r -> r.value.getPointCount()).sum()).isEqualTo(sent.values().stream().mapToInt(i -> i).sum());
+        assertThat(StoredPoints.versions(storage)).isEqualTo(sent);
+        assertThat(metrics.pointsArchived.count()).isEqualTo(84); // 10 min × 3 hosts × 2 metrics, then 4 × 3 × 2
+    }
+
+    @Test
+    void aClosedWindowIsCompactedIntoOneSortedSegmentAndItsPartsDeletedAfterTheDelay() throws Exception {
+        send(workload(W, 30, 4), W + 5 * 60_000);
+        send(workload(W + 15 * 60_000, 30, 4), W + 25 * 60_000); // overlaps the first: same series, later versions too
+        int parts = catalog.readKeyValuesToList().size(); // one per point here: the test driver commits after each record
+        assertThat(parts).isEqualTo(480);
+
+        driver.advanceWallClockTime(Duration.ofSeconds(31)); // the partition is idle: wall clock closes the window; compaction runs
+        driver.advanceWallClockTime(Duration.ofSeconds(5)); // its result is applied
+        List<KeyValue<String, CatalogRecord>> added = catalog.readKeyValuesToList();
+        assertThat(added).hasSize(1);
+        CatalogRecord segment = added.get(0).value;
+        assertThat(segment.getKind()).isEqualTo(FileKind.SEGMENT);
+        assertThat(segment.getPath()).endsWith("/segment-0000000001.avro");
+        assertThat(segment.getSupersedes()).hasSize(parts);
+        assertThat(StoredPoints.live(storage)).extracting(StoredPoints.File::key).containsExactly(segment.getPath());
+        assertThat(StoredPoints.versions(storage)).isEqualTo(sent);
+        List<SeriesPoints> series = StoredPoints.read(storage, segment.getPath());
+        for (SeriesPoints s : series) {
+            assertThat(s.sorted()).isSameAs(s); // already in (timestamp, ingest time) order, no duplicate
+        }
+
+        driver.advanceWallClockTime(Duration.ofMinutes(10)); // the delay passes: the parts are deleted
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+        List<KeyValue<String, CatalogRecord>> deleted = catalog.readKeyValuesToList();
+        assertThat(deleted).hasSize(parts).allSatisfy(r -> assertThat(r.value.getAction()).isEqualTo(CatalogAction.DELETE));
+        assertThat(deleted.stream().map(r -> r.key).collect(Collectors.toSet())).isEqualTo(new java.util.HashSet<>(segment.getSupersedes()));
+        assertThat(StoredPoints.files(storage)).extracting(StoredPoints.File::key).containsExactly(segment.getPath());
+        assertThat(StoredPoints.versions(storage)).isEqualTo(sent);
+    }
+
+    @Test
+    void aPointForACompactedWindowIsArchivedAndTheWindowCompactedAgain() throws Exception {
+        send(workload(W, 6, 2), W + 5 * 60_000);
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+        assertThat(StoredPoints.live(storage)).extracting(f -> f.name().generation()).containsExactly(1);
+
+        send(workload(W + 30 * 60_000, 1, 2), W + 2 * HOUR + 40_000); // hours late, after the compaction
+        assertThat(StoredPoints.live(storage)).hasSize(1 + 4); // the segment and the late parts (one per point with the test driver)
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+
+        List<StoredPoints.File> live = StoredPoints.live(storage);
+        assertThat(live).hasSize(1);
+        assertThat(live.get(0).name().generation()).isEqualTo(2);
+        assertThat(StoredPoints.versions(storage)).isEqualTo(sent);
+        assertThat(metrics.latePoints.count()).isEqualTo(4); // 2 hosts × 2 metrics, 90 min before they were received
+    }
+
+    @Test
+    void aRecordThatIsNotAPointIsCountedAndTheOthersAreArchived() throws Exception {
+        send(workload(W, 2, 2), W + 60_000);
+        input.pipeInput("bad".getBytes(), "not a point".getBytes(), Instant.ofEpochMilli(W + 61_000));
+        send(workload(W + 60_000, 2, 2), W + 62_000);
+
+        assertThat(StoredPoints.versions(storage)).isEqualTo(sent);
+        assertThat(metrics.registry().get("rewind.archiver.errors").tag("kind", "decode").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void invalidSettingsAreAllReportedAtOnce() {
+        assertThatThrownBy(() -> ArchiverConfig.of(Map.of("window.size.ms", "7m", "commit.interval.ms", "soon",
+                "kafka.processing.guarantee", "at_least_once")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "The 'window.size.ms' value 420000 is invalid: it must divide a day (e.g. 1m, 5m, 15m, 1h, 6h, 1d)",
+                        "The 'commit.interval.ms' value 'soon' (from flag --commit.interval.ms) is invalid: must be a duration: milliseconds, or a number with ms, s, m, h or d",
+                        "The 'kafka.processing.guarantee' value 'at_least_once' is invalid: the archiver runs exactly_once_v2 only (guarantee 2: points archived effectively once)",
+                        "The 'bootstrap.servers' setting is required: The Kafka cluster the points topic is in, host:port,...",
+                        "The 'storage' setting is required: Where the archive is: a directory (/var/lib/rewind, file:///var/lib/rewind) or s3://bucket/prefix?endpoint=...&region=...&path-style=true."));
+    }
+
+    private void send(List<Point> points, long ingestMs) {
+        for (Point p : points) {
+            input.pipeInput(SeriesKey.of(p).toBytes(), POINTS.encode(p), Instant.ofEpochMilli(ingestMs));
+            sent.merge(StoredPoints.version(p, ingestMs), 1, Integer::sum);
+        }
+    }
+
+    /** Per host: an integer counter in seconds and a float gauge in milliseconds, every minute. */
+    static List<Point> workload(long startMs, int minutes, int hosts) {
+        List<Point> points = new ArrayList<>();
+        for (int m = 0; m < minutes; m++) {
+            for (int h = 0; h < hosts; h++) {
+                Map<String, String> tags = new LinkedHashMap<>(Map.of("host", "web" + h, "dc", h % 2 == 0 ? "lga" : "fra"));
+                long t = startMs + m * 60_000L;
+                points.add(point("sys.cpu.user", t, TimestampPrecision.SECONDS, (long) (h * 1000 + m), tags));
+                points.add(point("sys.load", t + 7, TimestampPrecision.MILLISECONDS, h + m * 0.25, tags));
+            }
+        }
+        return points;
+    }
+
+    static Point point(String metric, long t, TimestampPrecision precision, Object value, Map<String, String> tags) {
+        return Point.newBuilder().setMetric(metric).setTimestampMs(t).setPrecision(precision).setValue(value).setTags(tags).build();
+    }
+}
