@@ -38,6 +38,13 @@ public final class KafkaBroker extends DevServer {
         this.controllerPort = Ports.free();
     }
 
+    /** Starts a broker alone, for benchmarks that need Kafka and nothing else; {@code watched}: it dies with this JVM. */
+    public static KafkaBroker startAlone(Path dir, boolean watched) throws IOException {
+        KafkaBroker broker = new KafkaBroker(dir, watched);
+        broker.start();
+        return broker;
+    }
+
     /** The address clients bootstrap from: {@code 127.0.0.1:<port>}. */
     public String bootstrapServers() {
         return "127.0.0.1:" + port;

@@ -100,6 +100,7 @@ public final class ArchiveProcessor implements Processor<byte[], byte[], String,
             undecodable(e);
             return;
         }
+        metrics.pointsRead.increment();
         long ingest = record.timestamp();
         long offset = context.recordMetadata().map(m -> m.offset()).orElse(-1L);
         long eventTime = point.getTimestampMs();

@@ -76,7 +76,12 @@ public final class Archiver implements AutoCloseable {
 
     /** Starts an archiver writing into the given storage (which it closes when it closes). */
     public static Archiver start(ArchiverConfig config, Storage storage) throws Exception {
-        return new Archiver(config, storage, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        return start(config, storage, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /** The same, with its metrics in the given registry. */
+    public static Archiver start(ArchiverConfig config, Storage storage, PrometheusMeterRegistry registry) throws Exception {
+        return new Archiver(config, storage, registry);
     }
 
     public int adminPort() {

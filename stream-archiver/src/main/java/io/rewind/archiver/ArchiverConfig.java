@@ -134,6 +134,7 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
         p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
                 (int) Math.min(Integer.MAX_VALUE, commitIntervalMs + storageRetryTimeoutMs + 60_000));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "zstd");
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
                 (int) Math.max(300_000, 2 * storageRetryTimeoutMs + 60_000));
         p.putAll(kafka);

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /** What the archiver counts, as Prometheus sees it ({@code rewind_archiver_*}). */
 public final class ArchiverMetrics {
     private final MeterRegistry registry;
+    public final Counter pointsRead;
     public final Counter pointsArchived;
     public final Counter partsWritten;
     public final Counter segmentsWritten;
@@ -23,7 +24,6 @@ public final class ArchiverMetrics {
     /** From the time the tap received a point to the time its part was durable. */
     public final DistributionSummary durableDelay;
     public final AtomicLong bufferBytes = new AtomicLong();
-    public final AtomicLong bufferPoints = new AtomicLong();
     public final AtomicLong compactionBacklog = new AtomicLong();
     /** Wall-clock time of the last storage write that succeeded, and of the last that failed for good. */
     public final AtomicLong lastStorageSuccessMs = new AtomicLong();
@@ -31,6 +31,7 @@ public final class ArchiverMetrics {
 
     public ArchiverMetrics(MeterRegistry registry) {
         this.registry = registry;
+        pointsRead = Counter.builder("rewind.archiver.points.read").description("Points read from the points topic").register(registry);
         pointsArchived = Counter.builder("rewind.archiver.points.archived").description("Points written durably in parts").register(registry);
         partsWritten = Counter.builder("rewind.archiver.parts.written").register(registry);
         segmentsWritten = Counter.builder("rewind.archiver.segments.written").register(registry);
