@@ -58,10 +58,19 @@ class ArchiveProcessorTest {
 
     @BeforeEach
     void start() throws Exception {
+        start(Map.of());
+    }
+
+    void start(Map<String, String> more) throws Exception {
+        if (driver != null) {
+            stop();
+        }
         storage = new LocalStorage(dir.resolve("archive"));
-        ArchiverConfig config = ArchiverConfig.of(Map.of("bootstrap.servers", "unused:9092", "storage", storage.uri().toString(),
+        Map<String, String> settings = new HashMap<>(Map.of("bootstrap.servers", "unused:9092", "storage", storage.uri().toString(),
                 "state.dir", dir.resolve("state").toString(), "grace.ms", "10m", "compaction.delete.delay.ms", "10m",
                 "compaction.check.interval.ms", "5s", "commit.interval.ms", "30s"));
+        settings.putAll(more);
+        ArchiverConfig config = ArchiverConfig.of(settings);
         metrics = new ArchiverMetrics(new SimpleMeterRegistry());
         ArchiverResources resources = new ArchiverResources(config, storage, metrics, POINTS, Runnable::run);
         var formats = new SingleObjectWireFormat<>(CatalogRecord.class);
@@ -141,6 +150,27 @@ class ArchiveProcessorTest {
         assertThat(live.get(0).name().generation()).isEqualTo(2);
         assertThat(StoredPoints.versions(storage)).isEqualTo(sent);
         assertThat(metrics.latePoints.count()).isEqualTo(4); // 2 hosts × 2 metrics, 90 min before they were received
+    }
+
+    @Test
+    void retentionDeletesTheWindowsThatEndedBeforeItAndRecordsItInTheCatalog() throws Exception {
+        start(Map.of("retention.ms", "90m"));
+        send(workload(W, 3, 2), W + 60_000); // its window ended 1 h before the clock (W + 2 h)
+        Map<String, Integer> kept = new HashMap<>(sent);
+        sent.clear();
+        send(workload(W + HOUR + 40 * 60_000, 3, 2), W + 2 * HOUR); // its window is still open
+        List<String> oldFiles = StoredPoints.files(storage).stream().map(StoredPoints.File::key).filter(k -> k.contains("/hour=10/")).toList();
+        assertThat(oldFiles).hasSize(12);
+        catalog.readKeyValuesToList();
+
+        driver.advanceWallClockTime(Duration.ofMinutes(31)); // W + 2 h 31 min: the cutoff passes the first window's end
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+
+        assertThat(StoredPoints.files(storage)).extracting(StoredPoints.File::key).noneMatch(k -> k.contains("/hour=10/"));
+        assertThat(StoredPoints.versions(storage)).isEqualTo(sent);
+        assertThat(catalog.readKeyValuesToList()).filteredOn(r -> r.value.getAction() == CatalogAction.DELETE)
+                .extracting(r -> r.key).containsAll(oldFiles);
+        assertThat(kept).isNotEmpty();
     }
 
     @Test
