@@ -15,6 +15,8 @@ import io.rewind.schema.FileKind;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -104,8 +106,9 @@ public final class Compactor {
         List<WindowFile> files = files(windowStartMs, partition);
         List<String> superseded = latestSegment(files).map(f -> f.header().supersedes()).orElse(List.of());
         List<String> deleted = new ArrayList<>();
+        Set<String> present = new HashSet<>(files.stream().map(WindowFile::key).toList());
         for (String path : paths) {
-            if (!superseded.contains(path)) {
+            if (present.contains(path) && !superseded.contains(path)) {
                 LOG.warn("Not deleting {}: the latest segment of its window does not supersede it", path);
                 continue;
             }
@@ -152,7 +155,7 @@ public final class Compactor {
         return expired;
     }
 
-    /** The data files of the window that have a sidecar (were published completely) and a readable header. */
+    /** The data files of the window with a readable header. */
     private List<WindowFile> files(long windowStartMs, int partition) throws IOException {
         Storage storage = writer.storage();
         String directory = ArchiveLayout.directory(topic, windowStartMs, windowSizeMs, partition);
@@ -164,9 +167,11 @@ public final class Compactor {
         List<WindowFile> files = new ArrayList<>();
         for (String key : keys) {
             Optional<ArchiveLayout.FileName> name = ArchiveLayout.parse(key);
-            if (name.isEmpty() || !keys.contains(key + SegmentFiles.SIDECAR_SUFFIX)) {
-                continue; // a sidecar, a foreign object, or a file whose publication did not finish (its points are read again)
+            if (name.isEmpty()) {
+                continue; // a sidecar or a foreign object
             }
+            // A data file without its sidecar is one whose publication a crash interrupted after the data was put
+            // (atomically, so it is whole): it is merged like the others, its points kept once, and then superseded.
             try {
                 SegmentMetadata header = writer.retrying("read header of " + key, () -> {
                     try (SegmentReader reader = new SegmentReader(key, storage.get(key))) {
