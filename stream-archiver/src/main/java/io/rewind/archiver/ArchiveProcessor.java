@@ -109,8 +109,7 @@ public final class ArchiveProcessor implements Processor<byte[], byte[], String,
         } else if (eventTime > ingest + config.futureBoundMs()) {
             metrics.futurePoints.increment();
         }
-        buffer.add(new SeriesId(SeriesKey.of(point), point.getKind(), point.getRollup()), point, ingest, offset);
-        long window = buffer.windowOf(eventTime);
+        long window = buffer.add(new SeriesId(SeriesKey.of(point), point.getKind(), point.getRollup()), point, ingest, offset);
         WindowState state = windows.get(window);
         if (state == null || !state.compact()) {
             setState(window, state == null ? WindowState.NEW_PARTS : state.withNewParts());

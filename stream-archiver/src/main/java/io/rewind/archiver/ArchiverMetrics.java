@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** What the archiver counts, as Prometheus sees it ({@code rewind_archiver_*}). */
@@ -61,13 +60,9 @@ public final class ArchiverMetrics {
         lastStorageSuccessMs.set(System.currentTimeMillis());
     }
 
+    /** Storage still fails after every retry (each failed attempt is already counted as a storage error). */
     public void storageFailed() {
         lastStorageFailureMs.set(System.currentTimeMillis());
-        error("storage");
-    }
-
-    public Duration sinceStorageFailure() {
-        return Duration.ofMillis(System.currentTimeMillis() - lastStorageFailureMs.get());
     }
 
     public MeterRegistry registry() {

@@ -38,7 +38,8 @@ public interface Storage extends AutoCloseable {
 
     /**
      * The objects whose keys start with the prefix, in lexicographic key order, fetched lazily page by
-     * page. Close the stream when done. Half-written temporary files are never listed.
+     * page. Close the stream when done. Half-written temporary files are never listed. A failure while the
+     * stream is read is an {@link java.io.UncheckedIOException} naming the prefix.
      */
     Stream<ObjectInfo> list(String prefix) throws IOException;
 

@@ -75,13 +75,14 @@ public final class PartBuffer implements StateStore, CachedStateStore<Void, Void
     }
 
     /** The start of the window that holds the event time. */
-    public long windowOf(long timestampMs) {
+    private long windowOf(long timestampMs) {
         return Math.floorDiv(timestampMs, windowSizeMs) * windowSizeMs;
     }
 
-    /** Buffers a point read at the offset, received by the tap at {@code ingestMs}. */
-    public void add(SeriesId id, Point point, long ingestMs, long offset) {
-        Map<SeriesId, SeriesPoints> series = windows.computeIfAbsent(windowOf(point.getTimestampMs()), w -> new HashMap<>());
+    /** Buffers a point read at the offset, received by the tap at {@code ingestMs}; returns the start of its window. */
+    public long add(SeriesId id, Point point, long ingestMs, long offset) {
+        long window = windowOf(point.getTimestampMs());
+        Map<SeriesId, SeriesPoints> series = windows.computeIfAbsent(window, w -> new HashMap<>());
         SeriesPoints buffered = series.get(id);
         long added = BYTES_PER_POINT;
         if (buffered == null) {
@@ -97,6 +98,7 @@ public final class PartBuffer implements StateStore, CachedStateStore<Void, Void
         points++;
         bytes += added;
         instanceBytes.addAndGet(added);
+        return window;
     }
 
     /** Whether points of the window wait in the buffer. */

@@ -58,7 +58,6 @@ public final class ArchiveWriter {
             return written.metadata().toCatalogRecord(key, written.byteSize(), written.sha256());
         } finally {
             Files.deleteIfExists(file);
-            Files.deleteIfExists(file.resolveSibling(file.getFileName() + ".blocks"));
         }
     }
 
@@ -77,7 +76,7 @@ public final class ArchiveWriter {
                 T result = call.call();
                 metrics.storageSucceeded();
                 return result;
-            } catch (IOException | UncheckedIOException | software.amazon.awssdk.core.exception.SdkException e) {
+            } catch (IOException | UncheckedIOException e) {
                 metrics.error("storage");
                 long now = System.currentTimeMillis();
                 if (now + backoff > deadline) {

@@ -5,6 +5,7 @@ import io.rewind.archive.storage.NoSuchObjectException;
 import io.rewind.archive.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,9 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -30,6 +35,7 @@ import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Storage in an S3 bucket (AWS, or any S3 API: MinIO, Ceph, S3Proxy), under a key prefix. A put is a
@@ -130,13 +136,34 @@ public final class S3Storage implements Storage {
     @Override
     public Stream<ObjectInfo> list(String prefix) throws IOException {
         String root = config.prefix().isEmpty() ? "" : config.prefix() + "/";
+        Iterator<S3Object> pages;
         try {
-            return s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(root + prefix))
-                    .contents().stream()
-                    .map(o -> new ObjectInfo(o.key().substring(root.length()), o.size()));
+            pages = s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(root + prefix)).contents().iterator();
         } catch (SdkException e) {
             throw failure("list", prefix, e);
         }
+        // Pages are requested as the stream is read: a failure then surfaces as an UncheckedIOException naming the prefix.
+        Iterator<ObjectInfo> objects = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                try {
+                    return pages.hasNext();
+                } catch (SdkException e) {
+                    throw new UncheckedIOException(failure("list", prefix, e));
+                }
+            }
+
+            @Override
+            public ObjectInfo next() {
+                try {
+                    S3Object o = pages.next();
+                    return new ObjectInfo(o.key().substring(root.length()), o.size());
+                } catch (SdkException e) {
+                    throw new UncheckedIOException(failure("list", prefix, e));
+                }
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(objects, Spliterator.ORDERED | Spliterator.NONNULL), false);
     }
 
     @Override
