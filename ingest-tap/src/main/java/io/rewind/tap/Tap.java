@@ -1,0 +1,139 @@
+package io.rewind.tap;
+
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.rewind.schema.Point;
+import io.rewind.schema.wire.WireFormats;
+import io.rewind.service.AdminServer;
+import io.rewind.service.config.ConfigException;
+import io.rewind.service.config.Settings;
+import io.rewind.tap.delivery.PointEncoder;
+import io.rewind.tap.delivery.PointPublisher;
+import io.rewind.tap.server.TapContext;
+import io.rewind.tap.server.TapServer;
+import io.rewind.tap.server.Upstreams;
+import io.rewind.tap.spool.Spool;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest-tap process: the client port ({@link TapServer}), the publisher with its spool, the
+ * upstream TSDs and the admin port. {@link #close} shuts down in order: stop accepting and let
+ * clients finish, then flush the producer and close the spool.
+ */
+public final class Tap implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Tap.class);
+    private static final long SPOOL_SEGMENT_BYTES = 64L << 20;
+
+    private final TapConfig config;
+    private final TapServer server;
+    private final PointPublisher publisher;
+    private final Upstreams upstreams;
+    private final AdminServer admin;
+    private final TapMetrics metrics;
+
+    private Tap(TapConfig config, TapServer server, PointPublisher publisher, Upstreams upstreams, AdminServer admin, TapMetrics metrics) {
+        this.config = config;
+        this.server = server;
+        this.publisher = publisher;
+        this.upstreams = upstreams;
+        this.admin = admin;
+        this.metrics = metrics;
+    }
+
+    /** Starts a tap; a spool left by an earlier tap in {@code spool.dir} is drained first, in order. */
+    public static Tap start(TapConfig config) throws IOException, InterruptedException {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        TapMetrics metrics = new TapMetrics(registry);
+        Spool spool = Spool.open(config.spoolDir(), config.spoolMaxBytes(), SPOOL_SEGMENT_BYTES);
+        if (!spool.isEmpty()) {
+            LOG.info("The spool in {} holds {} bytes from an earlier run: draining them to Kafka first", config.spoolDir(), spool.pendingBytes());
+        }
+        Producer<byte[], byte[]> producer = new KafkaProducer<>(config.producerProperties());
+        PointPublisher publisher = new PointPublisher(producer, config.topic(), spool, config.windowBytes(), config.spoolFullPolicy(),
+                config.durability() == TapConfig.Durability.WAL, metrics);
+        Upstreams upstreams = new Upstreams(config.upstreams(), config.upstreamHealthIntervalMs(), config.upstreamConnectTimeoutMs(), metrics);
+        PointEncoder encoder = new PointEncoder(WireFormats.forTopic(config.topic(), Point.class, config.schemaRegistryUrl(),
+                config.schemaRegistryUserInfo()));
+        TapServer server;
+        try {
+            server = TapServer.start(new TapContext(config, publisher, encoder, metrics, upstreams));
+        } catch (RuntimeException | InterruptedException e) {
+            publisher.close();
+            upstreams.close();
+            throw e;
+        }
+        AdminServer admin = AdminServer.start(config.adminHost(), config.adminPort(), registry,
+                () -> spoolHealth(publisher), () -> upstreams.anyHealthy()
+                        ? AdminServer.Health.ok("serving on port " + server.port())
+                        : AdminServer.Health.failing("no upstream TSD is reachable"));
+        LOG.info("Rewind tap on port {} ({}), points to topic '{}' at {}, admin port {}", server.port(),
+                config.standalone() ? "standalone" : "in front of " + config.upstreams(), config.topic(), config.bootstrapServers(), admin.port());
+        return new Tap(config, server, publisher, upstreams, admin, metrics);
+    }
+
+    private static AdminServer.Health spoolHealth(PointPublisher publisher) {
+        long pending = publisher.spool().pendingBytes();
+        if (publisher.blocked()) {
+            return AdminServer.Health.failing("the spool is full (" + pending + " bytes) and Kafka is not taking points: clients are held back");
+        }
+        return AdminServer.Health.ok(pending == 0 ? "points go to Kafka" : pending + " bytes in the spool, draining to Kafka");
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public int adminPort() {
+        return admin.port();
+    }
+
+    public TapMetrics metrics() {
+        return metrics;
+    }
+
+    public PointPublisher publisher() {
+        return publisher;
+    }
+
+    public TapConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        server.close(Duration.ofSeconds(5));
+        publisher.close();
+        upstreams.close();
+        admin.close();
+    }
+
+    public static void main(String[] args) throws Exception {
+        TapConfig config;
+        try {
+            Settings settings = Settings.load("tap", "REWIND_TAP_", System.getenv(), Arrays.asList(args));
+            config = TapConfig.from(settings);
+            LOG.info("Configuration: {}", settings.describe());
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Tap tap = start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("Stopping: finishing requests, flushing to Kafka, closing the spool");
+            tap.close();
+            stopped.countDown();
+        }, "rewind-tap-shutdown"));
+        stopped.await();
+    }
+}

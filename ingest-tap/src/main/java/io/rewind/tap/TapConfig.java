@@ -1,0 +1,169 @@
+package io.rewind.tap;
+
+import io.rewind.service.config.Parsers;
+import io.rewind.service.config.Setting;
+import io.rewind.service.config.Settings;
+import io.rewind.tap.delivery.PointPublisher;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The tap's configuration: every setting with its key, default and meaning in one place
+ * ({@link #SETTINGS}), read from file, environment ({@code REWIND_TAP_*}) and flags, validated at start
+ * with every problem listed. Kafka producer settings pass through as {@code kafka.*}.
+ */
+public record TapConfig(String listenHost, int listenPort, List<InetSocketAddress> upstreams, String bootstrapServers, String topic,
+        Durability durability, Path spoolDir, long spoolMaxBytes, PointPublisher.FullPolicy spoolFullPolicy, long ackTimeoutMs,
+        long windowBytes, int maxConnections, long idleTimeoutMs, int maxLineBytes, int maxBodyBytes, int maxTags,
+        long upstreamConnectTimeoutMs, long upstreamHealthIntervalMs, String tapId, String adminHost, int adminPort,
+        Optional<URI> schemaRegistryUrl, Optional<String> schemaRegistryUserInfo, Map<String, String> kafka) {
+
+    /** When a telnet point counts as safe: once handed to the producer, or once fsync'ed to the spool. */
+    public enum Durability {
+        ASYNC, WAL
+    }
+
+    static final Setting<String> LISTEN_HOST = new Setting<>("listen.host", "0.0.0.0", "Address the tap listens on for clients.", Parsers.text());
+    static final Setting<Integer> LISTEN_PORT = new Setting<>("listen.port", "4242",
+            "Port for telnet and HTTP alike, as a TSD's; 0 picks a free port.", Parsers.port());
+    static final Setting<String> UPSTREAMS = new Setting<>("upstreams", "",
+            "The TSDs to forward to, host:port,host:port (round-robin per connection, health-checked). Empty: standalone, the tap answers like a TSD itself.",
+            t -> t.trim());
+    static final Setting<String> BOOTSTRAP = new Setting<>("bootstrap.servers", null, "The Kafka cluster to copy points to, host:port,...", Parsers.text());
+    static final Setting<String> TOPIC = new Setting<>("topic", "points", "The topic points go to (it must exist).", Parsers.text());
+    static final Setting<Durability> DURABILITY = new Setting<>("durability", "async",
+            "async: a telnet point is forwarded at once and published within milliseconds; wal: it is fsync'ed to the spool first (group commit).",
+            Parsers.oneOf(Durability.class));
+    static final Setting<String> SPOOL_DIR = new Setting<>("spool.dir", System.getProperty("java.io.tmpdir") + "/rewind-tap-spool",
+            "Directory of the disk spool that holds points while Kafka is unreachable or slow; keep it on a persistent disk.", Parsers.text());
+    static final Setting<Long> SPOOL_MAX = new Setting<>("spool.max.bytes", "1GiB", "Most bytes the spool may hold.",
+            Parsers.bytes(1 << 20, 1L << 50));
+    static final Setting<PointPublisher.FullPolicy> SPOOL_FULL = new Setting<>("spool.full.policy", "block",
+            "When the spool is full: block (stop reading from clients until there is room) or pass-through (keep proxying, count what the backup missed).",
+            Parsers.oneOf(PointPublisher.FullPolicy.class));
+    static final Setting<Long> ACK_TIMEOUT = new Setting<>("ack.timeout.ms", "10s",
+            "How long an HTTP put waits for its points to be in Kafka or the spool before the client gets 503 instead of the TSD's 2xx.",
+            Parsers.millis(Duration.ofMillis(100), Duration.ofMinutes(10)));
+    static final Setting<Long> WINDOW = new Setting<>("delivery.window.max.bytes", "8MiB",
+            "Most bytes of points handed to the producer and not yet acknowledged; past it, points go to the spool. Bounds what a crash can lose with durability=async.",
+            Parsers.bytes(64 << 10, 1L << 30));
+    static final Setting<Integer> MAX_CONNECTIONS = new Setting<>("max.connections", "10000", "Most client connections at once; more are closed at once.",
+            Parsers.integer(1, 1_000_000));
+    static final Setting<Long> IDLE_TIMEOUT = new Setting<>("idle.timeout.ms", "5m", "A client connection idle this long is closed; 0 never.",
+            Parsers.millis(Duration.ZERO, Duration.ofDays(1)));
+    static final Setting<Integer> MAX_LINE = new Setting<>("max.line.bytes", "1024", "Longest telnet line (OpenTSDB's limit is 1024).",
+            Parsers.integer(64, 1 << 20));
+    static final Setting<Long> MAX_BODY = new Setting<>("http.max.body.bytes", "32MiB", "Largest HTTP request body; larger gets 413.",
+            Parsers.bytes(1 << 10, 1L << 30));
+    static final Setting<Integer> MAX_TAGS = new Setting<>("max.tags", "8", "OpenTSDB's tsd.storage.max_tags of the upstream TSDs.", Parsers.integer(1, 255));
+    static final Setting<Long> CONNECT_TIMEOUT = new Setting<>("upstream.connect.timeout.ms", "5s", "Connect timeout to an upstream TSD.",
+            Parsers.millis(Duration.ofMillis(100), Duration.ofMinutes(5)));
+    static final Setting<Long> HEALTH_INTERVAL = new Setting<>("upstream.health.interval.ms", "5s", "How often each upstream TSD is checked.",
+            Parsers.millis(Duration.ofMillis(100), Duration.ofMinutes(10)));
+    static final Setting<String> TAP_ID = new Setting<>("tap.id", "",
+            "This tap's name in the X-Rewind-Tap header that detects a request looping back to it; default a random id.", t -> t.trim());
+    static final Setting<String> ADMIN_HOST = new Setting<>("admin.host", "0.0.0.0", "Address of the admin port.", Parsers.text());
+    static final Setting<Integer> ADMIN_PORT = new Setting<>("admin.port", "9472", "Admin port: /metrics, /healthz, /readyz; 0 picks a free port.",
+            Parsers.port());
+    static final Setting<String> REGISTRY = new Setting<>("schema.registry.url", "",
+            "A Confluent Schema Registry: when set, points are written in Confluent's wire format.", t -> t.trim());
+    static final Setting<String> REGISTRY_AUTH = new Setting<>("schema.registry.basic.auth.user.info", "", "user:password for the Schema Registry.", t -> t);
+
+    public static final List<Setting<?>> SETTINGS = List.of(LISTEN_HOST, LISTEN_PORT, UPSTREAMS, BOOTSTRAP, TOPIC, DURABILITY, SPOOL_DIR,
+            SPOOL_MAX, SPOOL_FULL, ACK_TIMEOUT, WINDOW, MAX_CONNECTIONS, IDLE_TIMEOUT, MAX_LINE, MAX_BODY, MAX_TAGS, CONNECT_TIMEOUT,
+            HEALTH_INTERVAL, TAP_ID, ADMIN_HOST, ADMIN_PORT, REGISTRY, REGISTRY_AUTH);
+
+    public boolean standalone() {
+        return upstreams.isEmpty();
+    }
+
+    /** Reads and validates every setting; throws {@link io.rewind.service.config.ConfigException} listing every problem. */
+    public static TapConfig from(Settings s) {
+        List<InetSocketAddress> upstreams = new ArrayList<>();
+        String upstreamText = s.get(UPSTREAMS);
+        if (!upstreamText.isEmpty()) {
+            for (String part : upstreamText.split(",")) {
+                String hostPort = part.trim();
+                int colon = hostPort.lastIndexOf(':');
+                try {
+                    int port = Integer.parseInt(hostPort.substring(colon + 1));
+                    if (colon <= 0 || port < 1 || port > 65535) {
+                        throw new NumberFormatException();
+                    }
+                    upstreams.add(InetSocketAddress.createUnresolved(hostPort.substring(0, colon), port));
+                } catch (RuntimeException e) {
+                    s.problem("The 'upstreams' value '" + upstreamText + "' is invalid: '" + hostPort + "' is not host:port");
+                }
+            }
+        }
+        String registry = s.get(REGISTRY);
+        Optional<URI> registryUrl = Optional.empty();
+        if (!registry.isEmpty()) {
+            try {
+                registryUrl = Optional.of(Parsers.httpUrl().apply(registry));
+            } catch (IllegalArgumentException e) {
+                s.problem("The 'schema.registry.url' value '" + registry + "' is invalid: " + e.getMessage());
+            }
+        }
+        Map<String, String> kafka = new LinkedHashMap<>(s.withPrefix("kafka."));
+        for (String fixed : List.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, ProducerConfig.ACKS_CONFIG)) {
+            String value = kafka.get(fixed);
+            if (value != null && !value.equals(fixed.equals(ProducerConfig.ACKS_CONFIG) ? "all" : "true")
+                    && !(fixed.equals(ProducerConfig.ACKS_CONFIG) && value.equals("-1"))) {
+                s.problem("The 'kafka." + fixed + "' value '" + value + "' is invalid: the tap always uses an idempotent producer with acks=all"
+                        + " (guarantee 1: what the tap acknowledged is never lost)");
+            }
+        }
+        String tapId = s.get(TAP_ID);
+        String auth = s.get(REGISTRY_AUTH);
+        Long maxBody = s.get(MAX_BODY);
+        TapConfig config = new TapConfig(s.get(LISTEN_HOST), s.get(LISTEN_PORT), List.copyOf(upstreams), s.get(BOOTSTRAP), s.get(TOPIC),
+                s.get(DURABILITY), Path.of(s.get(SPOOL_DIR)), s.get(SPOOL_MAX), s.get(SPOOL_FULL), s.get(ACK_TIMEOUT), s.get(WINDOW),
+                s.get(MAX_CONNECTIONS), s.get(IDLE_TIMEOUT), s.get(MAX_LINE), maxBody == null ? 0 : (int) Math.min(maxBody, Integer.MAX_VALUE),
+                s.get(MAX_TAGS), s.get(CONNECT_TIMEOUT), s.get(HEALTH_INTERVAL),
+                tapId.isEmpty() ? "tap-" + UUID.randomUUID().toString().substring(0, 8) : tapId, s.get(ADMIN_HOST), s.get(ADMIN_PORT),
+                registryUrl, auth.isEmpty() ? Optional.empty() : Optional.of(auth), kafka);
+        s.check();
+        return config;
+    }
+
+    /** A config with the defaults and the given settings (same keys as the file), for tests, benchmarks and the quickstart. */
+    public static TapConfig of(Map<String, String> settings) {
+        List<String> args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toList();
+        return from(Settings.load("tap", "REWIND_TAP_", Map.of(), args));
+    }
+
+    /**
+     * The producer's settings: idempotent, acks=all, lz4, 5 ms linger, and a delivery timeout with no
+     * practical end, so a record handed to the producer reaches Kafka exactly once however long Kafka
+     * is away (the window bounds how many are in it); then every {@code kafka.*} setting.
+     */
+    public Properties producerProperties() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "rewind-" + tapId);
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 << 10));
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(64L << 20, windowBytes * 3)));
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.toString(Integer.MAX_VALUE));
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.putAll(kafka);
+        return props;
+    }
+}

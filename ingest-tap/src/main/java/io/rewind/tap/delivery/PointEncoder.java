@@ -1,0 +1,18 @@
+package io.rewind.tap.delivery;
+
+import io.rewind.schema.Point;
+import io.rewind.schema.SeriesKey;
+import io.rewind.schema.wire.WireFormat;
+
+/** Turns an accepted point into its Kafka record: key = canonical series key, value = the project's wire format. */
+public final class PointEncoder {
+    private final WireFormat<Point> format;
+
+    public PointEncoder(WireFormat<Point> format) {
+        this.format = format;
+    }
+
+    public PointRecord encode(Point point, long receivedMs) {
+        return new PointRecord(SeriesKey.of(point).toBytes(), format.encode(point), receivedMs);
+    }
+}

@@ -1,0 +1,283 @@
+package io.rewind.tap.delivery;
+
+import io.rewind.tap.TapMetrics;
+import io.rewind.tap.spool.Spool;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gets every accepted point into Kafka, or into the spool until Kafka takes it (guarantee 1).
+ *
+ * <p>One idempotent producer lives as long as the tap and never gives up on a record it was handed
+ * ({@code delivery.timeout.ms} is unbounded): a record in the producer reaches Kafka exactly once,
+ * however long Kafka is away. So that Kafka being away costs no memory beyond a bound, at most
+ * {@code delivery.window.max.bytes} are in the producer at once; past that, and whenever the spool
+ * holds anything (so order is kept), points are appended to the spool instead. The drainer thread
+ * sends the spool to Kafka in order and switches back to direct sends once it has caught up.
+ * With {@code durability=wal} every point goes through the spool.
+ *
+ * <p>{@link #publish} returns a future that completes when every record is acknowledged by Kafka
+ * ({@code acks=all}) or fsync'ed in the spool. When the spool is full: {@code block} keeps the
+ * records waiting (and {@link #blocked()} tells the protocol handlers to stop reading) until the
+ * drainer frees room; {@code pass-through} counts them as missed by the backup and logs it.
+ */
+public final class PointPublisher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PointPublisher.class);
+    private static final int DRAIN_BATCH = 20_000;
+
+    /** What to do when the spool is full. */
+    public enum FullPolicy {
+        BLOCK, PASS_THROUGH
+    }
+
+    private final Producer<byte[], byte[]> producer;
+    private final String topic;
+    private final Spool spool;
+    private final long windowBytes;
+    private final FullPolicy fullPolicy;
+    private final boolean wal;
+    private final TapMetrics metrics;
+    private final Thread drainer;
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    private final RateLimitedLog missedLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
+    private final RateLimitedLog kafkaLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
+
+    private long inProducerBytes;
+    /** True while points must go to the spool to keep their order behind what it holds. */
+    private boolean spooling;
+    private volatile boolean running = true;
+    private volatile boolean kafkaReady;
+
+    private record Waiting(List<PointRecord> records, CompletableFuture<Void> done) {
+    }
+
+    public PointPublisher(Producer<byte[], byte[]> producer, String topic, Spool spool, long windowBytes, FullPolicy fullPolicy,
+            boolean wal, TapMetrics metrics) {
+        this.producer = producer;
+        this.topic = topic;
+        this.spool = spool;
+        this.windowBytes = windowBytes;
+        this.fullPolicy = fullPolicy;
+        this.wal = wal;
+        this.metrics = metrics;
+        this.spooling = wal || !spool.isEmpty();
+        metrics.spoolPending(spool::pendingBytes);
+        this.drainer = new Thread(this::drainLoop, "rewind-spool-drainer");
+        this.drainer.setDaemon(true);
+        this.drainer.start();
+    }
+
+    /** Completes when every record is in Kafka or in the spool (or, with pass-through, counted as missed). */
+    public CompletableFuture<Void> publish(List<PointRecord> records) {
+        if (records.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        int bytes = 0;
+        for (PointRecord record : records) {
+            bytes += record.size();
+        }
+        synchronized (this) {
+            if (!spooling && kafkaReady && inProducerBytes + bytes <= windowBytes) {
+                inProducerBytes += bytes;
+                return send(records, bytes);
+            }
+            spooling = true;
+            if (!waiting.isEmpty()) {
+                return wait(records);
+            }
+            CompletableFuture<Void> spooled = spool.append(records);
+            if (spooled != null) {
+                metrics.spooled(records.size());
+                notifyAll();
+                return spooled;
+            }
+            if (fullPolicy == FullPolicy.PASS_THROUGH) {
+                metrics.missed(records.size());
+                missedLog.warn("The spool is full ({} bytes, spool.max.bytes) and Kafka is not taking points: {} points were NOT backed up "
+                        + "(spool.full.policy=pass-through); they still went to OpenTSDB. See rewind_tap_points_missed_total.",
+                        spool.pendingBytes(), records.size());
+                return CompletableFuture.completedFuture(null);
+            }
+            return wait(records);
+        }
+    }
+
+    private CompletableFuture<Void> wait(List<PointRecord> records) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        waiting.add(new Waiting(records, done));
+        metrics.blocked(records.size());
+        return done;
+    }
+
+    /** True while the spool is full and points wait for room: protocol handlers stop reading from clients. */
+    public synchronized boolean blocked() {
+        return !waiting.isEmpty();
+    }
+
+    private CompletableFuture<Void> send(List<PointRecord> records, int bytes) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AtomicInteger left = new AtomicInteger(records.size());
+        long start = System.nanoTime();
+        for (PointRecord record : records) {
+            producer.send(new ProducerRecord<>(topic, null, record.receivedMs(), record.key(), record.value()), (metadata, error) -> {
+                if (error != null) {
+                    // Only a non-retriable error gets here (delivery.timeout.ms is unbounded): the record is not in
+                    // Kafka, so the spool keeps it and the drainer retries.
+                    metrics.kafkaError(error);
+                    kafkaLog.warn("Kafka refused a point ({}); it goes to the spool and is retried from there", error.toString());
+                    respool(record);
+                } else {
+                    metrics.published(1);
+                }
+                if (left.decrementAndGet() == 0) {
+                    synchronized (this) {
+                        inProducerBytes -= bytes;
+                    }
+                    metrics.publishLatency(System.nanoTime() - start);
+                    done.complete(null);
+                }
+            });
+        }
+        return done;
+    }
+
+    private void respool(PointRecord record) {
+        synchronized (this) {
+            spooling = true;
+            if (spool.append(List.of(record)) == null) {
+                waiting.addFirst(new Waiting(List.of(record), new CompletableFuture<>()));
+            }
+            notifyAll();
+        }
+    }
+
+    private void drainLoop() {
+        Duration backoff = Duration.ofMillis(100);
+        while (running) {
+            try {
+                if (!kafkaReady) {
+                    producer.partitionsFor(topic);
+                    kafkaReady = true;
+                    LOG.info("Kafka has the topic '{}': points go to it", topic);
+                }
+                Spool.Batch batch = spool.read(DRAIN_BATCH);
+                if (batch.records().isEmpty()) {
+                    synchronized (this) {
+                        if (!moveWaitingIntoSpool() && spool.isEmpty()) {
+                            spooling = wal;
+                            wait(1_000);
+                        }
+                    }
+                    continue;
+                }
+                List<CompletableFuture<?>> acks = new ArrayList<>(batch.records().size());
+                for (PointRecord record : batch.records()) {
+                    CompletableFuture<Void> ack = new CompletableFuture<>();
+                    producer.send(new ProducerRecord<>(topic, null, record.receivedMs(), record.key(), record.value()), (metadata, error) -> {
+                        if (error != null) {
+                            ack.completeExceptionally(error);
+                        } else {
+                            ack.complete(null);
+                        }
+                    });
+                    acks.add(ack);
+                }
+                CompletableFuture<Void> all = CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+                while (running) {
+                    try {
+                        all.get(1, TimeUnit.SECONDS);
+                        break;
+                    } catch (TimeoutException e) {
+                        // Kafka is away: the producer keeps retrying; keep waiting
+                    }
+                }
+                if (!running) {
+                    return;
+                }
+                spool.commit(batch.end());
+                metrics.published(batch.records().size());
+                metrics.drained(batch.records().size());
+                backoff = Duration.ofMillis(100);
+                synchronized (this) {
+                    moveWaitingIntoSpool();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (ExecutionException | RuntimeException e) {
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                metrics.kafkaError(cause);
+                kafkaLog.warn("Cannot drain the spool to Kafka yet ({}); retrying in {} ms", cause.toString(), backoff.toMillis());
+                try {
+                    Thread.sleep(backoff.toMillis());
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    /** Moves points that waited for room into the spool, in order, as far as it has room; true when any moved. */
+    private boolean moveWaitingIntoSpool() {
+        boolean moved = false;
+        while (!waiting.isEmpty()) {
+            Waiting next = waiting.peek();
+            CompletableFuture<Void> spooled = spool.append(next.records());
+            if (spooled == null) {
+                break;
+            }
+            waiting.poll();
+            metrics.spooled(next.records().size());
+            spooled.whenComplete((ok, error) -> {
+                if (error != null) {
+                    next.done().completeExceptionally(error);
+                } else {
+                    next.done().complete(null);
+                }
+            });
+            moved = true;
+        }
+        return moved;
+    }
+
+    public Spool spool() {
+        return spool;
+    }
+
+    /** Flushes the producer (what it holds reaches Kafka if Kafka is there within the timeout), stops draining, closes the spool. */
+    @Override
+    public void close() {
+        try {
+            producer.flush();
+        } catch (RuntimeException e) {
+            LOG.warn("Flushing the producer at shutdown failed: {}", e.toString());
+        }
+        running = false;
+        synchronized (this) {
+            notifyAll();
+        }
+        drainer.interrupt();
+        try {
+            drainer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(30));
+        try {
+            spool.close();
+        } catch (Exception e) {
+            LOG.warn("Closing the spool failed: {}", e.toString());
+        }
+    }
+}

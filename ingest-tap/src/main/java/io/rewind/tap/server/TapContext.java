@@ -1,0 +1,108 @@
+package io.rewind.tap.server;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.rewind.tap.TapConfig;
+import io.rewind.tap.TapMetrics;
+import io.rewind.tap.delivery.PointEncoder;
+import io.rewind.tap.delivery.PointPublisher;
+import io.rewind.tap.delivery.RateLimitedLog;
+import io.rewind.tap.protocol.JsonPutParser;
+import io.rewind.tap.protocol.PointRules;
+import io.rewind.tap.protocol.TelnetPutParser;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** What every connection's handlers share: the config, the parsers, the publisher, the upstreams and the metrics. */
+public final class TapContext {
+    private static final Logger LOG = LoggerFactory.getLogger(TapContext.class);
+
+    private final TapConfig config;
+    private final PointPublisher publisher;
+    private final PointEncoder encoder;
+    private final TapMetrics metrics;
+    private final Upstreams upstreams;
+    private final TelnetPutParser telnetParser;
+    private final JsonPutParser jsonParser;
+    private final RateLimitedLog rejectLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
+
+    public TapContext(TapConfig config, PointPublisher publisher, PointEncoder encoder, TapMetrics metrics, Upstreams upstreams) {
+        this.config = config;
+        this.publisher = publisher;
+        this.encoder = encoder;
+        this.metrics = metrics;
+        this.upstreams = upstreams;
+        PointRules rules = new PointRules(config.maxTags());
+        this.telnetParser = new TelnetPutParser(rules);
+        this.jsonParser = new JsonPutParser(rules);
+    }
+
+    public TapConfig config() {
+        return config;
+    }
+
+    public PointPublisher publisher() {
+        return publisher;
+    }
+
+    public PointEncoder encoder() {
+        return encoder;
+    }
+
+    public TapMetrics metrics() {
+        return metrics;
+    }
+
+    public TelnetPutParser telnetParser() {
+        return telnetParser;
+    }
+
+    public JsonPutParser jsonParser() {
+        return jsonParser;
+    }
+
+    /** Logs a refused point, at most once per 10 s. */
+    public void logRejected(String protocol, String what, String why) {
+        rejectLog.warn("Refused a {} point ({}): {}", protocol, what, why);
+    }
+
+    /**
+     * Connects to an upstream TSD on the client's event loop, trying each in {@link Upstreams#order()};
+     * calls {@code done} with the channel, or with null when none could be reached.
+     */
+    public void connectUpstream(Channel client, ChannelHandler handler, Consumer<Channel> done) {
+        Iterator<InetSocketAddress> candidates = upstreams.order().iterator();
+        tryNext(client, handler, candidates, done);
+    }
+
+    private void tryNext(Channel client, ChannelHandler handler, Iterator<InetSocketAddress> candidates, Consumer<Channel> done) {
+        if (!candidates.hasNext()) {
+            done.accept(null);
+            return;
+        }
+        InetSocketAddress address = candidates.next();
+        new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, upstreams.connectTimeoutMs())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(handler)
+                .connect(address.getHostString(), address.getPort())
+                .addListener((ChannelFutureListener) future -> {
+                    if (future.isSuccess()) {
+                        done.accept(future.channel());
+                    } else {
+                        metrics.upstreamError("connect");
+                        LOG.warn("Cannot connect to upstream TSD {}: {}", address, future.cause().toString());
+                        tryNext(client, handler, candidates, done);
+                    }
+                });
+    }
+}
