@@ -1,0 +1,50 @@
+package io.rewind.tap.server;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.rewind.schema.Point;
+import io.rewind.schema.wire.SingleObjectWireFormat;
+import io.rewind.tap.TapConfig;
+import io.rewind.tap.TapMetrics;
+import io.rewind.tap.delivery.PointEncoder;
+import io.rewind.tap.delivery.PointPublisher;
+import io.rewind.tap.delivery.PointRecord;
+import io.rewind.tap.spool.Spool;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+
+/**
+ * A standalone tap's handlers with a real publisher whose Kafka is unreachable (a closed port), so
+ * every accepted point lands in the real spool, where the test reads it back.
+ */
+final class Standalone implements AutoCloseable {
+    final TapContext context;
+    final Spool spool;
+    final TapMetrics metrics = new TapMetrics(new SimpleMeterRegistry());
+    private final PointPublisher publisher;
+    private final SingleObjectWireFormat<Point> format = new SingleObjectWireFormat<>(Point.class);
+
+    Standalone(Path dir, Map<String, String> settings) throws IOException {
+        java.util.Map<String, String> all = new java.util.HashMap<>(Map.of("bootstrap.servers", "127.0.0.1:1", "spool.dir", dir.toString(),
+                "kafka.max.block.ms", "200", "kafka.reconnect.backoff.max.ms", "1000"));
+        all.putAll(settings);
+        TapConfig config = TapConfig.of(all);
+        spool = Spool.open(config.spoolDir(), config.spoolMaxBytes(), 1 << 20);
+        publisher = new PointPublisher(new KafkaProducer<>(config.producerProperties()), config.topic(), spool, config.windowBytes(),
+                config.spoolFullPolicy(), false, metrics);
+        context = new TapContext(config, publisher, new PointEncoder(format), metrics,
+                new Upstreams(List.of(), 1000, 1000, metrics));
+    }
+
+    /** The points in the spool, in order. */
+    List<Point> spooled() {
+        return spool.read(Integer.MAX_VALUE).records().stream().map(PointRecord::value).map(format::decode).toList();
+    }
+
+    @Override
+    public void close() {
+        publisher.close();
+    }
+}

@@ -1,0 +1,103 @@
+package io.rewind.tap.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.rewind.tap.delivery.PointRecord;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpoolTest {
+    @TempDir
+    Path dir;
+
+    private static List<PointRecord> records(int from, int count) {
+        return IntStream.range(from, from + count)
+                .mapToObj(i -> new PointRecord(("key" + i).getBytes(StandardCharsets.UTF_8), ("value" + i).getBytes(StandardCharsets.UTF_8), i))
+                .toList();
+    }
+
+    private static List<String> values(Spool.Batch batch) {
+        return batch.records().stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+    }
+
+    @Test
+    void drainsInOrderAcrossSegmentsAndARestartContinuesWhereTheDrainStopped() throws Exception {
+        try (Spool spool = Spool.open(dir, 1 << 30, 300)) {
+            for (int i = 0; i < 100; i += 10) {
+                spool.append(records(i, 10)).get();
+            }
+            Spool.Batch first = spool.read(35);
+            assertThat(values(first)).first().isEqualTo("value0");
+            assertThat(values(first)).last().isEqualTo("value34");
+            spool.commit(first.end());
+        }
+        try (Spool spool = Spool.open(dir, 1 << 30, 300)) {
+            Spool.Batch rest = spool.read(1000);
+            assertThat(values(rest)).hasSize(65).first().isEqualTo("value35");
+            assertThat(rest.records().get(64).receivedMs()).isEqualTo(99);
+            spool.commit(rest.end());
+            assertThat(spool.isEmpty()).isTrue();
+        }
+        try (var files = Files.list(dir)) {
+            assertThat(files.filter(f -> f.getFileName().toString().startsWith("spool-")).count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aTornTailIsCutAtOpenAndTheWholeRecordsBeforeItAreKept() throws Exception {
+        try (Spool spool = Spool.open(dir, 1 << 30, 1 << 20)) {
+            spool.append(records(0, 5)).get();
+        }
+        Path segment;
+        try (var files = Files.list(dir)) {
+            segment = files.filter(f -> f.getFileName().toString().startsWith("spool-")).findFirst().orElseThrow();
+        }
+        long whole = Files.size(segment);
+        try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            channel.write(java.nio.ByteBuffer.wrap(new byte[] {0, 0, 0, 40, 1, 2, 3})); // a crash mid-append
+        }
+        try (Spool spool = Spool.open(dir, 1 << 30, 1 << 20)) {
+            assertThat(spool.truncatedBytes()).isEqualTo(7);
+            assertThat(Files.size(segment)).isEqualTo(whole);
+            spool.append(records(5, 1)).get();
+            assertThat(values(spool.read(100))).containsExactly("value0", "value1", "value2", "value3", "value4", "value5");
+        }
+    }
+
+    @Test
+    void aCorruptRecordIsCutWithEverythingAfterIt() throws Exception {
+        try (Spool spool = Spool.open(dir, 1 << 30, 1 << 20)) {
+            spool.append(records(0, 3)).get();
+        }
+        Path segment;
+        try (var files = Files.list(dir)) {
+            segment = files.filter(f -> f.getFileName().toString().startsWith("spool-")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[bytes.length - 2] ^= 0x55; // flip a byte of the last record
+        Files.write(segment, bytes);
+        try (Spool spool = Spool.open(dir, 1 << 30, 1 << 20)) {
+            assertThat(values(spool.read(100))).containsExactly("value0", "value1");
+        }
+    }
+
+    @Test
+    void refusesAppendsPastItsBoundUntilTheDrainFreesRoom() throws Exception {
+        try (Spool spool = Spool.open(dir, 200, 1 << 20)) {
+            List<PointRecord> four = records(0, 4);
+            assertThat(spool.append(four)).isNotNull();
+            List<PointRecord> more = new ArrayList<>(records(4, 4));
+            assertThat(spool.append(more)).isNull();
+            spool.commit(spool.read(100).end());
+            assertThat(spool.append(more)).isNotNull();
+        }
+    }
+}
