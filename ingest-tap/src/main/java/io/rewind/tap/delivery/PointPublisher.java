@@ -49,6 +49,12 @@ public final class PointPublisher implements AutoCloseable {
     private final boolean wal;
     private final TapMetrics metrics;
     private final Thread drainer;
+    /** The one thread that calls the producer: a send may block on metadata, which must never stall a client's event loop; one thread keeps the order. */
+    private final java.util.concurrent.ExecutorService sender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "rewind-kafka-sender");
+        t.setDaemon(true);
+        return t;
+    });
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final RateLimitedLog missedLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private final RateLimitedLog kafkaLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
@@ -129,26 +135,44 @@ public final class PointPublisher implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         AtomicInteger left = new AtomicInteger(records.size());
         long start = System.nanoTime();
-        for (PointRecord record : records) {
-            producer.send(new ProducerRecord<>(topic, null, record.receivedMs(), record.key(), record.value()), (metadata, error) -> {
-                if (error != null) {
-                    // Only a non-retriable error gets here (delivery.timeout.ms is unbounded): the record is not in
-                    // Kafka, so the spool keeps it and the drainer retries.
-                    metrics.kafkaError(error);
-                    kafkaLog.warn("Kafka refused a point ({}); it goes to the spool and is retried from there", error.toString());
+        Runnable oneDone = () -> {
+            if (left.decrementAndGet() == 0) {
+                synchronized (this) {
+                    inProducerBytes -= bytes;
+                }
+                metrics.publishLatency(System.nanoTime() - start);
+                done.complete(null);
+            }
+        };
+        sender.execute(() -> {
+            for (PointRecord record : records) {
+                if (!kafkaReady) {
+                    // Kafka went away after these were queued: they go to the spool, in order, without waiting on the producer.
                     respool(record);
-                } else {
-                    metrics.published(1);
+                    oneDone.run();
+                    continue;
                 }
-                if (left.decrementAndGet() == 0) {
-                    synchronized (this) {
-                        inProducerBytes -= bytes;
+                try {
+                producer.send(new ProducerRecord<>(topic, null, record.receivedMs(), record.key(), record.value()), (metadata, error) -> {
+                    if (error != null) {
+                        // The record is not in Kafka: a non-retriable error, or no metadata within max.block.ms (delivery.timeout.ms
+                        // is unbounded). The spool keeps it; the drainer sends it once Kafka answers again.
+                        kafkaReady = false;
+                        metrics.kafkaError(error);
+                        kafkaLog.warn("Kafka did not take a point ({}); it goes to the spool and is sent from there", error.toString());
+                        respool(record);
+                    } else {
+                        metrics.published(1);
                     }
-                    metrics.publishLatency(System.nanoTime() - start);
-                    done.complete(null);
+                    oneDone.run();
+                });
+                } catch (RuntimeException e) {
+                    // The producer is closing (shutdown): the spool keeps the record for the next tap.
+                    respool(record);
+                    oneDone.run();
                 }
-            });
-        }
+            }
+        });
         return done;
     }
 
@@ -181,18 +205,33 @@ public final class PointPublisher implements AutoCloseable {
                     }
                     continue;
                 }
-                List<CompletableFuture<?>> acks = new ArrayList<>(batch.records().size());
-                for (PointRecord record : batch.records()) {
-                    CompletableFuture<Void> ack = new CompletableFuture<>();
-                    producer.send(new ProducerRecord<>(topic, null, record.receivedMs(), record.key(), record.value()), (metadata, error) -> {
-                        if (error != null) {
-                            ack.completeExceptionally(error);
-                        } else {
-                            ack.complete(null);
-                        }
-                    });
-                    acks.add(ack);
+                List<CompletableFuture<Void>> acks = new ArrayList<>(batch.records().size());
+                for (int i = 0; i < batch.records().size(); i++) {
+                    acks.add(new CompletableFuture<Void>());
                 }
+                sender.execute(() -> {
+                    for (int i = 0; i < batch.records().size(); i++) {
+                        PointRecord record = batch.records().get(i);
+                        CompletableFuture<Void> ack = acks.get(i);
+                        if (!kafkaReady || !running) {
+                            // Kafka went away: the rest of this batch stays in the spool for the next round.
+                            ack.completeExceptionally(new org.apache.kafka.common.errors.TimeoutException("Kafka is not reachable"));
+                            continue;
+                        }
+                        try {
+                            producer.send(new ProducerRecord<>(topic, null, record.receivedMs(), record.key(), record.value()), (metadata, error) -> {
+                            if (error != null) {
+                                kafkaReady = false;
+                                ack.completeExceptionally(error);
+                            } else {
+                                ack.complete(null);
+                            }
+                        });
+                        } catch (RuntimeException e) {
+                            ack.completeExceptionally(e);
+                        }
+                    }
+                });
                 CompletableFuture<Void> all = CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
                 while (running) {
                     try {
@@ -216,6 +255,7 @@ public final class PointPublisher implements AutoCloseable {
                 return;
             } catch (ExecutionException | RuntimeException e) {
                 Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                kafkaReady = false;
                 metrics.kafkaError(cause);
                 kafkaLog.warn("Cannot drain the spool to Kafka yet ({}); retrying in {} ms", cause.toString(), backoff.toMillis());
                 try {
@@ -255,14 +295,13 @@ public final class PointPublisher implements AutoCloseable {
         return spool;
     }
 
-    /** Flushes the producer (what it holds reaches Kafka if Kafka is there within the timeout), stops draining, closes the spool. */
+    /**
+     * Stops draining, then closes the producer, waiting up to 30 s for Kafka to take what it holds;
+     * what it still holds after that (Kafka away) is put back into the spool, which closes last, so
+     * the next tap on this spool sends it.
+     */
     @Override
     public void close() {
-        try {
-            producer.flush();
-        } catch (RuntimeException e) {
-            LOG.warn("Flushing the producer at shutdown failed: {}", e.toString());
-        }
         running = false;
         synchronized (this) {
             notifyAll();
@@ -270,6 +309,12 @@ public final class PointPublisher implements AutoCloseable {
         drainer.interrupt();
         try {
             drainer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sender.shutdown();
+        try {
+            sender.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
