@@ -138,6 +138,23 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
         return config;
     }
 
+    /**
+     * The settings of a tap on this machine, for tests, benchmarks and the quickstart: loopback, free
+     * client and admin ports, the spool in {@code spoolDir}; {@code upstreams} empty for standalone.
+     * Returned mutable, to add to.
+     */
+    public static Map<String, String> localSettings(String bootstrapServers, String topic, Path spoolDir, String upstreams) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put(BOOTSTRAP.key(), bootstrapServers);
+        s.put(TOPIC.key(), topic);
+        s.put(LISTEN_HOST.key(), "127.0.0.1");
+        s.put(LISTEN_PORT.key(), "0");
+        s.put(ADMIN_PORT.key(), "0");
+        s.put(SPOOL_DIR.key(), spoolDir.toString());
+        s.put(UPSTREAMS.key(), upstreams);
+        return s;
+    }
+
     /** A config with the defaults and the given settings (same keys as the file), for tests, benchmarks and the quickstart. */
     public static TapConfig of(Map<String, String> settings) {
         List<String> args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toList();

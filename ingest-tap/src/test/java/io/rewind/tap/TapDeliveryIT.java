@@ -11,7 +11,6 @@ import io.rewind.schema.Point;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -29,14 +28,7 @@ class TapDeliveryIT {
     Path dir;
 
     private static Map<String, String> settings(String bootstrap, String topic, Path spool, String upstreams) {
-        Map<String, String> s = new HashMap<>();
-        s.put("bootstrap.servers", bootstrap);
-        s.put("topic", topic);
-        s.put("listen.host", "127.0.0.1");
-        s.put("listen.port", "0");
-        s.put("admin.port", "0");
-        s.put("spool.dir", spool.toString());
-        s.put("upstreams", upstreams);
+        Map<String, String> s = TapConfig.localSettings(bootstrap, topic, spool, upstreams);
         s.put("upstream.health.interval.ms", "500");
         s.put("ack.timeout.ms", "5s");
         // A small window, so the spool takes over quickly while Kafka is away.

@@ -12,7 +12,6 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,14 +28,7 @@ class TapIT {
     Path dir;
 
     private static Map<String, String> tapSettings(String bootstrap, String topic, Path spool, String upstreams) {
-        Map<String, String> s = new HashMap<>();
-        s.put("bootstrap.servers", bootstrap);
-        s.put("topic", topic);
-        s.put("listen.host", "127.0.0.1");
-        s.put("listen.port", "0");
-        s.put("admin.port", "0");
-        s.put("spool.dir", spool.toString());
-        s.put("upstreams", upstreams);
+        Map<String, String> s = TapConfig.localSettings(bootstrap, topic, spool, upstreams);
         s.put("upstream.health.interval.ms", "500");
         s.put("ack.timeout.ms", "5s");
         return s;
