@@ -33,7 +33,7 @@ public final class TapBenchmark {
     public static void main(String[] args) throws Exception {
         int standalonePoints = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
         int tsdPoints = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
-        Path dir = Path.of(".rewind", "bench-tap");
+        Path dir = Path.of(".rewind", "bench-tap").toAbsolutePath();
         System.out.printf("Starting Kafka, HBase and a TSD in %s ...%n", dir);
         try (DevStack stack = DevStack.start(dir, List.of("bench"), true)) {
             Tsd tsd = stack.tsd("bench");
