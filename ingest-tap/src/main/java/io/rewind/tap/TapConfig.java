@@ -1,6 +1,7 @@
 package io.rewind.tap;
 
 import io.rewind.service.config.Parsers;
+import io.rewind.service.config.SchemaRegistrySettings;
 import io.rewind.service.config.Setting;
 import io.rewind.service.config.Settings;
 import io.rewind.tap.delivery.PointPublisher;
@@ -76,13 +77,10 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
     static final Setting<String> ADMIN_HOST = new Setting<>("admin.host", "0.0.0.0", "Address of the admin port.", Parsers.text());
     static final Setting<Integer> ADMIN_PORT = new Setting<>("admin.port", "9472", "Admin port: /metrics, /healthz, /readyz; 0 picks a free port.",
             Parsers.port());
-    static final Setting<String> REGISTRY = new Setting<>("schema.registry.url", "",
-            "A Confluent Schema Registry: when set, points are written in Confluent's wire format.", t -> t.trim());
-    static final Setting<String> REGISTRY_AUTH = new Setting<>("schema.registry.basic.auth.user.info", "", "user:password for the Schema Registry.", t -> t);
 
     public static final List<Setting<?>> SETTINGS = List.of(LISTEN_HOST, LISTEN_PORT, UPSTREAMS, BOOTSTRAP, TOPIC, DURABILITY, SPOOL_DIR,
             SPOOL_MAX, SPOOL_FULL, ACK_TIMEOUT, WINDOW, MAX_CONNECTIONS, IDLE_TIMEOUT, MAX_LINE, MAX_BODY, MAX_TAGS, CONNECT_TIMEOUT,
-            HEALTH_INTERVAL, TAP_ID, ADMIN_HOST, ADMIN_PORT, REGISTRY, REGISTRY_AUTH);
+            HEALTH_INTERVAL, TAP_ID, ADMIN_HOST, ADMIN_PORT, SchemaRegistrySettings.URL, SchemaRegistrySettings.USER_INFO);
 
     public boolean standalone() {
         return upstreams.isEmpty();
@@ -107,15 +105,6 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
                 }
             }
         }
-        String registry = s.get(REGISTRY);
-        Optional<URI> registryUrl = Optional.empty();
-        if (!registry.isEmpty()) {
-            try {
-                registryUrl = Optional.of(Parsers.httpUrl().apply(registry));
-            } catch (IllegalArgumentException e) {
-                s.problem("The 'schema.registry.url' value '" + registry + "' is invalid: " + e.getMessage());
-            }
-        }
         Map<String, String> kafka = new LinkedHashMap<>(s.withPrefix("kafka."));
         for (String fixed : List.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, ProducerConfig.ACKS_CONFIG)) {
             String value = kafka.get(fixed);
@@ -126,14 +115,13 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
             }
         }
         String tapId = s.get(TAP_ID);
-        String auth = s.get(REGISTRY_AUTH);
         Long maxBody = s.get(MAX_BODY);
         TapConfig config = new TapConfig(s.get(LISTEN_HOST), s.get(LISTEN_PORT), List.copyOf(upstreams), s.get(BOOTSTRAP), s.get(TOPIC),
                 s.get(DURABILITY), Path.of(s.get(SPOOL_DIR)), s.get(SPOOL_MAX), s.get(SPOOL_FULL), s.get(ACK_TIMEOUT), s.get(WINDOW),
                 s.get(MAX_CONNECTIONS), s.get(IDLE_TIMEOUT), s.get(MAX_LINE), maxBody == null ? 0 : (int) Math.min(maxBody, Integer.MAX_VALUE),
                 s.get(MAX_TAGS), s.get(CONNECT_TIMEOUT), s.get(HEALTH_INTERVAL),
                 tapId.isEmpty() ? "tap-" + UUID.randomUUID().toString().substring(0, 8) : tapId, s.get(ADMIN_HOST), s.get(ADMIN_PORT),
-                registryUrl, auth.isEmpty() ? Optional.empty() : Optional.of(auth), kafka);
+                s.get(SchemaRegistrySettings.URL), s.get(SchemaRegistrySettings.USER_INFO), kafka);
         s.check();
         return config;
     }
@@ -157,8 +145,7 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
 
     /** A config with the defaults and the given settings (same keys as the file), for tests, benchmarks and the quickstart. */
     public static TapConfig of(Map<String, String> settings) {
-        List<String> args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toList();
-        return from(Settings.load("tap", "REWIND_TAP_", Map.of(), args));
+        return from(Settings.fromMap("tap", settings));
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.rewind.archiver;
 
 import io.rewind.service.config.Parsers;
+import io.rewind.service.config.SchemaRegistrySettings;
 import io.rewind.service.config.Setting;
 import io.rewind.service.config.Settings;
 import java.net.URI;
@@ -68,15 +69,12 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
     static final Setting<Integer> THREADS = new Setting<>("num.stream.threads", "1", "Kafka Streams threads of this instance.", Parsers.integer(1, 64));
     static final Setting<String> ADMIN_HOST = new Setting<>("admin.host", "0.0.0.0", "Address of the admin port.", Parsers.text());
     static final Setting<Integer> ADMIN_PORT = new Setting<>("admin.port", "9471", "Admin port: /metrics, /healthz, /readyz; 0 picks a free port.", Parsers.port());
-    static final Setting<String> REGISTRY = new Setting<>("schema.registry.url", "",
-            "A Confluent Schema Registry: when set, points and catalog records are in Confluent's wire format.", t -> t.trim());
-    static final Setting<String> REGISTRY_AUTH = new Setting<>("schema.registry.basic.auth.user.info", "", "user:password for the Schema Registry.", t -> t);
     static final Setting<Integer> CATALOG_REPLICATION = new Setting<>("catalog.replication.factor", "-1",
             "Replication factor of the catalog topic when the archiver creates it; -1 takes the broker's default.", Parsers.integer(-1, 32));
 
     public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP, APPLICATION_ID, TOPIC, CATALOG_TOPIC, STORAGE, STATE_DIR, WINDOW,
             GRACE, COMMIT, BUFFER, PAST_BOUND, FUTURE_BOUND, DELETE_DELAY, RETENTION, COMPACTION_CHECK, COMPACTION_THREADS,
-            STORAGE_RETRY, THREADS, ADMIN_HOST, ADMIN_PORT, REGISTRY, REGISTRY_AUTH, CATALOG_REPLICATION);
+            STORAGE_RETRY, THREADS, ADMIN_HOST, ADMIN_PORT, SchemaRegistrySettings.URL, SchemaRegistrySettings.USER_INFO, CATALOG_REPLICATION);
 
     /** Reads and validates every setting; throws {@link io.rewind.service.config.ConfigException} listing every problem. */
     public static ArchiverConfig from(Settings s) {
@@ -86,16 +84,6 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
         if (window != null && DAY % window != 0) {
             s.problem("The 'window.size.ms' value " + window + " is invalid: it must divide a day (e.g. 1m, 5m, 15m, 1h, 6h, 1d)");
         }
-        String registry = s.get(REGISTRY);
-        Optional<URI> registryUrl = Optional.empty();
-        if (!registry.isEmpty()) {
-            try {
-                registryUrl = Optional.of(Parsers.httpUrl().apply(registry));
-            } catch (IllegalArgumentException e) {
-                s.problem("The 'schema.registry.url' value '" + registry + "' is invalid: " + e.getMessage());
-            }
-        }
-        String auth = s.get(REGISTRY_AUTH);
         Map<String, String> kafka = new LinkedHashMap<>(s.withPrefix("kafka."));
         String guarantee = kafka.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
         if (guarantee != null && !guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
@@ -106,7 +94,7 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
                 catalog == null || catalog.isEmpty() ? topic + "-catalog" : catalog, s.get(STORAGE), Path.of(s.get(STATE_DIR)),
                 window == null ? 0 : window, s.get(GRACE), s.get(COMMIT), s.get(BUFFER), s.get(PAST_BOUND), s.get(FUTURE_BOUND),
                 s.get(DELETE_DELAY), s.get(RETENTION), s.get(COMPACTION_CHECK), s.get(COMPACTION_THREADS), s.get(STORAGE_RETRY),
-                s.get(THREADS), s.get(ADMIN_HOST), s.get(ADMIN_PORT), registryUrl, auth.isEmpty() ? Optional.empty() : Optional.of(auth),
+                s.get(THREADS), s.get(ADMIN_HOST), s.get(ADMIN_PORT), s.get(SchemaRegistrySettings.URL), s.get(SchemaRegistrySettings.USER_INFO),
                 s.get(CATALOG_REPLICATION).shortValue(), kafka);
         s.check();
         return config;
@@ -114,8 +102,7 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
 
     /** A config with the defaults and the given settings (same keys as the file), for tests and the quickstart. */
     public static ArchiverConfig of(Map<String, String> settings) {
-        List<String> args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toList();
-        return from(Settings.load("archiver", "REWIND_ARCHIVER_", Map.of(), args));
+        return from(Settings.fromMap("archiver", settings));
     }
 
     /**

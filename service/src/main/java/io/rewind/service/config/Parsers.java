@@ -3,6 +3,7 @@ package io.rewind.service.config;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -109,6 +110,11 @@ public final class Parsers {
             }
             throw new IllegalArgumentException("must be one of " + names);
         };
+    }
+
+    /** Empty (or blank) text is no value; any other text is parsed by {@code parser}. */
+    public static <T> Function<String, Optional<T>> optional(Function<String, T> parser) {
+        return text -> text.isBlank() ? Optional.empty() : Optional.of(parser.apply(text));
     }
 
     public static Function<String, URI> httpUrl() {

@@ -91,6 +91,12 @@ public final class Settings {
         return new Settings(component, all, problems);
     }
 
+    /** Settings given as a map of keys to values (as in a file), for tests, benchmarks and the quickstart. */
+    public static Settings fromMap(String component, Map<String, String> settings) {
+        List<String> args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toList();
+        return load(component, "", Map.of(), args);
+    }
+
     /** The setting's value: given, or its default. A problem is recorded (and the default returned) when it is invalid or missing. */
     public <T> T get(Setting<T> setting) {
         read.add(setting.key());
