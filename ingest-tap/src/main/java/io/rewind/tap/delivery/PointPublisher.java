@@ -100,7 +100,7 @@ public final class PointPublisher implements AutoCloseable {
             }
             spooling = true;
             if (!waiting.isEmpty()) {
-                return wait(records);
+                return hold(records);
             }
             CompletableFuture<Void> spooled = spool.append(records);
             if (spooled != null) {
@@ -115,11 +115,11 @@ public final class PointPublisher implements AutoCloseable {
                         spool.pendingBytes(), records.size());
                 return CompletableFuture.completedFuture(null);
             }
-            return wait(records);
+            return hold(records);
         }
     }
 
-    private CompletableFuture<Void> wait(List<PointRecord> records) {
+    private CompletableFuture<Void> hold(List<PointRecord> records) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         waiting.add(new Waiting(records, done));
         metrics.blocked(records.size());
@@ -153,7 +153,7 @@ public final class PointPublisher implements AutoCloseable {
                     continue;
                 }
                 try {
-                producer.send(new ProducerRecord<>(topic, null, record.receivedMs(), record.key(), record.value()), (metadata, error) -> {
+                producer.send(kafkaRecord(record), (metadata, error) -> {
                     if (error != null) {
                         // The record is not in Kafka: a non-retriable error, or no metadata within max.block.ms (delivery.timeout.ms
                         // is unbounded). The spool keeps it; the drainer sends it once Kafka answers again.
@@ -174,6 +174,10 @@ public final class PointPublisher implements AutoCloseable {
             }
         });
         return done;
+    }
+
+    private ProducerRecord<byte[], byte[]> kafkaRecord(PointRecord record) {
+        return new ProducerRecord<>(topic, null, record.receivedMs(), record.key(), record.value());
     }
 
     private void respool(PointRecord record) {
@@ -219,7 +223,7 @@ public final class PointPublisher implements AutoCloseable {
                             continue;
                         }
                         try {
-                            producer.send(new ProducerRecord<>(topic, null, record.receivedMs(), record.key(), record.value()), (metadata, error) -> {
+                            producer.send(kafkaRecord(record), (metadata, error) -> {
                             if (error != null) {
                                 kafkaReady = false;
                                 ack.completeExceptionally(error);

@@ -39,7 +39,6 @@ public final class TelnetPutParser {
      * The point of a write line, or null when the line is not a write.
      *
      * @param line       the line without its end ({@code \n} or {@code \r\n}), decoded as ISO-8859-1
-     * @param receivedMs when the tap received it: the Kafka record's timestamp
      * @throws Rejection what OpenTSDB would answer; {@link Rejection#telnetLine} gives the reply
      */
     public Point parse(String line) {

@@ -85,14 +85,16 @@ public final class HttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                     "This request already passed through Rewind tap '" + tap.config().tapId() + "': its upstreams lead back to it"), keepAlive, start);
             return;
         }
-        PointKind kind = request.method().equals(HttpMethod.POST) ? putKind(new QueryStringDecoder(request.uri()).path()) : null;
+        QueryStringDecoder query = new QueryStringDecoder(request.uri());
+        HttpMethod method = request.method();
+        PointKind kind = method.equals(HttpMethod.POST) ? putKind(query.path()) : null;
         Parsed parsed = kind == null ? Parsed.NONE : parse(request, kind);
         CompletableFuture<Void> published = tap.publisher().publish(parsed.records())
                 .orTimeout(tap.config().ackTimeoutMs(), TimeUnit.MILLISECONDS);
         if (tap.config().standalone()) {
             request.release();
             published.whenComplete((ok, error) -> client.eventLoop().execute(() -> respond(
-                    error != null ? notDurable(error) : standaloneAnswer(request, kind, parsed), keepAlive, start)));
+                    error != null ? notDurable(error) : standaloneAnswer(method, query, kind, parsed), keepAlive, start)));
             return;
         }
         request.headers().remove(HttpHeaderNames.EXPECT);
@@ -257,13 +259,12 @@ public final class HttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     }
 
     /** What a TSD answers to a put, for standalone mode ({@code PutDataPointRpc}'s shapes). */
-    private FullHttpResponse standaloneAnswer(FullHttpRequest request, PointKind kind, Parsed parsed) {
-        QueryStringDecoder query = new QueryStringDecoder(request.uri());
+    private FullHttpResponse standaloneAnswer(HttpMethod method, QueryStringDecoder query, PointKind kind, Parsed parsed) {
         String path = query.path();
         if (kind == null) {
             if (putKind(path) != null) {
                 return error(HttpResponseStatus.METHOD_NOT_ALLOWED, "Method not allowed",
-                        "The HTTP method [" + request.method().name() + "] is not permitted for this endpoint");
+                        "The HTTP method [" + method.name() + "] is not permitted for this endpoint");
             }
             if (path.equals("/api/version")) {
                 return json(HttpResponseStatus.OK, Map.of("version", "2.4.1", "short_revision", "rewind-ingest-tap",

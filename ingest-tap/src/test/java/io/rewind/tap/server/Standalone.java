@@ -27,8 +27,9 @@ final class Standalone implements AutoCloseable {
     private final SingleObjectWireFormat<Point> format = new SingleObjectWireFormat<>(Point.class);
 
     Standalone(Path dir, Map<String, String> settings) throws IOException {
-        java.util.Map<String, String> all = new java.util.HashMap<>(Map.of("bootstrap.servers", "127.0.0.1:1", "spool.dir", dir.toString(),
-                "kafka.max.block.ms", "200", "kafka.reconnect.backoff.max.ms", "1000"));
+        Map<String, String> all = TapConfig.localSettings("127.0.0.1:1", "points", dir, "");
+        all.put("kafka.max.block.ms", "200");
+        all.put("kafka.reconnect.backoff.max.ms", "1000");
         all.putAll(settings);
         TapConfig config = TapConfig.of(all);
         spool = Spool.open(config.spoolDir(), config.spoolMaxBytes(), 1 << 20);

@@ -28,6 +28,12 @@ class SpoolTest {
         return batch.records().stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
     }
 
+    private Path onlySegment() throws java.io.IOException {
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("spool-")).findFirst().orElseThrow();
+        }
+    }
+
     @Test
     void drainsInOrderAcrossSegmentsAndARestartContinuesWhereTheDrainStopped() throws Exception {
         try (Spool spool = Spool.open(dir, 1 << 30, 300)) {
@@ -56,10 +62,7 @@ class SpoolTest {
         try (Spool spool = Spool.open(dir, 1 << 30, 1 << 20)) {
             spool.append(records(0, 5)).get();
         }
-        Path segment;
-        try (var files = Files.list(dir)) {
-            segment = files.filter(f -> f.getFileName().toString().startsWith("spool-")).findFirst().orElseThrow();
-        }
+        Path segment = onlySegment();
         long whole = Files.size(segment);
         try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             channel.write(java.nio.ByteBuffer.wrap(new byte[] {0, 0, 0, 40, 1, 2, 3})); // a crash mid-append
@@ -77,10 +80,7 @@ class SpoolTest {
         try (Spool spool = Spool.open(dir, 1 << 30, 1 << 20)) {
             spool.append(records(0, 3)).get();
         }
-        Path segment;
-        try (var files = Files.list(dir)) {
-            segment = files.filter(f -> f.getFileName().toString().startsWith("spool-")).findFirst().orElseThrow();
-        }
+        Path segment = onlySegment();
         byte[] bytes = Files.readAllBytes(segment);
         bytes[bytes.length - 2] ^= 0x55; // flip a byte of the last record
         Files.write(segment, bytes);
