@@ -34,8 +34,8 @@ public final class JsonPutParser {
         this.rules = rules;
     }
 
-    /** A data point of the body: its point when valid, else OpenTSDB's error and the data point as OpenTSDB echoes it. */
-    public record Entry(Point point, String error, Map<String, Object> datapoint) {
+    /** A data point of the body: its point when valid, else why (as counted), OpenTSDB's error and the data point as OpenTSDB echoes it. */
+    public record Entry(Point point, Rejection.Reason reason, String error, Map<String, Object> datapoint) {
         public boolean valid() {
             return point != null;
         }
@@ -98,56 +98,53 @@ public final class JsonPutParser {
 
     private Entry entry(Fields f, PointKind kind) {
         if (f == null) {
-            return new Entry(null, "Unexpected null datapoint encountered in set.", null);
+            return new Entry(null, Rejection.Reason.BAD_REQUEST, "Unexpected null datapoint encountered in set.", null);
         }
-        String error = validate(f, kind);
-        if (error == null) {
-            try {
-                return new Entry(point(f, kind), null, null);
-            } catch (Rejection e) {
-                error = e.isNumberFormat() ? "Unable to parse value to a number" : e.getMessage();
-            }
+        try {
+            validate(f, kind);
+            return new Entry(point(f, kind), null, null, null);
+        } catch (Rejection e) {
+            String error = e.isNumberFormat() ? "Unable to parse value to a number" : e.getMessage();
+            return new Entry(null, e.reason(), error, echo(f, kind));
         }
-        return new Entry(null, error, echo(f, kind));
     }
 
-    /** {@code IncomingDataPoint.validate} and its rollup and histogram variants. */
-    private static String validate(Fields f, PointKind kind) {
+    /** {@code IncomingDataPoint.validate} and its rollup and histogram variants; fails with OpenTSDB's text. */
+    private static void validate(Fields f, PointKind kind) {
         if (f.metric == null || f.metric.isEmpty()) {
-            return "Metric name was empty";
+            throw Rejection.illegalArgument(Rejection.Reason.METRIC, "Metric name was empty");
         }
         if (f.timestamp == null || f.timestamp <= 0) {
-            return "Invalid timestamp";
+            throw Rejection.illegalArgument(Rejection.Reason.TIMESTAMP, "Invalid timestamp");
         }
         if (kind == PointKind.HISTOGRAM) {
             if (f.tags == null || f.tags.isEmpty()) {
-                return "Missing tags";
+                throw Rejection.illegalArgument(Rejection.Reason.TAGS, "Missing tags");
             }
             if (f.value == null || f.value.isEmpty()) {
                 if (f.buckets == null || f.buckets.isEmpty()) {
-                    return "Histogram buckets cannot be null or empty if 'value' is empty.";
+                    throw Rejection.illegalArgument(Rejection.Reason.HISTOGRAM, "Histogram buckets cannot be null or empty if 'value' is empty.");
                 }
             } else if (f.id == null || f.id < 0 || f.id > 255) {
-                return "Invalid type. Must be from 0 to 255.";
+                throw Rejection.illegalArgument(Rejection.Reason.HISTOGRAM, "Invalid type. Must be from 0 to 255.");
             }
-            return null;
+            return;
         }
         if (f.value == null || f.value.isEmpty()) {
-            return "Empty value";
+            throw Rejection.illegalArgument(Rejection.Reason.VALUE, "Empty value");
         }
         if (f.tags == null || f.tags.isEmpty()) {
-            return "Missing tags";
+            throw Rejection.illegalArgument(Rejection.Reason.TAGS, "Missing tags");
         }
         if (kind == PointKind.ROLLUP) {
             boolean groupBy = f.groupByAggregator != null && !f.groupByAggregator.isEmpty();
             if ((f.interval == null || f.interval.isEmpty()) && !groupBy) {
-                return "Missing interval";
+                throw Rejection.illegalArgument(Rejection.Reason.ROLLUP, "Missing interval");
             }
             if ((f.aggregator == null || f.aggregator.isEmpty()) && !groupBy) {
-                return "Missing aggregator";
+                throw Rejection.illegalArgument(Rejection.Reason.ROLLUP, "Missing aggregator");
             }
         }
-        return null;
     }
 
     private Point point(Fields f, PointKind kind) {

@@ -144,7 +144,7 @@ public final class HttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                 if (entry.valid()) {
                     records.add(tap.encoder().encode(entry.point(), receivedMs));
                 } else {
-                    tap.metrics().rejected(TapMetrics.Protocol.HTTP, Rejection.Reason.VALUE);
+                    tap.metrics().rejected(TapMetrics.Protocol.HTTP, entry.reason());
                     tap.logRejected("http", String.valueOf(entry.datapoint()), entry.error());
                 }
             }

@@ -100,7 +100,7 @@ public final class TelnetHandler extends ChannelInboundHandlerAdapter {
         int end = in.writerIndex();
         int from = start;
         int forwardEnd = end;
-        int lines = 0;
+        int writes = 0;
         while (from < end) {
             int newline = in.indexOf(from, end, (byte) '\n');
             int stop = newline < 0 ? end : newline;
@@ -118,12 +118,13 @@ public final class TelnetHandler extends ChannelInboundHandlerAdapter {
             if (newline < 0) {
                 break;
             }
-            lines++;
-            handleLine(receivedMs, records, replies);
+            if (handleLine(receivedMs, records, replies)) {
+                writes++;
+            }
             lineLength = 0;
             from = newline + 1;
         }
-        tap.metrics().received(TapMetrics.Protocol.TELNET, records.size());
+        tap.metrics().received(TapMetrics.Protocol.TELNET, writes);
         CompletableFuture<Void> published = tap.publisher().publish(records);
         if (replies != null) {
             if (!replies.isEmpty()) {
@@ -179,7 +180,8 @@ public final class TelnetHandler extends ChannelInboundHandlerAdapter {
         updateReading();
     }
 
-    private void handleLine(long receivedMs, List<PointRecord> records, StringBuilder replies) {
+    /** Reads one line; true when it was a write ({@code put}, {@code rollup}, {@code histogram}), valid or not. */
+    private boolean handleLine(long receivedMs, List<PointRecord> records, StringBuilder replies) {
         int length = lineLength;
         if (length > 0 && line[length - 1] == '\r') {
             length--;
@@ -190,7 +192,7 @@ public final class TelnetHandler extends ChannelInboundHandlerAdapter {
             if (replies != null) {
                 answer(text, replies);
             }
-            return;
+            return false;
         }
         try {
             Point point = tap.telnetParser().parse(text);
@@ -202,6 +204,7 @@ public final class TelnetHandler extends ChannelInboundHandlerAdapter {
                 replies.append(e.telnetLine(command));
             }
         }
+        return true;
     }
 
     /** Standalone: the TSD's answers to the commands that are not writes. */

@@ -62,6 +62,8 @@ class TelnetHandlerTest {
                 + "unknown command: .  Try `help'.\n" + TelnetHandler.VERSION);
         assertThat(tap.spooled()).extracting(Point::getValue).containsExactly(1L, 2L);
         assertThat(channel.isActive()).isTrue();
+        assertThat(tap.metrics.registry().get("rewind.tap.points.received").tag("protocol", "telnet").counter().count()).isEqualTo(3);
+        assertThat(tap.metrics.registry().get("rewind.tap.points.rejected").tag("reason", "value").counter().count()).isEqualTo(1);
     }
 
     @Test
