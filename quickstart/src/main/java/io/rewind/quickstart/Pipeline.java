@@ -1,0 +1,203 @@
+package io.rewind.quickstart;
+
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.rewind.archive.storage.Storages;
+import io.rewind.archiver.Archiver;
+import io.rewind.archiver.ArchiverConfig;
+import io.rewind.devstack.DevStack;
+import io.rewind.devstack.Tsd;
+import io.rewind.service.config.Settings;
+import io.rewind.tap.Tap;
+import io.rewind.tap.TapConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Rewind's two long-running components on a dev stack, started the way a user starts them: the tap
+ * in front of the production TSD and the archiver writing into a local directory, each from a
+ * properties file in the quickstart's directory ({@code bin/rewind tap --config tap.properties}).
+ */
+public final class Pipeline implements AutoCloseable {
+    public static final String TOPIC = "points";
+    static final int PARTITIONS = 4;
+
+    private final Path dir;
+    private final Path tapConfig;
+    private final Path archiverConfig;
+    private final Tap tap;
+    private final Archiver archiver;
+    private final PrometheusMeterRegistry archiverMetrics;
+    private final Duration commitInterval;
+
+    private Pipeline(Path dir, Path tapConfig, Path archiverConfig, Tap tap, Archiver archiver, PrometheusMeterRegistry archiverMetrics,
+            Duration commitInterval) {
+        this.dir = dir;
+        this.commitInterval = commitInterval;
+        this.tapConfig = tapConfig;
+        this.archiverConfig = archiverConfig;
+        this.tap = tap;
+        this.archiver = archiver;
+        this.archiverMetrics = archiverMetrics;
+    }
+
+    /**
+     * The tap's settings in front of {@code upstreams}, writing into Kafka: the keys the compose file
+     * sets too ({@code spool.dir} aside, a path of the machine it runs on).
+     */
+    public static Map<String, String> tapSettings(String bootstrapServers, String upstreams, Path spoolDir) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("bootstrap.servers", bootstrapServers);
+        s.put("topic", TOPIC);
+        s.put("upstreams", upstreams);
+        s.put("listen.host", "127.0.0.1");
+        s.put("listen.port", "0");
+        s.put("admin.port", "0");
+        s.put("durability", "async");
+        s.put("spool.dir", spoolDir.toString());
+        return s;
+    }
+
+    /** The archiver's settings, archiving the points topic into {@code storage}: the keys the compose file sets too. */
+    public static Map<String, String> archiverSettings(String bootstrapServers, String storage, Path stateDir, Duration commitInterval) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("bootstrap.servers", bootstrapServers);
+        s.put("application.id", "rewind-archiver");
+        s.put("topic", TOPIC);
+        s.put("storage", storage);
+        s.put("state.dir", stateDir.toString());
+        s.put("commit.interval.ms", commitInterval.toMillis() + "ms");
+        s.put("window.size.ms", "1h");
+        s.put("admin.port", "0");
+        return s;
+    }
+
+    /**
+     * Creates the points topic, writes both properties files into {@code dir}, and starts the tap in
+     * front of the stack's production TSD and the archiver into {@code dir/archive}.
+     */
+    public static Pipeline start(DevStack stack, Tsd production, Path dir, Duration commitInterval) throws Exception {
+        Files.createDirectories(dir);
+        String bootstrap = stack.kafka().bootstrapServers();
+        stack.kafka().createTopic(TOPIC, PARTITIONS, Map.of());
+        Path tapConfig = write(dir.resolve("tap.properties"), "Rewind ingest-tap: bin/rewind tap --config " + dir.resolve("tap.properties"),
+                tapSettings(bootstrap, "127.0.0.1:" + production.port(), dir.resolve("tap-spool")));
+        Path archiverConfig = write(dir.resolve("archiver.properties"),
+                "Rewind stream-archiver: bin/rewind archiver --config " + dir.resolve("archiver.properties"),
+                archiverSettings(bootstrap, dir.resolve("archive").toString(), dir.resolve("archiver-state"), commitInterval));
+        ArchiverConfig archiving = ArchiverConfig.from(Settings.load("archiver", "", Map.of(), List.of("--config", archiverConfig.toString())));
+        PrometheusMeterRegistry archiverMetrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Archiver archiver = Archiver.start(archiving, Storages.open(archiving.storage()), archiverMetrics);
+        try {
+            Tap tap = Tap.start(TapConfig.from(Settings.load("tap", "", Map.of(), List.of("--config", tapConfig.toString()))));
+            return new Pipeline(dir, tapConfig, archiverConfig, tap, archiver, archiverMetrics, commitInterval);
+        } catch (Exception | Error e) {
+            archiver.close();
+            throw e;
+        }
+    }
+
+    private static Path write(Path file, String comment, Map<String, String> settings) throws IOException {
+        StringBuilder text = new StringBuilder("# ").append(comment).append('\n');
+        settings.forEach((key, value) -> text.append(key).append('=').append(value.replace("\\", "\\\\")).append('\n'));
+        Files.writeString(file, text);
+        return file;
+    }
+
+    public Tap tap() {
+        return tap;
+    }
+
+    public Archiver archiver() {
+        return archiver;
+    }
+
+    public Path archiveDir() {
+        return dir.resolve("archive");
+    }
+
+    /** How often the archiver writes what it buffered: the longest a point waits to be archived, about. */
+    public Duration commitInterval() {
+        return commitInterval;
+    }
+
+    public Path tapConfig() {
+        return tapConfig;
+    }
+
+    public Path archiverConfig() {
+        return archiverConfig;
+    }
+
+    /** Points Kafka acknowledged to the tap. */
+    public long pointsInKafka() {
+        return (long) tap.metrics().publishedCount();
+    }
+
+    /** Points the archiver wrote durably into parts. */
+    public long pointsArchived() {
+        return (long) archiverMetrics.get("rewind.archiver.points.archived").counter().count();
+    }
+
+    /** Bytes of the archive's files in storage. */
+    public long archiveBytes() {
+        if (!Files.isDirectory(archiveDir())) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(archiveDir())) {
+            return files.filter(f -> f.toString().endsWith(".avro")).mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The archive's files (parts and segments) in storage. */
+    public long archiveFiles() {
+        if (!Files.isDirectory(archiveDir())) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(archiveDir())) {
+            return files.filter(f -> f.toString().endsWith(".avro")).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** From the tap receiving a point to its part being durable, as the archiver measured it. */
+    public record Delay(long points, double meanSeconds, double maxSeconds, double p99AtMostSeconds) {
+    }
+
+    public Delay delay() {
+        HistogramSnapshot snapshot = archiverMetrics.get("rewind.archiver.durable.delay").summary().takeSnapshot();
+        double p99 = Double.NaN;
+        for (CountAtBucket bucket : snapshot.histogramCounts()) {
+            if (bucket.count() >= 0.99 * snapshot.count()) {
+                p99 = bucket.bucket();
+                break;
+            }
+        }
+        return new Delay(snapshot.count(), snapshot.mean(), snapshot.max(), p99);
+    }
+
+    /** Stops the tap (its points flushed to Kafka), then the archiver (what it buffered committed). */
+    @Override
+    public void close() {
+        tap.close();
+        archiver.close();
+    }
+}
