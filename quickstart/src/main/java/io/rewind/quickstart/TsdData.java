@@ -8,19 +8,37 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * What a TSD answers to {@code /api/query} for some metrics over a time range, every series
- * unaggregated: series name ({@code metric{k=v,...}}) to timestamp (ms) to value as the TSD writes it
- * in JSON, so an integer and a float that happen to be equal still differ.
+ * unaggregated: series to timestamp (ms) to value as the TSD writes it in JSON, so an integer and a
+ * float that happen to be equal still differ.
  */
-record TsdData(Map<String, Map<Long, JsonNode>> series) {
+record TsdData(Map<Series, Map<Long, JsonNode>> series) {
+
+    /** A series: its metric and tags, printed {@code metric{k=v, ...}}. */
+    record Series(String metric, Map<String, String> tags) implements Comparable<Series> {
+        Series {
+            tags = java.util.Collections.unmodifiableMap(new TreeMap<>(tags));
+        }
+
+        @Override
+        public int compareTo(Series other) {
+            return toString().compareTo(other.toString());
+        }
+
+        @Override
+        public String toString() {
+            return metric + tags;
+        }
+    }
 
     static TsdData query(TsdClient tsd, List<String> metrics, long fromMs, long toMs) {
-        Map<String, Map<Long, JsonNode>> all = new TreeMap<>();
+        Map<Series, Map<Long, JsonNode>> all = new TreeMap<>();
         for (String metric : metrics) {
             for (TsdClient.Series s : tsd.query(metric, fromMs, toMs)) {
-                all.put(s.metric() + s.tags(), new TreeMap<>(s.points()));
+                all.put(new Series(s.metric(), s.tags()), new TreeMap<>(s.points()));
             }
         }
         return new TsdData(all);
@@ -46,8 +64,8 @@ record TsdData(Map<String, Map<Long, JsonNode>> series) {
     }
 
     /** The same data with each series renamed and each timestamp moved, to compare with a transformed restore. */
-    TsdData map(Function<String, String> rename, long shiftMs) {
-        Map<String, Map<Long, JsonNode>> out = new TreeMap<>();
+    TsdData map(Function<Series, Series> rename, long shiftMs) {
+        Map<Series, Map<Long, JsonNode>> out = new TreeMap<>();
         series.forEach((name, points) -> {
             Map<Long, JsonNode> shifted = new TreeMap<>();
             points.forEach((ts, value) -> shifted.put(ts + shiftMs, value));
@@ -57,8 +75,8 @@ record TsdData(Map<String, Map<Long, JsonNode>> series) {
     }
 
     /** Only the series whose name the filter accepts. */
-    TsdData filter(java.util.function.Predicate<String> keep) {
-        Map<String, Map<Long, JsonNode>> out = new TreeMap<>();
+    TsdData filter(Predicate<Series> keep) {
+        Map<Series, Map<Long, JsonNode>> out = new TreeMap<>();
         series.forEach((name, points) -> {
             if (keep.test(name)) {
                 out.put(name, points);
@@ -70,7 +88,7 @@ record TsdData(Map<String, Map<Long, JsonNode>> series) {
     /** How many of these points {@code later} holds with another value. */
     long changedIn(TsdData later) {
         long changed = 0;
-        for (Map.Entry<String, Map<Long, JsonNode>> s : series.entrySet()) {
+        for (Map.Entry<Series, Map<Long, JsonNode>> s : series.entrySet()) {
             Map<Long, JsonNode> now = later.series.getOrDefault(s.getKey(), Map.of());
             for (Map.Entry<Long, JsonNode> point : s.getValue().entrySet()) {
                 JsonNode value = now.get(point.getKey());
@@ -85,10 +103,10 @@ record TsdData(Map<String, Map<Long, JsonNode>> series) {
     /** Where the two differ, point by point: empty when equal. */
     List<String> differences(TsdData other) {
         List<String> out = new ArrayList<>();
-        TreeMap<String, Boolean> names = new TreeMap<>();
+        TreeMap<Series, Boolean> names = new TreeMap<>();
         series.keySet().forEach(n -> names.put(n, true));
         other.series.keySet().forEach(n -> names.put(n, true));
-        for (String name : names.keySet()) {
+        for (Series name : names.keySet()) {
             Map<Long, JsonNode> mine = series.getOrDefault(name, Map.of());
             Map<Long, JsonNode> theirs = other.series.getOrDefault(name, Map.of());
             TreeMap<Long, Boolean> times = new TreeMap<>();
