@@ -1,0 +1,19 @@
+# Rewind's image: the tap, the archiver and the restorer, built from this repository with its Maven wrapper.
+# docker-compose.yml runs it as 'tap', 'archiver' and, on demand, as the restorer's verbs.
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /src
+COPY . .
+# One reactor build packages the three components and copies what each needs at run time into one directory.
+RUN ./mvnw -B -ntp -q -DskipTests -pl ingest-tap,stream-archiver,restorer -am \
+        package dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=/opt/rewind/lib \
+ && cp ingest-tap/target/rewind-ingest-tap-*.jar stream-archiver/target/rewind-stream-archiver-*.jar \
+       restorer/target/rewind-restorer-*.jar /opt/rewind/lib/
+
+FROM eclipse-temurin:17-jre
+COPY --from=build /opt/rewind/lib /opt/rewind/lib
+COPY docker/rewind /opt/rewind/bin/rewind
+RUN chmod 755 /opt/rewind/bin/rewind && mkdir -p /var/lib/rewind
+# 4242: the tap's telnet and HTTP port (a TSD's); 9472 and 9471: the tap's and the archiver's admin ports.
+EXPOSE 4242 9472 9471
+ENTRYPOINT ["/opt/rewind/bin/rewind"]
+CMD ["--help"]
