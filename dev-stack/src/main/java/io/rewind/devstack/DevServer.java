@@ -21,6 +21,12 @@ abstract class DevServer {
         return process;
     }
 
+    /** CPU time the server's JVM has used so far, for benchmarks that count what a run costs the server. */
+    public Duration cpuTime() {
+        return process == null ? Duration.ZERO
+                : ProcessHandle.of(process.pid()).flatMap(p -> p.info().totalCpuDuration()).orElse(Duration.ZERO);
+    }
+
     /** Stops the server cleanly (SIGTERM), killing it if it is still there after its grace period. Its data stays. */
     public synchronized void stop() {
         if (process != null) {

@@ -33,17 +33,22 @@ public final class SeriesKey implements Comparable<SeriesKey> {
         byte[] metricBytes = utf8("metric", metric);
         byte[][] keys = new byte[tags.size()][];
         byte[][] values = new byte[tags.size()][];
-        Integer[] order = new Integer[tags.size()];
+        int[] order = new int[tags.size()];
         int i = 0;
         int size = metricBytes.length;
         for (Map.Entry<String, String> tag : tags.entrySet()) {
             keys[i] = utf8("tag key", tag.getKey());
             values[i] = utf8("tag value", tag.getValue());
-            order[i] = i;
             size += 2 + keys[i].length + values[i].length;
+            // Insertion sort by key bytes: a series has a handful of tags, and this runs for every point the tap takes.
+            int at = i;
+            while (at > 0 && Arrays.compareUnsigned(keys[order[at - 1]], keys[i]) > 0) {
+                order[at] = order[at - 1];
+                at--;
+            }
+            order[at] = i;
             i++;
         }
-        Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(keys[a], keys[b]));
         byte[] out = new byte[size];
         int pos = copy(metricBytes, out, 0);
         for (int index : order) {

@@ -156,9 +156,31 @@ public final class PointRules {
         }
         validateString(Rejection.Reason.METRIC, "metric name", metric);
         for (Map.Entry<String, String> tag : tags.entrySet()) {
-            validateString(Rejection.Reason.TAGS, "tag name with value [" + tag.getValue() + "]", tag.getKey());
-            validateString(Rejection.Reason.TAGS, "tag value with key [" + tag.getKey() + "]", tag.getValue());
+            // The messages name the other half of the tag; built only for a name that fails, not for every point.
+            if (!isValidString(tag.getKey())) {
+                validateString(Rejection.Reason.TAGS, "tag name with value [" + tag.getValue() + "]", tag.getKey());
+            }
+            if (!isValidString(tag.getValue())) {
+                validateString(Rejection.Reason.TAGS, "tag value with key [" + tag.getKey() + "]", tag.getValue());
+            }
         }
+    }
+
+    private static boolean isValidString(String s) {
+        if (s == null || s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (!isValidChar(s.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isValidChar(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/'
+                || Character.isLetter(c);
     }
 
     /** OpenTSDB's {@code Tags.validateString}: {@code a-z A-Z 0-9 - _ . /} and Unicode letters. */
@@ -171,8 +193,7 @@ public final class PointRules {
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/'
-                    || Character.isLetter(c))) {
+            if (!isValidChar(c)) {
                 throw Rejection.illegalArgument(reason, "Invalid " + what + " (\"" + s + "\"): illegal character: " + c);
             }
         }

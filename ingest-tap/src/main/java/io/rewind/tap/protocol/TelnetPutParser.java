@@ -190,12 +190,13 @@ public final class TelnetPutParser {
         return tags;
     }
 
+    /** The point's common fields; it keeps {@code tags}, which must be the caller's own fresh map. */
     static Point.Builder point(PointKind kind, String metric, long timestamp, HashMap<String, String> tags) {
         boolean ms = PointRules.isMilliseconds(timestamp);
         return Point.newBuilder().setKind(kind).setMetric(metric)
                 .setTimestampMs(ms ? timestamp : timestamp * 1000)
                 .setPrecision(ms ? TimestampPrecision.MILLISECONDS : TimestampPrecision.SECONDS)
-                .setTags(new HashMap<>(tags));
+                .setTags(tags);
     }
 
     /** OpenTSDB's {@code Tags.splitString}: every separator splits, so two spaces make an empty word. */

@@ -58,6 +58,19 @@ class WireFormatRoundTripTest {
     }
 
     @Test
+    void singleObjectBytesAreAvrosOwnMessageEncoding() throws Exception {
+        WireFormat<Point> wire = new SingleObjectWireFormat<>(Point.class);
+        org.apache.avro.message.BinaryMessageEncoder<Point> avro = Point.getEncoder();
+        for (Point point : SamplePoints.everyKind()) {
+            java.nio.ByteBuffer expected = avro.encode(point);
+            byte[] bytes = new byte[expected.remaining()];
+            expected.get(bytes);
+
+            assertThat(wire.encode(point)).isEqualTo(bytes);
+        }
+    }
+
+    @Test
     void pointKeepsIntegerAndFloatingPointValuesApart() {
         WireFormat<Point> wire = new SingleObjectWireFormat<>(Point.class);
         Point integer = SamplePoints.everyKind().get(0);
