@@ -156,47 +156,48 @@ public final class PointRules {
         }
         validateString(Rejection.Reason.METRIC, "metric name", metric);
         for (Map.Entry<String, String> tag : tags.entrySet()) {
-            // The messages name the other half of the tag; built only for a name that fails, not for every point.
+            // The messages name the other half of the tag: built only for a name that fails, not for every point.
             if (!isValidString(tag.getKey())) {
-                validateString(Rejection.Reason.TAGS, "tag name with value [" + tag.getValue() + "]", tag.getKey());
+                throw invalidString(Rejection.Reason.TAGS, "tag name with value [" + tag.getValue() + "]", tag.getKey());
             }
             if (!isValidString(tag.getValue())) {
-                validateString(Rejection.Reason.TAGS, "tag value with key [" + tag.getKey() + "]", tag.getValue());
+                throw invalidString(Rejection.Reason.TAGS, "tag value with key [" + tag.getKey() + "]", tag.getValue());
             }
         }
-    }
-
-    private static boolean isValidString(String s) {
-        if (s == null || s.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            if (!isValidChar(s.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean isValidChar(char c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/'
-                || Character.isLetter(c);
     }
 
     /** OpenTSDB's {@code Tags.validateString}: {@code a-z A-Z 0-9 - _ . /} and Unicode letters. */
     public static void validateString(Rejection.Reason reason, String what, String s) {
-        if (s == null) {
-            throw Rejection.illegalArgument(reason, "Invalid " + what + ": null");
+        if (!isValidString(s)) {
+            throw invalidString(reason, what, s);
         }
-        if (s.isEmpty()) {
-            throw Rejection.illegalArgument(reason, "Invalid " + what + ": empty string");
-        }
+    }
+
+    private static boolean isValidString(String s) {
+        return s != null && !s.isEmpty() && illegalChar(s) < 0;
+    }
+
+    /** Where the first character OpenTSDB refuses in a name is, or -1. */
+    private static int illegalChar(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (!isValidChar(c)) {
-                throw Rejection.illegalArgument(reason, "Invalid " + what + " (\"" + s + "\"): illegal character: " + c);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/'
+                    || Character.isLetter(c))) {
+                return i;
             }
         }
+        return -1;
+    }
+
+    /** OpenTSDB's text for a name that {@link #isValidString} refuses. */
+    private static Rejection invalidString(Rejection.Reason reason, String what, String s) {
+        if (s == null) {
+            return Rejection.illegalArgument(reason, "Invalid " + what + ": null");
+        }
+        if (s.isEmpty()) {
+            return Rejection.illegalArgument(reason, "Invalid " + what + ": empty string");
+        }
+        return Rejection.illegalArgument(reason, "Invalid " + what + " (\"" + s + "\"): illegal character: " + s.charAt(illegalChar(s)));
     }
 
     /** Whether OpenTSDB reads the timestamp as milliseconds. */
