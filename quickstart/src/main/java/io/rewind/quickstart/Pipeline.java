@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.rewind.archive.ArchiveLayout;
+import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.Storages;
 import io.rewind.archiver.Archiver;
 import io.rewind.archiver.ArchiverConfig;
@@ -13,7 +15,6 @@ import io.rewind.service.config.Settings;
 import io.rewind.tap.Tap;
 import io.rewind.tap.TapConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,15 +56,8 @@ public final class Pipeline implements AutoCloseable {
      * sets too ({@code spool.dir} aside, a path of the machine it runs on).
      */
     public static Map<String, String> tapSettings(String bootstrapServers, String upstreams, Path spoolDir) {
-        Map<String, String> s = new LinkedHashMap<>();
-        s.put("bootstrap.servers", bootstrapServers);
-        s.put("topic", TOPIC);
-        s.put("upstreams", upstreams);
-        s.put("listen.host", "127.0.0.1");
-        s.put("listen.port", "0");
-        s.put("admin.port", "0");
+        Map<String, String> s = TapConfig.localSettings(bootstrapServers, TOPIC, spoolDir, upstreams);
         s.put("durability", "async");
-        s.put("spool.dir", spoolDir.toString());
         return s;
     }
 
@@ -148,33 +142,20 @@ public final class Pipeline implements AutoCloseable {
         return (long) archiverMetrics.get("rewind.archiver.points.archived").counter().count();
     }
 
-    /** Bytes of the archive's files in storage. */
-    public long archiveBytes() {
-        if (!Files.isDirectory(archiveDir())) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.walk(archiveDir())) {
-            return files.filter(f -> f.toString().endsWith(".avro")).mapToLong(f -> {
-                try {
-                    return Files.size(f);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).sum();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** The archive's files (parts and segments) in storage, and their bytes. */
+    public record ArchiveSize(long files, long bytes) {
     }
 
-    /** The archive's files (parts and segments) in storage. */
-    public long archiveFiles() {
-        if (!Files.isDirectory(archiveDir())) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.walk(archiveDir())) {
-            return files.filter(f -> f.toString().endsWith(".avro")).count();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** What the archive holds in storage, as the restorer lists it: the topic's parts and segments. */
+    public ArchiveSize archiveSize() throws IOException {
+        try (Storage storage = Storages.open(archiveDir().toString());
+                Stream<Storage.ObjectInfo> objects = storage.list(ArchiveLayout.VERSION + "/" + TOPIC + "/")) {
+            long[] size = new long[2];
+            objects.filter(o -> ArchiveLayout.parse(o.key()).isPresent()).forEach(o -> {
+                size[0]++;
+                size[1] += o.size();
+            });
+            return new ArchiveSize(size[0], size[1]);
         }
     }
 

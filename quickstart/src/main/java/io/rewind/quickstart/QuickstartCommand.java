@@ -115,8 +115,8 @@ public final class QuickstartCommand implements Callable<Integer> {
                 r.httpPoints(), r.httpRequests(), r.garbagePoints());
         out.printf("  in Kafka                 %,d points (acknowledged to the tap)%n", r.pointsInKafka());
         out.printf("  archived                 %,d points in %d files, %,d bytes: %.1f bytes/point (parts of %d s; closed windows are"
-                + " compacted into segments)%n", r.pointsArchived(), r.archiveFiles(), r.archiveBytes(),
-                r.pointsArchived() == 0 ? 0.0 : (double) r.archiveBytes() / r.pointsArchived(), running.pipeline.commitInterval().toSeconds());
+                + " compacted into segments)%n", r.pointsArchived(), r.archive().files(), r.archive().bytes(),
+                r.pointsArchived() == 0 ? 0.0 : (double) r.archive().bytes() / r.pointsArchived(), running.pipeline.commitInterval().toSeconds());
         out.printf(Locale.ROOT, "  write -> archive delay   mean %.1f s, max %.1f s, 99%% within %.0f s (archiver commit interval %d s)%n",
                 r.delay().meanSeconds(), r.delay().maxSeconds(), r.delay().p99AtMostSeconds(), running.pipeline.commitInterval().toSeconds());
         out.printf("  the incident             %,d points of %s overwritten in production%n", r.damagedPoints(), Workload.DAMAGED_METRIC);

@@ -10,7 +10,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +32,7 @@ final class Story {
 
     /** Everything the summary shows. */
     record Result(long pointsSent, long telnetPoints, long httpPoints, long httpRequests, long garbagePoints, long pointsInKafka,
-            long pointsArchived, long archiveFiles, long archiveBytes, Pipeline.Delay delay, long asOfMs, long fromMs, long toMs,
+            long pointsArchived, Pipeline.ArchiveSize archive, Pipeline.Delay delay, long asOfMs, long fromMs, long toMs,
             TsdData beforeIncident, long damagedPoints, TsdData recovery, List<String> recoveryDifferences, JsonNode restore,
             int restoreExit, String restoreErrors, List<String> restoreCommand, Map<String, Long> phaseMs) {
 
@@ -125,8 +124,8 @@ final class Story {
             TsdData recovered = TsdData.await(TsdClient.of(recovery), Workload.METRICS, fromMs, toMs, before.points(), TSD_WAIT);
             List<String> differences = before.differences(recovered);
             return new Result(workload.pointsSent(), workload.telnetPoints(), workload.httpPoints(), workload.httpRequests(),
-                    workload.garbagePoints(), pipeline.pointsInKafka(), pipeline.pointsArchived(), pipeline.archiveFiles(),
-                    pipeline.archiveBytes(), pipeline.delay(), asOfMs, fromMs, toMs, before, damaged, recovered, differences, restore, exit,
+                    workload.garbagePoints(), pipeline.pointsInKafka(), pipeline.pointsArchived(), pipeline.archiveSize(),
+                    pipeline.delay(), asOfMs, fromMs, toMs, before, damaged, recovered, differences, restore, exit,
                     restoreErr.toString(), command, phaseMs);
         }
     }
@@ -134,10 +133,10 @@ final class Story {
     /** The restore, as a user types it after {@code bin/rewind}. */
     private List<String> restoreCommand(long fromMs, long toMs, long asOfMs) {
         Path restoreDir = dir.resolve("restore");
-        return new ArrayList<>(List.of("restore", "--archive", pipeline.archiveDir().toString(), "--topic", Pipeline.TOPIC,
+        return List.of("restore", "--archive", pipeline.archiveDir().toString(), "--topic", Pipeline.TOPIC,
                 "--from", TimeArgs.format(fromMs), "--to", TimeArgs.format(toMs), "--as-of", TimeArgs.format(asOfMs),
                 "--target", recovery.httpUrl().toString(),
-                "--verify", "--json", "--fresh", "--rejects", restoreDir.resolve("rejects.jsonl").toString()));
+                "--verify", "--json", "--fresh", "--rejects", restoreDir.resolve("rejects.jsonl").toString());
     }
 
     /** Waits until Kafka has every point sent and the archiver has written every one durably, showing the lag. */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -103,16 +104,14 @@ record TsdData(Map<Series, Map<Long, JsonNode>> series) {
     /** Where the two differ, point by point: empty when equal. */
     List<String> differences(TsdData other) {
         List<String> out = new ArrayList<>();
-        TreeMap<Series, Boolean> names = new TreeMap<>();
-        series.keySet().forEach(n -> names.put(n, true));
-        other.series.keySet().forEach(n -> names.put(n, true));
-        for (Series name : names.keySet()) {
+        TreeSet<Series> names = new TreeSet<>(series.keySet());
+        names.addAll(other.series.keySet());
+        for (Series name : names) {
             Map<Long, JsonNode> mine = series.getOrDefault(name, Map.of());
             Map<Long, JsonNode> theirs = other.series.getOrDefault(name, Map.of());
-            TreeMap<Long, Boolean> times = new TreeMap<>();
-            mine.keySet().forEach(t -> times.put(t, true));
-            theirs.keySet().forEach(t -> times.put(t, true));
-            for (Long ts : times.keySet()) {
+            TreeSet<Long> times = new TreeSet<>(mine.keySet());
+            times.addAll(theirs.keySet());
+            for (Long ts : times) {
                 JsonNode a = mine.get(ts);
                 JsonNode b = theirs.get(ts);
                 if (a == null || !a.equals(b)) {

@@ -119,7 +119,7 @@ final class Workload implements AutoCloseable {
 
     private String telnetLines(int h, long seconds) {
         StringBuilder lines = new StringBuilder(2048);
-        String tags = String.format(" host=web%02d dc=%s", h + 1, h % 2 == 0 ? "lga" : "sjc");
+        String tags = hostTags(h);
         for (int c = 0; c < CPUS; c++) {
             cpuCounters[h][c] += 20 + random.nextInt(60);
             cpuCounters[h][CPUS + c] += 5 + random.nextInt(20);
@@ -136,6 +136,11 @@ final class Workload implements AutoCloseable {
                     .append(directions[d]).append('\n');
         }
         return lines.toString();
+    }
+
+    /** A telnet host's tags, the same for its collector and for the bad writer, whose garbage must land in the same series. */
+    private static String hostTags(int h) {
+        return String.format(" host=web%02d dc=%s", h + 1, h % 2 == 0 ? "lga" : "sjc");
     }
 
     private String httpBody(int h, long ms) {
@@ -173,7 +178,7 @@ final class Workload implements AutoCloseable {
             long seconds = (startMs + k * TICK_MS) / 1000;
             for (int h = 0; h < TELNET_HOSTS; h++) {
                 lines.append("put ").append(DAMAGED_METRIC).append(' ').append(seconds).append(' ').append(gauge(9000 + random.nextDouble() * 999))
-                        .append(String.format(" host=web%02d dc=%s", h + 1, h % 2 == 0 ? "lga" : "sjc")).append('\n');
+                        .append(hostTags(h)).append('\n');
                 garbagePoints++;
             }
         }

@@ -130,7 +130,7 @@ class ComposeFileTest {
         Map<String, String> out = new LinkedHashMap<>();
         env.forEach((name, value) -> {
             if (name.startsWith(prefix)) {
-                out.put(name.substring(prefix.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), value);
+                out.put(Settings.environmentKey(prefix, name), value);
             }
         });
         return out;

@@ -85,10 +85,14 @@ public final class Settings {
             }
         }
         new TreeSet<>(env.keySet()).stream().filter(name -> name.startsWith(envPrefix) && name.length() > envPrefix.length())
-                .forEach(name -> all.put(name.substring(envPrefix.length()).toLowerCase(Locale.ROOT).replace('_', '.'),
-                        new Given(env.get(name), "environment " + name)));
+                .forEach(name -> all.put(environmentKey(envPrefix, name), new Given(env.get(name), "environment " + name)));
         all.putAll(flags);
         return new Settings(component, all, problems);
+    }
+
+    /** The key an environment variable sets: with the prefix {@code REWIND_TAP_}, {@code REWIND_TAP_SPOOL_DIR} sets {@code spool.dir}. */
+    public static String environmentKey(String envPrefix, String name) {
+        return name.substring(envPrefix.length()).toLowerCase(Locale.ROOT).replace('_', '.');
     }
 
     /** Settings given as a map of keys to values (as in a file), for tests, benchmarks and the quickstart. */
