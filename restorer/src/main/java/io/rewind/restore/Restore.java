@@ -185,9 +185,25 @@ public final class Restore {
         public final AtomicLong rejected = new AtomicLong();
     }
 
-    /** Replays the plan into the targets; fails with the first error a sender could not overcome. */
+    /** Where a restore's batches go. */
+    public interface Target {
+        /** Stores one batch (a JSON array of {@code points} points); returns how many points the target refused. */
+        int write(PointKind kind, byte[] jsonArray, int points) throws IOException, InterruptedException;
+
+        /** How many writes were retried. */
+        long retries();
+    }
+
+    /**
+     * Replays the plan into the target; fails with the first error a sender could not overcome.
+     *
+     * <p>Every sender consumes the queue until it takes its own end marker, which it gets only after
+     * every batch before it: nothing is ever taken out of the queue unsent, so a restore that returns
+     * normally wrote every batch however slowly the target answered. After a failure the senders
+     * skip what is left (it is not in the checkpoint, so a rerun sends it).
+     */
     public static Result run(Storage storage, Plan plan, Transforms transforms, int batchSize, int parallelism,
-            TargetWriter writer, Checkpoint checkpoint, Progress progress) throws IOException, InterruptedException {
+            Target target, Checkpoint checkpoint, Progress progress) throws IOException, InterruptedException {
         long started = System.nanoTime();
         BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(parallelism * 2);
         AtomicReference<Exception> failure = new AtomicReference<>();
@@ -195,19 +211,18 @@ public final class Restore {
         List<Thread> senders = new ArrayList<>();
         for (int t = 0; t < parallelism; t++) {
             Thread sender = new Thread(() -> {
-                try {
-                    for (Batch batch = queue.take(); batch != end; batch = queue.take()) {
-                        if (failure.get() != null) {
-                            continue;
-                        }
-                        int refused = writer.write(batch.kind(), batch.json(), batch.points());
+                for (Batch batch = take(queue, failure); batch != end; batch = take(queue, failure)) {
+                    if (failure.get() != null) {
+                        continue;
+                    }
+                    try {
+                        int refused = target.write(batch.kind(), batch.json(), batch.points());
                         checkpoint.acked(batch.unit(), batch.seq(), batch.points());
                         progress.sent.addAndGet(batch.points() - refused);
                         progress.rejected.addAndGet(refused);
+                    } catch (Exception e) {
+                        failure.compareAndSet(null, e);
                     }
-                } catch (Exception e) {
-                    failure.compareAndSet(null, e);
-                    queue.clear();
                 }
             }, "rewind-restore-sender-" + t);
             sender.setDaemon(true);
@@ -224,12 +239,11 @@ public final class Restore {
                 while (!queue.offer(batch, 200, TimeUnit.MILLISECONDS)) {
                     throwIfFailed(failure);
                 }
+                throwIfFailed(failure);
             });
         } finally {
             for (int t = 0; t < parallelism; t++) {
-                while (!queue.offer(end, 200, TimeUnit.MILLISECONDS)) {
-                    queue.clear();
-                }
+                queue.put(end);
             }
             for (Thread sender : senders) {
                 sender.join();
@@ -237,7 +251,18 @@ public final class Restore {
         }
         throwIfFailed(failure);
         return new Result(progress.sent.get() + progress.rejected.get(), progress.skipped.get(), progress.rejected.get(),
-                writer.retries(), perMetric, (System.nanoTime() - started) / 1_000_000);
+                target.retries(), perMetric, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** The next batch; an interrupt fails the restore, and the sender still consumes up to its end marker. */
+    private static Batch take(BlockingQueue<Batch> queue, AtomicReference<Exception> failure) {
+        while (true) {
+            try {
+                return queue.take();
+            } catch (InterruptedException e) {
+                failure.compareAndSet(null, e);
+            }
+        }
     }
 
     private static void throwIfFailed(AtomicReference<Exception> failure) throws IOException {

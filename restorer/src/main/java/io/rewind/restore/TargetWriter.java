@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * With {@code sync} the target answers only when the points are stored, so an acknowledged batch is
  * one a checkpoint may count as finished.
  */
-public final class TargetWriter {
+public final class TargetWriter implements Restore.Target {
     private static final Logger log = LoggerFactory.getLogger(TargetWriter.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -75,11 +75,13 @@ public final class TargetWriter {
                 .connectTimeout(Duration.ofSeconds(10)).build();
     }
 
+    @Override
     public long retries() {
         return retries.get();
     }
 
     /** Writes a JSON array of points of one kind; returns the number the target refused. */
+    @Override
     public int write(PointKind kind, byte[] jsonArray, int points) throws IOException, InterruptedException {
         String path = switch (kind) {
             case PUT -> "/api/put";
