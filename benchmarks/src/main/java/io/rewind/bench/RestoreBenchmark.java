@@ -55,6 +55,7 @@ public final class RestoreBenchmark {
         try (DevStack stack = DevStack.start(work.resolve("stack"), List.of("restore", "import"), true)) {
             List<String> results = new ArrayList<>();
             List<Double> restoreSeconds = new ArrayList<>();
+            List<String> cpuRows = new ArrayList<>();
             for (String config : configs) {
                 String[] c = config.split(":");
                 List<String> restore = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
@@ -69,10 +70,12 @@ public final class RestoreBenchmark {
                 if (flags.contains("nogzip")) {
                     restore.add("--no-gzip");
                 }
-                long restoreStart = System.nanoTime();
                 Path log = work.resolve("restore-" + config.replace(':', '-') + ".log");
+                Cpu cpu = new Cpu(stack, stack.tsd("restore"));
+                long restoreStart = System.nanoTime();
                 int exit = new ProcessBuilder(restore).redirectErrorStream(true).redirectOutput(log.toFile()).start().waitFor();
                 double seconds = (System.nanoTime() - restoreStart) / 1e9;
+                cpuRows.add(cpu.row("rewind restore " + config, points));
                 if (exit != 0) {
                     throw new IllegalStateException("restore failed (exit " + exit + "): " + Files.readString(log));
                 }
@@ -89,14 +92,18 @@ public final class RestoreBenchmark {
                 throw new IllegalStateException("export failed");
             }
             Tsd importTsd = stack.tsd("import");
+            Cpu importCpu = new Cpu(stack, importTsd);
             long importStart = System.nanoTime();
             importTsd.importFile(importFile, Duration.ofMinutes(30));
             double importSeconds = (System.nanoTime() - importStart) / 1e9;
+            cpuRows.add(importCpu.row("OpenTSDB import", points));
 
             System.out.printf("%-44s %10s %14s%n", "whole process, into a dev-stack TSD", "seconds", "points/s");
             results.forEach(System.out::println);
             System.out.printf("%-44s %10.1f %,14.0f%n", "OpenTSDB import (tsdb import, same points)", importSeconds, points / importSeconds);
             System.out.printf("first restore / import throughput: %.2fx%n", importSeconds / restoreSeconds.get(0));
+            System.out.printf("%-42s %7s %7s %7s %7s%n", "CPU seconds per million points", "machine", "others", "TSD", "HBase");
+            cpuRows.forEach(System.out::println);
         }
     }
 
@@ -124,6 +131,31 @@ public final class RestoreBenchmark {
             }
             System.out.printf("read path, best of 3: archive to merged series %,.0f points/s; to JSON batches %,.0f points/s%n",
                     points / bestRead, points / bestBatches);
+        }
+    }
+
+    /** CPU time of the whole machine (from /proc/stat), of a TSD and of HBase, from its creation. */
+    private record Cpu(DevStack stack, Tsd tsd, double machineStart, Duration tsdStart, Duration hbaseStart) {
+        Cpu(DevStack stack, Tsd tsd) {
+            this(stack, tsd, machineSeconds(), tsd.cpuTime(), stack.hbase().cpuTime());
+        }
+
+        String row(String name, long points) {
+            double machineS = machineSeconds() - machineStart;
+            double tsdS = tsd.cpuTime().minus(tsdStart).toMillis() / 1000.0;
+            double hbaseS = stack.hbase().cpuTime().minus(hbaseStart).toMillis() / 1000.0;
+            return String.format("  %-40s %7.2f %7.2f %7.2f %7.2f", name, machineS * 1e6 / points, (machineS - tsdS - hbaseS) * 1e6 / points,
+                    tsdS * 1e6 / points, hbaseS * 1e6 / points);
+        }
+
+        /** User, nice and system time of all CPUs; NaN where there is no /proc/stat. */
+        private static double machineSeconds() {
+            try {
+                String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+                return (Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3])) / 100.0;
+            } catch (IOException | RuntimeException e) {
+                return Double.NaN;
+            }
         }
     }
 
