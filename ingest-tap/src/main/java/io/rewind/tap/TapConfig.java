@@ -170,4 +170,16 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
         props.putAll(kafka);
         return props;
     }
+
+    /**
+     * The settings of the producer for points whose client waits for them (HTTP puts): the same, but
+     * {@code linger.ms=0}. Such a request's points are all there is to send for it, and its answer
+     * waits on their acknowledgement, so lingering for more only adds the linger to every request.
+     */
+    public Properties awaitedProducerProperties() {
+        Properties props = producerProperties();
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "rewind-" + tapId + "-awaited");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        return props;
+    }
 }

@@ -42,6 +42,8 @@ public final class PointPublisher implements AutoCloseable {
     }
 
     private final Producer<byte[], byte[]> producer;
+    /** For points a client waits for (HTTP puts): no linger, so a request's answer does not wait for company. */
+    private final Producer<byte[], byte[]> awaitedProducer;
     private final String topic;
     private final Spool spool;
     private final long windowBytes;
@@ -68,9 +70,10 @@ public final class PointPublisher implements AutoCloseable {
     private record Waiting(List<PointRecord> records, CompletableFuture<Void> done) {
     }
 
-    public PointPublisher(Producer<byte[], byte[]> producer, String topic, Spool spool, long windowBytes, FullPolicy fullPolicy,
+    public PointPublisher(Producer<byte[], byte[]> producer, Producer<byte[], byte[]> awaitedProducer, String topic, Spool spool, long windowBytes, FullPolicy fullPolicy,
             boolean wal, TapMetrics metrics) {
         this.producer = producer;
+        this.awaitedProducer = awaitedProducer;
         this.topic = topic;
         this.spool = spool;
         this.windowBytes = windowBytes;
@@ -86,6 +89,18 @@ public final class PointPublisher implements AutoCloseable {
 
     /** Completes when every record is in Kafka or in the spool (or, with pass-through, counted as missed). */
     public CompletableFuture<Void> publish(List<PointRecord> records) {
+        return publish(records, producer);
+    }
+
+    /**
+     * As {@link #publish(List)}, for points whose client waits for the future (HTTP puts): they go to
+     * Kafka through the producer that does not linger.
+     */
+    public CompletableFuture<Void> publishAwaited(List<PointRecord> records) {
+        return publish(records, awaitedProducer);
+    }
+
+    private CompletableFuture<Void> publish(List<PointRecord> records, Producer<byte[], byte[]> via) {
         if (records.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -96,7 +111,7 @@ public final class PointPublisher implements AutoCloseable {
         synchronized (this) {
             if (!spooling && kafkaReady && inProducerBytes + bytes <= windowBytes) {
                 inProducerBytes += bytes;
-                return send(records, bytes);
+                return send(records, bytes, via);
             }
             spooling = true;
             if (!waiting.isEmpty()) {
@@ -131,7 +146,7 @@ public final class PointPublisher implements AutoCloseable {
         return !waiting.isEmpty();
     }
 
-    private CompletableFuture<Void> send(List<PointRecord> records, int bytes) {
+    private CompletableFuture<Void> send(List<PointRecord> records, int bytes, Producer<byte[], byte[]> via) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         AtomicInteger left = new AtomicInteger(records.size());
         long start = System.nanoTime();
@@ -153,7 +168,7 @@ public final class PointPublisher implements AutoCloseable {
                     continue;
                 }
                 try {
-                producer.send(kafkaRecord(record), (metadata, error) -> {
+                via.send(kafkaRecord(record), (metadata, error) -> {
                     if (error != null) {
                         // The record is not in Kafka: a non-retriable error, or no metadata within max.block.ms (delivery.timeout.ms
                         // is unbounded). The spool keeps it; the drainer sends it once Kafka answers again.
@@ -196,6 +211,9 @@ public final class PointPublisher implements AutoCloseable {
             try {
                 if (!kafkaReady) {
                     producer.partitionsFor(topic);
+                    if (awaitedProducer != producer) {
+                        awaitedProducer.partitionsFor(topic);
+                    }
                     kafkaReady = true;
                     LOG.info("Kafka has the topic '{}': points go to it", topic);
                 }
@@ -321,6 +339,9 @@ public final class PointPublisher implements AutoCloseable {
             sender.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (awaitedProducer != producer) {
+            awaitedProducer.close(Duration.ofSeconds(30));
         }
         producer.close(Duration.ofSeconds(30));
         try {

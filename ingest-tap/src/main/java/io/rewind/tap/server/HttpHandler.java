@@ -1,6 +1,7 @@
 package io.rewind.tap.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -88,18 +90,31 @@ public final class HttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         QueryStringDecoder query = new QueryStringDecoder(request.uri());
         HttpMethod method = request.method();
         PointKind kind = method.equals(HttpMethod.POST) ? putKind(query.path()) : null;
-        Parsed parsed = kind == null ? Parsed.NONE : parse(request, kind);
-        CompletableFuture<Void> published = tap.publisher().publish(parsed.records())
-                .orTimeout(tap.config().ackTimeoutMs(), TimeUnit.MILLISECONDS);
         if (tap.config().standalone()) {
+            Parsed parsed = kind == null ? Parsed.NONE : parse(request.content(), request.headers(), request.uri(), kind);
             request.release();
-            published.whenComplete((ok, error) -> client.eventLoop().execute(() -> respond(
+            publish(parsed).whenComplete((ok, error) -> client.eventLoop().execute(() -> respond(
                     error != null ? notDurable(error) : standaloneAnswer(method, query, kind, parsed), keepAlive, start)));
             return;
         }
         request.headers().remove(HttpHeaderNames.EXPECT);
         request.headers().add(LOOP_HEADER, tap.config().tapId());
-        forward(request).whenComplete((response, error) -> client.eventLoop().execute(() -> {
+        // The request goes to the TSD first, so that the TSD works on it while the tap decodes and publishes its points.
+        // The body is read through its own view: writing the request to the upstream consumes and releases the request's.
+        ByteBuf body = kind == null ? null : request.content().retainedDuplicate();
+        HttpHeaders headers = request.headers();
+        String uri = request.uri();
+        CompletableFuture<FullHttpResponse> forwarded = forward(request);
+        Parsed parsed;
+        try {
+            parsed = kind == null ? Parsed.NONE : parse(body, headers, uri, kind);
+        } finally {
+            if (body != null) {
+                body.release();
+            }
+        }
+        CompletableFuture<Void> published = publish(parsed);
+        forwarded.whenComplete((response, error) -> client.eventLoop().execute(() -> {
             if (error != null) {
                 tap.metrics().upstreamError(error instanceof java.nio.channels.ClosedChannelException ? "closed" : "unreachable");
                 published.whenComplete((ok, e) -> client.eventLoop().execute(() -> respond(
@@ -132,10 +147,15 @@ public final class HttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         };
     }
 
-    private Parsed parse(FullHttpRequest request, PointKind kind) {
+    /** Completes when the points are durable (in Kafka or the spool), or fails after {@code ack.timeout.ms}. */
+    private CompletableFuture<Void> publish(Parsed parsed) {
+        return tap.publisher().publishAwaited(parsed.records()).orTimeout(tap.config().ackTimeoutMs(), TimeUnit.MILLISECONDS);
+    }
+
+    private Parsed parse(ByteBuf content, HttpHeaders headers, String uri, PointKind kind) {
         long receivedMs = System.currentTimeMillis();
-        String encoding = request.headers().get(HttpHeaderNames.CONTENT_ENCODING, "").trim().toLowerCase();
-        try (InputStream raw = new ByteBufInputStream(request.content().duplicate());
+        String encoding = headers.get(HttpHeaderNames.CONTENT_ENCODING, "").trim().toLowerCase();
+        try (InputStream raw = new ByteBufInputStream(content.duplicate());
                 InputStream body = encoding.equals("gzip") || encoding.equals("x-gzip") ? new GZIPInputStream(raw)
                         : encoding.equals("deflate") ? new InflaterInputStream(raw) : raw) {
             List<JsonPutParser.Entry> entries = tap.jsonParser().parse(body, kind);
@@ -152,7 +172,7 @@ public final class HttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             return new Parsed(records, entries, null);
         } catch (JsonPutParser.BadBody e) {
             tap.metrics().rejected(TapMetrics.Protocol.HTTP, Rejection.Reason.BAD_REQUEST);
-            tap.logRejected("http", request.uri(), e.getMessage() + ": " + e.details());
+            tap.logRejected("http", uri, e.getMessage() + ": " + e.details());
             return new Parsed(List.of(), List.of(), e);
         } catch (IOException e) {
             JsonPutParser.BadBody bad = new JsonPutParser.BadBody("Unable to parse the given JSON", e.toString());

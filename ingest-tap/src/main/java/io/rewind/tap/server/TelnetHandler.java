@@ -148,10 +148,11 @@ public final class TelnetHandler extends ChannelInboundHandlerAdapter {
                         client.close();
                         return;
                     }
-                    forwardAndContinue(forward);
+                    forwardAndContinue(forward, true);
                 }));
             } else {
-                forwardAndContinue(forward);
+                // Flushed at the end of this read loop (channelReadComplete): the TSD gets the reads of one loop in one write.
+                forwardAndContinue(forward, false);
             }
         }
         if (tap.publisher().blocked() && !published.isDone()) {
@@ -164,7 +165,15 @@ public final class TelnetHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void forwardAndContinue(ByteBuf bytes) {
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (upstream != null) {
+            upstream.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private void forwardAndContinue(ByteBuf bytes, boolean flush) {
         if (upstream == null) {
             if (queued != null) {
                 queued.add(bytes);
@@ -172,7 +181,11 @@ public final class TelnetHandler extends ChannelInboundHandlerAdapter {
                 bytes.release();
             }
         } else {
-            upstream.writeAndFlush(bytes);
+            if (flush || closing) {
+                upstream.writeAndFlush(bytes);
+            } else {
+                upstream.write(bytes);
+            }
             if (closing) {
                 upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             }
