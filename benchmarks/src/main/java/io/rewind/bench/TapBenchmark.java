@@ -1,8 +1,8 @@
 package io.rewind.bench;
 
+import io.rewind.devstack.DevServer;
 import io.rewind.devstack.DevStack;
 import io.rewind.devstack.Tsd;
-import io.rewind.devstack.TsdClient;
 import io.rewind.tap.Tap;
 import io.rewind.tap.TapConfig;
 import java.io.BufferedReader;
@@ -24,12 +24,14 @@ import java.util.concurrent.CompletableFuture;
  * than the rate on a shared machine. A standalone run ends when Kafka has acknowledged every point; a TSD run ends when the TSD has
  * handled every line (telnet: its {@code version} answer after the last line) or request (HTTP).
  *
- * <p>{@code bin/rewind bench tap [standalone points] [tsd points] [key=value ...]}: tap settings
- * after the counts apply to every tap of the run, e.g. {@code kafka.batch.size=262144}.
+ * <p>{@code bin/rewind bench tap [standalone points] [tsd points] [pin] [key=value ...]}: tap settings
+ * after the counts apply to every tap of the run, e.g. {@code kafka.batch.size=262144}; {@code pin}
+ * keeps the TSD and HBase on CPU 0 and the tap, its load generators and Kafka on CPU 1.
  */
 public final class TapBenchmark {
     private static final long T0 = 1_763_726_400L;
     private static final Map<String, String> EXTRA = new java.util.LinkedHashMap<>();
+    private static final int ROUNDS = 4;
 
     private TapBenchmark() {
     }
@@ -37,7 +39,12 @@ public final class TapBenchmark {
     public static void main(String[] args) throws Exception {
         int standalonePoints = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
         int tsdPoints = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
+        boolean pin = false;
         for (int i = 2; i < args.length; i++) {
+            if (args[i].equals("pin")) {
+                pin = true;
+                continue;
+            }
             String[] setting = args[i].split("=", 2);
             EXTRA.put(setting[0], setting.length > 1 ? setting[1] : "");
         }
@@ -48,8 +55,17 @@ public final class TapBenchmark {
         System.out.printf("Starting Kafka, HBase and a TSD in %s ...%n", dir);
         try (DevStack stack = DevStack.start(dir, List.of("bench"), true)) {
             Tsd tsd = stack.tsd("bench");
+            if (pin) {
+                // The TSD and HBase get CPU 0; this JVM (the tap and the load generators) and the broker CPU 1: the tap's
+                // and Kafka's work then does not come out of the TSD's CPU, as where the TSD has cores to spare.
+                boolean pinned = tsd.pinTo("0") && stack.hbase().pinTo("0") && stack.kafka().pinTo("1")
+                        && DevServer.pin(ProcessHandle.current().pid(), "1");
+                System.out.println(pinned ? "Pinned: the TSD and HBase on CPU 0; the tap, the load generators and Kafka on CPU 1"
+                        : "Could not pin the processes to CPUs (taskset): running unpinned");
+            }
             List<String[]> rows = new ArrayList<>();
             List<String> cpuRows = new ArrayList<>();
+            List<String> frontCpuRows = new ArrayList<>();
             // Every path runs once unmeasured first, so the JIT, the broker and the TSD are warm when measured.
             int n = 0;
             for (String durability : List.of("async", "wal", "async", "wal")) {
@@ -71,7 +87,7 @@ public final class TapBenchmark {
             String httpTopic = "bench-tap-http";
             stack.kafka().createTopic(httpTopic, 4, Map.of());
             try (Tap tap = Tap.start(TapConfig.of(settings(stack, httpTopic, dir.resolve("spool-http"), "", "async")))) {
-                TsdClient client = new TsdClient("127.0.0.1", tap.port());
+                int client = tap.port();
                 http(client, "bench.standalone.http", standalonePoints / 20, 2);
                 awaitPublished(tap, standalonePoints / 20);
                 Cpu cpu = new Cpu(stack);
@@ -84,30 +100,38 @@ public final class TapBenchmark {
             String frontTopic = "bench-tap-front";
             stack.kafka().createTopic(frontTopic, 4, Map.of());
             try (Tap tap = Tap.start(TapConfig.of(settings(stack, frontTopic, dir.resolve("spool-front"), "127.0.0.1:" + tsd.port(), "async")))) {
-                TsdClient direct = TsdClient.of(tsd);
-                TsdClient through = new TsdClient("127.0.0.1", tap.port());
+                int direct = tsd.port();
+                int through = tap.port();
                 int warm = Math.max(1_000, tsdPoints / 10);
                 telnet(tsd.port(), "bench.warm.telnet", warm, 1);
                 telnet(tap.port(), "bench.warm.telnet", warm, 1);
                 http(direct, "bench.warm.http", warm, 1);
                 http(through, "bench.warm.http", warm, 1);
-                long start = System.nanoTime();
-                telnet(tsd.port(), "bench.direct.telnet", tsdPoints, 1);
-                rows.add(row("telnet, direct to the TSD", tsdPoints, start));
-                start = System.nanoTime();
-                telnet(tap.port(), "bench.tap.telnet", tsdPoints, 1);
-                rows.add(row("telnet, through the tap to the TSD", tsdPoints, start));
-                start = System.nanoTime();
-                http(direct, "bench.direct.http", tsdPoints / 2, 1);
-                rows.add(row("HTTP /api/put, direct to the TSD", tsdPoints / 2, start));
-                start = System.nanoTime();
-                http(through, "bench.tap.http", tsdPoints / 2, 1);
-                rows.add(row("HTTP /api/put, through the tap to the TSD", tsdPoints / 2, start));
+                // Direct and through the tap alternate, round after round, so that the TSD's own drift (compactions,
+                // HBase flushes, the shared machine) falls on both alike; each figure is the sum over the rounds.
+                Front telnetDirect = new Front("telnet, direct to the TSD");
+                Front telnetThrough = new Front("telnet, through the tap to the TSD");
+                Front httpDirect = new Front("HTTP /api/put, direct to the TSD");
+                Front httpThrough = new Front("HTTP /api/put, through the tap to the TSD");
+                int perRound = tsdPoints / ROUNDS;
+                for (int round = 0; round < ROUNDS; round++) {
+                    int r = round;
+                    telnetDirect.run(stack, tsd, perRound, () -> telnet(tsd.port(), "bench.direct.telnet" + r, perRound, 1));
+                    telnetThrough.run(stack, tsd, perRound, () -> telnet(tap.port(), "bench.tap.telnet" + r, perRound, 1));
+                    httpDirect.run(stack, tsd, perRound / 2, () -> http(direct, "bench.direct.http" + r, perRound / 2, 1));
+                    httpThrough.run(stack, tsd, perRound / 2, () -> http(through, "bench.tap.http" + r, perRound / 2, 1));
+                }
+                for (Front front : List.of(telnetDirect, telnetThrough, httpDirect, httpThrough)) {
+                    rows.add(new String[] {front.name, String.format("%,d", front.points), String.format("%,.0f", front.points / front.seconds)});
+                    frontCpuRows.add(front.cpuRow());
+                }
             }
             System.out.printf("%n%-48s %12s %14s%n", "run", "points", "points/s");
             rows.forEach(r -> System.out.printf("%-48s %12s %14s%n", r[0], r[1], r[2]));
             System.out.printf("%nCPU per million points, standalone (this JVM: the tap and the benchmark's clients; the Kafka broker):%n");
             cpuRows.forEach(System.out::println);
+            System.out.printf("%nCPU per million points in front of a TSD, %d rounds (this JVM: the clients, and the tap when through it):%n", ROUNDS);
+            frontCpuRows.forEach(System.out::println);
             System.out.printf("%nthrough the tap / direct: telnet %.2f, HTTP %.2f%n",
                     rate(rows.get(4)) / rate(rows.get(3)), rate(rows.get(6)) / rate(rows.get(5)));
         }
@@ -130,6 +154,45 @@ public final class TapBenchmark {
             double ownS = (ProcessHandle.current().info().totalCpuDuration().orElse(java.time.Duration.ZERO).minus(own).toMillis()) / 1000.0;
             double brokerS = stack.kafka().cpuTime().minus(broker).toMillis() / 1000.0;
             return String.format("  %-28s tap + clients %6.2f CPU s   broker %6.2f CPU s", name, ownS * 1e6 / points, brokerS * 1e6 / points);
+        }
+    }
+
+    /** One way of writing to the TSD, summed over the rounds: time, and CPU of this JVM, the TSD, HBase and the broker. */
+    private static final class Front {
+        final String name;
+        long points;
+        double seconds;
+        double own;
+        double tsd;
+        double hbase;
+        double broker;
+
+        Front(String name) {
+            this.name = name;
+        }
+
+        void run(DevStack stack, Tsd target, int n, Runnable load) {
+            double own0 = cpu(ProcessHandle.current().info().totalCpuDuration().orElse(java.time.Duration.ZERO));
+            double tsd0 = cpu(target.cpuTime());
+            double hbase0 = cpu(stack.hbase().cpuTime());
+            double broker0 = cpu(stack.kafka().cpuTime());
+            long start = System.nanoTime();
+            load.run();
+            seconds += (System.nanoTime() - start) / 1e9;
+            points += n;
+            own += cpu(ProcessHandle.current().info().totalCpuDuration().orElse(java.time.Duration.ZERO)) - own0;
+            tsd += cpu(target.cpuTime()) - tsd0;
+            hbase += cpu(stack.hbase().cpuTime()) - hbase0;
+            broker += cpu(stack.kafka().cpuTime()) - broker0;
+        }
+
+        String cpuRow() {
+            double m = 1e6 / points;
+            return String.format("  %-44s this JVM %6.2f   TSD %6.2f   HBase %6.2f   broker %6.2f CPU s", name, own * m, tsd * m, hbase * m, broker * m);
+        }
+
+        private static double cpu(java.time.Duration d) {
+            return d.toNanos() / 1e9;
         }
     }
 
@@ -177,26 +240,70 @@ public final class TapBenchmark {
         all.forEach(CompletableFuture::join);
     }
 
-    /** POSTs the points as arrays of 500 over {@code clients} keep-alive connections at once. */
-    private static void http(TsdClient client, String metric, int points, int clients) {
+    /**
+     * POSTs the points as arrays of 500 over {@code clients} keep-alive HTTP/1.1 connections at once, each
+     * waiting for the answer before its next request, like a collector. A plain socket client, so that
+     * the load generator costs little of the machine the TSD and the tap share.
+     */
+    private static void http(int port, String metric, int points, int clients) {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             int conn = c;
             all.add(CompletableFuture.runAsync(() -> {
-                for (int from = conn * 500; from < points; from += 500 * clients) {
-                    StringBuilder body = new StringBuilder("[");
-                    for (int i = from; i < Math.min(points, from + 500); i++) {
-                        body.append(i == from ? "" : ",").append("{\"metric\":\"").append(metric).append("\",\"timestamp\":").append(T0 + i / 200)
-                                .append(",\"value\":").append(i % 1000).append(",\"tags\":{\"host\":\"web").append(i % 200).append("\",\"dc\":\"lga\"}}");
+                try (Socket socket = new Socket("127.0.0.1", port)) {
+                    socket.setTcpNoDelay(true);
+                    OutputStream out = new java.io.BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+                    java.io.InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+                    for (int from = conn * 500; from < points; from += 500 * clients) {
+                        StringBuilder body = new StringBuilder("[");
+                        for (int i = from; i < Math.min(points, from + 500); i++) {
+                            body.append(i == from ? "" : ",").append("{\"metric\":\"").append(metric).append("\",\"timestamp\":").append(T0 + i / 200)
+                                    .append(",\"value\":").append(i % 1000).append(",\"tags\":{\"host\":\"web").append(i % 200).append("\",\"dc\":\"lga\"}}");
+                        }
+                        byte[] bytes = body.append(']').toString().getBytes(StandardCharsets.UTF_8);
+                        out.write(("POST /api/put HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length
+                                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        out.write(bytes);
+                        out.flush();
+                        String status = readResponse(in);
+                        if (!status.startsWith("HTTP/1.1 204")) {
+                            throw new IllegalStateException(status);
+                        }
                     }
-                    TsdClient.Response response = client.post("/api/put", body.append(']').toString(), false);
-                    if (response.status() != 204) {
-                        throw new IllegalStateException("HTTP " + response.status() + ": " + response.body());
-                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
                 }
             }));
         }
         all.forEach(CompletableFuture::join);
+    }
+
+    /** Reads one HTTP response (headers and a Content-Length body); returns its status line, with the body when there is one. */
+    private static String readResponse(java.io.InputStream in) throws java.io.IOException {
+        String status = null;
+        int length = 0;
+        for (String line = headerLine(in); !line.isEmpty(); line = headerLine(in)) {
+            if (status == null) {
+                status = line;
+            } else if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        byte[] body = in.readNBytes(length);
+        return length == 0 ? status : status + ": " + new String(body, StandardCharsets.UTF_8);
+    }
+
+    private static String headerLine(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b < 0) {
+                throw new java.io.EOFException("connection closed");
+            }
+            if (b != '\r') {
+                line.append((char) b);
+            }
+        }
+        return line.toString();
     }
 
     private static void awaitPublished(Tap tap, int points) throws InterruptedException {
