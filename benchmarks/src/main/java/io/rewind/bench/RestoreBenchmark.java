@@ -79,10 +79,13 @@ public final class RestoreBenchmark {
                 if (exit != 0) {
                     throw new IllegalStateException("restore failed (exit " + exit + "): " + Files.readString(log));
                 }
+                String summary = Files.readAllLines(log).stream().filter(l -> l.startsWith("Restored")).findFirst().orElse("");
+                if (!summary.startsWith(String.format("Restored %,d points", points))) {
+                    throw new IllegalStateException("the restore did not write every point of the archive: " + summary);
+                }
                 restoreSeconds.add(seconds);
                 results.add(String.format("%-44s %10.1f %,14.0f", "rewind restore " + config + " (batch:parallelism)", seconds, points / seconds));
-                System.out.println("  " + config + ": " + Files.readAllLines(log).stream().filter(l -> l.startsWith("Restored"))
-                        .findFirst().orElse("(no summary)"));
+                System.out.println("  " + config + ": " + summary);
             }
 
             Path importFile = work.resolve("import.txt.gz");
