@@ -23,8 +23,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code bin/rewind bench restore [hours] [batch:parallelism[:nosync][:nogzip] ...]}: restores a realistic archive
- * into a dev-stack TSD with the restorer's command line, and in the same run loads the same points
+ * {@code bin/rewind bench restore [hours] [batch:parallelism[:nosync][:nogzip][:storage] ...]}: restores a realistic
+ * archive into a dev-stack TSD with the restorer's command line (over HTTP, or with {@code storage} straight into the
+ * TSD's HBase tables with its configuration), and in the same run loads the same points
  * with OpenTSDB's own {@code import} tool into another TSD's tables; prints both whole-process times.
  * Also the read path alone: archive to merged series, and to the JSON batches a restore sends.
  */
@@ -60,10 +61,15 @@ public final class RestoreBenchmark {
                 String[] c = config.split(":");
                 List<String> restore = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
                         "io.rewind.restore.cli.RewindCli", "restore", "--archive", archive.toString(), "--from", Long.toString(START),
-                        "--to", Long.toString(to), "--target", stack.tsd("restore").httpUrl().toString(),
+                        "--to", Long.toString(to),
                         "--rejects", work.resolve("rejects-" + config.replace(':', '-') + ".jsonl").toString(),
                         "--batch-size", c[0], "--parallelism", c[1]));
                 List<String> flags = List.of(c).subList(2, c.length);
+                if (flags.contains("storage")) {
+                    restore.addAll(List.of("--storage-config", stack.tsd("restore").configFile().toString()));
+                } else {
+                    restore.addAll(List.of("--target", stack.tsd("restore").httpUrl().toString()));
+                }
                 if (flags.contains("nosync")) {
                     restore.add("--no-sync");
                 }
@@ -128,7 +134,10 @@ public final class RestoreBenchmark {
                 check(read[0], points);
                 long[] batched = new long[1];
                 long t1 = System.nanoTime();
-                Restore.produce(storage, plan, Transforms.NONE, 5000, null, (batch, written) -> batched[0] += batch.points());
+                Restore.produce(storage, plan, Transforms.NONE, 5000, null, (batch, written) -> {
+                    batch.json();
+                    batched[0] += batch.points();
+                });
                 bestBatches = Math.min(bestBatches, (System.nanoTime() - t1) / 1e9);
                 check(batched[0], points);
             }

@@ -73,8 +73,29 @@ public final class Restore {
         return unit.directory() + "@" + HexFormat.of().formatHex(sha.digest(), 0, 8);
     }
 
-    /** One batch: a JSON array of points of one kind, numbered within its unit. */
-    public record Batch(String unit, int seq, PointKind kind, byte[] json, int points) {
+    /** Points {@code [from, to)} of one output series. */
+    public record Slice(OutputSeries series, int from, int to) {
+    }
+
+    /**
+     * One batch: at most a batch size of points of one kind, numbered within its unit. A batch an
+     * earlier run wrote has no slices: it is counted, never encoded.
+     */
+    public record Batch(String unit, int seq, PointKind kind, List<Slice> slices, int points) {
+        /** The batch as the JSON array of OpenTSDB's /api/put, /api/rollup or /api/histogram. */
+        public byte[] json() throws IOException {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(points * 128 + 16);
+            try (JsonGenerator json = JSON.createGenerator(bytes)) {
+                json.writeStartArray();
+                for (Slice slice : slices) {
+                    for (int i = slice.from(); i < slice.to(); i++) {
+                        slice.series().writeJson(json, i);
+                    }
+                }
+                json.writeEndArray();
+            }
+            return bytes.toByteArray();
+        }
     }
 
     /** Receives batches in unit and sequence order. */
@@ -91,6 +112,7 @@ public final class Restore {
      * Reads the plan's selection unit by unit and cuts it into batches of at most {@code batchSize}
      * points of one kind. Units the checkpoint has as done are skipped without reading; batches it
      * has as acknowledged are produced again (the stream is deterministic) but marked as written.
+     * Batches refer to the series read; the target encodes them, on its own threads.
      *
      * @return points per target metric
      */
@@ -108,9 +130,7 @@ public final class Restore {
             reader.read(unit, series -> {
                 OutputSeries out = OutputSeries.of(series, transforms);
                 perMetric.merge(out.metric(), (long) out.size(), Long::sum);
-                for (int i = 0; i < out.size(); i++) {
-                    builder.add(out, i);
-                }
+                builder.add(out);
             });
             int batches = builder.finish();
             sink.unitProduced(key, batches);
@@ -126,8 +146,7 @@ public final class Restore {
         private final int batchSize;
         private final int alreadyWritten;
         private final BatchSink sink;
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
-        private JsonGenerator json;
+        private List<Slice> slices = new ArrayList<>();
         private PointKind kind;
         private int points;
         private int seq;
@@ -139,34 +158,31 @@ public final class Restore {
             this.sink = sink;
         }
 
-        void add(OutputSeries series, int i) throws IOException, InterruptedException {
-            if (json != null && (points == batchSize || series.kind() != kind)) {
-                flush();
-            }
-            if (json == null) {
-                bytes.reset();
-                json = JSON.createGenerator(bytes);
-                json.writeStartArray();
+        void add(OutputSeries series) throws IOException, InterruptedException {
+            for (int from = 0; from < series.size(); ) {
+                if (points > 0 && (points == batchSize || series.kind() != kind)) {
+                    flush();
+                }
                 kind = series.kind();
+                int to = Math.min(series.size(), from + batchSize - points);
+                if (seq >= alreadyWritten) {
+                    slices.add(new Slice(series, from, to));
+                }
+                points += to - from;
+                from = to;
             }
-            if (seq >= alreadyWritten) {
-                series.writeJson(json, i);
-            }
-            points++;
         }
 
         private void flush() throws IOException, InterruptedException {
-            json.writeEndArray();
-            json.close();
-            json = null;
             boolean written = seq < alreadyWritten;
-            sink.accept(new Batch(unit, seq, kind, written ? new byte[0] : bytes.toByteArray(), points), written);
+            sink.accept(new Batch(unit, seq, kind, written ? List.of() : slices, points), written);
+            slices = new ArrayList<>();
             seq++;
             points = 0;
         }
 
         int finish() throws IOException, InterruptedException {
-            if (json != null) {
+            if (points > 0) {
                 flush();
             }
             return seq;
@@ -185,10 +201,10 @@ public final class Restore {
         public final AtomicLong rejected = new AtomicLong();
     }
 
-    /** Where a restore's batches go. */
+    /** Where a restore's batches go; called by several senders at once. */
     public interface Target {
-        /** Stores one batch (a JSON array of {@code points} points); returns how many points the target refused. */
-        int write(PointKind kind, byte[] jsonArray, int points) throws IOException, InterruptedException;
+        /** Stores one batch; returns how many of its points the target refused. */
+        int write(Batch batch) throws IOException, InterruptedException;
 
         /** How many writes were retried. */
         long retries();
@@ -207,7 +223,7 @@ public final class Restore {
         long started = System.nanoTime();
         BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(parallelism * 2);
         AtomicReference<Exception> failure = new AtomicReference<>();
-        Batch end = new Batch("", -1, PointKind.PUT, new byte[0], 0);
+        Batch end = new Batch("", -1, PointKind.PUT, List.of(), 0);
         List<Thread> senders = new ArrayList<>();
         for (int t = 0; t < parallelism; t++) {
             Thread sender = new Thread(() -> {
@@ -216,7 +232,7 @@ public final class Restore {
                         continue;
                     }
                     try {
-                        int refused = target.write(batch.kind(), batch.json(), batch.points());
+                        int refused = target.write(batch);
                         checkpoint.acked(batch.unit(), batch.seq(), batch.points());
                         progress.sent.addAndGet(batch.points() - refused);
                         progress.rejected.addAndGet(refused);

@@ -3,7 +3,6 @@ package io.rewind.restore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import io.rewind.schema.PointKind;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -80,16 +79,16 @@ public final class TargetWriter implements Restore.Target {
         return retries.get();
     }
 
-    /** Writes a JSON array of points of one kind; returns the number the target refused. */
+    /** Writes a batch as a JSON array; returns the number of points the target refused. */
     @Override
-    public int write(PointKind kind, byte[] jsonArray, int points) throws IOException, InterruptedException {
-        String path = switch (kind) {
+    public int write(Restore.Batch batch) throws IOException, InterruptedException {
+        String path = switch (batch.kind()) {
             case PUT -> "/api/put";
             case ROLLUP -> "/api/rollup";
             case HISTOGRAM -> "/api/histogram";
         };
         String query = "?details" + (settings.sync() ? "&sync&sync_timeout=" + settings.timeout().toMillis() : "");
-        return write(path + query, jsonArray, points);
+        return write(path + query, batch.json(), batch.points());
     }
 
     private int write(String pathAndQuery, byte[] jsonArray, int points) throws IOException, InterruptedException {

@@ -181,6 +181,53 @@ class RestoreIT {
         }
     }
 
+    @Test
+    void aRestoreIntoStorageStoresWhatTheClusterStoredThroughItsTsd(DevStack stack) throws IOException {
+        List<Point> points = TestArchive.workload("it.storage", W, 60, 4); // integers, floats, second and millisecond timestamps
+        write(stack.tsd(PRODUCTION), points);
+        Path archive = archive(points, W + 2 * HOUR);
+        Tsd recovery = stack.tsd(RECOVERY);
+
+        CliRun run = CliRun.of("restore", "--archive", archive.toString(), "--from", Long.toString(W), "--to", Long.toString(W + HOUR),
+                "--storage-config", recovery.configFile().toString(), "--target", recovery.httpUrl().toString(),
+                "--rejects", work.resolve("rejects.jsonl").toString(), "--batch-size", "700", "--parallelism", "3", "--verify");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        assertThat(run.out()).contains("into the tables of " + recovery.configFile()).contains("Verified: the target holds exactly the archive's");
+        for (String metric : List.of("it.storage.cpu", "it.storage.load", "it.storage.latency")) {
+            Map<String, Map<Long, String>> production = series(stack.tsd(PRODUCTION), metric, W, W + HOUR - 1);
+            assertThat(production).isEqualTo(expected(points, metric, metric));
+            assertThat(series(recovery, metric, W, W + HOUR - 1)).isEqualTo(production);
+        }
+        assertThat(Files.readString(work.resolve("rejects.jsonl"))).isEmpty();
+    }
+
+    @Test
+    void pointsTheClustersStorageRefusesGoToTheRejectFileWithTheTsdsReason(DevStack stack) throws IOException {
+        Tsd strict = stack.tsd("strict", Map.of("tsd.core.auto_create_metrics", "false", "tsd.http.request.enable_chunked", "false"));
+        assertThat(TsdClient.of(strict).get("/api/uid/assign?metric=it.strictstore.cpu,it.strictstore.load").status()).isEqualTo(200);
+        List<Point> points = TestArchive.workload("it.strictstore", W, 30, 3);
+        Path archive = archive(points, W + HOUR);
+        Path rejects = work.resolve("rejects.jsonl");
+
+        CliRun run = CliRun.of("restore", "--archive", archive.toString(), "--from", Long.toString(W), "--to", Long.toString(W + HOUR),
+                "--storage-config", strict.configFile().toString(), "--rejects", rejects.toString());
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(1);
+        long unknown = points.stream().filter(p -> p.getMetric().equals("it.strictstore.latency")).count();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(rejects)) {
+            lines.add(JSON.readTree(line));
+        }
+        assertThat(lines).hasSize((int) unknown).allSatisfy(line -> {
+            assertThat(line.get("datapoint").get("metric").asText()).isEqualTo("it.strictstore.latency");
+            assertThat(line.get("error").asText()).isEqualTo("Unknown metric");
+        });
+        for (String metric : List.of("it.strictstore.cpu", "it.strictstore.load")) {
+            assertThat(series(strict, metric, W, W + HOUR)).isEqualTo(expected(points, metric, metric));
+        }
+    }
+
     private Process restoreProcess(List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.rewind.restore.cli.RewindCli"));

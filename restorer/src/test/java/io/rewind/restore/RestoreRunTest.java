@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.local.LocalStorage;
 import io.rewind.schema.Point;
-import io.rewind.schema.PointKind;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,12 +53,12 @@ class RestoreRunTest {
         }
 
         @Override
-        public int write(PointKind kind, byte[] jsonArray, int count) throws IOException, InterruptedException {
+        public int write(Restore.Batch batch) throws IOException, InterruptedException {
             if (writes.incrementAndGet() == failAt) {
                 throw new IOException("target down");
             }
             Thread.sleep(latency.toMillis()); // the target's answer time, slower than any wait inside the restore
-            for (JsonNode p : JSON.readTree(jsonArray)) {
+            for (JsonNode p : JSON.readTree(batch.json())) {
                 stored.add(p.get("metric").asText() + " " + p.get("timestamp").asLong() + " " + p.get("tags"));
             }
             return 0;

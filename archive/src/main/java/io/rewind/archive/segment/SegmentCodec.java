@@ -1,5 +1,6 @@
 package io.rewind.archive.segment;
 
+import io.rewind.schema.Histogram;
 import io.rewind.schema.SeriesBlock;
 import io.rewind.schema.SeriesKey;
 import io.rewind.schema.Tag;
@@ -56,7 +57,7 @@ public final class SegmentCodec {
         SeriesId id = points.id();
         List<Tag> tags = new ArrayList<>();
         id.key().tags().forEach((k, v) -> tags.add(new Tag(k, v)));
-        List<io.rewind.schema.Histogram> histograms = new ArrayList<>();
+        List<Histogram> histograms = new ArrayList<>();
         if (points.histogram(0) != null) {
             for (int i = 0; i < n; i++) {
                 histograms.add(points.histogram(i));
@@ -136,8 +137,9 @@ public final class SegmentCodec {
                 bits = integer;
                 nextInteger++;
             }
+            // A copy: the reader reuses the block's records for the next block, and a decoded series may outlive it.
             points.add(ts, millis.get(i), isFloat, bits, ts + lag,
-                    block.getHistograms().isEmpty() ? null : block.getHistograms().get(i));
+                    block.getHistograms().isEmpty() ? null : Histogram.newBuilder(block.getHistograms().get(i)).build());
         }
         return points;
     }

@@ -5,6 +5,7 @@ import io.rewind.archive.storage.Storage;
 import io.rewind.restore.Checkpoint;
 import io.rewind.restore.RejectFile;
 import io.rewind.restore.Restore;
+import io.rewind.restore.StorageTarget;
 import io.rewind.restore.TargetVerifier;
 import io.rewind.restore.TargetWriter;
 import io.rewind.restore.TimeArgs;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "restore", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Replays archived points by event-time range, as of a point in time, filtered and optionally",
-                "transformed, into OpenTSDB over HTTP. Plans first; resumable: rerunning the same command continues."})
+                "transformed, into OpenTSDB: over HTTP to its TSDs, or straight into its HBase tables. Plans first;",
+                "resumable: rerunning the same command continues."})
 final class RestoreCommand implements Callable<Integer> {
     @Mixin
     ArchiveOptions archive;
@@ -37,6 +39,12 @@ final class RestoreCommand implements Callable<Integer> {
             description = "A TSD to write to (http://tsd:4242); repeatable: batches are spread over the TSDs of one cluster.")
     List<URI> targets = new ArrayList<>();
 
+    @Option(names = "--storage-config", paramLabel = "FILE",
+            description = {"Write into the cluster's HBase tables with OpenTSDB's own storage code, configured by this opentsdb.conf",
+                    "of one of its TSDs (as OpenTSDB's import does), instead of through the TSDs. --target, if given, then",
+                    "receives rollup and histogram points and answers --verify."})
+    Path storageConfig;
+
     @Option(names = "--dry-run", description = "Print the plan (files, points per metric) and write nothing.")
     boolean dryRun;
 
@@ -44,11 +52,11 @@ final class RestoreCommand implements Callable<Integer> {
     boolean verify;
 
     @Option(names = "--batch-size", defaultValue = "" + Defaults.BATCH_SIZE, paramLabel = "N",
-            description = "Points per HTTP request (default: ${DEFAULT-VALUE}).")
+            description = "Points per batch: one HTTP request, or one flush to HBase (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--parallelism", defaultValue = "" + Defaults.PARALLELISM, paramLabel = "N",
-            description = "Requests in flight at once (default: ${DEFAULT-VALUE}).")
+            description = "Batches in flight at once (default: ${DEFAULT-VALUE}).")
     int parallelism;
 
     @Option(names = "--sync", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -83,6 +91,9 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the plan and the result as JSON.")
     boolean json;
 
+    private static final Duration BACKOFF_MIN = Duration.ofMillis(200);
+    private static final Duration BACKOFF_MAX = Duration.ofSeconds(30);
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -95,8 +106,12 @@ final class RestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (!dryRun && targets.isEmpty()) {
-            throw new IllegalArgumentException("name a --target (http://tsd:4242), or pass --dry-run to see the plan");
+        if (!dryRun && targets.isEmpty() && storageConfig == null) {
+            throw new IllegalArgumentException("name a --target (http://tsd:4242) or a --storage-config (opentsdb.conf),"
+                    + " or pass --dry-run to see the plan");
+        }
+        if (verify && targets.isEmpty()) {
+            throw new IllegalArgumentException("--verify queries a TSD of the cluster: name it with --target");
         }
         if (batchSize < 1 || parallelism < 1 || maxAttempts < 1) {
             throw new IllegalArgumentException("--batch-size, --parallelism and --max-attempts must be at least 1");
@@ -114,7 +129,7 @@ final class RestoreCommand implements Callable<Integer> {
             Path checkpointFile = checkpoint != null ? checkpoint : defaultCheckpoint(rejects);
             List<String> arguments = new ArrayList<>(List.of(storage.uri().toString(), archive.topic, select.from, select.to,
                     String.valueOf(select.asOf), select.metrics.toString(), select.tags.toString(), targets.toString(),
-                    Integer.toString(batchSize)));
+                    Integer.toString(batchSize), String.valueOf(storageConfig)));
             arguments.addAll(transform.asArguments());
             try (Checkpoint done = Checkpoint.open(checkpointFile, Restore.fingerprint(arguments), fresh);
                     RejectFile rejectFile = new RejectFile(rejects, done.continuing())) {
@@ -125,16 +140,25 @@ final class RestoreCommand implements Callable<Integer> {
                 }
                 if (!json) {
                     out.printf("Restoring %s of %s into %s: %d file(s), about %,d points%s.%n", Report.range(plan.selection()),
-                            storage.uri(), targets, plan.files(), plan.estimatedPoints(),
+                            storage.uri(), storageConfig != null ? "the tables of " + storageConfig : targets, plan.files(),
+                            plan.estimatedPoints(),
                             done.continuing() ? ", continuing from " + checkpointFile : "");
                     out.flush();
                 }
-                TargetWriter writer = new TargetWriter(new TargetWriter.Settings(targets, sync, gzip, requestTimeout, maxAttempts,
-                        Duration.ofMillis(200), Duration.ofSeconds(30)), rejectFile);
+                TargetWriter http = targets.isEmpty() ? null : new TargetWriter(new TargetWriter.Settings(targets, sync, gzip,
+                        requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX), rejectFile);
                 Restore.Progress progress = new Restore.Progress();
                 Restore.Result result;
-                try (ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress)) {
-                    result = Restore.run(storage, plan, transforms, batchSize, parallelism, writer, done, progress);
+                if (storageConfig == null) {
+                    try (ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress)) {
+                        result = Restore.run(storage, plan, transforms, batchSize, parallelism, http, done, progress);
+                    }
+                } else {
+                    try (StorageTarget direct = StorageTarget.open(new StorageTarget.Settings(storageConfig, requestTimeout, maxAttempts,
+                            BACKOFF_MIN, BACKOFF_MAX, http), rejectFile);
+                            ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress)) {
+                        result = Restore.run(storage, plan, transforms, batchSize, parallelism, direct, done, progress);
+                    }
                 }
                 TargetVerifier.Report verification = verify
                         ? TargetVerifier.verify(storage, plan, transforms, targets.get(0), requestTimeout) : null;

@@ -1,0 +1,209 @@
+package io.rewind.restore;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.stumbleupon.async.Deferred;
+import io.rewind.schema.PointKind;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import net.opentsdb.core.TSDB;
+import net.opentsdb.core.Tags;
+import net.opentsdb.uid.NoSuchUniqueName;
+import net.opentsdb.utils.Config;
+import org.hbase.async.HBaseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes plain points straight into a cluster's HBase tables with OpenTSDB's own storage code
+ * ({@code net.opentsdb.core.TSDB}, configured by the cluster's {@code opentsdb.conf}), the way
+ * OpenTSDB's {@code import} tool does, but from the archive and on several threads. The TSDs are
+ * not involved, so their HTTP and JSON work is saved, and a restore does not compete with the live
+ * traffic they serve.
+ *
+ * <p>Each point is stored as a TSD stores a put: {@code TSDB.addPoint} with the value typed by the
+ * TSD's own rule (an integer as a long; a float as a 4-byte float where it fits, else a double), the
+ * timestamp in seconds or milliseconds as written, row keys, salting, UIDs and compaction per the
+ * configuration, writes durable (HBase's WAL). A batch is acknowledged once HBase has every point,
+ * so the checkpoint never counts a batch HBase does not hold. Points OpenTSDB refuses (an unknown
+ * metric where auto-creation is off, a tag it does not accept) go to the reject file with its reason,
+ * in the words of a TSD's {@code /api/put?details}; an HBase error fails the batch after the retries
+ * asynchbase makes itself and ours, and a rerun continues. Rollup and histogram batches go to the
+ * HTTP target, if one is given.
+ */
+public final class StorageTarget implements Restore.Target, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StorageTarget.class);
+    private static final JsonFactory JSON_FACTORY = new JsonFactory();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** How to write; {@code others} takes the rollup and histogram batches, or is null. */
+    public record Settings(Path config, Duration timeout, int maxAttempts, Duration backoffMin, Duration backoffMax,
+            Restore.Target others) {
+    }
+
+    private final Settings settings;
+    private final TSDB tsdb;
+    private final RejectFile rejects;
+    private final String name;
+    private final AtomicLong retries = new AtomicLong();
+
+    private StorageTarget(Settings settings, TSDB tsdb, RejectFile rejects) {
+        this.settings = settings;
+        this.tsdb = tsdb;
+        this.rejects = rejects;
+        this.name = "storage of " + settings.config();
+    }
+
+    /** Connects to the cluster named by the configuration and checks that its tables exist. */
+    public static StorageTarget open(Settings settings, RejectFile rejects) throws IOException {
+        if (!Files.isReadable(settings.config())) {
+            throw new IOException("cannot read the OpenTSDB configuration " + settings.config());
+        }
+        TSDB tsdb = new TSDB(new Config(settings.config().toString()));
+        try {
+            tsdb.checkNecessaryTablesExist().join(settings.timeout().toMillis());
+        } catch (Exception e) {
+            shutdown(tsdb, settings.timeout());
+            throw new IOException("the tables of " + settings.config() + " cannot be reached (ZooKeeper "
+                    + tsdb.getConfig().getString("tsd.storage.hbase.zk_quorum") + "): " + describe(e), e);
+        }
+        return new StorageTarget(settings, tsdb, rejects);
+    }
+
+    @Override
+    public long retries() {
+        return retries.get() + (settings.others() == null ? 0 : settings.others().retries());
+    }
+
+    @Override
+    public int write(Restore.Batch batch) throws IOException, InterruptedException {
+        if (batch.kind() != PointKind.PUT) {
+            if (settings.others() == null) {
+                throw new IOException("the selection holds " + batch.kind().name().toLowerCase() + " points, which a restore into"
+                        + " storage does not write: name a TSD with --target to send them over HTTP, or leave them out with --metric");
+            }
+            return settings.others().write(batch);
+        }
+        long backoff = settings.backoffMin().toMillis();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return store(batch);
+            } catch (HBaseException e) {
+                if (attempt >= settings.maxAttempts()) {
+                    throw new TargetWriter.TargetUnavailableException("HBase did not store a batch after " + attempt + " attempts; last: "
+                            + describe(e), e);
+                }
+                retries.incrementAndGet();
+                log.debug("attempt {} failed, retrying in {} ms: {}", attempt, backoff, describe(e));
+                Thread.sleep(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
+                backoff = Math.min(backoff * 2, settings.backoffMax().toMillis());
+            }
+        }
+    }
+
+    /**
+     * Adds every point of the batch, flushes, and waits for HBase's answer to each. Writing a batch
+     * again after an HBase error rewrites the same cells with the same values.
+     *
+     * @return the points OpenTSDB refused
+     * @throws HBaseException the first storage error of the batch
+     */
+    private int store(Restore.Batch batch) throws IOException, InterruptedException {
+        List<Deferred<Object>> pending = new ArrayList<>(batch.points());
+        List<int[]> pendingAt = new ArrayList<>(batch.points());
+        int refused = 0;
+        for (int s = 0; s < batch.slices().size(); s++) {
+            Restore.Slice slice = batch.slices().get(s);
+            for (int i = slice.from(); i < slice.to(); i++) {
+                try {
+                    pending.add(add(slice.series(), i));
+                    pendingAt.add(new int[] {s, i});
+                } catch (IllegalArgumentException | NoSuchUniqueName e) {
+                    reject(slice.series(), i, e);
+                    refused++;
+                }
+            }
+        }
+        tsdb.flush();
+        long deadline = System.nanoTime() + settings.timeout().toNanos();
+        for (int p = 0; p < pending.size(); p++) {
+            try {
+                pending.get(p).join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException | HBaseException e) {
+                throw e;
+            } catch (com.stumbleupon.async.TimeoutException e) {
+                throw new IOException("HBase did not answer within " + settings.timeout().toSeconds() + " s (--timeout)", e);
+            } catch (Exception e) {
+                Throwable cause = unwrap(e);
+                if (cause instanceof HBaseException storage) {
+                    throw storage;
+                }
+                int[] at = pendingAt.get(p);
+                reject(batch.slices().get(at[0]).series(), at[1], cause);
+                refused++;
+            }
+        }
+        return refused;
+    }
+
+    /** Point {@code i} as a TSD's {@code /api/put} stores it (OpenTSDB's PutDataPointRpc). */
+    private Deferred<Object> add(OutputSeries series, int i) {
+        long timestamp = series.wireTimestamp(i);
+        if (!series.points().isFloatingPoint(i)) {
+            return tsdb.addPoint(series.metric(), timestamp, series.points().valueBits(i), series.tags());
+        }
+        String text = series.valueText(i);
+        if (Tags.fitsInFloat(text)) {
+            return tsdb.addPoint(series.metric(), timestamp, Float.parseFloat(text), series.tags());
+        }
+        return tsdb.addPoint(series.metric(), timestamp, Double.parseDouble(text), series.tags());
+    }
+
+    private void reject(OutputSeries series, int i, Throwable why) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator json = JSON_FACTORY.createGenerator(bytes)) {
+            series.writeJson(json, i);
+        }
+        // A TSD's /api/put?details says "Unknown metric" for a name it may not create, and the message otherwise.
+        String reason = why instanceof NoSuchUniqueName ? "Unknown metric" : describe(why);
+        rejects.reject(JSON.readTree(bytes.toByteArray()), reason, name);
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        while (t instanceof com.stumbleupon.async.DeferredGroupException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String describe(Throwable e) {
+        Throwable t = unwrap(e);
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /** Flushes what is buffered and compacts what the configuration compacts, as a TSD does when it stops. */
+    @Override
+    public void close() throws IOException {
+        shutdown(tsdb, settings.timeout());
+    }
+
+    private static void shutdown(TSDB tsdb, Duration timeout) throws IOException {
+        try {
+            tsdb.shutdown().join(Math.max(timeout.toMillis(), Duration.ofMinutes(10).toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while closing the connection to HBase", e);
+        } catch (Exception e) {
+            throw new IOException("closing the connection to HBase: " + describe(e), e);
+        }
+    }
+}
