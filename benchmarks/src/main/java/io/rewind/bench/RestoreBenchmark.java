@@ -41,7 +41,7 @@ public final class RestoreBenchmark {
             System.setProperty("logback.configurationFile", "io/rewind/devstack/cli/dev-logback.xml");
         }
         int hours = args.length > 0 ? Integer.parseInt(args[0]) : 2;
-        List<String> configs = args.length > 1 ? List.of(args).subList(1, args.length) : List.of("10000:8", "10000:8:nogzip", "5000:4");
+        List<String> configs = args.length > 1 ? List.of(args).subList(1, args.length) : List.of("10000:8", "5000:4:nogzip", "10000:4:storage");
         Path work = Path.of("benchmarks", "target", "bench-restore").toAbsolutePath();
         Path archive = work.resolve("archive");
         DevStack.deleteRecursively(work);
@@ -53,11 +53,14 @@ public final class RestoreBenchmark {
 
         readPath(archive, to, points);
 
-        try (DevStack stack = DevStack.start(work.resolve("stack"), List.of("restore", "import"), true)) {
+        try (DevStack stack = DevStack.start(work.resolve("stack"), List.of("import"), true)) {
             List<String> results = new ArrayList<>();
             List<Double> restoreSeconds = new ArrayList<>();
             List<String> cpuRows = new ArrayList<>();
             for (String config : configs) {
+                // Every restore writes into fresh tables, behind a TSD of its own: into tables an earlier restore
+                // filled, HBase would also rewrite and compact that restore's cells.
+                Tsd target = stack.tsd("restore-" + (restoreSeconds.size() + 1), Map.of());
                 String[] c = config.split(":");
                 List<String> restore = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
                         "io.rewind.restore.cli.RewindCli", "restore", "--archive", archive.toString(), "--from", Long.toString(START),
@@ -66,9 +69,9 @@ public final class RestoreBenchmark {
                         "--batch-size", c[0], "--parallelism", c[1]));
                 List<String> flags = List.of(c).subList(2, c.length);
                 if (flags.contains("storage")) {
-                    restore.addAll(List.of("--storage-config", stack.tsd("restore").configFile().toString()));
+                    restore.addAll(List.of("--storage-config", target.configFile().toString()));
                 } else {
-                    restore.addAll(List.of("--target", stack.tsd("restore").httpUrl().toString()));
+                    restore.addAll(List.of("--target", target.httpUrl().toString()));
                 }
                 if (flags.contains("nosync")) {
                     restore.add("--no-sync");
@@ -77,13 +80,14 @@ public final class RestoreBenchmark {
                     restore.add("--no-gzip");
                 }
                 Path log = work.resolve("restore-" + config.replace(':', '-') + ".log");
-                Cpu cpu = new Cpu(stack, stack.tsd("restore"));
-                long restoreStart = System.nanoTime();
-                int exit = new ProcessBuilder(restore).redirectErrorStream(true).redirectOutput(log.toFile()).start().waitFor();
-                double seconds = (System.nanoTime() - restoreStart) / 1e9;
-                cpuRows.add(cpu.row("rewind restore " + config, points));
-                if (exit != 0) {
-                    throw new IllegalStateException("restore failed (exit " + exit + "): " + Files.readString(log));
+                CpuMeter meter = meter("rewind restore " + config, stack, target);
+                int[] exit = new int[1];
+                meter.measure(points, () -> exit[0] = new ProcessBuilder(restore).redirectErrorStream(true).redirectOutput(log.toFile())
+                        .start().waitFor());
+                double seconds = meter.seconds();
+                cpuRows.add(meter.cpuRow());
+                if (exit[0] != 0) {
+                    throw new IllegalStateException("restore failed (exit " + exit[0] + "): " + Files.readString(log));
                 }
                 String summary = Files.readAllLines(log).stream().filter(l -> l.startsWith("Restored")).findFirst().orElse("");
                 if (!summary.startsWith(String.format("Restored %,d points", points))) {
@@ -92,6 +96,7 @@ public final class RestoreBenchmark {
                 restoreSeconds.add(seconds);
                 results.add(String.format("%-44s %10.1f %,14.0f", "rewind restore " + config + " (batch:parallelism)", seconds, points / seconds));
                 System.out.println("  " + config + ": " + summary);
+                target.stop(); // its compactions would otherwise run during the next measurement
             }
 
             Path importFile = work.resolve("import.txt.gz");
@@ -101,17 +106,16 @@ public final class RestoreBenchmark {
                 throw new IllegalStateException("export failed");
             }
             Tsd importTsd = stack.tsd("import");
-            Cpu importCpu = new Cpu(stack, importTsd);
-            long importStart = System.nanoTime();
-            importTsd.importFile(importFile, Duration.ofMinutes(30));
-            double importSeconds = (System.nanoTime() - importStart) / 1e9;
-            cpuRows.add(importCpu.row("OpenTSDB import", points));
+            CpuMeter importMeter = meter("OpenTSDB import", stack, importTsd);
+            importMeter.measure(points, () -> importTsd.importFile(importFile, Duration.ofMinutes(30)));
+            double importSeconds = importMeter.seconds();
+            cpuRows.add(importMeter.cpuRow());
 
             System.out.printf("%-44s %10s %14s%n", "whole process, into a dev-stack TSD", "seconds", "points/s");
             results.forEach(System.out::println);
             System.out.printf("%-44s %10.1f %,14.0f%n", "OpenTSDB import (tsdb import, same points)", importSeconds, points / importSeconds);
             System.out.printf("first restore / import throughput: %.2fx%n", importSeconds / restoreSeconds.get(0));
-            System.out.printf("%-42s %7s %7s %7s %7s%n", "CPU seconds per million points", "machine", "others", "TSD", "HBase");
+            System.out.println("CPU seconds per million points (others: the rest of the machine, mostly the restore's or import's JVM):");
             cpuRows.forEach(System.out::println);
         }
     }
@@ -146,29 +150,9 @@ public final class RestoreBenchmark {
         }
     }
 
-    /** CPU time of the whole machine (from /proc/stat), of a TSD and of HBase, from its creation. */
-    private record Cpu(DevStack stack, Tsd tsd, double machineStart, Duration tsdStart, Duration hbaseStart) {
-        Cpu(DevStack stack, Tsd tsd) {
-            this(stack, tsd, machineSeconds(), tsd.cpuTime(), stack.hbase().cpuTime());
-        }
-
-        String row(String name, long points) {
-            double machineS = machineSeconds() - machineStart;
-            double tsdS = tsd.cpuTime().minus(tsdStart).toMillis() / 1000.0;
-            double hbaseS = stack.hbase().cpuTime().minus(hbaseStart).toMillis() / 1000.0;
-            return String.format("  %-40s %7.2f %7.2f %7.2f %7.2f", name, machineS * 1e6 / points, (machineS - tsdS - hbaseS) * 1e6 / points,
-                    tsdS * 1e6 / points, hbaseS * 1e6 / points);
-        }
-
-        /** User, nice and system time of all CPUs; NaN where there is no /proc/stat. */
-        private static double machineSeconds() {
-            try {
-                String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-                return (Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3])) / 100.0;
-            } catch (IOException | RuntimeException e) {
-                return Double.NaN;
-            }
-        }
+    /** The whole machine, the TSD written to and HBase; the rest of the machine is the restore's or import's JVM. */
+    private static CpuMeter meter(String name, DevStack stack, Tsd tsd) {
+        return new CpuMeter(name, true, CpuMeter.machine(), CpuMeter.server("TSD", tsd), CpuMeter.server("HBase", stack.hbase()));
     }
 
     private static void check(long got, long expected) {

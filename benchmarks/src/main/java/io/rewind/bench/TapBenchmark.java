@@ -74,13 +74,14 @@ public final class TapBenchmark {
                 String topic = "bench-tap-" + n++;
                 stack.kafka().createTopic(topic, 4, Map.of());
                 try (Tap tap = Tap.start(TapConfig.of(settings(stack, topic, dir.resolve("spool-" + topic), "", durability)))) {
-                    Cpu cpu = new Cpu(stack);
-                    long start = System.nanoTime();
-                    telnet(tap.port(), "bench.standalone." + durability, points, 2);
-                    awaitPublished(tap, points);
+                    CpuMeter meter = standalone("telnet, durability=" + durability, stack);
+                    meter.measure(points, () -> {
+                        telnet(tap.port(), "bench.standalone." + durability, points, 2);
+                        awaitPublished(tap, points);
+                    });
                     if (measured) {
-                        rows.add(row("telnet, standalone -> Kafka, durability=" + durability, points, start));
-                        cpuRows.add(cpu.row("telnet, durability=" + durability, points));
+                        rows.add(row("telnet, standalone -> Kafka, durability=" + durability, meter));
+                        cpuRows.add(meter.cpuRow());
                     }
                 }
             }
@@ -90,12 +91,13 @@ public final class TapBenchmark {
                 int client = tap.port();
                 http(client, "bench.standalone.http", standalonePoints / 20, 2);
                 awaitPublished(tap, standalonePoints / 20);
-                Cpu cpu = new Cpu(stack);
-                long start = System.nanoTime();
-                http(client, "bench.standalone.http", standalonePoints / 4, 2);
-                awaitPublished(tap, standalonePoints / 20 + standalonePoints / 4);
-                rows.add(row("HTTP /api/put, standalone -> Kafka", standalonePoints / 4, start));
-                cpuRows.add(cpu.row("HTTP", standalonePoints / 4));
+                CpuMeter meter = standalone("HTTP", stack);
+                meter.measure(standalonePoints / 4, () -> {
+                    http(client, "bench.standalone.http", standalonePoints / 4, 2);
+                    awaitPublished(tap, standalonePoints / 20 + standalonePoints / 4);
+                });
+                rows.add(row("HTTP /api/put, standalone -> Kafka", meter));
+                cpuRows.add(meter.cpuRow());
             }
             String frontTopic = "bench-tap-front";
             stack.kafka().createTopic(frontTopic, 4, Map.of());
@@ -109,20 +111,20 @@ public final class TapBenchmark {
                 http(through, "bench.warm.http", warm, 1);
                 // Direct and through the tap alternate, round after round, so that the TSD's own drift (compactions,
                 // HBase flushes, the shared machine) falls on both alike; each figure is the sum over the rounds.
-                Front telnetDirect = new Front("telnet, direct to the TSD");
-                Front telnetThrough = new Front("telnet, through the tap to the TSD");
-                Front httpDirect = new Front("HTTP /api/put, direct to the TSD");
-                Front httpThrough = new Front("HTTP /api/put, through the tap to the TSD");
+                CpuMeter telnetDirect = front("telnet, direct to the TSD", stack, tsd);
+                CpuMeter telnetThrough = front("telnet, through the tap to the TSD", stack, tsd);
+                CpuMeter httpDirect = front("HTTP /api/put, direct to the TSD", stack, tsd);
+                CpuMeter httpThrough = front("HTTP /api/put, through the tap to the TSD", stack, tsd);
                 int perRound = tsdPoints / ROUNDS;
                 for (int round = 0; round < ROUNDS; round++) {
                     int r = round;
-                    telnetDirect.run(stack, tsd, perRound, () -> telnet(tsd.port(), "bench.direct.telnet" + r, perRound, 1));
-                    telnetThrough.run(stack, tsd, perRound, () -> telnet(tap.port(), "bench.tap.telnet" + r, perRound, 1));
-                    httpDirect.run(stack, tsd, perRound / 2, () -> http(direct, "bench.direct.http" + r, perRound / 2, 1));
-                    httpThrough.run(stack, tsd, perRound / 2, () -> http(through, "bench.tap.http" + r, perRound / 2, 1));
+                    telnetDirect.measure(perRound, () -> telnet(tsd.port(), "bench.direct.telnet" + r, perRound, 1));
+                    telnetThrough.measure(perRound, () -> telnet(tap.port(), "bench.tap.telnet" + r, perRound, 1));
+                    httpDirect.measure(perRound / 2, () -> http(direct, "bench.direct.http" + r, perRound / 2, 1));
+                    httpThrough.measure(perRound / 2, () -> http(through, "bench.tap.http" + r, perRound / 2, 1));
                 }
-                for (Front front : List.of(telnetDirect, telnetThrough, httpDirect, httpThrough)) {
-                    rows.add(new String[] {front.name, String.format("%,d", front.points), String.format("%,.0f", front.points / front.seconds)});
+                for (CpuMeter front : List.of(telnetDirect, telnetThrough, httpDirect, httpThrough)) {
+                    rows.add(row(front.name, front));
                     frontCpuRows.add(front.cpuRow());
                 }
             }
@@ -144,61 +146,19 @@ public final class TapBenchmark {
         return s;
     }
 
-    /** CPU time of this JVM and of the broker from its creation, per million points. */
-    private record Cpu(DevStack stack, java.time.Duration own, java.time.Duration broker) {
-        Cpu(DevStack stack) {
-            this(stack, ProcessHandle.current().info().totalCpuDuration().orElse(java.time.Duration.ZERO), stack.kafka().cpuTime());
-        }
-
-        String row(String name, int points) {
-            double ownS = (ProcessHandle.current().info().totalCpuDuration().orElse(java.time.Duration.ZERO).minus(own).toMillis()) / 1000.0;
-            double brokerS = stack.kafka().cpuTime().minus(broker).toMillis() / 1000.0;
-            return String.format("  %-28s tap + clients %6.2f CPU s   broker %6.2f CPU s", name, ownS * 1e6 / points, brokerS * 1e6 / points);
-        }
+    /** Standalone: this JVM runs the tap and its clients; the broker takes the points. */
+    private static CpuMeter standalone(String name, DevStack stack) {
+        return new CpuMeter(name, CpuMeter.thisJvm("tap + clients"), CpuMeter.server("broker", stack.kafka()));
     }
 
-    /** One way of writing to the TSD, summed over the rounds: time, and CPU of this JVM, the TSD, HBase and the broker. */
-    private static final class Front {
-        final String name;
-        long points;
-        double seconds;
-        double own;
-        double tsd;
-        double hbase;
-        double broker;
-
-        Front(String name) {
-            this.name = name;
-        }
-
-        void run(DevStack stack, Tsd target, int n, Runnable load) {
-            double own0 = cpu(ProcessHandle.current().info().totalCpuDuration().orElse(java.time.Duration.ZERO));
-            double tsd0 = cpu(target.cpuTime());
-            double hbase0 = cpu(stack.hbase().cpuTime());
-            double broker0 = cpu(stack.kafka().cpuTime());
-            long start = System.nanoTime();
-            load.run();
-            seconds += (System.nanoTime() - start) / 1e9;
-            points += n;
-            own += cpu(ProcessHandle.current().info().totalCpuDuration().orElse(java.time.Duration.ZERO)) - own0;
-            tsd += cpu(target.cpuTime()) - tsd0;
-            hbase += cpu(stack.hbase().cpuTime()) - hbase0;
-            broker += cpu(stack.kafka().cpuTime()) - broker0;
-        }
-
-        String cpuRow() {
-            double m = 1e6 / points;
-            return String.format("  %-44s this JVM %6.2f   TSD %6.2f   HBase %6.2f   broker %6.2f CPU s", name, own * m, tsd * m, hbase * m, broker * m);
-        }
-
-        private static double cpu(java.time.Duration d) {
-            return d.toNanos() / 1e9;
-        }
+    /** In front of a TSD: this JVM runs the clients, and the tap when through it. */
+    private static CpuMeter front(String name, DevStack stack, Tsd tsd) {
+        return new CpuMeter(name, CpuMeter.thisJvm("this JVM"), CpuMeter.server("TSD", tsd), CpuMeter.server("HBase", stack.hbase()),
+                CpuMeter.server("broker", stack.kafka()));
     }
 
-    private static String[] row(String name, int points, long startNanos) {
-        double seconds = (System.nanoTime() - startNanos) / 1e9;
-        return new String[] {name, String.format("%,d", points), String.format("%,.0f", points / seconds)};
+    private static String[] row(String name, CpuMeter meter) {
+        return new String[] {name, String.format("%,d", meter.points()), String.format("%,.0f", meter.pointsPerSecond())};
     }
 
     private static double rate(String[] row) {

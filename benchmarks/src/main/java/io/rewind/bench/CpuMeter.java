@@ -1,0 +1,117 @@
+package io.rewind.bench;
+
+import io.rewind.devstack.DevServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Time and CPU time of named processes over the measured stretches of one way of working, printed
+ * per million points: a steadier figure than a rate on a shared machine, and one that says where the
+ * CPU went. Each stretch reads every source before and after and adds the differences, so ways of
+ * working that alternate round after round each get only their own share.
+ */
+final class CpuMeter {
+    /** A process's CPU time so far (or the whole machine's). */
+    record Source(String name, Supplier<Duration> cpu) {
+    }
+
+    /** This JVM: the benchmark's load generators, and whatever of Rewind it runs in-process. */
+    static Source thisJvm(String name) {
+        return new Source(name, () -> ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO));
+    }
+
+    static Source server(String name, DevServer server) {
+        return new Source(name, server::cpuTime);
+    }
+
+    /** User, nice and system time of all CPUs (/proc/stat, in its 1/100 s ticks); zero where there is none. */
+    static Source machine() {
+        return new Source("machine", () -> {
+            try {
+                String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+                return Duration.ofMillis((Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3])) * 10);
+            } catch (IOException | RuntimeException e) {
+                return Duration.ZERO;
+            }
+        });
+    }
+
+    /** Work that handles a known number of points. */
+    interface Work {
+        void run() throws Exception;
+    }
+
+    final String name;
+    private final List<Source> sources;
+    private final boolean others;
+    private final double[] cpuSeconds;
+    private long points;
+    private double seconds;
+
+    /**
+     * @param others with {@link #machine()} as the first source: also print the machine's CPU the other sources
+     *        do not account for (processes the benchmark starts and cannot read, such as a restore's JVM)
+     */
+    CpuMeter(String name, boolean others, Source... sources) {
+        this.name = name;
+        this.sources = List.of(sources);
+        this.others = others;
+        this.cpuSeconds = new double[sources.length];
+    }
+
+    CpuMeter(String name, Source... sources) {
+        this(name, false, sources);
+    }
+
+    /** Runs one stretch of work that handles {@code n} points, adding its elapsed time and CPU time. */
+    void measure(long n, Work work) throws Exception {
+        double[] before = read();
+        long start = System.nanoTime();
+        work.run();
+        seconds += (System.nanoTime() - start) / 1e9;
+        double[] after = read();
+        for (int i = 0; i < before.length; i++) {
+            cpuSeconds[i] += after[i] - before[i];
+        }
+        points += n;
+    }
+
+    private double[] read() {
+        double[] now = new double[sources.size()];
+        for (int i = 0; i < now.length; i++) {
+            now[i] = sources.get(i).cpu().get().toNanos() / 1e9;
+        }
+        return now;
+    }
+
+    long points() {
+        return points;
+    }
+
+    double seconds() {
+        return seconds;
+    }
+
+    double pointsPerSecond() {
+        return points / seconds;
+    }
+
+    /** CPU seconds per million points of every source, named. */
+    String cpuRow() {
+        StringBuilder row = new StringBuilder(String.format("  %-46s", name));
+        double perMillion = 1e6 / points;
+        double accounted = 0;
+        for (int i = 0; i < cpuSeconds.length; i++) {
+            row.append(String.format("  %s %6.2f", sources.get(i).name(), cpuSeconds[i] * perMillion));
+            accounted += i == 0 ? 0 : cpuSeconds[i];
+        }
+        if (others) {
+            row.append(String.format("  others %6.2f", (cpuSeconds[0] - accounted) * perMillion));
+        }
+        return row.append("  CPU s").toString();
+    }
+}
