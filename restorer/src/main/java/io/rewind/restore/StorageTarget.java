@@ -1,18 +1,14 @@
 package io.rewind.restore;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.stumbleupon.async.Deferred;
 import io.rewind.schema.PointKind;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import net.opentsdb.core.TSDB;
 import net.opentsdb.core.Tags;
@@ -41,7 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class StorageTarget implements Restore.Target, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StorageTarget.class);
-    private static final JsonFactory JSON_FACTORY = new JsonFactory();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** How to write; {@code others} takes the rollup and histogram batches, or is null. */
@@ -92,7 +87,7 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
             }
             return settings.others().write(batch);
         }
-        long backoff = settings.backoffMin().toMillis();
+        Backoff backoff = new Backoff(settings.backoffMin(), settings.backoffMax());
         for (int attempt = 1; ; attempt++) {
             try {
                 return store(batch);
@@ -102,9 +97,8 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
                             + describe(e), e);
                 }
                 retries.incrementAndGet();
-                log.debug("attempt {} failed, retrying in {} ms: {}", attempt, backoff, describe(e));
-                Thread.sleep(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
-                backoff = Math.min(backoff * 2, settings.backoffMax().toMillis());
+                log.debug("attempt {} failed, retrying in {} ms: {}", attempt, backoff.delayMs(), describe(e));
+                backoff.pause();
             }
         }
     }
@@ -117,15 +111,12 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
      * @throws HBaseException the first storage error of the batch
      */
     private int store(Restore.Batch batch) throws IOException, InterruptedException {
-        List<Deferred<Object>> pending = new ArrayList<>(batch.points());
-        List<int[]> pendingAt = new ArrayList<>(batch.points());
+        List<Pending> pending = new ArrayList<>(batch.points());
         int refused = 0;
-        for (int s = 0; s < batch.slices().size(); s++) {
-            Restore.Slice slice = batch.slices().get(s);
+        for (Restore.Slice slice : batch.slices()) {
             for (int i = slice.from(); i < slice.to(); i++) {
                 try {
-                    pending.add(add(slice.series(), i));
-                    pendingAt.add(new int[] {s, i});
+                    pending.add(new Pending(add(slice.series(), i), slice.series(), i));
                 } catch (IllegalArgumentException | NoSuchUniqueName e) {
                     reject(slice.series(), i, e);
                     refused++;
@@ -134,9 +125,9 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
         }
         tsdb.flush();
         long deadline = System.nanoTime() + settings.timeout().toNanos();
-        for (int p = 0; p < pending.size(); p++) {
+        for (Pending point : pending) {
             try {
-                pending.get(p).join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                point.stored().join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
             } catch (InterruptedException | HBaseException e) {
                 throw e;
             } catch (com.stumbleupon.async.TimeoutException e) {
@@ -146,12 +137,15 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
                 if (cause instanceof HBaseException storage) {
                     throw storage;
                 }
-                int[] at = pendingAt.get(p);
-                reject(batch.slices().get(at[0]).series(), at[1], cause);
+                reject(point.series(), point.i(), cause);
                 refused++;
             }
         }
         return refused;
+    }
+
+    /** Point {@code i} of a series, and HBase's answer to it. */
+    private record Pending(Deferred<Object> stored, OutputSeries series, int i) {
     }
 
     /** Point {@code i} as a TSD's {@code /api/put} stores it (OpenTSDB's PutDataPointRpc). */
@@ -168,13 +162,11 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
     }
 
     private void reject(OutputSeries series, int i, Throwable why) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (JsonGenerator json = JSON_FACTORY.createGenerator(bytes)) {
-            series.writeJson(json, i);
-        }
+        // The point as a TSD would have been sent it: a one-point batch's JSON array.
+        byte[] json = new Restore.Batch("", 0, series.kind(), List.of(new Restore.Slice(series, i, i + 1)), 1).json();
         // A TSD's /api/put?details says "Unknown metric" for a name it may not create, and the message otherwise.
         String reason = why instanceof NoSuchUniqueName ? "Unknown metric" : describe(why);
-        rejects.reject(JSON.readTree(bytes.toByteArray()), reason, name);
+        rejects.reject(JSON.readTree(json).get(0), reason, name);
     }
 
     private static Throwable unwrap(Throwable e) {

@@ -13,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -136,7 +135,7 @@ public final class TargetWriter implements Restore.Target {
     }
 
     private Answer send(String pathAndQuery, byte[] body) throws IOException, InterruptedException {
-        long backoff = settings.backoffMin().toMillis();
+        Backoff backoff = new Backoff(settings.backoffMin(), settings.backoffMax());
         Exception last = null;
         for (int attempt = 1; attempt <= settings.maxAttempts(); attempt++) {
             URI target = settings.targets().get(Math.floorMod(nextTarget.getAndIncrement(), settings.targets().size()));
@@ -161,9 +160,8 @@ public final class TargetWriter implements Restore.Target {
             }
             if (attempt < settings.maxAttempts()) {
                 retries.incrementAndGet();
-                log.debug("attempt {} failed, retrying in {} ms: {}", attempt, backoff, last.getMessage());
-                Thread.sleep(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
-                backoff = Math.min(backoff * 2, settings.backoffMax().toMillis());
+                log.debug("attempt {} failed, retrying in {} ms: {}", attempt, backoff.delayMs(), last.getMessage());
+                backoff.pause();
             }
         }
         throw new TargetUnavailableException("no target accepted a batch after " + settings.maxAttempts() + " attempts; last: "

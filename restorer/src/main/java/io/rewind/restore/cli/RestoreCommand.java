@@ -149,16 +149,11 @@ final class RestoreCommand implements Callable<Integer> {
                         requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX), rejectFile);
                 Restore.Progress progress = new Restore.Progress();
                 Restore.Result result;
-                if (storageConfig == null) {
-                    try (ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress)) {
-                        result = Restore.run(storage, plan, transforms, batchSize, parallelism, http, done, progress);
-                    }
-                } else {
-                    try (StorageTarget direct = StorageTarget.open(new StorageTarget.Settings(storageConfig, requestTimeout, maxAttempts,
-                            BACKOFF_MIN, BACKOFF_MAX, http), rejectFile);
-                            ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress)) {
-                        result = Restore.run(storage, plan, transforms, batchSize, parallelism, direct, done, progress);
-                    }
+                StorageTarget direct = storageConfig == null ? null : StorageTarget.open(new StorageTarget.Settings(storageConfig,
+                        requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX, http), rejectFile);
+                try (direct; ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress)) {
+                    result = Restore.run(storage, plan, transforms, batchSize, parallelism, direct != null ? direct : http, done,
+                            progress);
                 }
                 TargetVerifier.Report verification = verify
                         ? TargetVerifier.verify(storage, plan, transforms, targets.get(0), requestTimeout) : null;
