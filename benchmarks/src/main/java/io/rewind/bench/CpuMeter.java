@@ -24,6 +24,11 @@ final class CpuMeter {
         return new Source(name, () -> ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO));
     }
 
+    /** The time this JVM's JIT compilers spent compiling (part of {@link #thisJvm}'s): high while a path is not yet warm. */
+    static Source jit(String name) {
+        return new Source(name, () -> Duration.ofMillis(java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime()));
+    }
+
     static Source server(String name, DevServer server) {
         return new Source(name, server::cpuTime);
     }
@@ -65,6 +70,15 @@ final class CpuMeter {
 
     CpuMeter(String name, Source... sources) {
         this(name, false, sources);
+    }
+
+    /** Runs one stretch of work that handles {@code n} points, measured or, to warm up, not. */
+    void measure(boolean measured, long n, Work work) throws Exception {
+        if (measured) {
+            measure(n, work);
+        } else {
+            work.run();
+        }
     }
 
     /** Runs one stretch of work that handles {@code n} points, adding its elapsed time and CPU time. */

@@ -24,14 +24,22 @@ import java.util.concurrent.CompletableFuture;
  * than the rate on a shared machine. A standalone run ends when Kafka has acknowledged every point; a TSD run ends when the TSD has
  * handled every line (telnet: its {@code version} answer after the last line) or request (HTTP).
  *
- * <p>{@code bin/rewind bench tap [standalone points] [tsd points] [pin] [key=value ...]}: tap settings
+ * <p>{@code bin/rewind bench tap [standalone points] [tsd points] [pin] [key=value ...]}: 0 standalone
+ * points runs only the part in front of the TSD; tap settings
  * after the counts apply to every tap of the run, e.g. {@code kafka.batch.size=262144}; {@code pin}
  * keeps the TSD and HBase on CPU 0 and the tap, its load generators and Kafka on CPU 1.
  */
 public final class TapBenchmark {
-    private static final long T0 = 1_763_726_400L;
+    /**
+     * The points' first timestamp: the start of the current hour, as collectors write now. The TSD compacts a row
+     * once it is an hour old, so no run pays during the benchmark for compacting what an earlier run wrote; with
+     * timestamps long past, every row written is compacted again within seconds, whichever run happens to be on.
+     */
+    private static final long T0 = System.currentTimeMillis() / 1000 / 3600 * 3600;
     private static final Map<String, String> EXTRA = new java.util.LinkedHashMap<>();
-    private static final int ROUNDS = 4;
+    private static final int ROUNDS = 6;
+    /** Points of an unmeasured round, per path (the measured ones have the TSD points / {@link #ROUNDS}). */
+    private static final int WARM_ROUND = 100_000;
 
     private TapBenchmark() {
     }
@@ -66,9 +74,10 @@ public final class TapBenchmark {
             List<String[]> rows = new ArrayList<>();
             List<String> cpuRows = new ArrayList<>();
             List<String> frontCpuRows = new ArrayList<>();
+            String ratios;
             // Every path runs once unmeasured first, so the JIT, the broker and the TSD are warm when measured.
             int n = 0;
-            for (String durability : List.of("async", "wal", "async", "wal")) {
+            for (String durability : standalonePoints == 0 ? List.<String>of() : List.of("async", "wal", "async", "wal")) {
                 boolean measured = n >= 2;
                 int points = measured ? standalonePoints : standalonePoints / 4;
                 String topic = "bench-tap-" + n++;
@@ -87,28 +96,16 @@ public final class TapBenchmark {
             }
             String httpTopic = "bench-tap-http";
             stack.kafka().createTopic(httpTopic, 4, Map.of());
-            try (Tap tap = Tap.start(TapConfig.of(settings(stack, httpTopic, dir.resolve("spool-http"), "", "async")))) {
-                int client = tap.port();
-                http(client, "bench.standalone.http", standalonePoints / 20, 2);
-                awaitPublished(tap, standalonePoints / 20);
-                CpuMeter meter = standalone("HTTP", stack);
-                meter.measure(standalonePoints / 4, () -> {
-                    http(client, "bench.standalone.http", standalonePoints / 4, 2);
-                    awaitPublished(tap, standalonePoints / 20 + standalonePoints / 4);
-                });
-                rows.add(row("HTTP /api/put, standalone -> Kafka", meter));
-                cpuRows.add(meter.cpuRow());
+            try (Tap tap = standalonePoints == 0 ? null : Tap.start(TapConfig.of(settings(stack, httpTopic, dir.resolve("spool-http"), "", "async")))) {
+                if (tap != null) {
+                    standaloneHttp(tap, standalonePoints, stack, rows, cpuRows);
+                }
             }
             String frontTopic = "bench-tap-front";
             stack.kafka().createTopic(frontTopic, 4, Map.of());
             try (Tap tap = Tap.start(TapConfig.of(settings(stack, frontTopic, dir.resolve("spool-front"), "127.0.0.1:" + tsd.port(), "async")))) {
                 int direct = tsd.port();
                 int through = tap.port();
-                int warm = Math.max(1_000, tsdPoints / 10);
-                telnet(tsd.port(), "bench.warm.telnet", warm, 1);
-                telnet(tap.port(), "bench.warm.telnet", warm, 1);
-                http(direct, "bench.warm.http", warm, 1);
-                http(through, "bench.warm.http", warm, 1);
                 // Direct and through the tap alternate, round after round, so that the TSD's own drift (compactions,
                 // HBase flushes, the shared machine) falls on both alike; each figure is the sum over the rounds.
                 CpuMeter telnetDirect = front("telnet, direct to the TSD", stack, tsd);
@@ -116,17 +113,32 @@ public final class TapBenchmark {
                 CpuMeter httpDirect = front("HTTP /api/put, direct to the TSD", stack, tsd);
                 CpuMeter httpThrough = front("HTTP /api/put, through the tap to the TSD", stack, tsd);
                 int perRound = tsdPoints / ROUNDS;
+                // Code that runs once per request or per read is compiled fully only after thousands of calls, more than
+                // the rounds make: small writes and one-point requests first make that many, direct and through the tap.
+                for (int port : List.of(direct, through)) {
+                    telnet(port, "bench.warm.telnet", 20_000, 1, 200);
+                    http(port, "bench.warm.http", 20_000, 1, 1);
+                }
+                // Then unmeasured rounds until one leaves the JIT compilers nearly idle (they lag behind on a busy machine):
+                // the figures are the tap's steady state, as in a tap that has run for a while, not its first minute.
+                int warmRounds = 0;
+                double compiledShare;
+                do {
+                    long compiledBefore = compileMillis();
+                    long start = System.nanoTime();
+                    round(false, warmRounds++, Math.min(perRound, WARM_ROUND), direct, through, telnetDirect, telnetThrough, httpDirect, httpThrough);
+                    compiledShare = (compileMillis() - compiledBefore) / ((System.nanoTime() - start) / 1e6);
+                } while (compiledShare > 0.02 && warmRounds < 12);
+                System.out.printf("Warm after %d unmeasured rounds (the JIT compiled for %.1f%% of the last one)%n", warmRounds, compiledShare * 100);
                 for (int round = 0; round < ROUNDS; round++) {
-                    int r = round;
-                    telnetDirect.measure(perRound, () -> telnet(tsd.port(), "bench.direct.telnet" + r, perRound, 1));
-                    telnetThrough.measure(perRound, () -> telnet(tap.port(), "bench.tap.telnet" + r, perRound, 1));
-                    httpDirect.measure(perRound / 2, () -> http(direct, "bench.direct.http" + r, perRound / 2, 1));
-                    httpThrough.measure(perRound / 2, () -> http(through, "bench.tap.http" + r, perRound / 2, 1));
+                    round(true, round, perRound, direct, through, telnetDirect, telnetThrough, httpDirect, httpThrough);
                 }
                 for (CpuMeter front : List.of(telnetDirect, telnetThrough, httpDirect, httpThrough)) {
                     rows.add(row(front.name, front));
                     frontCpuRows.add(front.cpuRow());
                 }
+                ratios = String.format("through the tap / direct: telnet %.2f, HTTP %.2f", telnetThrough.pointsPerSecond() / telnetDirect.pointsPerSecond(),
+                        httpThrough.pointsPerSecond() / httpDirect.pointsPerSecond());
             }
             System.out.printf("%n%-48s %12s %14s%n", "run", "points", "points/s");
             rows.forEach(r -> System.out.printf("%-48s %12s %14s%n", r[0], r[1], r[2]));
@@ -134,9 +146,56 @@ public final class TapBenchmark {
             cpuRows.forEach(System.out::println);
             System.out.printf("%nCPU per million points in front of a TSD, %d rounds (this JVM: the clients, and the tap when through it):%n", ROUNDS);
             frontCpuRows.forEach(System.out::println);
-            System.out.printf("%nthrough the tap / direct: telnet %.2f, HTTP %.2f%n",
-                    rate(rows.get(4)) / rate(rows.get(3)), rate(rows.get(6)) / rate(rows.get(5)));
+            System.out.printf("%n%s%n", ratios);
         }
+    }
+
+    /**
+     * One round in front of the TSD, measured or not: telnet direct and through the tap, then HTTP; every other round
+     * through the tap goes first, so that what a run leaves the TSD and HBase to do (compactions, flushes) falls on
+     * each side alike.
+     */
+    private static void round(boolean measured, int round, int perRound, int direct, int through, CpuMeter telnetDirect, CpuMeter telnetThrough,
+            CpuMeter httpDirect, CpuMeter httpThrough) throws Exception {
+        String r = measured ? Integer.toString(round) : "warm" + round;
+        List<Runnable> telnet = new ArrayList<>(List.of(
+                () -> measure(telnetDirect, measured, perRound, () -> telnet(direct, "bench.direct.telnet" + r, perRound, 1)),
+                () -> measure(telnetThrough, measured, perRound, () -> telnet(through, "bench.tap.telnet" + r, perRound, 1))));
+        List<Runnable> http = new ArrayList<>(List.of(
+                () -> measure(httpDirect, measured, perRound / 2, () -> http(direct, "bench.direct.http" + r, perRound / 2, 1)),
+                () -> measure(httpThrough, measured, perRound / 2, () -> http(through, "bench.tap.http" + r, perRound / 2, 1))));
+        if (round % 2 == 1) {
+            java.util.Collections.reverse(telnet);
+            java.util.Collections.reverse(http);
+        }
+        telnet.forEach(Runnable::run);
+        http.forEach(Runnable::run);
+    }
+
+    private static void measure(CpuMeter meter, boolean measured, int points, CpuMeter.Work work) {
+        try {
+            meter.measure(measured, points, work);
+        } catch (Exception e) {
+            throw new IllegalStateException(meter.name + ": " + e, e);
+        }
+    }
+
+    private static long compileMillis() {
+        return java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+    }
+
+    /** HTTP standalone: 2 clients post arrays of 500 points; measured once warm, until Kafka has acknowledged every point. */
+    private static void standaloneHttp(Tap tap, int standalonePoints, DevStack stack, List<String[]> rows, List<String> cpuRows) throws Exception {
+        int client = tap.port();
+        http(client, "bench.standalone.http", standalonePoints / 20, 2);
+        awaitPublished(tap, standalonePoints / 20);
+        CpuMeter meter = standalone("HTTP", stack);
+        meter.measure(standalonePoints / 4, () -> {
+            http(client, "bench.standalone.http", standalonePoints / 4, 2);
+            awaitPublished(tap, standalonePoints / 20 + standalonePoints / 4);
+        });
+        rows.add(row("HTTP /api/put, standalone -> Kafka", meter));
+        cpuRows.add(meter.cpuRow());
     }
 
     private static Map<String, String> settings(DevStack stack, String topic, Path spool, String upstreams, String durability) {
@@ -153,31 +212,34 @@ public final class TapBenchmark {
 
     /** In front of a TSD: this JVM runs the clients, and the tap when through it. */
     private static CpuMeter front(String name, DevStack stack, Tsd tsd) {
-        return new CpuMeter(name, CpuMeter.thisJvm("this JVM"), CpuMeter.server("TSD", tsd), CpuMeter.server("HBase", stack.hbase()),
-                CpuMeter.server("broker", stack.kafka()));
+        return new CpuMeter(name, CpuMeter.thisJvm("this JVM"), CpuMeter.jit("of it JIT"), CpuMeter.server("TSD", tsd),
+                CpuMeter.server("HBase", stack.hbase()), CpuMeter.server("broker", stack.kafka()));
     }
 
     private static String[] row(String name, CpuMeter meter) {
         return new String[] {name, String.format("%,d", meter.points()), String.format("%,.0f", meter.pointsPerSecond())};
     }
 
-    private static double rate(String[] row) {
-        return Double.parseDouble(row[2].replace(",", ""));
-    }
 
     /** Sends the points over {@code connections} telnet connections at once; returns when each has had its {@code version} answer. */
     private static void telnet(int port, String metric, int points, int connections) {
+        telnet(port, metric, points, connections, 1 << 20);
+    }
+
+    /** As above, writing at most {@code writeBytes} at a time. */
+    private static void telnet(int port, String metric, int points, int connections, int writeBytes) {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
             int conn = c;
             all.add(CompletableFuture.runAsync(() -> {
                 try (Socket socket = new Socket("127.0.0.1", port)) {
                     OutputStream out = socket.getOutputStream();
-                    StringBuilder chunk = new StringBuilder(1 << 20);
+                    socket.setTcpNoDelay(true);
+                    StringBuilder chunk = new StringBuilder(writeBytes);
                     for (int i = conn; i < points; i += connections) {
                         chunk.append("put ").append(metric).append(' ').append(T0 + i / 200).append(' ').append(i % 1000)
                                 .append(" host=web").append(i % 200).append(" dc=lga\n");
-                        if (chunk.length() > (1 << 20) - 200) {
+                        if (chunk.length() > writeBytes - 200) {
                             out.write(chunk.toString().getBytes(StandardCharsets.ISO_8859_1));
                             chunk.setLength(0);
                         }
@@ -206,6 +268,11 @@ public final class TapBenchmark {
      * the load generator costs little of the machine the TSD and the tap share.
      */
     private static void http(int port, String metric, int points, int clients) {
+        http(port, metric, points, clients, 500);
+    }
+
+    /** As above, {@code perRequest} points per request. */
+    private static void http(int port, String metric, int points, int clients, int perRequest) {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             int conn = c;
@@ -214,9 +281,9 @@ public final class TapBenchmark {
                     socket.setTcpNoDelay(true);
                     OutputStream out = new java.io.BufferedOutputStream(socket.getOutputStream(), 1 << 16);
                     java.io.InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
-                    for (int from = conn * 500; from < points; from += 500 * clients) {
+                    for (int from = conn * perRequest; from < points; from += perRequest * clients) {
                         StringBuilder body = new StringBuilder("[");
-                        for (int i = from; i < Math.min(points, from + 500); i++) {
+                        for (int i = from; i < Math.min(points, from + perRequest); i++) {
                             body.append(i == from ? "" : ",").append("{\"metric\":\"").append(metric).append("\",\"timestamp\":").append(T0 + i / 200)
                                     .append(",\"value\":").append(i % 1000).append(",\"tags\":{\"host\":\"web").append(i % 200).append("\",\"dc\":\"lga\"}}");
                         }

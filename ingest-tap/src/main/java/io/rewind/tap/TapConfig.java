@@ -86,6 +86,11 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
         return upstreams.isEmpty();
     }
 
+    /** An upstream as the user wrote it, host:port (an unresolved address prints as host/<unresolved>:port). */
+    public static String hostPort(InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
+    }
+
     /** Reads and validates every setting; throws {@link io.rewind.service.config.ConfigException} listing every problem. */
     public static TapConfig from(Settings s) {
         List<InetSocketAddress> upstreams = new ArrayList<>();
@@ -172,14 +177,14 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
     }
 
     /**
-     * The settings of the producer for points whose client waits for them (HTTP puts): the same, but
-     * {@code linger.ms=0}. Such a request's points are all there is to send for it, and its answer
-     * waits on their acknowledgement, so lingering for more only adds the linger to every request.
+     * The settings of the producer for points whose client waits for them (HTTP puts): the same, with a
+     * client id of its own. The publisher flushes it as soon as the requests queued are in it (group
+     * commit), so no request waits for the linger; the linger only keeps the producer from sending a
+     * request's points a few at a time while they are being handed to it.
      */
     public Properties awaitedProducerProperties() {
         Properties props = producerProperties();
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "rewind-" + tapId + "-awaited");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         return props;
     }
 }

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * sends the spool to Kafka in order and switches back to direct sends once it has caught up.
  * With {@code durability=wal} every point goes through the spool.
  *
+ * <p>Points a client waits for (HTTP puts) go through a second producer, from a thread of their own,
+ * with group commit: the thread hands the producer every request queued, then flushes, and while a
+ * flush waits for Kafka the next requests queue up for the one after. A lone request is sent at once;
+ * under load one produce request carries many requests' points, not a few points each.
+ *
  * <p>{@link #publish} returns a future that completes when every record is acknowledged by Kafka
  * ({@code acks=all}) or fsync'ed in the spool. When the spool is full: {@code block} keeps the
  * records waiting (and {@link #blocked()} tells the protocol handlers to stop reading) until the
@@ -42,7 +49,7 @@ public final class PointPublisher implements AutoCloseable {
     }
 
     private final Producer<byte[], byte[]> producer;
-    /** For points a client waits for (HTTP puts): no linger, so a request's answer does not wait for company. */
+    /** For points a client waits for (HTTP puts): flushed as soon as the requests queued are handed to it (group commit). */
     private final Producer<byte[], byte[]> awaitedProducer;
     private final String topic;
     private final Spool spool;
@@ -52,11 +59,9 @@ public final class PointPublisher implements AutoCloseable {
     private final TapMetrics metrics;
     private final Thread drainer;
     /** The one thread that calls the producer: a send may block on metadata, which must never stall a client's event loop; one thread keeps the order. */
-    private final java.util.concurrent.ExecutorService sender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "rewind-kafka-sender");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ThreadPoolExecutor sender = oneThread("rewind-kafka-sender");
+    /** The thread that hands points a client waits for to {@link #awaitedProducer} and flushes it. */
+    private final ThreadPoolExecutor awaitedSender = oneThread("rewind-kafka-awaited-sender");
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final RateLimitedLog missedLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private final RateLimitedLog kafkaLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
@@ -68,6 +73,14 @@ public final class PointPublisher implements AutoCloseable {
     private volatile boolean kafkaReady;
 
     private record Waiting(List<PointRecord> records, CompletableFuture<Void> done) {
+    }
+
+    private static ThreadPoolExecutor oneThread(String name) {
+        return new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public PointPublisher(Producer<byte[], byte[]> producer, Producer<byte[], byte[]> awaitedProducer, String topic, Spool spool, long windowBytes, FullPolicy fullPolicy,
@@ -94,7 +107,7 @@ public final class PointPublisher implements AutoCloseable {
 
     /**
      * As {@link #publish(List)}, for points whose client waits for the future (HTTP puts): they go to
-     * Kafka through the producer that does not linger.
+     * Kafka through the producer that is flushed by group commit.
      */
     public CompletableFuture<Void> publishAwaited(List<PointRecord> records) {
         return publish(records, awaitedProducer);
@@ -159,7 +172,8 @@ public final class PointPublisher implements AutoCloseable {
                 done.complete(null);
             }
         };
-        sender.execute(() -> {
+        boolean awaited = via == awaitedProducer;
+        (awaited ? awaitedSender : sender).execute(() -> {
             for (PointRecord record : records) {
                 if (!kafkaReady) {
                     // Kafka went away after these were queued: they go to the spool, in order, without waiting on the producer.
@@ -168,23 +182,31 @@ public final class PointPublisher implements AutoCloseable {
                     continue;
                 }
                 try {
-                via.send(kafkaRecord(record), (metadata, error) -> {
-                    if (error != null) {
-                        // The record is not in Kafka: a non-retriable error, or no metadata within max.block.ms (delivery.timeout.ms
-                        // is unbounded). The spool keeps it; the drainer sends it once Kafka answers again.
-                        kafkaReady = false;
-                        metrics.kafkaError(error);
-                        kafkaLog.warn("Kafka did not take a point ({}); it goes to the spool and is sent from there", error.toString());
-                        respool(record);
-                    } else {
-                        metrics.published(1);
-                    }
-                    oneDone.run();
-                });
+                    via.send(kafkaRecord(record), (metadata, error) -> {
+                        if (error != null) {
+                            // The record is not in Kafka: a non-retriable error, or no metadata within max.block.ms (delivery.timeout.ms
+                            // is unbounded). The spool keeps it; the drainer sends it once Kafka answers again.
+                            kafkaReady = false;
+                            metrics.kafkaError(error);
+                            kafkaLog.warn("Kafka did not take a point ({}); it goes to the spool and is sent from there", error.toString());
+                            respool(record);
+                        } else {
+                            metrics.published(1);
+                        }
+                        oneDone.run();
+                    });
                 } catch (RuntimeException e) {
                     // The producer is closing (shutdown): the spool keeps the record for the next tap.
                     respool(record);
                     oneDone.run();
+                }
+            }
+            if (awaited && awaitedSender.getQueue().isEmpty() && kafkaReady && running) {
+                // Group commit: every request queued is in the producer; send them now, and queue the next ones meanwhile.
+                try {
+                    via.flush();
+                } catch (RuntimeException e) {
+                    // Interrupted by close while Kafka is away: the producer's close puts what it holds back into the spool.
                 }
             }
         });
@@ -211,9 +233,7 @@ public final class PointPublisher implements AutoCloseable {
             try {
                 if (!kafkaReady) {
                     producer.partitionsFor(topic);
-                    if (awaitedProducer != producer) {
-                        awaitedProducer.partitionsFor(topic);
-                    }
+                    awaitedProducer.partitionsFor(topic);
                     kafkaReady = true;
                     LOG.info("Kafka has the topic '{}': points go to it", topic);
                 }
@@ -335,15 +355,32 @@ public final class PointPublisher implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         sender.shutdown();
+        awaitedSender.shutdown();
         try {
             sender.awaitTermination(30, TimeUnit.SECONDS);
+            if (!awaitedSender.awaitTermination(30, TimeUnit.SECONDS)) {
+                awaitedSender.shutdownNow(); // a flush waiting for a Kafka that is away
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (awaitedProducer != producer) {
-            awaitedProducer.close(Duration.ofSeconds(30));
-        }
+        awaitedProducer.close(Duration.ofSeconds(30));
         producer.close(Duration.ofSeconds(30));
+        synchronized (this) {
+            // Points still waiting for room in a full spool, Kafka away: nowhere left to keep them. Said, counted, and their
+            // HTTP clients (if still there) get an error rather than the TSD's answer.
+            int left = 0;
+            for (Waiting next : waiting) {
+                left += next.records().size();
+                next.done().completeExceptionally(new IllegalStateException("the tap stopped with the spool full and Kafka away"));
+            }
+            if (left > 0) {
+                metrics.missed(left);
+                LOG.error("The tap stopped with {} points waiting for room in the full spool while Kafka was away: they are NOT backed up. "
+                        + "See rewind_tap_points_missed_total.", left);
+            }
+            waiting.clear();
+        }
         try {
             spool.close();
         } catch (Exception e) {

@@ -33,6 +33,7 @@ public final class TapContext {
     private final TelnetPutParser telnetParser;
     private final JsonPutParser jsonParser;
     private final RateLimitedLog rejectLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
+    private final RateLimitedLog connectLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
 
     public TapContext(TapConfig config, PointPublisher publisher, PointEncoder encoder, TapMetrics metrics, Upstreams upstreams) {
         this.config = config;
@@ -100,7 +101,7 @@ public final class TapContext {
                         done.accept(future.channel());
                     } else {
                         metrics.upstreamError("connect");
-                        LOG.warn("Cannot connect to upstream TSD {}: {}", address, future.cause().toString());
+                        connectLog.warn("Cannot connect to upstream TSD {}: {}", TapConfig.hostPort(address), future.cause().toString());
                         tryNext(client, handler, candidates, done);
                     }
                 });

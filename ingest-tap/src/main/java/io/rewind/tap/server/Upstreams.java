@@ -1,5 +1,6 @@
 package io.rewind.tap.server;
 
+import io.rewind.tap.TapConfig;
 import io.rewind.tap.TapMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -58,10 +59,10 @@ public final class Upstreams implements AutoCloseable {
             Boolean was = healthy.getAndSet(i, ok);
             if (was != ok) {
                 if (ok) {
-                    LOG.info("Upstream TSD {} is reachable again", address);
+                    LOG.info("Upstream TSD {} is reachable again", TapConfig.hostPort(address));
                 } else {
                     metrics.upstreamError("health_check");
-                    LOG.warn("Upstream TSD {} is not reachable: new connections go to the others", address);
+                    LOG.warn("Upstream TSD {} is not reachable: new connections go to the others", TapConfig.hostPort(address));
                 }
             }
         }

@@ -33,8 +33,7 @@ final class Standalone implements AutoCloseable {
         all.putAll(settings);
         TapConfig config = TapConfig.of(all);
         spool = Spool.open(config.spoolDir(), config.spoolMaxBytes(), 1 << 20);
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config.producerProperties());
-        publisher = new PointPublisher(producer, producer, config.topic(), spool, config.windowBytes(),
+        publisher = new PointPublisher(new KafkaProducer<>(config.producerProperties()), new KafkaProducer<>(config.awaitedProducerProperties()), config.topic(), spool, config.windowBytes(),
                 config.spoolFullPolicy(), false, metrics);
         context = new TapContext(config, publisher, new PointEncoder(format), metrics,
                 new Upstreams(List.of(), 1000, 1000, metrics));
