@@ -46,7 +46,7 @@ public final class TapBenchmark {
 
     public static void main(String[] args) throws Exception {
         int standalonePoints = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
-        int tsdPoints = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
+        int tsdPoints = args.length > 1 ? Integer.parseInt(args[1]) : 1_200_000;
         boolean pin = false;
         for (int i = 2; i < args.length; i++) {
             if (args[i].equals("pin")) {
