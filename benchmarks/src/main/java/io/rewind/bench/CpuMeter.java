@@ -56,6 +56,7 @@ final class CpuMeter {
     private final double[] cpuSeconds;
     private long points;
     private double seconds;
+    private final List<Double> stretchRates = new java.util.ArrayList<>();
 
     /**
      * @param others with {@link #machine()} as the first source: also print the machine's CPU the other sources
@@ -86,7 +87,9 @@ final class CpuMeter {
         double[] before = read();
         long start = System.nanoTime();
         work.run();
-        seconds += (System.nanoTime() - start) / 1e9;
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        seconds += elapsed;
+        stretchRates.add(n / elapsed);
         double[] after = read();
         for (int i = 0; i < before.length; i++) {
             cpuSeconds[i] += after[i] - before[i];
@@ -112,6 +115,11 @@ final class CpuMeter {
 
     double pointsPerSecond() {
         return points / seconds;
+    }
+
+    /** Points per second of each measured stretch, in order. */
+    List<Double> stretchRates() {
+        return List.copyOf(stretchRates);
     }
 
     /** CPU seconds per million points of every source, named. */
