@@ -61,11 +61,12 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Option(names = "--sync", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = {"The TSD answers once the points are stored in HBase (?sync), so a checkpointed batch is durable",
-                    "(default). --no-sync: faster, but a TSD crash can lose batches the checkpoint has as done."})
+                    "(default). --no-sync: faster, but a TSD crash can lose batches the checkpoint has as done.",
+                    "HTTP only: with --storage-config a batch is checkpointed once HBase has it."})
     boolean sync;
 
     @Option(names = "--gzip", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Gzip request bodies (default); --no-gzip saves CPU on both sides where the network is fast.")
+            description = "Gzip request bodies (default); --no-gzip saves CPU on both sides where the network is fast. HTTP only.")
     boolean gzip;
 
     @Option(names = "--timeout", defaultValue = "60s", paramLabel = "DURATION", description = "Per request (default: ${DEFAULT-VALUE}).")
@@ -112,6 +113,9 @@ final class RestoreCommand implements Callable<Integer> {
         }
         if (verify && targets.isEmpty()) {
             throw new IllegalArgumentException("--verify queries a TSD of the cluster: name it with --target");
+        }
+        if (storageConfig != null && !java.nio.file.Files.isReadable(storageConfig)) {
+            throw new IllegalArgumentException("cannot read the OpenTSDB configuration " + storageConfig + " (--storage-config)");
         }
         if (batchSize < 1 || parallelism < 1 || maxAttempts < 1) {
             throw new IllegalArgumentException("--batch-size, --parallelism and --max-attempts must be at least 1");

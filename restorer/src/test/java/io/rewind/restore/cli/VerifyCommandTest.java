@@ -112,4 +112,20 @@ class VerifyCommandTest {
         assertThat(run.exitCode()).as(run.out() + "/" + run.err()).isEqualTo(RewindCli.USAGE);
         assertThat(run.err().strip()).startsWith("rewind restore: 'yesterday' is not a time").doesNotContain("\n");
     }
+
+    @Test
+    void aRestoreWithAnUnreadableStorageConfigStopsBeforeWritingAnything() throws IOException {
+        Path rejects = dir.resolve("out").resolve("restore.rejects.jsonl");
+        Files.createDirectories(rejects.getParent());
+
+        CliRun run = CliRun.of("restore", "--archive", dir.toString(), "--from", Long.toString(W), "--to", Long.toString(W + 4 * TestArchive.HOUR),
+                "--storage-config", dir.resolve("no-such-opentsdb.conf").toString(), "--rejects", rejects.toString());
+
+        assertThat(run.exitCode()).isEqualTo(RewindCli.USAGE);
+        assertThat(run.err()).contains("cannot read the OpenTSDB configuration").contains("no-such-opentsdb.conf");
+        assertThat(run.out()).doesNotContain("Restoring");
+        try (var written = Files.list(rejects.getParent())) {
+            assertThat(written).as("no checkpoint, no reject file").isEmpty();
+        }
+    }
 }
