@@ -24,7 +24,10 @@ final class CpuMeter {
         return new Source(name, () -> ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO));
     }
 
-    /** The time this JVM's JIT compilers spent compiling (part of {@link #thisJvm}'s): high while a path is not yet warm. */
+    /**
+     * The time this JVM's JIT compilers spent compiling: high while a path is not yet warm. Elapsed time, not CPU time (a
+     * compile that waits for a CPU counts too), so on a busy machine it can exceed {@link #thisJvm}'s CPU time.
+     */
     static Source jit(String name) {
         return new Source(name, () -> Duration.ofMillis(java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime()));
     }

@@ -99,12 +99,8 @@ public final class TapBenchmark {
                     }
                 }
             }
-            String httpTopic = "bench-tap-http";
-            stack.kafka().createTopic(httpTopic, 4, Map.of());
-            try (Tap tap = standalonePoints == 0 ? null : Tap.start(TapConfig.of(settings(stack, httpTopic, dir.resolve("spool-http"), "", "async")))) {
-                if (tap != null) {
-                    standaloneHttp(tap, standalonePoints, stack, rows, cpuRows);
-                }
+            if (standalonePoints > 0) {
+                standaloneHttp(standalonePoints, stack, dir, rows, cpuRows);
             }
             String frontTopic = "bench-tap-front";
             stack.kafka().createTopic(frontTopic, 4, Map.of());
@@ -165,25 +161,21 @@ public final class TapBenchmark {
     private static void round(boolean measured, int round, int perRound, int direct, int through, CpuMeter telnetDirect, CpuMeter telnetThrough,
             CpuMeter httpDirect, CpuMeter httpThrough) throws Exception {
         String r = measured ? Integer.toString(round) : "warm" + round;
-        List<Runnable> telnet = new ArrayList<>(List.of(
-                () -> measure(telnetDirect, measured, perRound, () -> telnet(direct, "bench.direct.telnet" + r, perRound, 1)),
-                () -> measure(telnetThrough, measured, perRound, () -> telnet(through, "bench.tap.telnet" + r, perRound, 1))));
-        List<Runnable> http = new ArrayList<>(List.of(
-                () -> measure(httpDirect, measured, perRound / 2, () -> http(direct, "bench.direct.http" + r, perRound / 2, HTTP_CLIENTS)),
-                () -> measure(httpThrough, measured, perRound / 2, () -> http(through, "bench.tap.http" + r, perRound / 2, HTTP_CLIENTS))));
+        List<CpuMeter.Work> telnet = new ArrayList<>(List.of(
+                () -> telnetDirect.measure(measured, perRound, () -> telnet(direct, "bench.direct.telnet" + r, perRound, 1)),
+                () -> telnetThrough.measure(measured, perRound, () -> telnet(through, "bench.tap.telnet" + r, perRound, 1))));
+        List<CpuMeter.Work> http = new ArrayList<>(List.of(
+                () -> httpDirect.measure(measured, perRound / 2, () -> http(direct, "bench.direct.http" + r, perRound / 2, HTTP_CLIENTS)),
+                () -> httpThrough.measure(measured, perRound / 2, () -> http(through, "bench.tap.http" + r, perRound / 2, HTTP_CLIENTS))));
         if (round % 2 == 1) {
             java.util.Collections.reverse(telnet);
             java.util.Collections.reverse(http);
         }
-        telnet.forEach(Runnable::run);
-        http.forEach(Runnable::run);
-    }
-
-    private static void measure(CpuMeter meter, boolean measured, int points, CpuMeter.Work work) {
-        try {
-            meter.measure(measured, points, work);
-        } catch (Exception e) {
-            throw new IllegalStateException(meter.name + ": " + e, e);
+        for (CpuMeter.Work run : telnet) {
+            run.run();
+        }
+        for (CpuMeter.Work run : http) {
+            run.run();
         }
     }
 
@@ -209,17 +201,21 @@ public final class TapBenchmark {
     }
 
     /** HTTP standalone: 2 clients post arrays of 500 points; measured once warm, until Kafka has acknowledged every point. */
-    private static void standaloneHttp(Tap tap, int standalonePoints, DevStack stack, List<String[]> rows, List<String> cpuRows) throws Exception {
-        int client = tap.port();
-        http(client, "bench.standalone.http", standalonePoints / 20, 2);
-        awaitPublished(tap, standalonePoints / 20);
-        CpuMeter meter = standalone("HTTP", stack);
-        meter.measure(standalonePoints / 4, () -> {
-            http(client, "bench.standalone.http", standalonePoints / 4, 2);
-            awaitPublished(tap, standalonePoints / 20 + standalonePoints / 4);
-        });
-        rows.add(row("HTTP /api/put, standalone -> Kafka", meter));
-        cpuRows.add(meter.cpuRow());
+    private static void standaloneHttp(int standalonePoints, DevStack stack, Path dir, List<String[]> rows, List<String> cpuRows) throws Exception {
+        String topic = "bench-tap-http";
+        stack.kafka().createTopic(topic, 4, Map.of());
+        try (Tap tap = Tap.start(TapConfig.of(settings(stack, topic, dir.resolve("spool-http"), "", "async")))) {
+            int client = tap.port();
+            http(client, "bench.standalone.http", standalonePoints / 20, 2);
+            awaitPublished(tap, standalonePoints / 20);
+            CpuMeter meter = standalone("HTTP", stack);
+            meter.measure(standalonePoints / 4, () -> {
+                http(client, "bench.standalone.http", standalonePoints / 4, 2);
+                awaitPublished(tap, standalonePoints / 20 + standalonePoints / 4);
+            });
+            rows.add(row("HTTP /api/put, standalone -> Kafka", meter));
+            cpuRows.add(meter.cpuRow());
+        }
     }
 
     private static Map<String, String> settings(DevStack stack, String topic, Path spool, String upstreams, String durability) {
@@ -236,14 +232,13 @@ public final class TapBenchmark {
 
     /** In front of a TSD: this JVM runs the clients, and the tap when through it. */
     private static CpuMeter front(String name, DevStack stack, Tsd tsd) {
-        return new CpuMeter(name, CpuMeter.thisJvm("this JVM"), CpuMeter.jit("of it JIT"), CpuMeter.server("TSD", tsd),
+        return new CpuMeter(name, CpuMeter.thisJvm("this JVM"), CpuMeter.jit("JIT compiling"), CpuMeter.server("TSD", tsd),
                 CpuMeter.server("HBase", stack.hbase()), CpuMeter.server("broker", stack.kafka()));
     }
 
     private static String[] row(String name, CpuMeter meter) {
         return new String[] {name, String.format("%,d", meter.points()), String.format("%,.0f", meter.pointsPerSecond())};
     }
-
 
     /** Sends the points over {@code connections} telnet connections at once; returns when each has had its {@code version} answer. */
     private static void telnet(int port, String metric, int points, int connections) {

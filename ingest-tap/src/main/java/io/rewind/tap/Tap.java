@@ -74,8 +74,9 @@ public final class Tap implements AutoCloseable {
                 () -> spoolHealth(publisher), () -> upstreams.anyHealthy()
                         ? AdminServer.Health.ok("serving on port " + server.port())
                         : AdminServer.Health.failing("no upstream TSD is reachable"));
-        LOG.info("Rewind tap on port {} ({}), points to topic '{}' at {}, admin port {}", server.port(),
-                config.standalone() ? "standalone" : "in front of " + config.upstreams().stream().map(TapConfig::hostPort).toList(), config.topic(), config.bootstrapServers(), admin.port());
+        String mode = config.standalone() ? "standalone" : "in front of " + config.upstreams().stream().map(TapConfig::hostPort).toList();
+        LOG.info("Rewind tap on port {} ({}), points to topic '{}' at {}, admin port {}", server.port(), mode, config.topic(),
+                config.bootstrapServers(), admin.port());
         return new Tap(config, server, publisher, upstreams, admin, metrics);
     }
 

@@ -86,7 +86,7 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
         return upstreams.isEmpty();
     }
 
-    /** An upstream as the user wrote it, host:port (an unresolved address prints as host/<unresolved>:port). */
+    /** An upstream as the user wrote it, host:port, for logs (its own toString gives host/<unresolved>:port). */
     public static String hostPort(InetSocketAddress address) {
         return address.getHostString() + ":" + address.getPort();
     }

@@ -57,11 +57,16 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
         this.name = "storage of " + settings.config();
     }
 
+    /** Refuses a configuration file that cannot be read, naming it; the restore command checks it before anything is written. */
+    public static void requireReadable(Path config) {
+        if (!Files.isReadable(config)) {
+            throw new IllegalArgumentException("cannot read the OpenTSDB configuration " + config + " (--storage-config)");
+        }
+    }
+
     /** Connects to the cluster named by the configuration and checks that its tables exist. */
     public static StorageTarget open(Settings settings, RejectFile rejects) throws IOException {
-        if (!Files.isReadable(settings.config())) {
-            throw new IOException("cannot read the OpenTSDB configuration " + settings.config());
-        }
+        requireReadable(settings.config());
         TSDB tsdb = new TSDB(new Config(settings.config().toString()));
         try {
             tsdb.checkNecessaryTablesExist().join(settings.timeout().toMillis());

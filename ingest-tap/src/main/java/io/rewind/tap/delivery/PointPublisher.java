@@ -58,7 +58,10 @@ public final class PointPublisher implements AutoCloseable {
     private final boolean wal;
     private final TapMetrics metrics;
     private final Thread drainer;
-    /** The one thread that calls the producer: a send may block on metadata, which must never stall a client's event loop; one thread keeps the order. */
+    /**
+     * The thread that calls {@link #producer} (telnet points and the spool drain): a send may block on metadata, which must never
+     * stall a client's event loop; one thread keeps the order.
+     */
     private final ThreadPoolExecutor sender = oneThread("rewind-kafka-sender");
     /** The thread that hands points a client waits for to {@link #awaitedProducer} and flushes it. */
     private final ThreadPoolExecutor awaitedSender = oneThread("rewind-kafka-awaited-sender");

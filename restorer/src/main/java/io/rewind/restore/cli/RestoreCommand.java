@@ -114,8 +114,8 @@ final class RestoreCommand implements Callable<Integer> {
         if (verify && targets.isEmpty()) {
             throw new IllegalArgumentException("--verify queries a TSD of the cluster: name it with --target");
         }
-        if (storageConfig != null && !java.nio.file.Files.isReadable(storageConfig)) {
-            throw new IllegalArgumentException("cannot read the OpenTSDB configuration " + storageConfig + " (--storage-config)");
+        if (storageConfig != null) {
+            StorageTarget.requireReadable(storageConfig);
         }
         if (batchSize < 1 || parallelism < 1 || maxAttempts < 1) {
             throw new IllegalArgumentException("--batch-size, --parallelism and --max-attempts must be at least 1");
