@@ -2,6 +2,7 @@ package io.rewind.restore;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.stumbleupon.async.Deferred;
+import io.rewind.archive.storage.Backoff;
 import io.rewind.schema.PointKind;
 import java.io.IOException;
 import java.nio.file.Files;

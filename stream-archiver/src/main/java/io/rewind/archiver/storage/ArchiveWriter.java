@@ -4,6 +4,7 @@ import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.archive.segment.SegmentMetadata;
 import io.rewind.archive.segment.SegmentWriter;
 import io.rewind.archive.segment.SeriesPoints;
+import io.rewind.archive.storage.Backoff;
 import io.rewind.archive.storage.Storage;
 import io.rewind.archiver.ArchiverMetrics;
 import io.rewind.schema.CatalogRecord;
@@ -11,8 +12,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Iterator;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +71,7 @@ public final class ArchiveWriter {
     /** Runs the storage call, retrying failures with exponential backoff (100 ms to 5 s, jittered) until the retry timeout. */
     public <T> T retrying(String what, StorageCall<T> call) throws IOException {
         long deadline = System.currentTimeMillis() + retryTimeoutMs;
-        long backoff = 100;
+        Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
         for (int attempt = 1; ; attempt++) {
             try {
                 T result = call.call();
@@ -78,20 +79,18 @@ public final class ArchiveWriter {
                 return result;
             } catch (IOException | UncheckedIOException e) {
                 metrics.error("storage");
-                long now = System.currentTimeMillis();
-                if (now + backoff > deadline) {
+                if (System.currentTimeMillis() + backoff.delayMs() > deadline) {
                     metrics.storageFailed();
                     throw new IOException("Storage " + storage.uri() + " failed to " + what + " for " + retryTimeoutMs / 1000
                             + " s (" + attempt + " attempts): " + e.getMessage(), e);
                 }
-                LOG.warn("Storage {} failed to {} (attempt {}), retrying in {} ms: {}", storage.uri(), what, attempt, backoff, e.toString());
+                LOG.warn("Storage {} failed to {} (attempt {}), retrying in {} ms: {}", storage.uri(), what, attempt, backoff.delayMs(), e.toString());
                 try {
-                    Thread.sleep(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
+                    backoff.pause();
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw new IOException("Interrupted while retrying to " + what, ie);
                 }
-                backoff = Math.min(5_000, backoff * 2);
             }
         }
     }

@@ -1,25 +1,28 @@
-package io.rewind.restore;
+package io.rewind.archive.storage;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** The pause between attempts at one write: exponential, with jitter, from a minimum up to a maximum. */
-final class Backoff {
+/**
+ * The pause between attempts at one write, to archive storage or to a TSD: exponential, with jitter, from a minimum up
+ * to a maximum. The archiver's storage retries and the restorer's writes share it.
+ */
+public final class Backoff {
     private final long maxMs;
     private long delayMs;
 
-    Backoff(Duration min, Duration max) {
+    public Backoff(Duration min, Duration max) {
         this.delayMs = min.toMillis();
         this.maxMs = max.toMillis();
     }
 
     /** The current delay, before jitter. */
-    long delayMs() {
+    public long delayMs() {
         return delayMs;
     }
 
     /** Sleeps for half to all of the current delay, then doubles it up to the maximum. */
-    void pause() throws InterruptedException {
+    public void pause() throws InterruptedException {
         Thread.sleep(delayMs / 2 + ThreadLocalRandom.current().nextLong(delayMs / 2 + 1));
         delayMs = Math.min(delayMs * 2, maxMs);
     }
