@@ -45,6 +45,8 @@ public final class TapBenchmark {
      * request to work on, so the figure is what the TSD can take, not one client's round trip.
      */
     private static final int HTTP_CLIENTS = 4;
+    /** The JIT compilers' time: a column of the rows in front of a TSD, and what tells the warm-up when to stop. */
+    private static final CpuMeter.Source JIT = CpuMeter.jit("JIT compiling");
 
     private TapBenchmark() {
     }
@@ -125,10 +127,10 @@ public final class TapBenchmark {
                 int warmRounds = 0;
                 double compiledShare;
                 do {
-                    long compiledBefore = compileMillis();
+                    long compiledBefore = JIT.cpu().get().toMillis();
                     long start = System.nanoTime();
                     round(false, warmRounds++, Math.min(perRound, WARM_ROUND), direct, through, telnetDirect, telnetThrough, httpDirect, httpThrough);
-                    compiledShare = (compileMillis() - compiledBefore) / ((System.nanoTime() - start) / 1e6);
+                    compiledShare = (JIT.cpu().get().toMillis() - compiledBefore) / ((System.nanoTime() - start) / 1e6);
                 } while (compiledShare > 0.02 && warmRounds < 12);
                 System.out.printf("Warm after %d unmeasured rounds (the JIT compiled for %.1f%% of the last one)%n", warmRounds, compiledShare * 100);
                 for (int round = 0; round < ROUNDS; round++) {
@@ -196,10 +198,6 @@ public final class TapBenchmark {
         return String.format("%.2f (%.2f-%.2f)", median, ratios[0], ratios[n - 1]);
     }
 
-    private static long compileMillis() {
-        return java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
-    }
-
     /** HTTP standalone: 2 clients post arrays of 500 points; measured once warm, until Kafka has acknowledged every point. */
     private static void standaloneHttp(int standalonePoints, DevStack stack, Path dir, List<String[]> rows, List<String> cpuRows) throws Exception {
         String topic = "bench-tap-http";
@@ -232,7 +230,7 @@ public final class TapBenchmark {
 
     /** In front of a TSD: this JVM runs the clients, and the tap when through it. */
     private static CpuMeter front(String name, DevStack stack, Tsd tsd) {
-        return new CpuMeter(name, CpuMeter.thisJvm("this JVM"), CpuMeter.jit("JIT compiling"), CpuMeter.server("TSD", tsd),
+        return new CpuMeter(name, CpuMeter.thisJvm("this JVM"), JIT, CpuMeter.server("TSD", tsd),
                 CpuMeter.server("HBase", stack.hbase()), CpuMeter.server("broker", stack.kafka()));
     }
 
