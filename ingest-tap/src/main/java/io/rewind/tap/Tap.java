@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,9 +55,7 @@ public final class Tap implements AutoCloseable {
         if (!spool.isEmpty()) {
             LOG.info("The spool in {} holds {} bytes from an earlier run: draining them to Kafka first", config.spoolDir(), spool.pendingBytes());
         }
-        PointPublisher publisher = new PointPublisher(new KafkaProducer<>(config.producerProperties()),
-                new KafkaProducer<>(config.awaitedProducerProperties()), config.topic(), spool, config.windowBytes(), config.spoolFullPolicy(),
-                config.durability() == TapConfig.Durability.WAL, metrics);
+        PointPublisher publisher = PointPublisher.of(config, spool, metrics);
         Upstreams upstreams = new Upstreams(config.upstreams(), config.upstreamHealthIntervalMs(), config.upstreamConnectTimeoutMs(), metrics);
         PointEncoder encoder = new PointEncoder(WireFormats.forTopic(config.topic(), Point.class, config.schemaRegistryUrl(),
                 config.schemaRegistryUserInfo()));

@@ -1,5 +1,6 @@
 package io.rewind.tap.delivery;
 
+import io.rewind.tap.TapConfig;
 import io.rewind.tap.TapMetrics;
 import io.rewind.tap.spool.Spool;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -21,10 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Gets every accepted point into Kafka, or into the spool until Kafka takes it (guarantee 1).
  *
- * <p>One idempotent producer lives as long as the tap and never gives up on a record it was handed
- * ({@code delivery.timeout.ms} is unbounded): a record in the producer reaches Kafka exactly once,
+ * <p>Its idempotent producers live as long as the tap and never give up on a record they were handed
+ * ({@code delivery.timeout.ms} is unbounded): a record in a producer reaches Kafka exactly once,
  * however long Kafka is away. So that Kafka being away costs no memory beyond a bound, at most
- * {@code delivery.window.max.bytes} are in the producer at once; past that, and whenever the spool
+ * {@code delivery.window.max.bytes} are in the producers at once; past that, and whenever the spool
  * holds anything (so order is kept), points are appended to the spool instead. The drainer thread
  * sends the spool to Kafka in order and switches back to direct sends once it has caught up.
  * With {@code durability=wal} every point goes through the spool.
@@ -48,9 +50,13 @@ public final class PointPublisher implements AutoCloseable {
         BLOCK, PASS_THROUGH
     }
 
-    private final Producer<byte[], byte[]> producer;
-    /** For points a client waits for (HTTP puts): flushed as soon as the requests queued are handed to it (group commit). */
-    private final Producer<byte[], byte[]> awaitedProducer;
+    /**
+     * Telnet points and the spool drain. Its thread is the one that calls the producer: a send may block on metadata, which
+     * must never stall a client's event loop; one thread keeps the order.
+     */
+    private final Lane batching;
+    /** Points a client waits for (HTTP puts): its thread flushes the producer as soon as the requests queued are in it (group commit). */
+    private final Lane awaited;
     private final String topic;
     private final Spool spool;
     private final long windowBytes;
@@ -58,13 +64,6 @@ public final class PointPublisher implements AutoCloseable {
     private final boolean wal;
     private final TapMetrics metrics;
     private final Thread drainer;
-    /**
-     * The thread that calls {@link #producer} (telnet points and the spool drain): a send may block on metadata, which must never
-     * stall a client's event loop; one thread keeps the order.
-     */
-    private final ThreadPoolExecutor sender = oneThread("rewind-kafka-sender");
-    /** The thread that hands points a client waits for to {@link #awaitedProducer} and flushes it. */
-    private final ThreadPoolExecutor awaitedSender = oneThread("rewind-kafka-awaited-sender");
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final RateLimitedLog missedLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private final RateLimitedLog kafkaLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
@@ -78,18 +77,21 @@ public final class PointPublisher implements AutoCloseable {
     private record Waiting(List<PointRecord> records, CompletableFuture<Void> done) {
     }
 
-    private static ThreadPoolExecutor oneThread(String name) {
-        return new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        });
+    /** A producer and the one thread that hands it points, in order; with group commit that thread flushes it whenever its queue runs empty. */
+    private record Lane(Producer<byte[], byte[]> producer, ThreadPoolExecutor sender, boolean groupCommit) {
+        Lane(Producer<byte[], byte[]> producer, String thread, boolean groupCommit) {
+            this(producer, new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, thread);
+                t.setDaemon(true);
+                return t;
+            }), groupCommit);
+        }
     }
 
-    public PointPublisher(Producer<byte[], byte[]> producer, Producer<byte[], byte[]> awaitedProducer, String topic, Spool spool, long windowBytes, FullPolicy fullPolicy,
+    private PointPublisher(Producer<byte[], byte[]> producer, Producer<byte[], byte[]> awaitedProducer, String topic, Spool spool, long windowBytes, FullPolicy fullPolicy,
             boolean wal, TapMetrics metrics) {
-        this.producer = producer;
-        this.awaitedProducer = awaitedProducer;
+        this.batching = new Lane(producer, "rewind-kafka-sender", false);
+        this.awaited = new Lane(awaitedProducer, "rewind-kafka-awaited-sender", true);
         this.topic = topic;
         this.spool = spool;
         this.windowBytes = windowBytes;
@@ -103,9 +105,15 @@ public final class PointPublisher implements AutoCloseable {
         this.drainer.start();
     }
 
+    /** The publisher a tap runs with: its two producers, window, spool-full policy and durability from the configuration. */
+    public static PointPublisher of(TapConfig config, Spool spool, TapMetrics metrics) {
+        return new PointPublisher(new KafkaProducer<>(config.producerProperties()), new KafkaProducer<>(config.awaitedProducerProperties()),
+                config.topic(), spool, config.windowBytes(), config.spoolFullPolicy(), config.durability() == TapConfig.Durability.WAL, metrics);
+    }
+
     /** Completes when every record is in Kafka or in the spool (or, with pass-through, counted as missed). */
     public CompletableFuture<Void> publish(List<PointRecord> records) {
-        return publish(records, producer);
+        return publish(records, batching);
     }
 
     /**
@@ -113,10 +121,10 @@ public final class PointPublisher implements AutoCloseable {
      * Kafka through the producer that is flushed by group commit.
      */
     public CompletableFuture<Void> publishAwaited(List<PointRecord> records) {
-        return publish(records, awaitedProducer);
+        return publish(records, awaited);
     }
 
-    private CompletableFuture<Void> publish(List<PointRecord> records, Producer<byte[], byte[]> via) {
+    private CompletableFuture<Void> publish(List<PointRecord> records, Lane via) {
         if (records.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -162,7 +170,7 @@ public final class PointPublisher implements AutoCloseable {
         return !waiting.isEmpty();
     }
 
-    private CompletableFuture<Void> send(List<PointRecord> records, int bytes, Producer<byte[], byte[]> via) {
+    private CompletableFuture<Void> send(List<PointRecord> records, int bytes, Lane via) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         AtomicInteger left = new AtomicInteger(records.size());
         long start = System.nanoTime();
@@ -175,8 +183,7 @@ public final class PointPublisher implements AutoCloseable {
                 done.complete(null);
             }
         };
-        boolean awaited = via == awaitedProducer;
-        (awaited ? awaitedSender : sender).execute(() -> {
+        via.sender().execute(() -> {
             for (PointRecord record : records) {
                 if (!kafkaReady) {
                     // Kafka went away after these were queued: they go to the spool, in order, without waiting on the producer.
@@ -185,7 +192,7 @@ public final class PointPublisher implements AutoCloseable {
                     continue;
                 }
                 try {
-                    via.send(kafkaRecord(record), (metadata, error) -> {
+                    via.producer().send(kafkaRecord(record), (metadata, error) -> {
                         if (error != null) {
                             // The record is not in Kafka: a non-retriable error, or no metadata within max.block.ms (delivery.timeout.ms
                             // is unbounded). The spool keeps it; the drainer sends it once Kafka answers again.
@@ -204,10 +211,10 @@ public final class PointPublisher implements AutoCloseable {
                     oneDone.run();
                 }
             }
-            if (awaited && awaitedSender.getQueue().isEmpty() && kafkaReady && running) {
+            if (via.groupCommit() && via.sender().getQueue().isEmpty() && kafkaReady && running) {
                 // Group commit: every request queued is in the producer; send them now, and queue the next ones meanwhile.
                 try {
-                    via.flush();
+                    via.producer().flush();
                 } catch (RuntimeException e) {
                     // Interrupted by close while Kafka is away: the producer's close puts what it holds back into the spool.
                 }
@@ -235,8 +242,8 @@ public final class PointPublisher implements AutoCloseable {
         while (running) {
             try {
                 if (!kafkaReady) {
-                    producer.partitionsFor(topic);
-                    awaitedProducer.partitionsFor(topic);
+                    batching.producer().partitionsFor(topic);
+                    awaited.producer().partitionsFor(topic);
                     kafkaReady = true;
                     LOG.info("Kafka has the topic '{}': points go to it", topic);
                 }
@@ -254,7 +261,7 @@ public final class PointPublisher implements AutoCloseable {
                 for (int i = 0; i < batch.records().size(); i++) {
                     acks.add(new CompletableFuture<Void>());
                 }
-                sender.execute(() -> {
+                batching.sender().execute(() -> {
                     for (int i = 0; i < batch.records().size(); i++) {
                         PointRecord record = batch.records().get(i);
                         CompletableFuture<Void> ack = acks.get(i);
@@ -264,7 +271,7 @@ public final class PointPublisher implements AutoCloseable {
                             continue;
                         }
                         try {
-                            producer.send(kafkaRecord(record), (metadata, error) -> {
+                            batching.producer().send(kafkaRecord(record), (metadata, error) -> {
                             if (error != null) {
                                 kafkaReady = false;
                                 ack.completeExceptionally(error);
@@ -357,18 +364,18 @@ public final class PointPublisher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        sender.shutdown();
-        awaitedSender.shutdown();
+        batching.sender().shutdown();
+        awaited.sender().shutdown();
         try {
-            sender.awaitTermination(30, TimeUnit.SECONDS);
-            if (!awaitedSender.awaitTermination(30, TimeUnit.SECONDS)) {
-                awaitedSender.shutdownNow(); // a flush waiting for a Kafka that is away
+            batching.sender().awaitTermination(30, TimeUnit.SECONDS);
+            if (!awaited.sender().awaitTermination(30, TimeUnit.SECONDS)) {
+                awaited.sender().shutdownNow(); // a flush waiting for a Kafka that is away
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        awaitedProducer.close(Duration.ofSeconds(30));
-        producer.close(Duration.ofSeconds(30));
+        awaited.producer().close(Duration.ofSeconds(30));
+        batching.producer().close(Duration.ofSeconds(30));
         synchronized (this) {
             // Points still waiting for room in a full spool, Kafka away: nowhere left to keep them. Said, counted, and their
             // HTTP clients (if still there) get an error rather than the TSD's answer.

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.producer.KafkaProducer;
 
 /**
  * A standalone tap's handlers with a real publisher whose Kafka is unreachable (a closed port), so
@@ -33,8 +32,7 @@ final class Standalone implements AutoCloseable {
         all.putAll(settings);
         TapConfig config = TapConfig.of(all);
         spool = Spool.open(config.spoolDir(), config.spoolMaxBytes(), 1 << 20);
-        publisher = new PointPublisher(new KafkaProducer<>(config.producerProperties()), new KafkaProducer<>(config.awaitedProducerProperties()), config.topic(), spool, config.windowBytes(),
-                config.spoolFullPolicy(), false, metrics);
+        publisher = PointPublisher.of(config, spool, metrics);
         context = new TapContext(config, publisher, new PointEncoder(format), metrics,
                 new Upstreams(List.of(), 1000, 1000, metrics));
     }
