@@ -348,9 +348,10 @@ public final class PointPublisher implements AutoCloseable {
     }
 
     /**
-     * Stops draining, then closes the producer, waiting up to 30 s for Kafka to take what it holds;
-     * what it still holds after that (Kafka away) is put back into the spool, which closes last, so
-     * the next tap on this spool sends it.
+     * Stops draining, lets each sending thread finish (up to 30 s each), then closes the producers, waiting up to
+     * 30 s for Kafka to take what each holds; what a producer still holds after that (Kafka away) is put back into
+     * the spool, which closes last, so the next tap on this spool sends it. With Kafka away the steps wait one after
+     * the other: up to about two minutes in all.
      */
     @Override
     public void close() {
