@@ -39,6 +39,8 @@ public final class Spool implements AutoCloseable {
     private final TreeMap<Long, Path> segments = new TreeMap<>();
     private final Thread syncer;
     private final Object syncLock = new Object();
+    /** Held while the writer is forced or replaced; taken inside this spool's lock, never the other way round. */
+    private final Object writerLock = new Object();
     private List<CompletableFuture<Void>> unsynced = new ArrayList<>();
 
     private FileChannel writer;
@@ -118,9 +120,14 @@ public final class Spool implements AutoCloseable {
         }
         writer = FileChannel.open(segments.get(writeSegment), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         writeOffset = writer.size();
-        if (!segments.containsKey(readSegment) || readSegment == writeSegment && readOffset > writeOffset) {
+        if (!segments.containsKey(readSegment)) {
+            // The saved position's segment is gone (drained to its end and removed): its offset means nothing in another
+            // segment, so the drain starts the next one at its beginning.
             readSegment = segments.firstKey();
-            readOffset = Math.min(readOffset, Files.size(segments.get(readSegment)));
+            readOffset = 0;
+        } else {
+            // Bytes past the valid length were cut off above: nothing there was ever whole, so nothing there to skip.
+            readOffset = Math.min(readOffset, readSegment == writeSegment ? writeOffset : Files.size(segments.get(readSegment)));
         }
         for (var entry : segments.entrySet()) {
             long size = entry.getKey() == writeSegment ? writeOffset : Files.size(entry.getValue());
@@ -198,14 +205,17 @@ public final class Spool implements AutoCloseable {
         return synced;
     }
 
+    /** Called with this spool's lock held; waits for a running fsync, so the syncer never forces a channel this closed. */
     private void roll() throws IOException {
-        writer.force(false);
-        writer.close();
-        writeSegment++;
-        Path next = segmentPath(writeSegment);
-        segments.put(writeSegment, next);
-        writer = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        writeOffset = 0;
+        synchronized (writerLock) {
+            writer.force(false);
+            writer.close();
+            writeSegment++;
+            Path next = segmentPath(writeSegment);
+            segments.put(writeSegment, next);
+            writer = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            writeOffset = 0;
+        }
     }
 
     /** Group commit: one fsync for every append that came in since the last one. */
@@ -227,11 +237,10 @@ public final class Spool implements AutoCloseable {
                 unsynced = new ArrayList<>();
             }
             try {
-                FileChannel channel;
-                synchronized (this) {
-                    channel = writer;
+                // Every append of the batch is in the current segment, or in one that roll() forced before closing it.
+                synchronized (writerLock) {
+                    writer.force(false);
                 }
-                channel.force(false);
                 batch.forEach(future -> future.complete(null));
             } catch (IOException | RuntimeException e) {
                 batch.forEach(future -> future.completeExceptionally(e));
@@ -266,6 +275,9 @@ public final class Spool implements AutoCloseable {
                         int start = buffer.position();
                         int length = buffer.getInt(start);
                         if (buffer.remaining() < HEADER + length) {
+                            if (start == 0 && chunk == end - offset) {
+                                throw new IOException("no whole record at offset " + offset + " of " + segments.get(segment));
+                            }
                             break;
                         }
                         buffer.position(start + HEADER);
@@ -383,8 +395,10 @@ public final class Spool implements AutoCloseable {
         }
         synchronized (this) {
             closed = true;
-            writer.force(true);
-            writer.close();
+            synchronized (writerLock) {
+                writer.force(true);
+                writer.close();
+            }
         }
     }
 }
