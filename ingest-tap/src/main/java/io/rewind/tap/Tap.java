@@ -8,7 +8,7 @@ import io.rewind.schema.wire.WireFormats;
 import io.rewind.service.AdminServer;
 import io.rewind.service.config.ConfigException;
 import io.rewind.service.config.Settings;
-import io.rewind.tap.delivery.PointEncoder;
+import io.rewind.tap.record.PointEncoder;
 import io.rewind.tap.delivery.PointPublisher;
 import io.rewind.tap.server.TapContext;
 import io.rewind.tap.server.TapServer;
@@ -55,7 +55,7 @@ public final class Tap implements AutoCloseable {
         if (!spool.isEmpty()) {
             LOG.info("The spool in {} holds {} bytes from an earlier run: draining them to Kafka first", config.spoolDir(), spool.pendingBytes());
         }
-        PointPublisher publisher = PointPublisher.of(config, spool, metrics);
+        PointPublisher publisher = PointPublisher.of(config.delivery(), spool, metrics);
         Upstreams upstreams = new Upstreams(config.upstreams(), config.upstreamHealthIntervalMs(), config.upstreamConnectTimeoutMs(), metrics);
         PointEncoder encoder = new PointEncoder(WireFormats.forTopic(config.topic(), Point.class, config.schemaRegistryUrl(),
                 config.schemaRegistryUserInfo()));

@@ -4,7 +4,7 @@ import io.rewind.service.config.Parsers;
 import io.rewind.service.config.SchemaRegistrySettings;
 import io.rewind.service.config.Setting;
 import io.rewind.service.config.Settings;
-import io.rewind.tap.delivery.PointPublisher;
+import io.rewind.tap.delivery.DeliverySettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * with every problem listed. Kafka producer settings pass through as {@code kafka.*}.
  */
 public record TapConfig(String listenHost, int listenPort, List<InetSocketAddress> upstreams, String bootstrapServers, String topic,
-        Durability durability, Path spoolDir, long spoolMaxBytes, PointPublisher.FullPolicy spoolFullPolicy, long ackTimeoutMs,
+        Durability durability, Path spoolDir, long spoolMaxBytes, DeliverySettings.FullPolicy spoolFullPolicy, long ackTimeoutMs,
         long windowBytes, int maxConnections, long idleTimeoutMs, int maxLineBytes, int maxBodyBytes, int maxTags,
         long upstreamConnectTimeoutMs, long upstreamHealthIntervalMs, String tapId, String adminHost, int adminPort,
         Optional<URI> schemaRegistryUrl, Optional<String> schemaRegistryUserInfo, Map<String, String> kafka) {
@@ -50,9 +50,9 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
             "Directory of the disk spool that holds points while Kafka is unreachable or slow; keep it on a persistent disk.", Parsers.text());
     static final Setting<Long> SPOOL_MAX = new Setting<>("spool.max.bytes", "1GiB", "Most bytes the spool may hold.",
             Parsers.bytes(1 << 20, 1L << 50));
-    static final Setting<PointPublisher.FullPolicy> SPOOL_FULL = new Setting<>("spool.full.policy", "block",
+    static final Setting<DeliverySettings.FullPolicy> SPOOL_FULL = new Setting<>("spool.full.policy", "block",
             "When the spool is full: block (stop reading from clients until there is room) or pass-through (keep proxying, count what the backup missed).",
-            Parsers.oneOf(PointPublisher.FullPolicy.class));
+            Parsers.oneOf(DeliverySettings.FullPolicy.class));
     static final Setting<Long> ACK_TIMEOUT = new Setting<>("ack.timeout.ms", "10s",
             "How long an HTTP put waits for its points to be in Kafka or the spool before the client gets 503 instead of the TSD's 2xx.",
             Parsers.millis(Duration.ofMillis(100), Duration.ofMinutes(10)));
@@ -151,6 +151,12 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
     /** A config with the defaults and the given settings (same keys as the file), for tests, benchmarks and the quickstart. */
     public static TapConfig of(Map<String, String> settings) {
         return from(Settings.fromMap("tap", settings));
+    }
+
+    /** What the delivery to Kafka needs of this configuration. */
+    public DeliverySettings delivery() {
+        return new DeliverySettings(topic, windowBytes, spoolFullPolicy, durability == Durability.WAL, producerProperties(),
+                awaitedProducerProperties());
     }
 
     /**

@@ -1,22 +1,16 @@
 package io.rewind.tap.delivery;
 
-import io.rewind.tap.TapConfig;
+import io.rewind.service.RateLimitedLog;
 import io.rewind.tap.TapMetrics;
+import io.rewind.tap.record.PointRecord;
 import io.rewind.tap.spool.Spool;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,14 +21,12 @@ import org.slf4j.LoggerFactory;
  * ({@code delivery.timeout.ms} is unbounded): a record in a producer reaches Kafka exactly once,
  * however long Kafka is away. So that Kafka being away costs no memory beyond a bound, at most
  * {@code delivery.window.max.bytes} are in the producers at once; past that, and whenever the spool
- * holds anything (so order is kept), points are appended to the spool instead. The drainer thread
+ * holds anything (so order is kept), points are appended to the spool instead. The {@link SpoolDrainer}
  * sends the spool to Kafka in order and switches back to direct sends once it has caught up.
  * With {@code durability=wal} every point goes through the spool.
  *
- * <p>Points a client waits for (HTTP puts) go through a second producer, from a thread of their own,
- * with group commit: the thread hands the producer every request queued, then flushes, and while a
- * flush waits for Kafka the next requests queue up for the one after. A lone request is sent at once;
- * under load one produce request carries many requests' points, not a few points each.
+ * <p>Telnet points go through one {@link KafkaLane}; points a client waits for (HTTP puts) through a
+ * second, with group commit.
  *
  * <p>{@link #publish} returns a future that completes when every record is acknowledged by Kafka
  * ({@code acks=all}) or fsync'ed in the spool. When the spool is full: {@code block} keeps the
@@ -43,27 +35,20 @@ import org.slf4j.LoggerFactory;
  */
 public final class PointPublisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PointPublisher.class);
-    private static final int DRAIN_BATCH = 20_000;
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
-    /** What to do when the spool is full. */
-    public enum FullPolicy {
-        BLOCK, PASS_THROUGH
-    }
-
-    /**
-     * Telnet points and the spool drain. Its thread is the one that calls the producer: a send may block on metadata, which
-     * must never stall a client's event loop; one thread keeps the order.
-     */
-    private final Lane batching;
-    /** Points a client waits for (HTTP puts): its thread flushes the producer as soon as the requests queued are in it (group commit). */
-    private final Lane awaited;
-    private final String topic;
+    /** Telnet points and the spool drain. */
+    private final KafkaLane batching;
+    /** Points a client waits for (HTTP puts), with group commit. */
+    private final KafkaLane awaited;
+    private final KafkaLink link;
     private final Spool spool;
     private final long windowBytes;
-    private final FullPolicy fullPolicy;
+    private final DeliverySettings.FullPolicy fullPolicy;
     private final boolean wal;
     private final TapMetrics metrics;
-    private final Thread drainer;
+    private final SpoolDrainer drainer;
+    private final Duration stopTimeout;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final RateLimitedLog missedLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private final RateLimitedLog kafkaLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
@@ -72,43 +57,48 @@ public final class PointPublisher implements AutoCloseable {
     /** True while points must go to the spool to keep their order behind what it holds. */
     private boolean spooling;
     private volatile boolean running = true;
-    private volatile boolean kafkaReady;
 
     private record Waiting(List<PointRecord> records, CompletableFuture<Void> done) {
     }
 
-    /** A producer and the one thread that hands it points, in order; with group commit that thread flushes it whenever its queue runs empty. */
-    private record Lane(Producer<byte[], byte[]> producer, ThreadPoolExecutor sender, boolean groupCommit) {
-        Lane(Producer<byte[], byte[]> producer, String thread, boolean groupCommit) {
-            this(producer, new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
-                Thread t = new Thread(r, thread);
-                t.setDaemon(true);
-                return t;
-            }), groupCommit);
-        }
-    }
-
-    private PointPublisher(Producer<byte[], byte[]> producer, Producer<byte[], byte[]> awaitedProducer, String topic, Spool spool, long windowBytes, FullPolicy fullPolicy,
-            boolean wal, TapMetrics metrics) {
-        this.batching = new Lane(producer, "rewind-kafka-sender", false);
-        this.awaited = new Lane(awaitedProducer, "rewind-kafka-awaited-sender", true);
-        this.topic = topic;
+    PointPublisher(Producer<byte[], byte[]> producer, Producer<byte[], byte[]> awaitedProducer, DeliverySettings settings, Spool spool,
+            TapMetrics metrics, Duration stopTimeout) {
+        this.batching = new KafkaLane(producer, "rewind-kafka-sender", false);
+        this.awaited = new KafkaLane(awaitedProducer, "rewind-kafka-awaited-sender", true);
+        this.link = new KafkaLink(settings.topic(), List.of(producer, awaitedProducer));
         this.spool = spool;
-        this.windowBytes = windowBytes;
-        this.fullPolicy = fullPolicy;
-        this.wal = wal;
+        this.windowBytes = settings.windowBytes();
+        this.fullPolicy = settings.fullPolicy();
+        this.wal = settings.wal();
         this.metrics = metrics;
+        this.stopTimeout = stopTimeout;
         this.spooling = wal || !spool.isEmpty();
         metrics.spoolPending(spool::pendingBytes);
-        this.drainer = new Thread(this::drainLoop, "rewind-spool-drainer");
-        this.drainer.setDaemon(true);
+        this.drainer = new SpoolDrainer(spool, batching, link, metrics, new SpoolDrainer.Backlog() {
+            @Override
+            public void roomFreed() {
+                synchronized (PointPublisher.this) {
+                    moveWaitingIntoSpool();
+                }
+            }
+
+            @Override
+            public void awaitWork() throws InterruptedException {
+                synchronized (PointPublisher.this) {
+                    if (!moveWaitingIntoSpool() && spool.isEmpty()) {
+                        spooling = wal;
+                        PointPublisher.this.wait(1_000);
+                    }
+                }
+            }
+        });
         this.drainer.start();
     }
 
-    /** The publisher a tap runs with: its two producers, window, spool-full policy and durability from the configuration. */
-    public static PointPublisher of(TapConfig config, Spool spool, TapMetrics metrics) {
-        return new PointPublisher(new KafkaProducer<>(config.producerProperties()), new KafkaProducer<>(config.awaitedProducerProperties()),
-                config.topic(), spool, config.windowBytes(), config.spoolFullPolicy(), config.durability() == TapConfig.Durability.WAL, metrics);
+    /** The publisher a tap runs with: its two producers, window, spool-full policy and durability from the settings. */
+    public static PointPublisher of(DeliverySettings settings, Spool spool, TapMetrics metrics) {
+        return new PointPublisher(new KafkaProducer<>(settings.producer()), new KafkaProducer<>(settings.awaitedProducer()), settings, spool,
+                metrics, STOP_TIMEOUT);
     }
 
     /** Completes when every record is in Kafka or in the spool (or, with pass-through, counted as missed). */
@@ -124,7 +114,7 @@ public final class PointPublisher implements AutoCloseable {
         return publish(records, awaited);
     }
 
-    private CompletableFuture<Void> publish(List<PointRecord> records, Lane via) {
+    private CompletableFuture<Void> publish(List<PointRecord> records, KafkaLane via) {
         if (records.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -133,7 +123,7 @@ public final class PointPublisher implements AutoCloseable {
             bytes += record.size();
         }
         synchronized (this) {
-            if (!spooling && kafkaReady && inProducerBytes + bytes <= windowBytes) {
+            if (!spooling && link.ready() && inProducerBytes + bytes <= windowBytes) {
                 inProducerBytes += bytes;
                 return send(records, bytes, via);
             }
@@ -147,7 +137,7 @@ public final class PointPublisher implements AutoCloseable {
                 notifyAll();
                 return spooled;
             }
-            if (fullPolicy == FullPolicy.PASS_THROUGH) {
+            if (fullPolicy == DeliverySettings.FullPolicy.PASS_THROUGH) {
                 metrics.missed(records.size());
                 missedLog.warn("The spool is full ({} bytes, spool.max.bytes) and Kafka is not taking points: {} points were NOT backed up "
                         + "(spool.full.policy=pass-through); they still went to OpenTSDB. See rewind_tap_points_missed_total.",
@@ -170,7 +160,7 @@ public final class PointPublisher implements AutoCloseable {
         return !waiting.isEmpty();
     }
 
-    private CompletableFuture<Void> send(List<PointRecord> records, int bytes, Lane via) {
+    private CompletableFuture<Void> send(List<PointRecord> records, int bytes, KafkaLane via) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         AtomicInteger left = new AtomicInteger(records.size());
         long start = System.nanoTime();
@@ -183,20 +173,20 @@ public final class PointPublisher implements AutoCloseable {
                 done.complete(null);
             }
         };
-        via.sender().execute(() -> {
+        via.execute(() -> {
             for (PointRecord record : records) {
-                if (!kafkaReady) {
+                if (!link.ready()) {
                     // Kafka went away after these were queued: they go to the spool, in order, without waiting on the producer.
                     respool(record);
                     oneDone.run();
                     continue;
                 }
                 try {
-                    via.producer().send(kafkaRecord(record), (metadata, error) -> {
+                    via.producer().send(link.record(record), (metadata, error) -> {
                         if (error != null) {
                             // The record is not in Kafka: a non-retriable error, or no metadata within max.block.ms (delivery.timeout.ms
                             // is unbounded). The spool keeps it; the drainer sends it once Kafka answers again.
-                            kafkaReady = false;
+                            link.lost();
                             metrics.kafkaError(error);
                             kafkaLog.warn("Kafka did not take a point ({}); it goes to the spool and is sent from there", error.toString());
                             respool(record);
@@ -211,20 +201,11 @@ public final class PointPublisher implements AutoCloseable {
                     oneDone.run();
                 }
             }
-            if (via.groupCommit() && via.sender().getQueue().isEmpty() && kafkaReady && running) {
-                // Group commit: every request queued is in the producer; send them now, and queue the next ones meanwhile.
-                try {
-                    via.producer().flush();
-                } catch (RuntimeException e) {
-                    // Interrupted by close while Kafka is away: the producer's close puts what it holds back into the spool.
-                }
+            if (link.ready() && running) {
+                via.flushIfIdle();
             }
         });
         return done;
-    }
-
-    private ProducerRecord<byte[], byte[]> kafkaRecord(PointRecord record) {
-        return new ProducerRecord<>(topic, null, record.receivedMs(), record.key(), record.value());
     }
 
     private void respool(PointRecord record) {
@@ -234,89 +215,6 @@ public final class PointPublisher implements AutoCloseable {
                 waiting.addFirst(new Waiting(List.of(record), new CompletableFuture<>()));
             }
             notifyAll();
-        }
-    }
-
-    private void drainLoop() {
-        Duration backoff = Duration.ofMillis(100);
-        while (running) {
-            try {
-                if (!kafkaReady) {
-                    batching.producer().partitionsFor(topic);
-                    awaited.producer().partitionsFor(topic);
-                    kafkaReady = true;
-                    LOG.info("Kafka has the topic '{}': points go to it", topic);
-                }
-                Spool.Batch batch = spool.read(DRAIN_BATCH);
-                if (batch.records().isEmpty()) {
-                    synchronized (this) {
-                        if (!moveWaitingIntoSpool() && spool.isEmpty()) {
-                            spooling = wal;
-                            wait(1_000);
-                        }
-                    }
-                    continue;
-                }
-                List<CompletableFuture<Void>> acks = new ArrayList<>(batch.records().size());
-                for (int i = 0; i < batch.records().size(); i++) {
-                    acks.add(new CompletableFuture<Void>());
-                }
-                batching.sender().execute(() -> {
-                    for (int i = 0; i < batch.records().size(); i++) {
-                        PointRecord record = batch.records().get(i);
-                        CompletableFuture<Void> ack = acks.get(i);
-                        if (!kafkaReady || !running) {
-                            // Kafka went away: the rest of this batch stays in the spool for the next round.
-                            ack.completeExceptionally(new org.apache.kafka.common.errors.TimeoutException("Kafka is not reachable"));
-                            continue;
-                        }
-                        try {
-                            batching.producer().send(kafkaRecord(record), (metadata, error) -> {
-                            if (error != null) {
-                                kafkaReady = false;
-                                ack.completeExceptionally(error);
-                            } else {
-                                ack.complete(null);
-                            }
-                        });
-                        } catch (RuntimeException e) {
-                            ack.completeExceptionally(e);
-                        }
-                    }
-                });
-                CompletableFuture<Void> all = CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
-                while (running) {
-                    try {
-                        all.get(1, TimeUnit.SECONDS);
-                        break;
-                    } catch (TimeoutException e) {
-                        // Kafka is away: the producer keeps retrying; keep waiting
-                    }
-                }
-                if (!running) {
-                    return;
-                }
-                spool.commit(batch.end());
-                metrics.published(batch.records().size());
-                metrics.drained(batch.records().size());
-                backoff = Duration.ofMillis(100);
-                synchronized (this) {
-                    moveWaitingIntoSpool();
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (ExecutionException | RuntimeException e) {
-                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-                kafkaReady = false;
-                metrics.kafkaError(cause);
-                kafkaLog.warn("Cannot drain the spool to Kafka yet ({}); retrying in {} ms", cause.toString(), backoff.toMillis());
-                try {
-                    Thread.sleep(backoff.toMillis());
-                } catch (InterruptedException interrupted) {
-                    return;
-                }
-                backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : backoff.multipliedBy(2);
-            }
         }
     }
 
@@ -359,24 +257,15 @@ public final class PointPublisher implements AutoCloseable {
         synchronized (this) {
             notifyAll();
         }
-        drainer.interrupt();
         try {
-            drainer.join(10_000);
+            drainer.stop();
+            batching.stop(stopTimeout);
+            awaited.stop(stopTimeout); // a flush waiting for a Kafka that is away is interrupted
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        batching.sender().shutdown();
-        awaited.sender().shutdown();
-        try {
-            batching.sender().awaitTermination(30, TimeUnit.SECONDS);
-            if (!awaited.sender().awaitTermination(30, TimeUnit.SECONDS)) {
-                awaited.sender().shutdownNow(); // a flush waiting for a Kafka that is away
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        awaited.producer().close(Duration.ofSeconds(30));
-        batching.producer().close(Duration.ofSeconds(30));
+        awaited.closeProducer(stopTimeout);
+        batching.closeProducer(stopTimeout);
         synchronized (this) {
             // Points still waiting for room in a full spool, Kafka away: nowhere left to keep them. Said, counted, and their
             // HTTP clients (if still there) get an error rather than the TSD's answer.

@@ -24,7 +24,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.rewind.schema.PointKind;
 import io.rewind.tap.TapMetrics;
-import io.rewind.tap.delivery.PointRecord;
+import io.rewind.tap.record.PointRecord;
 import io.rewind.tap.protocol.JsonPutParser;
 import io.rewind.tap.protocol.Rejection;
 import java.io.IOException;

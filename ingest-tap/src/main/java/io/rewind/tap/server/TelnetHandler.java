@@ -10,7 +10,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.rewind.schema.Point;
 import io.rewind.tap.TapConfig;
 import io.rewind.tap.TapMetrics;
-import io.rewind.tap.delivery.PointRecord;
+import io.rewind.tap.record.PointRecord;
 import io.rewind.tap.protocol.Rejection;
 import io.rewind.tap.protocol.TelnetPutParser;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.rewind.tap.spool;
 
-import io.rewind.tap.delivery.PointRecord;
+import io.rewind.tap.record.PointRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

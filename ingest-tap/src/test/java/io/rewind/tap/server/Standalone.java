@@ -5,9 +5,9 @@ import io.rewind.schema.Point;
 import io.rewind.schema.wire.SingleObjectWireFormat;
 import io.rewind.tap.TapConfig;
 import io.rewind.tap.TapMetrics;
-import io.rewind.tap.delivery.PointEncoder;
+import io.rewind.tap.record.PointEncoder;
 import io.rewind.tap.delivery.PointPublisher;
-import io.rewind.tap.delivery.PointRecord;
+import io.rewind.tap.record.PointRecord;
 import io.rewind.tap.spool.Spool;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ final class Standalone implements AutoCloseable {
         all.putAll(settings);
         TapConfig config = TapConfig.of(all);
         spool = Spool.open(config.spoolDir(), config.spoolMaxBytes(), 1 << 20);
-        publisher = PointPublisher.of(config, spool, metrics);
+        publisher = PointPublisher.of(config.delivery(), spool, metrics);
         context = new TapContext(config, publisher, new PointEncoder(format), metrics,
                 new Upstreams(List.of(), 1000, 1000, metrics));
     }

@@ -2,7 +2,7 @@ package io.rewind.tap.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.rewind.tap.delivery.PointRecord;
+import io.rewind.tap.record.PointRecord;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

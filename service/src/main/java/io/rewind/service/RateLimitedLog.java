@@ -1,4 +1,4 @@
-package io.rewind.tap.delivery;
+package io.rewind.service;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;

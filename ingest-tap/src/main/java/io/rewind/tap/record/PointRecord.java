@@ -1,4 +1,4 @@
-package io.rewind.tap.delivery;
+package io.rewind.tap.record;
 
 /** One point as it goes to Kafka: the series key, the point in the wire format, and when the tap received it. */
 public record PointRecord(byte[] key, byte[] value, long receivedMs) {

@@ -1,4 +1,4 @@
-package io.rewind.tap.delivery;
+package io.rewind.tap.record;
 
 import io.rewind.schema.Point;
 import io.rewind.schema.SeriesKey;

@@ -1,0 +1,140 @@
+package io.rewind.tap.delivery;
+
+import io.rewind.service.RateLimitedLog;
+import io.rewind.tap.TapMetrics;
+import io.rewind.tap.record.PointRecord;
+import io.rewind.tap.spool.Spool;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the spool to Kafka in order, one batch at a time through the lane it shares with the telnet points,
+ * and saves the spool's position once Kafka has acknowledged the whole batch. While the spool is empty it
+ * asks the publisher to move points that waited for room into it, and to go back to direct sends.
+ */
+final class SpoolDrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(SpoolDrainer.class);
+    private static final int DRAIN_BATCH = 20_000;
+
+    /** What the drainer asks of the publisher. */
+    interface Backlog {
+        /** After a drained batch: moves points that waited for room into the spool. */
+        void roomFreed();
+
+        /** The spool is drained: moves waiting points in, or with none, sends directly again and waits for work (up to a second). */
+        void awaitWork() throws InterruptedException;
+    }
+
+    private final Spool spool;
+    private final KafkaLane lane;
+    private final KafkaLink link;
+    private final TapMetrics metrics;
+    private final Backlog backlog;
+    private final Thread thread;
+    private final RateLimitedLog kafkaLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
+    private volatile boolean running = true;
+
+    SpoolDrainer(Spool spool, KafkaLane lane, KafkaLink link, TapMetrics metrics, Backlog backlog) {
+        this.spool = spool;
+        this.lane = lane;
+        this.link = link;
+        this.metrics = metrics;
+        this.backlog = backlog;
+        this.thread = new Thread(this::drainLoop, "rewind-spool-drainer");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Stops draining: a batch Kafka has not acknowledged yet stays in the spool, for the next tap. */
+    void stop() throws InterruptedException {
+        running = false;
+        thread.interrupt();
+        thread.join(10_000);
+    }
+
+    private void drainLoop() {
+        Duration backoff = Duration.ofMillis(100);
+        while (running) {
+            try {
+                link.check();
+                Spool.Batch batch = spool.read(DRAIN_BATCH);
+                if (batch.records().isEmpty()) {
+                    backlog.awaitWork();
+                    continue;
+                }
+                List<CompletableFuture<Void>> acks = send(batch.records());
+                CompletableFuture<Void> all = CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+                while (running) {
+                    try {
+                        all.get(1, TimeUnit.SECONDS);
+                        break;
+                    } catch (TimeoutException e) {
+                        // Kafka is away: the producer keeps retrying; keep waiting
+                    }
+                }
+                if (!running) {
+                    return;
+                }
+                spool.commit(batch.end());
+                metrics.published(batch.records().size());
+                metrics.drained(batch.records().size());
+                backoff = Duration.ofMillis(100);
+                backlog.roomFreed();
+            } catch (InterruptedException e) {
+                return;
+            } catch (ExecutionException | RuntimeException e) {
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                link.lost();
+                metrics.kafkaError(cause);
+                kafkaLog.warn("Cannot drain the spool to Kafka yet ({}); retrying in {} ms", cause.toString(), backoff.toMillis());
+                try {
+                    Thread.sleep(backoff.toMillis());
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    /** Hands the records to the lane's producer, in order; one future per record, completed by Kafka's answer. */
+    private List<CompletableFuture<Void>> send(List<PointRecord> records) {
+        List<CompletableFuture<Void>> acks = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            acks.add(new CompletableFuture<>());
+        }
+        lane.execute(() -> {
+            for (int i = 0; i < records.size(); i++) {
+                CompletableFuture<Void> ack = acks.get(i);
+                if (!link.ready() || !running) {
+                    // Kafka went away: the rest of this batch stays in the spool for the next round.
+                    ack.completeExceptionally(new org.apache.kafka.common.errors.TimeoutException("Kafka is not reachable"));
+                    continue;
+                }
+                try {
+                    lane.producer().send(link.record(records.get(i)), (metadata, error) -> {
+                        if (error != null) {
+                            link.lost();
+                            ack.completeExceptionally(error);
+                        } else {
+                            ack.complete(null);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    ack.completeExceptionally(e);
+                }
+            }
+        });
+        return acks;
+    }
+}
