@@ -241,6 +241,11 @@ public final class PointPublisher implements AutoCloseable {
         return moved;
     }
 
+    /** True while points go straight to Kafka, not through the spool (for tests). */
+    synchronized boolean sendsDirectly() {
+        return !spooling && link.ready();
+    }
+
     public Spool spool() {
         return spool;
     }
