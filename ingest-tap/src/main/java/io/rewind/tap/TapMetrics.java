@@ -36,6 +36,7 @@ public final class TapMetrics {
     private final Counter drained;
     private final Counter missed;
     private final Counter blocked;
+    private final Counter deadLettered;
     private final Timer publishLatency;
 
     public TapMetrics(MeterRegistry registry) {
@@ -58,6 +59,9 @@ public final class TapMetrics {
         missed = Counter.builder("rewind.tap.points.missed")
                 .description("Points forwarded to OpenTSDB but not backed up: spool full with spool.full.policy=pass-through").register(registry);
         blocked = Counter.builder("rewind.tap.points.blocked").description("Points that waited for room in a full spool").register(registry);
+        deadLettered = Counter.builder("rewind.tap.points.dead.lettered")
+                .description("Points Kafka refuses for good (too large), kept in the spool directory's dead-letters and not archived")
+                .register(registry);
         publishLatency = Timer.builder("rewind.tap.publish.latency").description("From handing points to the producer to Kafka's acknowledgement")
                 .publishPercentileHistogram().register(registry);
     }
@@ -94,6 +98,10 @@ public final class TapMetrics {
 
     public void blocked(int points) {
         blocked.increment(points);
+    }
+
+    public void deadLettered(int points) {
+        deadLettered.increment(points);
     }
 
     public void kafkaError(Throwable error) {

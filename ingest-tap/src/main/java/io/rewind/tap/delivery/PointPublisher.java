@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
@@ -29,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * second, with group commit.
  *
  * <p>{@link #publish} returns a future that completes when every record is acknowledged by Kafka
- * ({@code acks=all}) or fsync'ed in the spool. When the spool is full: {@code block} keeps the
+ * ({@code acks=all}) or fsync'ed in the spool (or, for a record Kafka refuses for good, in the
+ * {@link DeadLetters}). When the spool is full: {@code block} keeps the
  * records waiting (and {@link #blocked()} tells the protocol handlers to stop reading) until the
  * drainer frees room; {@code pass-through} counts them as missed by the backup and logs it.
  */
@@ -48,6 +48,7 @@ public final class PointPublisher implements AutoCloseable {
     private final boolean wal;
     private final TapMetrics metrics;
     private final SpoolDrainer drainer;
+    private final DeadLetters deadLetters;
     private final Duration stopTimeout;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final RateLimitedLog missedLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
@@ -74,7 +75,8 @@ public final class PointPublisher implements AutoCloseable {
         this.stopTimeout = stopTimeout;
         this.spooling = wal || !spool.isEmpty();
         metrics.spoolPending(spool::pendingBytes);
-        this.drainer = new SpoolDrainer(spool, batching, link, metrics, new SpoolDrainer.Backlog() {
+        this.deadLetters = DeadLetters.open(spool.dir(), metrics);
+        this.drainer = new SpoolDrainer(spool, batching, link, deadLetters, metrics, new SpoolDrainer.Backlog() {
             @Override
             public void roomFreed() {
                 synchronized (PointPublisher.this) {
@@ -138,10 +140,7 @@ public final class PointPublisher implements AutoCloseable {
                 return spooled;
             }
             if (fullPolicy == DeliverySettings.FullPolicy.PASS_THROUGH) {
-                metrics.missed(records.size());
-                missedLog.warn("The spool is full ({} bytes, spool.max.bytes) and Kafka is not taking points: {} points were NOT backed up "
-                        + "(spool.full.policy=pass-through); they still went to OpenTSDB. See rewind_tap_points_missed_total.",
-                        spool.pendingBytes(), records.size());
+                missed(records.size());
                 return CompletableFuture.completedFuture(null);
             }
             return hold(records);
@@ -161,61 +160,80 @@ public final class PointPublisher implements AutoCloseable {
     }
 
     private CompletableFuture<Void> send(List<PointRecord> records, int bytes, KafkaLane via) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        AtomicInteger left = new AtomicInteger(records.size());
         long start = System.nanoTime();
-        Runnable oneDone = () -> {
-            if (left.decrementAndGet() == 0) {
-                synchronized (this) {
-                    inProducerBytes -= bytes;
-                }
-                metrics.publishLatency(System.nanoTime() - start);
-                done.complete(null);
+        Acks acks = new Acks(records.size(), () -> {
+            synchronized (this) {
+                inProducerBytes -= bytes;
             }
-        };
+            metrics.publishLatency(System.nanoTime() - start);
+        });
         via.execute(() -> {
             for (PointRecord record : records) {
-                if (!link.ready()) {
-                    // Kafka went away after these were queued: they go to the spool, in order, without waiting on the producer.
-                    respool(record);
-                    oneDone.run();
+                if (!link.ready() || !running) {
+                    // Kafka went away after these were queued, or the tap is stopping: they go to the spool, in order, without
+                    // waiting on the producer.
+                    acks.after(respool(record));
                     continue;
                 }
                 try {
                     via.producer().send(link.record(record), (metadata, error) -> {
-                        if (error != null) {
-                            // The record is not in Kafka: a non-retriable error, or no metadata within max.block.ms (delivery.timeout.ms
+                        if (error == null) {
+                            metrics.published(1);
+                            acks.done();
+                        } else if (KafkaErrors.refusesRecord(error)) {
+                            // Kafka will never take this record (too large for it): kept aside, counted; Kafka stays in use.
+                            acks.after(deadLetters.add(record, error));
+                        } else {
+                            // The record is not in Kafka: no metadata within max.block.ms, or a broker error (delivery.timeout.ms
                             // is unbounded). The spool keeps it; the drainer sends it once Kafka answers again.
                             link.lost();
                             metrics.kafkaError(error);
                             kafkaLog.warn("Kafka did not take a point ({}); it goes to the spool and is sent from there", error.toString());
-                            respool(record);
-                        } else {
-                            metrics.published(1);
+                            acks.after(respool(record));
                         }
-                        oneDone.run();
                     });
                 } catch (RuntimeException e) {
                     // The producer is closing (shutdown): the spool keeps the record for the next tap.
-                    respool(record);
-                    oneDone.run();
+                    acks.after(respool(record));
                 }
             }
             if (link.ready() && running) {
                 via.flushIfIdle();
             }
         });
-        return done;
+        return acks.future();
     }
 
-    private void respool(PointRecord record) {
+    /**
+     * Puts a record whose send did not happen or failed into the spool; the future completes once it is fsync'ed there.
+     * With the spool full it waits for room like a new point ({@code block}), or is counted as missed ({@code pass-through}).
+     */
+    private CompletableFuture<Void> respool(PointRecord record) {
         synchronized (this) {
             spooling = true;
-            if (spool.append(List.of(record)) == null) {
-                waiting.addFirst(new Waiting(List.of(record), new CompletableFuture<>()));
-            }
             notifyAll();
+            CompletableFuture<Void> spooled = spool.append(List.of(record));
+            if (spooled != null) {
+                metrics.spooled(1);
+                return spooled;
+            }
+            if (fullPolicy == DeliverySettings.FullPolicy.PASS_THROUGH) {
+                missed(1);
+                return CompletableFuture.completedFuture(null);
+            }
+            // It was sent before every point waiting now: first in line.
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            waiting.addFirst(new Waiting(List.of(record), done));
+            metrics.blocked(1);
+            return done;
         }
+    }
+
+    private void missed(int points) {
+        metrics.missed(points);
+        missedLog.warn("The spool is full ({} bytes, spool.max.bytes) and Kafka is not taking points: {} points were NOT backed up "
+                + "(spool.full.policy=pass-through); they still went to OpenTSDB. See rewind_tap_points_missed_total.",
+                spool.pendingBytes(), points);
     }
 
     /** Moves points that waited for room into the spool, in order, as far as it has room; true when any moved. */
@@ -264,8 +282,10 @@ public final class PointPublisher implements AutoCloseable {
         }
         try {
             drainer.stop();
-            batching.stop(stopTimeout);
-            awaited.stop(stopTimeout); // a flush waiting for a Kafka that is away is interrupted
+            // Sends that never started (queued behind a flush waiting for a Kafka that is away, which is interrupted) run
+            // here: with running false they put their points into the spool.
+            batching.stop(stopTimeout).forEach(Runnable::run);
+            awaited.stop(stopTimeout).forEach(Runnable::run);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -288,6 +308,7 @@ public final class PointPublisher implements AutoCloseable {
         }
         try {
             spool.close();
+            deadLetters.close();
         } catch (Exception e) {
             LOG.warn("Closing the spool failed: {}", e.toString());
         }

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends the spool to Kafka in order, one batch at a time through the lane it shares with the telnet points,
- * and saves the spool's position once Kafka has acknowledged the whole batch. While the spool is empty it
+ * and saves the spool's position once Kafka has acknowledged the whole batch; a record Kafka refuses for good
+ * goes to the {@link DeadLetters} instead of holding up the records behind it. While the spool is empty it
  * asks the publisher to move points that waited for room into it, and to go back to direct sends.
  */
 final class SpoolDrainer {
@@ -35,16 +36,18 @@ final class SpoolDrainer {
     private final Spool spool;
     private final KafkaLane lane;
     private final KafkaLink link;
+    private final DeadLetters deadLetters;
     private final TapMetrics metrics;
     private final Backlog backlog;
     private final Thread thread;
     private final RateLimitedLog kafkaLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private volatile boolean running = true;
 
-    SpoolDrainer(Spool spool, KafkaLane lane, KafkaLink link, TapMetrics metrics, Backlog backlog) {
+    SpoolDrainer(Spool spool, KafkaLane lane, KafkaLink link, DeadLetters deadLetters, TapMetrics metrics, Backlog backlog) {
         this.spool = spool;
         this.lane = lane;
         this.link = link;
+        this.deadLetters = deadLetters;
         this.metrics = metrics;
         this.backlog = backlog;
         this.thread = new Thread(this::drainLoop, "rewind-spool-drainer");
@@ -73,7 +76,8 @@ final class SpoolDrainer {
                     continue;
                 }
                 List<CompletableFuture<Void>> acks = send(batch.records());
-                CompletableFuture<Void> all = CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+                CompletableFuture<Void> all = CompletableFuture.allOf(acks.stream().map(ack -> ack.exceptionally(e -> null))
+                        .toArray(CompletableFuture[]::new));
                 while (running) {
                     try {
                         all.get(1, TimeUnit.SECONDS);
@@ -85,9 +89,10 @@ final class SpoolDrainer {
                 if (!running) {
                     return;
                 }
+                int refused = setAsideRefused(batch.records(), acks);
                 spool.commit(batch.end());
-                metrics.published(batch.records().size());
-                metrics.drained(batch.records().size());
+                metrics.published(batch.records().size() - refused);
+                metrics.drained(batch.records().size() - refused);
                 backoff = Duration.ofMillis(100);
                 backlog.roomFreed();
             } catch (InterruptedException e) {
@@ -107,6 +112,32 @@ final class SpoolDrainer {
         }
     }
 
+    /**
+     * Once every record of a batch has Kafka's answer: throws the first error about Kafka (the batch is sent again), or puts
+     * the records Kafka refuses for good into the dead letters and returns how many.
+     */
+    private int setAsideRefused(List<PointRecord> records, List<CompletableFuture<Void>> acks) throws ExecutionException, InterruptedException {
+        List<Integer> refused = new ArrayList<>();
+        for (int i = 0; i < acks.size(); i++) {
+            try {
+                acks.get(i).get();
+            } catch (ExecutionException e) {
+                if (!KafkaErrors.refusesRecord(e.getCause())) {
+                    throw e;
+                }
+                refused.add(i);
+            }
+        }
+        for (int i : refused) {
+            deadLetters.add(records.get(i), errorOf(acks.get(i))).get();
+        }
+        return refused.size();
+    }
+
+    private static Throwable errorOf(CompletableFuture<Void> ack) {
+        return ack.handle((ok, error) -> error).join();
+    }
+
     /** Hands the records to the lane's producer, in order; one future per record, completed by Kafka's answer. */
     private List<CompletableFuture<Void>> send(List<PointRecord> records) {
         List<CompletableFuture<Void>> acks = new ArrayList<>(records.size());
@@ -124,7 +155,9 @@ final class SpoolDrainer {
                 try {
                     lane.producer().send(link.record(records.get(i)), (metadata, error) -> {
                         if (error != null) {
-                            link.lost();
+                            if (!KafkaErrors.refusesRecord(error)) {
+                                link.lost();
+                            }
                             ack.completeExceptionally(error);
                         } else {
                             ack.complete(null);
