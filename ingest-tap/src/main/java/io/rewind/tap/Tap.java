@@ -16,7 +16,9 @@ import io.rewind.tap.server.Upstreams;
 import io.rewind.tap.spool.Spool;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,35 +48,49 @@ public final class Tap implements AutoCloseable {
         this.metrics = metrics;
     }
 
-    /** Starts a tap; a spool left by an earlier tap in {@code spool.dir} is drained first, in order. */
+    /**
+     * Starts a tap; a spool left by an earlier tap in {@code spool.dir} is drained first, in order. All or nothing: when a
+     * part cannot start (the admin port taken, a Kafka setting the producer refuses, a Schema Registry it cannot register
+     * with), every part started before it is closed again and the cause is thrown.
+     */
     public static Tap start(TapConfig config) throws IOException, InterruptedException {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(registry);
-        TapMetrics metrics = new TapMetrics(registry);
-        Spool spool = Spool.open(config.spoolDir(), config.spoolMaxBytes(), SPOOL_SEGMENT_BYTES);
-        if (!spool.isEmpty()) {
-            LOG.info("The spool in {} holds {} bytes from an earlier run: draining them to Kafka first", config.spoolDir(), spool.pendingBytes());
-        }
-        PointPublisher publisher = PointPublisher.of(config.delivery(), spool, metrics);
-        Upstreams upstreams = new Upstreams(config.upstreams(), config.upstreamHealthIntervalMs(), config.upstreamConnectTimeoutMs(), metrics);
-        PointEncoder encoder = new PointEncoder(WireFormats.forTopic(config.topic(), Point.class, config.schemaRegistryUrl(),
-                config.schemaRegistryUserInfo()));
-        TapServer server;
+        Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
-            server = TapServer.start(new TapContext(config, publisher, encoder, metrics, upstreams));
-        } catch (RuntimeException | InterruptedException e) {
-            publisher.close();
-            upstreams.close();
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            new JvmMemoryMetrics().bindTo(registry);
+            TapMetrics metrics = new TapMetrics(registry);
+            PointEncoder encoder = new PointEncoder(WireFormats.forTopic(config.topic(), Point.class, config.schemaRegistryUrl(),
+                    config.schemaRegistryUserInfo()));
+            encoder.prepare();
+            Spool spool = Spool.open(config.spoolDir(), config.spoolMaxBytes(), SPOOL_SEGMENT_BYTES);
+            started.push(spool);
+            if (!spool.isEmpty()) {
+                LOG.info("The spool in {} holds {} bytes from an earlier run: draining them to Kafka first", config.spoolDir(), spool.pendingBytes());
+            }
+            PointPublisher publisher = PointPublisher.of(config.delivery(), spool, metrics);
+            started.push(publisher);
+            Upstreams upstreams = new Upstreams(config.upstreams(), config.upstreamHealthIntervalMs(), config.upstreamConnectTimeoutMs(), metrics);
+            started.push(upstreams);
+            TapServer server = TapServer.start(new TapContext(config, publisher, encoder, metrics, upstreams));
+            started.push(server);
+            AdminServer admin = AdminServer.start(config.adminHost(), config.adminPort(), registry,
+                    () -> spoolHealth(publisher), () -> upstreams.anyHealthy()
+                            ? AdminServer.Health.ok("serving on port " + server.port())
+                            : AdminServer.Health.failing("no upstream TSD is reachable"));
+            String mode = config.standalone() ? "standalone" : "in front of " + config.upstreams().stream().map(TapConfig::hostPort).toList();
+            LOG.info("Rewind tap on port {} ({}), points to topic '{}' at {}, admin port {}", server.port(), mode, config.topic(),
+                    config.bootstrapServers(), admin.port());
+            return new Tap(config, server, publisher, upstreams, admin, metrics);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            for (AutoCloseable part : started) {
+                try {
+                    part.close();
+                } catch (Exception closing) {
+                    e.addSuppressed(closing);
+                }
+            }
             throw e;
         }
-        AdminServer admin = AdminServer.start(config.adminHost(), config.adminPort(), registry,
-                () -> spoolHealth(publisher), () -> upstreams.anyHealthy()
-                        ? AdminServer.Health.ok("serving on port " + server.port())
-                        : AdminServer.Health.failing("no upstream TSD is reachable"));
-        String mode = config.standalone() ? "standalone" : "in front of " + config.upstreams().stream().map(TapConfig::hostPort).toList();
-        LOG.info("Rewind tap on port {} ({}), points to topic '{}' at {}, admin port {}", server.port(), mode, config.topic(),
-                config.bootstrapServers(), admin.port());
-        return new Tap(config, server, publisher, upstreams, admin, metrics);
     }
 
     private static AdminServer.Health spoolHealth(PointPublisher publisher) {
@@ -124,7 +140,15 @@ public final class Tap implements AutoCloseable {
             System.exit(2);
             return;
         }
-        Tap tap = start(config);
+        Tap tap;
+        try {
+            tap = start(config);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("The tap cannot start: {}", e.toString(), e);
+            System.err.println("The tap cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("Stopping: finishing requests, flushing to Kafka, closing the spool");

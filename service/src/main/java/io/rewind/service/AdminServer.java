@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
@@ -16,6 +17,7 @@ import java.util.function.Supplier;
  */
 public final class AdminServer implements AutoCloseable {
     private final HttpServer server;
+    private final ExecutorService executor;
 
     /** Whether something is fine, and if not, why, in one line. */
     public record Health(boolean ok, String detail) {
@@ -28,8 +30,9 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    private AdminServer(HttpServer server) {
+    private AdminServer(HttpServer server, ExecutorService executor) {
         this.server = server;
+        this.executor = executor;
     }
 
     /** Starts serving on the host and port (0 picks a free port). */
@@ -41,13 +44,14 @@ public final class AdminServer implements AutoCloseable {
         server.createContext("/readyz", exchange -> respond(exchange, ready.get()));
         server.createContext("/", exchange -> respond(exchange, 404, "text/plain; charset=utf-8",
                 "Not found. This admin port serves /metrics, /healthz and /readyz.\n"));
-        server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "rewind-admin");
             t.setDaemon(true);
             return t;
-        }));
+        });
+        server.setExecutor(executor);
         server.start();
-        return new AdminServer(server);
+        return new AdminServer(server, executor);
     }
 
     public int port() {
@@ -72,8 +76,10 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
+    /** Stops serving and ends the threads that answered. */
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow();
     }
 }

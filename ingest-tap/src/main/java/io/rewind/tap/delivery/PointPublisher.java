@@ -99,8 +99,13 @@ public final class PointPublisher implements AutoCloseable {
 
     /** The publisher a tap runs with: its two producers, window, spool-full policy and durability from the settings. */
     public static PointPublisher of(DeliverySettings settings, Spool spool, TapMetrics metrics) {
-        return new PointPublisher(new KafkaProducer<>(settings.producer()), new KafkaProducer<>(settings.awaitedProducer()), settings, spool,
-                metrics, STOP_TIMEOUT);
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.producer());
+        try {
+            return new PointPublisher(producer, new KafkaProducer<>(settings.awaitedProducer()), settings, spool, metrics, STOP_TIMEOUT);
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
     }
 
     /** Completes when every record is in Kafka or in the spool (or, with pass-through, counted as missed). */

@@ -12,6 +12,11 @@ public final class PointEncoder {
         this.format = format;
     }
 
+    /** Readies the wire format (registers the schema with a Schema Registry), so that encoding never calls out from an event loop. */
+    public void prepare() {
+        format.prepareToEncode();
+    }
+
     public PointRecord encode(Point point, long receivedMs) {
         return new PointRecord(SeriesKey.of(point).toBytes(), format.encode(point), receivedMs);
     }

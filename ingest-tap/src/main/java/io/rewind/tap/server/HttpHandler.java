@@ -162,7 +162,10 @@ public final class HttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             List<PointRecord> records = new ArrayList<>(entries.size());
             for (JsonPutParser.Entry entry : entries) {
                 if (entry.valid()) {
-                    records.add(tap.encoder().encode(entry.point(), receivedMs));
+                    PointRecord record = tap.encode(entry.point(), receivedMs);
+                    if (record != null) {
+                        records.add(record);
+                    }
                 } else {
                     tap.metrics().rejected(TapMetrics.Protocol.HTTP, entry.reason());
                     tap.logRejected("http", String.valueOf(entry.datapoint()), entry.error());

@@ -8,7 +8,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.rewind.tap.TapConfig;
 import io.rewind.tap.TapMetrics;
+import io.rewind.schema.Point;
 import io.rewind.tap.record.PointEncoder;
+import io.rewind.tap.record.PointRecord;
 import io.rewind.tap.delivery.PointPublisher;
 import io.rewind.service.RateLimitedLog;
 import io.rewind.tap.protocol.JsonPutParser;
@@ -34,6 +36,7 @@ public final class TapContext {
     private final JsonPutParser jsonParser;
     private final RateLimitedLog rejectLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private final RateLimitedLog connectLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
+    private final RateLimitedLog encodeLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
 
     public TapContext(TapConfig config, PointPublisher publisher, PointEncoder encoder, TapMetrics metrics, Upstreams upstreams) {
         this.config = config;
@@ -54,10 +57,6 @@ public final class TapContext {
         return publisher;
     }
 
-    public PointEncoder encoder() {
-        return encoder;
-    }
-
     public TapMetrics metrics() {
         return metrics;
     }
@@ -68,6 +67,21 @@ public final class TapContext {
 
     public JsonPutParser jsonParser() {
         return jsonParser;
+    }
+
+    /**
+     * The point's Kafka record, or null when it cannot be made (a wire format that fails): then the point still goes to
+     * the TSD, and is counted as missed by the backup and logged, never an error for the client.
+     */
+    public PointRecord encode(Point point, long receivedMs) {
+        try {
+            return encoder.encode(point, receivedMs);
+        } catch (RuntimeException e) {
+            metrics.missed(1);
+            encodeLog.error("Cannot encode a point for Kafka ({}): it went to OpenTSDB but is NOT backed up. See rewind_tap_points_missed_total.",
+                    e.getMessage());
+            return null;
+        }
     }
 
     /** Logs a refused point, at most once per 10 s. */

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
-import io.rewind.schema.Point;
 import io.rewind.tap.TapConfig;
 import io.rewind.tap.TapMetrics;
 import io.rewind.tap.record.PointRecord;
@@ -89,10 +88,17 @@ public final class TelnetHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
-        if (closing) {
+        try {
+            if (!closing) {
+                read(in);
+            }
+        } finally {
             in.release();
-            return;
         }
+    }
+
+    /** Reads the lines of one read, publishes their points, and forwards its bytes (a slice of its own) or answers them. */
+    private void read(ByteBuf in) {
         long receivedMs = System.currentTimeMillis();
         List<PointRecord> records = new ArrayList<>();
         StringBuilder replies = tap.config().standalone() ? new StringBuilder() : null;
@@ -130,13 +136,11 @@ public final class TelnetHandler extends ChannelInboundHandlerAdapter {
             if (!replies.isEmpty()) {
                 client.writeAndFlush(Unpooled.copiedBuffer(replies, StandardCharsets.ISO_8859_1));
             }
-            in.release();
             if (closing) {
                 client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             }
         } else {
             ByteBuf forward = in.retainedSlice(start, Math.max(0, forwardEnd - start));
-            in.release();
             if (wal && !records.isEmpty()) {
                 waitingForSpool = true;
                 updateReading();
@@ -208,8 +212,10 @@ public final class TelnetHandler extends ChannelInboundHandlerAdapter {
             return false;
         }
         try {
-            Point point = tap.telnetParser().parse(text);
-            records.add(tap.encoder().encode(point, receivedMs));
+            PointRecord record = tap.encode(tap.telnetParser().parse(text), receivedMs);
+            if (record != null) {
+                records.add(record);
+            }
         } catch (Rejection e) {
             tap.metrics().rejected(TapMetrics.Protocol.TELNET, e.reason());
             tap.logRejected("telnet", text, e.telnetLine(command).trim());

@@ -381,10 +381,13 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    /** Syncs what was appended and closes; appends after this fail. */
+    /** Syncs what was appended and closes; appends after this fail. Closing again does nothing. */
     @Override
     public void close() throws IOException {
         synchronized (syncLock) {
+            if (closed) {
+                return;
+            }
             closed = true;
             syncLock.notifyAll();
         }

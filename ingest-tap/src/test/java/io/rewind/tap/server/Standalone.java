@@ -3,6 +3,7 @@ package io.rewind.tap.server;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.rewind.schema.Point;
 import io.rewind.schema.wire.SingleObjectWireFormat;
+import io.rewind.schema.wire.WireFormat;
 import io.rewind.tap.TapConfig;
 import io.rewind.tap.TapMetrics;
 import io.rewind.tap.record.PointEncoder;
@@ -26,6 +27,11 @@ final class Standalone implements AutoCloseable {
     private final SingleObjectWireFormat<Point> format = new SingleObjectWireFormat<>(Point.class);
 
     Standalone(Path dir, Map<String, String> settings) throws IOException {
+        this(dir, settings, new SingleObjectWireFormat<>(Point.class));
+    }
+
+    /** With the given wire format for Kafka's records (the spool is read back as single-object encoding). */
+    Standalone(Path dir, Map<String, String> settings, WireFormat<Point> kafkaFormat) throws IOException {
         Map<String, String> all = TapConfig.localSettings("127.0.0.1:1", "points", dir, "");
         all.put("kafka.max.block.ms", "200");
         all.put("kafka.reconnect.backoff.max.ms", "1000");
@@ -33,7 +39,7 @@ final class Standalone implements AutoCloseable {
         TapConfig config = TapConfig.of(all);
         spool = Spool.open(config.spoolDir(), config.spoolMaxBytes(), 1 << 20);
         publisher = PointPublisher.of(config.delivery(), spool, metrics);
-        context = new TapContext(config, publisher, new PointEncoder(format), metrics,
+        context = new TapContext(config, publisher, new PointEncoder(kafkaFormat), metrics,
                 new Upstreams(List.of(), 1000, 1000, metrics));
     }
 

@@ -6,6 +6,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.rewind.schema.Point;
+import io.rewind.schema.wire.SchemaRegistryException;
+import io.rewind.schema.wire.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -88,5 +90,40 @@ class TelnetHandlerTest {
         assertThat(tap.spooled()).hasSize(1);
         assertThat(channel.isActive()).isFalse();
         assertThat(tap.metrics.registry().get("rewind.tap.points.rejected").tag("reason", "line_too_long").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aPointThatCannotBeEncodedForKafkaIsCountedAsMissedAndTheConnectionGoesOn() throws Exception {
+        try (Standalone registryDown = new Standalone(dir.resolve("registry-down"), Map.of(), new RegistryDown())) {
+            EmbeddedChannel down = new EmbeddedChannel(new ProtocolDetector(registryDown.context));
+            ByteBuf read = Unpooled.copiedBuffer("put m 1700000000 1 host=a\nversion\n", StandardCharsets.ISO_8859_1);
+            down.writeInbound(read);
+            assertThat(read.refCnt()).as("references left to the read's buffer").isZero();
+            assertThat(down.isActive()).isTrue();
+            ByteBuf reply = down.readOutbound();
+            assertThat(reply.toString(StandardCharsets.ISO_8859_1)).isEqualTo(TelnetHandler.VERSION);
+            reply.release();
+            assertThat(registryDown.spooled()).isEmpty();
+            assertThat(registryDown.metrics.registry().get("rewind.tap.points.missed").counter().count()).isEqualTo(1);
+            down.finishAndReleaseAll();
+        }
+    }
+
+    /** Confluent's wire format with its Schema Registry unreachable: every encode fails. */
+    private static final class RegistryDown implements WireFormat<Point> {
+        @Override
+        public byte[] encode(Point record) {
+            throw new SchemaRegistryException("Schema Registry at http://registry:8081/ cannot be reached", true, null);
+        }
+
+        @Override
+        public Point decode(byte[] bytes) {
+            throw new SchemaRegistryException("Schema Registry at http://registry:8081/ cannot be reached", true, null);
+        }
+
+        @Override
+        public String name() {
+            return "confluent (registry down)";
+        }
     }
 }

@@ -46,12 +46,16 @@ public final class ConfluentWireFormat<T extends SpecificRecord> implements Wire
     }
 
     @Override
-    public byte[] encode(T record) {
-        int id = schemaId;
-        if (id < 0) {
-            id = registry.register(subject, schema);
-            schemaId = id;
+    public void prepareToEncode() {
+        if (schemaId < 0) {
+            schemaId = registry.register(subject, schema);
         }
+    }
+
+    @Override
+    public byte[] encode(T record) {
+        prepareToEncode();
+        int id = schemaId;
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(128);
             out.write(MAGIC);

@@ -11,6 +11,15 @@ public interface WireFormat<T extends SpecificRecord> {
 
     byte[] encode(T record);
 
+    /**
+     * Does now whatever the first {@link #encode} would have to call out for (with a Schema Registry: registering the
+     * writer schema), so that encoding never waits on the network.
+     *
+     * @throws WireFormatException when that fails
+     */
+    default void prepareToEncode() {
+    }
+
     /** @throws WireFormatException when the bytes are not a record of this type in this format */
     T decode(byte[] bytes);
 

@@ -1,0 +1,82 @@
+package io.rewind.tap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A tap starts whole or not at all: whatever stops its start (the admin port taken, a Kafka setting the producer
+ * refuses, a Schema Registry it cannot register with) leaves no client port open, no producer, no spool thread,
+ * and says why. Kafka itself need not be reachable for a tap to start, so none runs here.
+ */
+@Timeout(60)
+class TapStartTest {
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void anAdminPortInUseStopsTheStartAndLeavesNothingRunning() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, LOOPBACK)) {
+            int clientPort = freePort();
+            Map<String, String> settings = settings(clientPort);
+            settings.put("admin.host", LOOPBACK.getHostAddress());
+            settings.put("admin.port", Integer.toString(taken.getLocalPort()));
+            assertStartFailsCleanly(settings, clientPort, "Address already in use");
+        }
+    }
+
+    @Test
+    void aKafkaSettingTheProducerRefusesStopsTheStartAndLeavesNothingRunning() throws Exception {
+        int clientPort = freePort();
+        Map<String, String> settings = settings(clientPort);
+        settings.put("kafka.compression.type", "zip");
+        assertStartFailsCleanly(settings, clientPort, "compression.type");
+    }
+
+    @Test
+    void aSchemaRegistryThatCannotBeReachedStopsTheStartWithAClearMessage() throws Exception {
+        int clientPort = freePort();
+        Map<String, String> settings = settings(clientPort);
+        settings.put("schema.registry.url", "http://127.0.0.1:1");
+        assertStartFailsCleanly(settings, clientPort, "Schema Registry at http://127.0.0.1:1/ cannot be reached");
+    }
+
+    private void assertStartFailsCleanly(Map<String, String> settings, int clientPort, String why) throws Exception {
+        Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
+        TapConfig config = TapConfig.of(settings);
+        assertThatThrownBy(() -> Tap.start(config).close()).hasStackTraceContaining(why);
+        try (ServerSocket again = new ServerSocket(clientPort, 50, LOOPBACK)) {
+            assertThat(again.getLocalPort()).as("the client port is free again").isEqualTo(clientPort);
+        }
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (!before.contains(thread) && (thread.getName().startsWith("rewind-") || thread.getName().startsWith("kafka-producer"))) {
+                thread.join(10_000);
+                assertThat(thread.isAlive()).as("thread " + thread.getName() + " still runs").isFalse();
+            }
+        }
+    }
+
+    private Map<String, String> settings(int clientPort) {
+        Map<String, String> settings = TapConfig.localSettings("127.0.0.1:1", "points", dir.resolve("spool"), "");
+        settings.put("listen.port", Integer.toString(clientPort));
+        settings.put("kafka.max.block.ms", "200");
+        return settings;
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 50, LOOPBACK)) {
+            return socket.getLocalPort();
+        }
+    }
+}
