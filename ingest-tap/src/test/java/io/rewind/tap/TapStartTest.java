@@ -38,18 +38,19 @@ class TapStartTest {
 
     @Test
     void aKafkaSettingTheProducerRefusesStopsTheStartAndLeavesNothingRunning() throws Exception {
-        int clientPort = freePort();
-        Map<String, String> settings = settings(clientPort);
-        settings.put("kafka.compression.type", "zip");
-        assertStartFailsCleanly(settings, clientPort, "compression.type");
+        assertStartWithFailsCleanly("kafka.compression.type", "zip", "compression.type");
     }
 
     @Test
     void aSchemaRegistryThatCannotBeReachedStopsTheStartWithAClearMessage() throws Exception {
+        assertStartWithFailsCleanly("schema.registry.url", "http://127.0.0.1:1", "Schema Registry at http://127.0.0.1:1/ cannot be reached");
+    }
+
+    private void assertStartWithFailsCleanly(String key, String value, String why) throws Exception {
         int clientPort = freePort();
         Map<String, String> settings = settings(clientPort);
-        settings.put("schema.registry.url", "http://127.0.0.1:1");
-        assertStartFailsCleanly(settings, clientPort, "Schema Registry at http://127.0.0.1:1/ cannot be reached");
+        settings.put(key, value);
+        assertStartFailsCleanly(settings, clientPort, why);
     }
 
     private void assertStartFailsCleanly(Map<String, String> settings, int clientPort, String why) throws Exception {
