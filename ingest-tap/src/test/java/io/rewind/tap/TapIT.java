@@ -12,11 +12,18 @@ import io.rewind.devstack.Tsd;
 import io.rewind.devstack.TsdClient;
 import io.rewind.devstack.junit.DevStackExtension;
 import io.rewind.schema.Point;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -153,5 +160,65 @@ class TapIT {
                 assertThat(times).isSorted();
             });
         }
+    }
+
+    @Test
+    void pipelinedHttpRequestsThroughTheTapAreEachAnsweredInOrder(DevStack stack) throws Exception {
+        String topic = "tap-it-pipelined";
+        stack.kafka().createTopic(topic, 1, Map.of());
+        Tsd production = stack.tsd(DevStackExtension.PRODUCTION);
+        try (Tap tap = Tap.start(TapConfig.of(tapSettings(stack.kafka().bootstrapServers(), topic, dir.resolve("spool"),
+                "127.0.0.1:" + production.port())));
+                Socket socket = new Socket("127.0.0.1", tap.port())) {
+            socket.setSoTimeout(30_000); // an answer that never comes fails the test instead of hanging it
+            String good = "{\"metric\":\"tapit.pipelined\",\"timestamp\":" + T0 + ",\"value\":7,\"tags\":{\"host\":\"a\"}}";
+            String bad = "{\"metric\":\"tapit.pipelined\",\"timestamp\":" + T0 + ",\"value\":\"abc\",\"tags\":{\"host\":\"a\"}}";
+            // Three requests in one write, before any answer: a client pipelining on one keep-alive connection.
+            socket.getOutputStream().write((post("/api/put?details", good) + "GET /api/version HTTP/1.1\r\nHost: tsd\r\n\r\n"
+                    + post("/api/put", bad)).getBytes(StandardCharsets.UTF_8));
+            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+            List<String> answers = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                answers.add(readResponse(in));
+            }
+            assertThat(answers.get(0)).startsWith("HTTP/1.1 200").contains("\"success\":1");
+            assertThat(answers.get(1)).startsWith("HTTP/1.1 200").contains("\"full_revision\"");
+            assertThat(answers.get(2)).startsWith("HTTP/1.1 400");
+            List<TopicPoints.Record> records = TopicPoints.read(stack.kafka().bootstrapServers(), topic, 1, Duration.ofSeconds(60));
+            assertThat(records).extracting(r -> r.point().getValue()).containsExactly(7L);
+        }
+    }
+
+    private static String post(String uri, String body) {
+        return "POST " + uri + " HTTP/1.1\r\nHost: tsd\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
+    }
+
+    /** One HTTP/1.1 response with a Content-Length, as text. */
+    private static String readResponse(DataInputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        int length = 0;
+        for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
+            head.append(line).append("\n");
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        byte[] body = new byte[length];
+        in.readFully(body);
+        return head + "\n" + new String(body, StandardCharsets.UTF_8);
+    }
+
+    private static String readLine(DataInputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new EOFException("the connection closed after: " + line);
+            }
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        return line.toString();
     }
 }

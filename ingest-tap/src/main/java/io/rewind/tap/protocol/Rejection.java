@@ -10,7 +10,7 @@ import java.util.Locale;
 public final class Rejection extends RuntimeException {
     /** What was wrong, as counted in {@code rewind_tap_points_rejected_total{reason=...}}. */
     public enum Reason {
-        ARGUMENTS, METRIC, TIMESTAMP, VALUE, TAGS, ROLLUP, HISTOGRAM, LINE_TOO_LONG, BAD_REQUEST;
+        ARGUMENTS, METRIC, TIMESTAMP, VALUE, TAGS, ROLLUP, HISTOGRAM, LINE_TOO_LONG, BAD_REQUEST, BODY_TOO_LARGE;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);

@@ -1,0 +1,109 @@
+package io.rewind.tap.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.rewind.schema.PointKind;
+import io.rewind.tap.TapMetrics;
+import io.rewind.tap.protocol.JsonPutParser;
+import io.rewind.tap.protocol.Rejection;
+import io.rewind.tap.record.PointRecord;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.InflaterInputStream;
+
+/**
+ * The body of an HTTP put, as the tap reads it: first inflated ({@code gzip}, {@code deflate}) within
+ * {@code http.max.body.bytes}, so that a small body inflating without bound costs no more than a large one
+ * (413, as for a body over the limit), then read as OpenTSDB reads it into the points to publish.
+ */
+final class PutBody {
+    /** A body that inflates past {@code http.max.body.bytes}. */
+    static final class TooLarge extends IOException {
+        TooLarge(long maxBytes) {
+            super("The request body inflates to more than http.max.body.bytes (" + maxBytes + " bytes)");
+        }
+    }
+
+    /** The points of a request: what to publish, and how OpenTSDB would answer on its own. */
+    record Parsed(List<PointRecord> records, List<JsonPutParser.Entry> entries, JsonPutParser.BadBody badBody) {
+        static final Parsed NONE = new Parsed(List.of(), List.of(), null);
+    }
+
+    private PutBody() {
+    }
+
+    /**
+     * The body's JSON bytes: a view of the content when it is not compressed, else inflated into a buffer of its own (the
+     * caller releases either).
+     *
+     * @throws TooLarge when it inflates past {@code maxBytes}
+     * @throws IOException when it does not inflate (not gzip or deflate after all)
+     */
+    static ByteBuf inflate(ByteBuf content, HttpHeaders headers, int maxBytes) throws IOException {
+        String encoding = headers.get(HttpHeaderNames.CONTENT_ENCODING, "").trim().toLowerCase();
+        boolean gzip = encoding.equals("gzip") || encoding.equals("x-gzip");
+        if (!gzip && !encoding.equals("deflate")) {
+            return content.retainedDuplicate();
+        }
+        ByteBuf inflated = Unpooled.buffer(Math.min(maxBytes, Math.max(256, content.readableBytes() * 4)));
+        try (InputStream raw = new ByteBufInputStream(content.duplicate());
+                InputStream in = gzip ? new GZIPInputStream(raw) : new InflaterInputStream(raw);
+                ByteBufOutputStream out = new ByteBufOutputStream(inflated)) {
+            byte[] chunk = new byte[8192];
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                if (inflated.readableBytes() + n > maxBytes) {
+                    throw new TooLarge(maxBytes);
+                }
+                out.write(chunk, 0, n);
+            }
+            return inflated;
+        } catch (IOException | RuntimeException e) {
+            inflated.release();
+            throw e;
+        }
+    }
+
+    /** Reads the JSON body (inflated) into points, counting and logging the ones OpenTSDB would refuse. */
+    static Parsed parse(TapContext tap, ByteBuf json, String uri, PointKind kind) {
+        long receivedMs = System.currentTimeMillis();
+        try (InputStream body = new ByteBufInputStream(json.duplicate())) {
+            List<JsonPutParser.Entry> entries = tap.jsonParser().parse(body, kind);
+            List<PointRecord> records = new ArrayList<>(entries.size());
+            for (JsonPutParser.Entry entry : entries) {
+                if (entry.valid()) {
+                    PointRecord record = tap.encode(entry.point(), receivedMs);
+                    if (record != null) {
+                        records.add(record);
+                    }
+                } else {
+                    tap.metrics().rejected(TapMetrics.Protocol.HTTP, entry.reason());
+                    tap.logRejected("http", String.valueOf(entry.datapoint()), entry.error());
+                }
+            }
+            tap.metrics().received(TapMetrics.Protocol.HTTP, entries.size());
+            return new Parsed(records, entries, null);
+        } catch (JsonPutParser.BadBody e) {
+            return bad(tap, uri, e);
+        } catch (IOException e) {
+            return unreadable(tap, uri, e);
+        }
+    }
+
+    /** A body that cannot be read at all (not JSON, or not the compression it claims). */
+    static Parsed unreadable(TapContext tap, String uri, IOException e) {
+        return bad(tap, uri, new JsonPutParser.BadBody("Unable to parse the given JSON", e.toString()));
+    }
+
+    private static Parsed bad(TapContext tap, String uri, JsonPutParser.BadBody e) {
+        tap.metrics().rejected(TapMetrics.Protocol.HTTP, Rejection.Reason.BAD_REQUEST);
+        tap.logRejected("http", uri, e.getMessage() + ": " + e.details());
+        return new Parsed(List.of(), List.of(), e);
+    }
+}
