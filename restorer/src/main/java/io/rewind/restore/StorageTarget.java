@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import net.opentsdb.core.TSDB;
 import net.opentsdb.core.Tags;
 import net.opentsdb.uid.NoSuchUniqueName;
@@ -93,19 +94,55 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
             }
             return settings.others().write(batch);
         }
-        Backoff backoff = new Backoff(settings.backoffMin(), settings.backoffMax());
-        for (int attempt = 1; ; attempt++) {
+        return retried(settings.maxAttempts(), new Backoff(settings.backoffMin(), settings.backoffMax()), retries,
+                HBaseException.class::isInstance, refused -> store(batch, refused), this::reject);
+    }
+
+    /** A point OpenTSDB refused, and why. */
+    record Refused(OutputSeries series, int i, Throwable why) {
+    }
+
+    /** One try at storing a batch: adds the points OpenTSDB refuses to {@code refused}; throws a storage error. */
+    @FunctionalInterface
+    interface Attempt {
+        void run(List<Refused> refused) throws IOException, InterruptedException;
+    }
+
+    /** Where refused points go once their batch is stored. */
+    @FunctionalInterface
+    interface RefusedSink {
+        void accept(Refused refused) throws IOException;
+    }
+
+    /**
+     * Tries a batch until it is stored, up to {@code maxAttempts} times while its failure is {@code retriable}; only the
+     * points refused by the try that succeeded go to the sink, so a batch tried again never reports a point twice.
+     *
+     * @return the points refused
+     */
+    static int retried(int maxAttempts, Backoff backoff, AtomicLong retries, Predicate<Exception> retriable, Attempt attempt,
+            RefusedSink sink) throws IOException, InterruptedException {
+        for (int tried = 1; ; tried++) {
+            List<Refused> refused = new ArrayList<>();
             try {
-                return store(batch);
-            } catch (HBaseException e) {
-                if (attempt >= settings.maxAttempts()) {
-                    throw new TargetWriter.TargetUnavailableException("HBase did not store a batch after " + attempt + " attempts; last: "
+                attempt.run(refused);
+            } catch (IOException | RuntimeException e) {
+                if (!retriable.test(e)) {
+                    throw e;
+                }
+                if (tried >= maxAttempts) {
+                    throw new TargetWriter.TargetUnavailableException("HBase did not store a batch after " + tried + " attempts; last: "
                             + describe(e), e);
                 }
                 retries.incrementAndGet();
-                log.debug("attempt {} failed, retrying in {} ms: {}", attempt, backoff.delayMs(), describe(e));
+                log.debug("attempt {} failed, retrying in {} ms: {}", tried, backoff.delayMs(), describe(e));
                 backoff.pause();
+                continue;
             }
+            for (Refused point : refused) {
+                sink.accept(point);
+            }
+            return refused.size();
         }
     }
 
@@ -113,19 +150,16 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
      * Adds every point of the batch, flushes, and waits for HBase's answer to each. Writing a batch
      * again after an HBase error rewrites the same cells with the same values.
      *
-     * @return the points OpenTSDB refused
      * @throws HBaseException the first storage error of the batch
      */
-    private int store(Restore.Batch batch) throws IOException, InterruptedException {
+    private void store(Restore.Batch batch, List<Refused> refused) throws IOException, InterruptedException {
         List<Pending> pending = new ArrayList<>(batch.points());
-        int refused = 0;
         for (Restore.Slice slice : batch.slices()) {
             for (int i = slice.from(); i < slice.to(); i++) {
                 try {
                     pending.add(new Pending(add(slice.series(), i), slice.series(), i));
                 } catch (IllegalArgumentException | NoSuchUniqueName e) {
-                    reject(slice.series(), i, e);
-                    refused++;
+                    refused.add(new Refused(slice.series(), i, e));
                 }
             }
         }
@@ -143,11 +177,9 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
                 if (cause instanceof HBaseException storage) {
                     throw storage;
                 }
-                reject(point.series(), point.i(), cause);
-                refused++;
+                refused.add(new Refused(point.series(), point.i(), cause));
             }
         }
-        return refused;
     }
 
     /** Point {@code i} of a series, and HBase's answer to it. */
@@ -167,11 +199,13 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
         return tsdb.addPoint(series.metric(), timestamp, Double.parseDouble(text), series.tags());
     }
 
-    private void reject(OutputSeries series, int i, Throwable why) throws IOException {
+    private void reject(Refused point) throws IOException {
+        OutputSeries series = point.series();
+        int i = point.i();
         // The point as a TSD would have been sent it: a one-point batch's JSON array.
         byte[] json = new Restore.Batch("", 0, series.kind(), List.of(new Restore.Slice(series, i, i + 1)), 1).json();
         // A TSD's /api/put?details says "Unknown metric" for a name it may not create, and the message otherwise.
-        String reason = why instanceof NoSuchUniqueName ? "Unknown metric" : describe(why);
+        String reason = point.why() instanceof NoSuchUniqueName ? "Unknown metric" : describe(point.why());
         rejects.reject(JSON.readTree(json).get(0), reason, name);
     }
 

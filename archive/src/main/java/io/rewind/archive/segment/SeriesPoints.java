@@ -6,8 +6,10 @@ import io.rewind.schema.TimestampPrecision;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import org.apache.avro.specific.SpecificData;
 
 /**
  * The points of one series, column by column in primitive arrays: event time, ingest time, value
@@ -72,6 +74,9 @@ public final class SeriesPoints {
         }
         return floating.get(i) ? (Object) Double.longBitsToDouble(values[i]) : (Object) values[i];
     }
+
+    private static final Comparator<Histogram> HISTOGRAMS = Comparator.nullsFirst(
+            (x, y) -> SpecificData.get().compare(x, y, Histogram.getClassSchema()));
 
     public Histogram histogram(int i) {
         return histograms == null ? null : histograms.get(i);
@@ -170,7 +175,12 @@ public final class SeriesPoints {
         if (c == 0) {
             c = Long.compare(values[a], values[b]);
         }
-        return c != 0 ? c : Boolean.compare(millis.get(a), millis.get(b));
+        if (c == 0) {
+            c = Boolean.compare(millis.get(a), millis.get(b));
+        }
+        // Histogram points have no value: their versions differ by their histogram, which orders them too, so that the same
+        // version read twice always lands next to itself and is dropped.
+        return c != 0 || histograms == null ? c : HISTOGRAMS.compare(histograms.get(a), histograms.get(b));
     }
 
     /** Same timestamp, ingest time, value and precision: one version, however often it was read. */
