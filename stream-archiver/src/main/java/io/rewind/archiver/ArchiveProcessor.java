@@ -7,6 +7,7 @@ import io.rewind.archive.segment.SeriesPoints;
 import io.rewind.archiver.buffer.PartBuffer;
 import io.rewind.archiver.compaction.Compactor;
 import io.rewind.archiver.compaction.WindowState;
+import io.rewind.archiver.storage.TaskStorage;
 import io.rewind.schema.CatalogRecord;
 import io.rewind.schema.FileKind;
 import io.rewind.schema.Point;
@@ -48,6 +49,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ArchiveProcessor implements Processor<byte[], byte[], String, CatalogRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveProcessor.class);
+    private static final Duration REVOKE_WAIT = Duration.ofSeconds(30);
     private final ArchiverResources resources;
     private final ArchiverConfig config;
     private final ArchiverMetrics metrics;
@@ -58,6 +60,9 @@ public final class ArchiveProcessor implements Processor<byte[], byte[], String,
     /** Windows that got points after their running compaction listed the storage. */
     private final Set<Long> newPartsDuringJob = new HashSet<>();
     private final Map<Long, Long> retryAtMs = new HashMap<>();
+    /** The storage as this task's storage jobs see it: revoked when the task closes, so that they write nothing more. */
+    private TaskStorage taskStorage;
+    private Compactor compactor;
     private ProcessorContext<String, CatalogRecord> context;
     private CommitForwarder<String, CatalogRecord> forwarder;
     private PartBuffer buffer;
@@ -83,6 +88,8 @@ public final class ArchiveProcessor implements Processor<byte[], byte[], String,
         this.partition = context.taskId().partition();
         this.buffer = context.getStateStore(ArchiverTopology.PART_BUFFER);
         this.windowStore = context.getStateStore(ArchiverTopology.WINDOWS);
+        this.taskStorage = new TaskStorage(resources.writer().storage());
+        this.compactor = resources.compactor().on(taskStorage);
         buffer.onCommit(this::writeParts);
         try (KeyValueIterator<Long, String> all = windowStore.all()) {
             all.forEachRemaining(entry -> windows.put(entry.key, WindowState.decode(entry.value)));
@@ -188,7 +195,7 @@ public final class ArchiveProcessor implements Processor<byte[], byte[], String,
             newPartsDuringJob.add(window); // buffered points for it are not in storage yet
         }
         submit(window, "compaction", () -> {
-            Optional<Compactor.Compacted> result = resources.compactor().compact(window, partition);
+            Optional<Compactor.Compacted> result = compactor.compact(window, partition);
             return wallMs -> {
                 boolean newParts = newPartsDuringJob.remove(window);
                 WindowState state = windows.getOrDefault(window, WindowState.NEW_PARTS);
@@ -206,7 +213,7 @@ public final class ArchiveProcessor implements Processor<byte[], byte[], String,
     private void startDeletion(long window, List<String> paths) {
         inFlight.add(window);
         submit(window, "deletion", () -> {
-            List<String> deleted = resources.compactor().deleteSuperseded(window, partition, paths);
+            List<String> deleted = compactor.deleteSuperseded(window, partition, paths);
             return wallMs -> {
                 deleted.forEach(path -> context.forward(new Record<>(path, CatalogRecords.deleted(path, config.windowSizeMs()), wallMs)));
                 // Paths the latest segment does not supersede are dropped from the list too: they stay, as live files.
@@ -218,7 +225,7 @@ public final class ArchiveProcessor implements Processor<byte[], byte[], String,
     private void startRetention(long cutoffMs) {
         inFlight.add(Long.MIN_VALUE);
         submit(Long.MIN_VALUE, "retention", () -> {
-            List<String> deleted = resources.compactor().deleteExpired(partition, cutoffMs);
+            List<String> deleted = compactor.deleteExpired(partition, cutoffMs);
             return wallMs -> {
                 deleted.forEach(path -> context.forward(new Record<>(path, CatalogRecords.deleted(path, config.windowSizeMs()), wallMs)));
                 new ArrayList<>(windows.keySet()).stream().filter(w -> w + config.windowSizeMs() <= cutoffMs)
@@ -246,6 +253,8 @@ public final class ArchiveProcessor implements Processor<byte[], byte[], String,
                     retryAtMs.remove(window);
                     done.accept(wallMs);
                 };
+            } catch (TaskStorage.Revoked e) {
+                return; // the partition's new owner does this job again
             } catch (Exception e) {
                 metrics.error(kind);
                 LOG.error("The {} of window {} of partition {} failed; retrying in a minute: {}", kind, window, partition, e.toString(), e);
@@ -286,9 +295,21 @@ public final class ArchiveProcessor implements Processor<byte[], byte[], String,
         }
     }
 
+    /**
+     * The task is closed (revoked, or the archiver stops): its storage jobs stop at their next storage call, and this
+     * waits for a call under way to finish, so that nothing of this task is written after it returns.
+     */
     @Override
     public void close() {
         closed = true;
+        try {
+            if (taskStorage != null && !taskStorage.revoke(REVOKE_WAIT)) {
+                LOG.warn("Partition {}: a storage call of a compaction was still under way {} s after its task closed", partition,
+                        REVOKE_WAIT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         finished.clear();
         resources.backlog(partition, 0);
     }

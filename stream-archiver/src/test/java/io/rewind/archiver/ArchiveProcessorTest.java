@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.rewind.archive.segment.SeriesPoints;
+import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.local.LocalStorage;
 import io.rewind.schema.AvroTrust;
 import io.rewind.schema.CatalogAction;
@@ -17,6 +18,9 @@ import io.rewind.schema.wire.SingleObjectWireFormat;
 import io.rewind.schema.wire.WireFormat;
 import io.rewind.schema.wire.WireFormatSerde;
 import io.rewind.service.config.ConfigException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +29,15 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KeyValue;
@@ -35,6 +47,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class ArchiveProcessorTest {
@@ -62,6 +75,11 @@ class ArchiveProcessorTest {
     }
 
     void start(Map<String, String> more) throws Exception {
+        start(more, Runnable::run, local -> local);
+    }
+
+    /** With the executor that runs storage jobs, and the storage the archiver sees (around the local one the test reads). */
+    void start(Map<String, String> more, Executor jobs, UnaryOperator<Storage> seen) throws Exception {
         if (driver != null) {
             stop();
         }
@@ -72,7 +90,7 @@ class ArchiveProcessorTest {
         settings.putAll(more);
         ArchiverConfig config = ArchiverConfig.of(settings);
         metrics = new ArchiverMetrics(new SimpleMeterRegistry());
-        ArchiverResources resources = new ArchiverResources(config, storage, metrics, POINTS, Runnable::run);
+        ArchiverResources resources = new ArchiverResources(config, seen.apply(storage), metrics, POINTS, jobs);
         var formats = new SingleObjectWireFormat<>(CatalogRecord.class);
         driver = new TopologyTestDriver(ArchiverTopology.build(resources, formats), config.streamsProperties(),
                 Instant.ofEpochMilli(W + 2 * HOUR));
@@ -82,7 +100,9 @@ class ArchiveProcessorTest {
 
     @AfterEach
     void stop() throws Exception {
-        driver.close();
+        if (driver != null) {
+            driver.close();
+        }
         storage.close();
     }
 
@@ -131,6 +151,100 @@ class ArchiveProcessorTest {
         assertThat(deleted.stream().map(r -> r.key).collect(Collectors.toSet())).isEqualTo(new java.util.HashSet<>(segment.getSupersedes()));
         assertThat(StoredPoints.files(storage)).extracting(StoredPoints.File::key).containsExactly(segment.getPath());
         assertThat(StoredPoints.versions(storage)).isEqualTo(sent);
+    }
+
+    @Test
+    @Timeout(60)
+    void aCompactionRunningWhenItsTaskIsRevokedWritesNothingMore() throws Exception {
+        CountDownLatch listing = new CountDownLatch(1);
+        CountDownLatch revoked = new CountDownLatch(1);
+        ExecutorService jobs = Executors.newSingleThreadExecutor();
+        try {
+            // The compaction's first step, listing the window, waits until the task has been revoked (the driver closed).
+            start(Map.of(), jobs, local -> new ListWaits(local, listing, revoked));
+            send(workload(W, 6, 2), W + 5 * 60_000);
+            List<String> parts = StoredPoints.files(storage).stream().map(StoredPoints.File::key).toList();
+            driver.advanceWallClockTime(Duration.ofSeconds(31)); // the window closes: its compaction starts on the job thread
+            assertThat(listing.await(10, TimeUnit.SECONDS)).as("the compaction started").isTrue();
+            driver.close();
+            driver = null;
+            revoked.countDown();
+            jobs.shutdown();
+            assertThat(jobs.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(StoredPoints.files(storage)).extracting(StoredPoints.File::key).containsExactlyElementsOf(parts);
+        } finally {
+            jobs.shutdownNow();
+        }
+    }
+
+    /** Storage whose first listing of a window's directory waits for a signal while it is read. */
+    private static final class ListWaits implements Storage {
+        private final Storage local;
+        private final CountDownLatch listing;
+        private final CountDownLatch go;
+
+        ListWaits(Storage local, CountDownLatch listing, CountDownLatch go) {
+            this.local = local;
+            this.listing = listing;
+            this.go = go;
+        }
+
+        @Override
+        public Stream<ObjectInfo> list(String prefix) throws IOException {
+            if (!prefix.contains("/p=") || listing.getCount() == 0) {
+                return local.list(prefix);
+            }
+            // The listing waits as it is read, after the call returned: the compaction is between two storage calls.
+            return Stream.of(prefix).flatMap(p -> {
+                listing.countDown();
+                try {
+                    go.await();
+                    return local.list(p);
+                } catch (InterruptedException | IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+
+        @Override
+        public void put(String key, Path file) throws IOException {
+            local.put(key, file);
+        }
+
+        @Override
+        public void put(String key, byte[] bytes) throws IOException {
+            local.put(key, bytes);
+        }
+
+        @Override
+        public InputStream get(String key) throws IOException {
+            return local.get(key);
+        }
+
+        @Override
+        public InputStream get(String key, long offset, long length) throws IOException {
+            return local.get(key, offset, length);
+        }
+
+        @Override
+        public Optional<ObjectInfo> stat(String key) throws IOException {
+            return local.stat(key);
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            local.delete(key);
+        }
+
+        @Override
+        public URI uri() {
+            return local.uri();
+        }
+
+        @Override
+        public void close() throws IOException {
+            local.close();
+        }
     }
 
     @Test

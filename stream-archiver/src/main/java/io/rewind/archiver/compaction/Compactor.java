@@ -48,6 +48,11 @@ public final class Compactor {
         this.metrics = metrics;
     }
 
+    /** This compactor writing through another view of the storage (a task's {@code TaskStorage}). */
+    public Compactor on(Storage view) {
+        return new Compactor(writer.on(view), topic, windowSizeMs, metrics);
+    }
+
     /** The outcome of compacting a window: its current segment's catalog record, and the files it supersedes. */
     public record Compacted(long windowStartMs, int partition, CatalogRecord segment, List<String> superseded, boolean written) {
     }

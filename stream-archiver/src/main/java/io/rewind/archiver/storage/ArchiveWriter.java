@@ -40,6 +40,15 @@ public final class ArchiveWriter {
         return storage;
     }
 
+    /** This writer on another view of the same storage (a task's {@link TaskStorage}). */
+    public ArchiveWriter on(Storage view) {
+        try {
+            return new ArchiveWriter(view, scratchDir, retryTimeoutMs, metrics);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the scratch directory exists: this writer made it
+        }
+    }
+
     /** Writes the series (in file order) under the key with the header; returns the file's catalog record. */
     public CatalogRecord write(String key, SegmentMetadata header, Iterator<SeriesPoints> series) throws IOException {
         Path file = Files.createTempFile(scratchDir, "rewind-", ".avro");
@@ -77,6 +86,8 @@ public final class ArchiveWriter {
                 T result = call.call();
                 metrics.storageSucceeded();
                 return result;
+            } catch (TaskStorage.Revoked e) {
+                throw e; // not a storage failure: the task's work ends here
             } catch (IOException | UncheckedIOException e) {
                 metrics.error("storage");
                 if (System.currentTimeMillis() + backoff.delayMs() > deadline) {
