@@ -8,6 +8,7 @@ import io.rewind.archiver.buffer.PartBuffer;
 import io.rewind.archiver.compaction.Compactor;
 import io.rewind.archiver.compaction.WindowState;
 import io.rewind.archiver.storage.TaskStorage;
+import io.rewind.archiver.streams.CommitForwarder;
 import io.rewind.schema.CatalogRecord;
 import io.rewind.schema.FileKind;
 import io.rewind.schema.Point;

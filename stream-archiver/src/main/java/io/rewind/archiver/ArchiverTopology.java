@@ -1,6 +1,7 @@
 package io.rewind.archiver;
 
-import io.rewind.archiver.buffer.PartBufferBuilder;
+import io.rewind.archiver.buffer.PartBuffer;
+import io.rewind.archiver.streams.PreCommitStore;
 import io.rewind.schema.CatalogRecord;
 import io.rewind.schema.wire.WireFormat;
 import io.rewind.schema.wire.WireFormatSerde;
@@ -28,7 +29,7 @@ public final class ArchiverTopology {
         Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), config.topic());
         topology.addProcessor(PROCESSOR, () -> new ArchiveProcessor(resources), SOURCE);
-        topology.addStateStore(new PartBufferBuilder(PART_BUFFER, config.windowSizeMs(), resources.bufferBytes()), PROCESSOR);
+        topology.addStateStore(new PreCommitStore.Builder<>(PART_BUFFER, () -> new PartBuffer(PART_BUFFER, config.windowSizeMs(), resources.bufferBytes())), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOWS), Serdes.Long(), Serdes.String())
                 .withCachingDisabled(), PROCESSOR);
         topology.addSink(SINK, config.catalogTopic(), Serdes.String().serializer(),

@@ -2,32 +2,25 @@ package io.rewind.archiver.buffer;
 
 import io.rewind.archive.segment.SeriesId;
 import io.rewind.archive.segment.SeriesPoints;
+import io.rewind.archiver.streams.PreCommitStore;
 import io.rewind.schema.Point;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.streams.processor.StateStore;
-import org.apache.kafka.streams.processor.StateStoreContext;
-import org.apache.kafka.streams.state.internals.CachedStateStore;
-import org.apache.kafka.streams.state.internals.CacheFlushListener;
 
 /**
  * The points one task read since its last commit, compactly in memory, per (window, series), and the
  * hook that writes them before the commit (guarantee 2).
  *
- * <p>Why a state store: Kafka Streams has no public hook that runs before it commits a task's input
- * offsets. It does flush the caches of its stores first, in every commit (by interval, on request,
- * on rebalance and on shutdown), before it flushes the task's producer and commits the transaction
- * with the offsets. This store takes part in that step as a cached store (Kafka Streams' internal
- * {@link CachedStateStore} interface, as of Kafka Streams 4.3): its {@link #flushCache()} runs the
- * {@link Flusher}, which writes the parts durably and sends their catalog records into the same
- * transaction. If the flusher fails, the commit fails, the offsets stay where they were, and the
- * points are read again. A task closed without committing drops the buffer ({@link #clearCache()},
- * {@link #close()}) for the same reason. It keeps nothing on disk and has no changelog: every
- * point's only durable copy until the commit is the input topic.
+ * <p>It takes part in Kafka Streams' commit as a {@link PreCommitStore}: {@link #beforeCommit()} runs the
+ * {@link Flusher}, which writes the parts durably and sends their catalog records into the same transaction,
+ * before the task's offsets are committed. If the flusher fails, the commit fails, the offsets stay where they
+ * were, and the points are read again. A task closed without committing drops the buffer ({@link #discard()},
+ * {@link #close()}) for the same reason. It keeps nothing on disk and has no changelog: every point's only durable
+ * copy until the commit is the input topic.
  */
-public final class PartBuffer implements StateStore, CachedStateStore<Void, Void> {
+public final class PartBuffer extends PreCommitStore {
     /** Rough heap cost of one buffered point: three longs, two bits, array slack. */
     static final long BYTES_PER_POINT = 32;
     static final long BYTES_PER_SERIES = 400;
@@ -48,7 +41,6 @@ public final class PartBuffer implements StateStore, CachedStateStore<Void, Void
         }
     }
 
-    private final String name;
     private final long windowSizeMs;
     private final AtomicLong instanceBytes;
     private Map<Long, Map<SeriesId, SeriesPoints>> windows = new HashMap<>();
@@ -57,14 +49,13 @@ public final class PartBuffer implements StateStore, CachedStateStore<Void, Void
     private long points;
     private long bytes;
     private Flusher flusher;
-    private boolean open;
 
     /**
      * @param instanceBytes shared by the buffers of one archiver instance: what they hold together,
      *                      for the early-commit limit and the buffer metric
      */
     public PartBuffer(String name, long windowSizeMs, AtomicLong instanceBytes) {
-        this.name = name;
+        super(name);
         this.windowSizeMs = windowSizeMs;
         this.instanceBytes = instanceBytes;
     }
@@ -116,12 +107,12 @@ public final class PartBuffer implements StateStore, CachedStateStore<Void, Void
 
     /** Kafka Streams calls this before it commits the task: the buffer is written, then emptied. */
     @Override
-    public void flushCache() {
+    protected void beforeCommit() {
         if (points == 0) {
             return;
         }
         if (flusher == null) {
-            throw new IllegalStateException("The part buffer " + name + " holds points but no flusher was set");
+            throw new IllegalStateException("The part buffer " + name() + " holds points but no flusher was set");
         }
         flusher.flush(new Content(firstOffset, lastOffset, points, windows));
         clear();
@@ -129,7 +120,7 @@ public final class PartBuffer implements StateStore, CachedStateStore<Void, Void
 
     /** The task is closing without a commit, or its state is being reset: the points will be read again. */
     @Override
-    public void clearCache() {
+    protected void discard() {
         clear();
     }
 
@@ -140,39 +131,5 @@ public final class PartBuffer implements StateStore, CachedStateStore<Void, Void
         lastOffset = -1;
         points = 0;
         bytes = 0;
-    }
-
-    @Override
-    public boolean setFlushListener(CacheFlushListener<Void, Void> listener, boolean sendOldValues) {
-        return false;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public void init(StateStoreContext context, StateStore root) {
-        context.register(root, (key, value) -> {
-            throw new IllegalStateException("The part buffer has no changelog to restore from");
-        });
-        open = true;
-    }
-
-    @Override
-    public void close() {
-        clear();
-        open = false;
-    }
-
-    @Override
-    public boolean persistent() {
-        return false;
-    }
-
-    @Override
-    public boolean isOpen() {
-        return open;
     }
 }
