@@ -2,14 +2,13 @@ package io.rewind.restore;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.rewind.archive.Sha256;
 import io.rewind.archive.storage.Storage;
 import io.rewind.schema.PointKind;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -68,7 +67,7 @@ public final class Restore {
 
     /** A unit's name in the checkpoint: its directory and the files it was read from. */
     static String unitKey(ArchiveIndex.Unit unit) {
-        MessageDigest sha = sha256();
+        MessageDigest sha = Sha256.digest();
         unit.live().forEach(f -> sha.update((f.key() + "\n").getBytes(StandardCharsets.UTF_8)));
         return unit.directory() + "@" + HexFormat.of().formatHex(sha.digest(), 0, 8);
     }
@@ -296,19 +295,11 @@ public final class Restore {
 
     /** Identifies a restore's parameters, so that a checkpoint is continued only by the same restore. */
     public static String fingerprint(List<String> arguments) {
-        MessageDigest sha = sha256();
+        MessageDigest sha = Sha256.digest();
         for (String part : arguments) {
             sha.update(part.getBytes(StandardCharsets.UTF_8));
             sha.update((byte) 0);
         }
         return HexFormat.of().formatHex(sha.digest());
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new UncheckedIOException(new IOException(e));
-        }
     }
 }

@@ -14,6 +14,7 @@ import io.rewind.schema.FileKind;
 import io.rewind.schema.Point;
 import io.rewind.schema.SeriesKey;
 import io.rewind.schema.wire.WireFormatException;
+import io.rewind.service.RateLimitedLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -73,7 +74,7 @@ public final class ArchiveProcessor implements Processor<byte[], byte[], String,
     private long lastRecordWallMs;
     private long lastRetentionMs;
     private long decodeErrors;
-    private long lastDecodeLogMs;
+    private final RateLimitedLog decodeLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private volatile boolean closed;
 
     public ArchiveProcessor(ArchiverResources resources) {
@@ -287,13 +288,9 @@ public final class ArchiveProcessor implements Processor<byte[], byte[], String,
     private void undecodable(Exception e) {
         decodeErrors++;
         metrics.error("decode");
-        long now = System.currentTimeMillis();
-        if (now - lastDecodeLogMs > 10_000) {
-            lastDecodeLogMs = now;
-            LOG.error("Partition {}: {} records so far are not points in the configured wire format and are skipped (counted as"
-                    + " rewind_archiver_errors_total with kind decode); latest at offset {}: {}", partition, decodeErrors,
-                    context.recordMetadata().map(m -> m.offset()).orElse(-1L), e.getMessage());
-        }
+        decodeLog.error("Partition {}: {} records so far are not points in the configured wire format and are skipped (counted as"
+                + " rewind_archiver_errors_total with kind decode); latest at offset {}: {}", partition, decodeErrors,
+                context.recordMetadata().map(m -> m.offset()).orElse(-1L), e.getMessage());
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.rewind.archive.segment;
 
+import io.rewind.archive.Sha256;
 import io.rewind.archive.LookaheadIterator;
 import io.rewind.schema.AvroTrust;
 import io.rewind.schema.SeriesBlock;
@@ -46,7 +47,7 @@ public final class SegmentReader extends LookaheadIterator<SeriesPoints> impleme
         this.expectedSha256 = expectedSha256;
         this.filter = filter;
         this.counted = new CountingInputStream(in);
-        this.digested = new DigestInputStream(counted, SegmentWriter.newSha256());
+        this.digested = new DigestInputStream(counted, Sha256.digest());
         try {
             this.avro = new DataFileStream<>(digested, new SpecificDatumReader<>(SeriesBlock.class));
         } catch (IOException | RuntimeException e) {

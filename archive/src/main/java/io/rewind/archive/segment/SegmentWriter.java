@@ -1,5 +1,6 @@
 package io.rewind.archive.segment;
 
+import io.rewind.archive.Sha256;
 import io.rewind.schema.AvroTrust;
 import io.rewind.schema.SeriesBlock;
 import java.io.Closeable;
@@ -10,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import org.apache.avro.file.CodecFactory;
 import org.apache.avro.file.DataFileStream;
@@ -78,7 +78,7 @@ public final class SegmentWriter implements Closeable {
     public WrittenFile finish() throws IOException {
         writer.close();
         SegmentMetadata complete = header.withContent(eventMin, eventMax, ingestMin, ingestMax, points, series);
-        MessageDigest sha256 = newSha256();
+        MessageDigest sha256 = Sha256.digest();
         // The checksum is taken from the bytes as they are written, so the file is not read back.
         try (FileOutputStream file = new FileOutputStream(target.toFile());
                 DataFileWriter<SeriesBlock> out = open(complete);
@@ -114,14 +114,5 @@ public final class SegmentWriter implements Closeable {
         writer.setSyncInterval(SYNC_INTERVAL);
         metadata.toHeader().forEach((key, value) -> writer.setMeta(SegmentMetadata.PREFIX + key, value));
         return writer;
-    }
-
-    /** The digest of segment files' checksums, for the writer and the reader alike. */
-    static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("This JVM has no SHA-256", e);
-        }
     }
 }
