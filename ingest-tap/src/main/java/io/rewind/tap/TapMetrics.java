@@ -136,6 +136,11 @@ public final class TapMetrics {
                 .description("Bytes in the disk spool not yet in Kafka").register(registry);
     }
 
+    public void upstreamsHealthy(Supplier<Integer> count) {
+        Gauge.builder("rewind.tap.upstreams.healthy", () -> count.get())
+                .description("Upstream TSDs that passed their last health check").register(registry);
+    }
+
     public double publishedCount() {
         return published.count();
     }

@@ -7,6 +7,7 @@ import io.rewind.devstack.KafkaBroker;
 import io.rewind.devstack.Tsd;
 import io.rewind.devstack.TsdClient;
 import io.rewind.devstack.junit.DevStackExtension;
+import io.rewind.devstack.process.Await;
 import io.rewind.schema.Point;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,5 +143,100 @@ class TapDeliveryIT {
         } finally {
             upstream.stop();
         }
+    }
+
+    @Test
+    void whenOneOfTwoTsdsStopsUnderLoadTheOtherTakesTheTrafficAndTheStoppedOneRejoins(DevStack stack) throws Exception {
+        String topic = "tap-it-failover";
+        stack.kafka().createTopic(topic, 2, Map.of());
+        Tsd a = stack.tsd("tap-failover-a", Map.of());
+        Tsd b = stack.tsd("tap-failover-b", Map.of());
+        try (Tap tap = Tap.start(TapConfig.of(settings(stack.kafka().bootstrapServers(), topic, dir.resolve("spool"),
+                "127.0.0.1:" + a.port() + ",127.0.0.1:" + b.port())))) {
+            Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+            AtomicInteger refused = new AtomicInteger();
+            CountDownLatch stopped = new CountDownLatch(1);
+            // Four clients, each on its own connections, writing while the first of them stops TSD a.
+            ExecutorService clients = Executors.newFixedThreadPool(4);
+            List<Future<?>> load = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                int client = c;
+                load.add(clients.submit(() -> {
+                    TsdClient http = new TsdClient("127.0.0.1", tap.port());
+                    for (int request = 0; request < 40; request++) {
+                        if (client == 0 && request == 15) {
+                            a.stop();
+                            stopped.countDown();
+                        }
+                        long first = T0 + 100_000L * client + 10L * request;
+                        TsdClient.Response response = http.post("/api/put", failoverBody(first, 10), false);
+                        record(response, first, 10, acknowledged, refused);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> client : load) {
+                client.get(5, TimeUnit.MINUTES);
+            }
+            clients.shutdown();
+            assertThat(stopped.getCount()).isZero();
+            assertThat(acknowledged.size()).as("acknowledged points, %d requests refused with 503", refused.get()).isGreaterThan(1000);
+
+            // Once the health check has seen it, no new connection goes to the stopped TSD: every request is answered by b.
+            Await.until("the health check sees TSD a down", Duration.ofSeconds(30), () -> { }, () -> healthyUpstreams(tap) == 1);
+            for (int i = 0; i < 20; i++) {
+                long first = T0 + 500_000L + 10L * i;
+                TsdClient.Response response = new TsdClient("127.0.0.1", tap.port()).post("/api/put", failoverBody(first, 10), false);
+                assertThat(response.status()).as(response.body()).isEqualTo(204);
+                record(response, first, 10, acknowledged, new AtomicInteger());
+            }
+            assertThat(TsdClient.of(b).query("tapit.failover", (T0 + 500_000L) * 1000, (T0 + 500_200L) * 1000))
+                    .flatExtracting(series -> series.points().keySet()).hasSize(200);
+
+            // a back: after its health check, new connections go to it again.
+            a.start();
+            Await.until("the health check sees TSD a up", Duration.ofSeconds(30), () -> { }, () -> healthyUpstreams(tap) == 2);
+            for (int i = 0; i < 20; i++) {
+                long first = T0 + 600_000L + 10L * i;
+                TsdClient.Response response = new TsdClient("127.0.0.1", tap.port()).post("/api/put", failoverBody(first, 10), false);
+                assertThat(response.status()).as(response.body()).isEqualTo(204);
+                record(response, first, 10, acknowledged, new AtomicInteger());
+            }
+            assertThat(TsdClient.of(a).query("tapit.failover", (T0 + 600_000L) * 1000, (T0 + 600_200L) * 1000))
+                    .as("points TSD a stored after it rejoined").flatExtracting(series -> series.points().keySet()).isNotEmpty();
+
+            Set<Long> inKafka = new HashSet<>();
+            for (TopicPoints.Record r : TopicPoints.read(stack.kafka().bootstrapServers(), topic, acknowledged.size(), Duration.ofSeconds(60))) {
+                inKafka.add(r.point().getTimestampMs() / 1000);
+            }
+            assertThat(inKafka).containsAll(acknowledged);
+        }
+    }
+
+    /** Ten points of one series at {@code first}, {@code first + 1}, ... seconds. */
+    private static String failoverBody(long first, int count) {
+        StringBuilder body = new StringBuilder("[");
+        for (int k = 0; k < count; k++) {
+            body.append(k == 0 ? "" : ",").append("{\"metric\":\"tapit.failover\",\"timestamp\":").append(first + k)
+                    .append(",\"value\":").append(k).append(",\"tags\":{\"host\":\"a\"}}");
+        }
+        return body.append("]").toString();
+    }
+
+    /** A 2xx acknowledges the request's points; anything else must be OpenTSDB's 503 error shape. */
+    private static void record(TsdClient.Response response, long first, int count, Set<Long> acknowledged, AtomicInteger refused) {
+        if (response.status() / 100 == 2) {
+            for (int k = 0; k < count; k++) {
+                acknowledged.add(first + k);
+            }
+        } else {
+            refused.incrementAndGet();
+            assertThat(response.status()).as(response.body()).isEqualTo(503);
+            assertThat(response.json().path("error").path("code").asInt()).isEqualTo(503);
+        }
+    }
+
+    private static double healthyUpstreams(Tap tap) {
+        return tap.metrics().registry().get("rewind.tap.upstreams.healthy").gauge().value();
     }
 }

@@ -41,6 +41,7 @@ public final class Upstreams implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        metrics.upstreamsHealthy(this::healthyCount);
         if (!addresses.isEmpty()) {
             checker.scheduleWithFixedDelay(() -> check(metrics), healthIntervalMs, healthIntervalMs, TimeUnit.MILLISECONDS);
         }
@@ -79,6 +80,17 @@ public final class Upstreams implements AutoCloseable {
         }
         up.addAll(down);
         return up;
+    }
+
+    /** How many upstreams passed their last health check. */
+    public int healthyCount() {
+        int count = 0;
+        for (int i = 0; i < addresses.size(); i++) {
+            if (healthy.get(i)) {
+                count++;
+            }
+        }
+        return count;
     }
 
     public boolean anyHealthy() {
