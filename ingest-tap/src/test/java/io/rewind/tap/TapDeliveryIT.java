@@ -184,24 +184,14 @@ class TapDeliveryIT {
 
             // Once the health check has seen it, no new connection goes to the stopped TSD: every request is answered by b.
             Await.until("the health check sees TSD a down", Duration.ofSeconds(30), () -> { }, () -> healthyUpstreams(tap) == 1);
-            for (int i = 0; i < 20; i++) {
-                long first = T0 + 500_000L + 10L * i;
-                TsdClient.Response response = new TsdClient("127.0.0.1", tap.port()).post("/api/put", failoverBody(first, 10), false);
-                assertThat(response.status()).as(response.body()).isEqualTo(204);
-                record(response, first, 10, acknowledged, new AtomicInteger());
-            }
+            putEachOnANewConnection(tap, T0 + 500_000L, acknowledged);
             assertThat(TsdClient.of(b).query("tapit.failover", (T0 + 500_000L) * 1000, (T0 + 500_200L) * 1000))
                     .flatExtracting(series -> series.points().keySet()).hasSize(200);
 
             // a back: after its health check, new connections go to it again.
             a.start();
             Await.until("the health check sees TSD a up", Duration.ofSeconds(30), () -> { }, () -> healthyUpstreams(tap) == 2);
-            for (int i = 0; i < 20; i++) {
-                long first = T0 + 600_000L + 10L * i;
-                TsdClient.Response response = new TsdClient("127.0.0.1", tap.port()).post("/api/put", failoverBody(first, 10), false);
-                assertThat(response.status()).as(response.body()).isEqualTo(204);
-                record(response, first, 10, acknowledged, new AtomicInteger());
-            }
+            putEachOnANewConnection(tap, T0 + 600_000L, acknowledged);
             assertThat(TsdClient.of(a).query("tapit.failover", (T0 + 600_000L) * 1000, (T0 + 600_200L) * 1000))
                     .as("points TSD a stored after it rejoined").flatExtracting(series -> series.points().keySet()).isNotEmpty();
 
@@ -210,6 +200,16 @@ class TapDeliveryIT {
                 inKafka.add(r.point().getTimestampMs() / 1000);
             }
             assertThat(inKafka).containsAll(acknowledged);
+        }
+    }
+
+    /** Twenty requests of ten points from {@code first} seconds on, each on a new connection, each answered 204. */
+    private static void putEachOnANewConnection(Tap tap, long first, Set<Long> acknowledged) {
+        for (int i = 0; i < 20; i++) {
+            long from = first + 10L * i;
+            TsdClient.Response response = new TsdClient("127.0.0.1", tap.port()).post("/api/put", failoverBody(from, 10), false);
+            assertThat(response.status()).as(response.body()).isEqualTo(204);
+            record(response, from, 10, acknowledged, new AtomicInteger());
         }
     }
 
