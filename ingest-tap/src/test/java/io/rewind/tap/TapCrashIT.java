@@ -1,0 +1,173 @@
+package io.rewind.tap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.rewind.devstack.DevStack;
+import io.rewind.devstack.Tsd;
+import io.rewind.devstack.TsdClient;
+import io.rewind.devstack.junit.DevStackExtension;
+import io.rewind.devstack.process.Await;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The tap as its own process in front of a TSD, with {@code durability=wal}, killed with SIGKILL again and again
+ * while HTTP clients write (retrying each request until it is acknowledged, as collectors do) and a telnet client
+ * writes (reconnecting after each kill). After the last restart, Kafka holds every point an HTTP client was answered
+ * 2xx for, and every telnet point the TSD stored: with the WAL, a line reaches the TSD only once it is fsync'ed.
+ */
+@ExtendWith(DevStackExtension.class)
+class TapCrashIT {
+    private static final long T0 = 1_763_726_400L;
+    private static final int KILLS = 5;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void killedFiveTimesUnderLoadTheTapLosesNoAcknowledgedAndNoForwardedPoint(DevStack stack) throws Exception {
+        String topic = "tap-it-crash";
+        stack.kafka().createTopic(topic, 2, Map.of());
+        Tsd tsd = stack.tsd("tap-crash", Map.of());
+        int port = freePort();
+        Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+        AtomicLong retried = new AtomicLong();
+        AtomicLong telnetSent = new AtomicLong();
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService clients = Executors.newFixedThreadPool(3);
+        Process tap = null;
+        try {
+            List<Future<?>> load = List.of(
+                    clients.submit(() -> http(port, 0, acknowledged, retried, stop)),
+                    clients.submit(() -> http(port, 1, acknowledged, retried, stop)),
+                    clients.submit(() -> telnet(port, telnetSent, stop)));
+            for (int run = 0; run <= KILLS; run++) {
+                tap = startTap(stack, topic, tsd, port, run);
+                Process running = tap;
+                long before = acknowledged.size();
+                Await.until("the tap to acknowledge 300 more points (run " + run + ")", Duration.ofSeconds(90),
+                        () -> assertThat(running.isAlive()).as("tap alive, see " + dir.resolve("tap.log")).isTrue(),
+                        () -> acknowledged.size() >= before + 300);
+                if (run < KILLS) {
+                    tap.destroyForcibly().waitFor();
+                }
+            }
+            stop.set(true);
+            for (Future<?> client : load) {
+                client.get(2, TimeUnit.MINUTES);
+            }
+        } finally {
+            clients.shutdownNow();
+            if (tap != null) {
+                tap.destroy(); // SIGTERM: the last tap stops as a tap does
+                tap.waitFor(3, TimeUnit.MINUTES);
+            }
+        }
+        Set<Long> forwarded = new HashSet<>();
+        for (TsdClient.Series series : TsdClient.of(tsd).query("tapit.crash.telnet", (T0 - 1) * 1000, (T0 + 10_000_000) * 1000)) {
+            series.points().keySet().forEach(ms -> forwarded.add(ms / 1000));
+        }
+        assertThat(forwarded).as("telnet points the TSD stored, of %d sent", telnetSent.get()).isNotEmpty();
+        Set<Long> httpInKafka = new HashSet<>();
+        Set<Long> telnetInKafka = new HashSet<>();
+        for (TopicPoints.Record r : TopicPoints.read(stack.kafka().bootstrapServers(), topic, acknowledged.size() + forwarded.size(),
+                Duration.ofSeconds(120))) {
+            (r.point().getMetric().equals("tapit.crash.http") ? httpInKafka : telnetInKafka).add(r.point().getTimestampMs() / 1000);
+        }
+        assertThat(httpInKafka).as("acknowledged HTTP points (%d requests retried)", retried.get()).containsAll(acknowledged);
+        assertThat(telnetInKafka).as("telnet points the TSD stored").containsAll(forwarded);
+    }
+
+    private Process startTap(DevStack stack, String topic, Tsd tsd, int port, int run) throws IOException {
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), Tap.class.getName(),
+                "--bootstrap.servers=" + stack.kafka().bootstrapServers(), "--topic=" + topic, "--upstreams=127.0.0.1:" + tsd.port(),
+                "--listen.host=127.0.0.1", "--listen.port=" + port, "--admin.port=0", "--spool.dir=" + dir.resolve("spool"),
+                "--durability=wal", "--tap.id=crash-" + run);
+        Process tap = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("tap.log").toFile())).start();
+        Await.until("the tap to listen on " + port, Duration.ofSeconds(60),
+                () -> assertThat(tap.isAlive()).as("tap alive, see " + dir.resolve("tap.log")).isTrue(), () -> {
+                    try (Socket probe = new Socket("127.0.0.1", port)) {
+                        return true;
+                    }
+                });
+        return tap;
+    }
+
+    /** Requests of 20 points, each sent again until a 2xx acknowledges it; every point has its own second. */
+    private static Void http(int port, int client, Set<Long> acknowledged, AtomicLong retried, AtomicBoolean stop) throws InterruptedException {
+        for (long request = 0; !stop.get(); request++) {
+            long first = T0 + 1_000_000L * client + 20 * request;
+            StringBuilder body = new StringBuilder("[");
+            for (int k = 0; k < 20; k++) {
+                body.append(k == 0 ? "" : ",").append("{\"metric\":\"tapit.crash.http\",\"timestamp\":").append(first + k)
+                        .append(",\"value\":").append(k).append(",\"tags\":{\"client\":\"c").append(client).append("\"}}");
+            }
+            while (true) {
+                try {
+                    if (new TsdClient("127.0.0.1", port).post("/api/put", body + "]", request % 2 == 0).status() / 100 == 2) {
+                        for (int k = 0; k < 20; k++) {
+                            acknowledged.add(first + k);
+                        }
+                        break;
+                    }
+                } catch (UncheckedIOException tapDown) {
+                    // the tap was killed: the request is sent again, as a collector does
+                }
+                retried.incrementAndGet();
+                TimeUnit.MILLISECONDS.sleep(50); // a client's retry pause, not a wait for the test's sake
+            }
+        }
+        return null;
+    }
+
+    /** Lines of one series, a second apart, in writes of 50; after a kill, a new connection and the next lines. */
+    private static Void telnet(int port, AtomicLong sent, AtomicBoolean stop) throws InterruptedException {
+        long next = T0 + 5_000_000L;
+        while (!stop.get()) {
+            try (Socket socket = new Socket("127.0.0.1", port)) {
+                OutputStream out = socket.getOutputStream();
+                while (!stop.get()) {
+                    StringBuilder lines = new StringBuilder();
+                    for (int i = 0; i < 50; i++, next++) {
+                        lines.append("put tapit.crash.telnet ").append(next).append(' ').append(next % 1000).append(" host=t\n");
+                    }
+                    out.write(lines.toString().getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    sent.addAndGet(50);
+                    TimeUnit.MILLISECONDS.sleep(20); // a collector's pace
+                }
+            } catch (IOException tapDown) {
+                TimeUnit.MILLISECONDS.sleep(50); // reconnect once the tap is back
+            }
+        }
+        return null;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
