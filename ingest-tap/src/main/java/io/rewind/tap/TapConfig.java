@@ -65,7 +65,7 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
             Parsers.millis(Duration.ZERO, Duration.ofDays(1)));
     static final Setting<Integer> MAX_LINE = new Setting<>("max.line.bytes", "1024", "Longest telnet line (OpenTSDB's limit is 1024).",
             Parsers.integer(64, 1 << 20));
-    static final Setting<Long> MAX_BODY = new Setting<>("http.max.body.bytes", "32MiB", "Largest HTTP request body; larger gets 413.",
+    static final Setting<Long> MAX_BODY = new Setting<>("http.max.body.bytes", "32MiB", "Largest HTTP request body, compressed and inflated alike; larger gets 413.",
             Parsers.bytes(1 << 10, 1L << 30));
     static final Setting<Integer> MAX_TAGS = new Setting<>("max.tags", "8", "OpenTSDB's tsd.storage.max_tags of the upstream TSDs.", Parsers.integer(1, 255));
     static final Setting<Long> CONNECT_TIMEOUT = new Setting<>("upstream.connect.timeout.ms", "5s", "Connect timeout to an upstream TSD.",
