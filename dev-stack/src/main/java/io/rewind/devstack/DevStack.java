@@ -92,7 +92,7 @@ public final class DevStack implements AutoCloseable {
             return running;
         }
         Tsd tsd = new Tsd(name, dir.resolve("tsd-" + name), hbase.zookeeperQuorum(), watched, settings);
-        hbase.createTsdTables(List.of(tsd.tablePrefix()));
+        hbase.createTsdTables(List.of(tsd.tablePrefix()), tsd.rollupTables());
         tsds.put(name, tsd);
         tsd.start();
         return tsd;

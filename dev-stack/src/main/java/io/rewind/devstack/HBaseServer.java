@@ -73,6 +73,13 @@ public final class HBaseServer extends DevServer {
     }
 
     /** Creates OpenTSDB's tables (tsdb, tsdb-uid, tsdb-tree, tsdb-meta) for each table-name prefix. */
+    /** Creates OpenTSDB's tables for each prefix, and the extra tables of data points (rollup tables) named. */
+    public void createTsdTables(List<String> prefixes, List<String> dataTables) throws IOException {
+        List<String> all = new ArrayList<>(prefixes);
+        dataTables.forEach(table -> all.add("data:" + table));
+        createTsdTables(all);
+    }
+
     public void createTsdTables(List<String> prefixes) throws IOException {
         List<String> args = new ArrayList<>(List.of("127.0.0.1", Integer.toString(zookeeperPort)));
         args.addAll(prefixes);

@@ -41,6 +41,30 @@ public final class Tsd extends DevServer {
         return name;
     }
 
+    /**
+     * OpenTSDB settings for a TSD named {@code name} that stores rollups and histograms: the raw table as the default
+     * (1m) interval, one 1h rollup interval, each with its pre-aggregate table (all of the TSD's own tables, created
+     * with it), and OpenTSDB's simple histogram codec as id 0.
+     */
+    public static Map<String, String> rollupsAndHistograms(String name) {
+        String p = name + "-";
+        String rollups = "{\"aggregationIds\":{\"sum\":0,\"count\":1,\"min\":2,\"max\":3},\"intervals\":["
+                + "{\"interval\":\"1m\",\"table\":\"" + p + "tsdb\",\"preAggregationTable\":\"" + p + "tsdb-preagg\","
+                + "\"rowSpan\":\"1h\",\"defaultInterval\":true},"
+                + "{\"interval\":\"1h\",\"table\":\"" + p + "tsdb-rollup-1h\",\"preAggregationTable\":\"" + p
+                + "tsdb-rollup-preagg-1h\",\"rowSpan\":\"1d\",\"defaultInterval\":false}]}";
+        return Map.of("tsd.rollups.enable", "true", "tsd.rollups.config", rollups,
+                "tsd.core.histograms.config", "{\"net.opentsdb.core.SimpleHistogramDecoder\": 0}");
+    }
+
+    /** The rollup and pre-aggregate tables this TSD's settings name besides its raw table. */
+    List<String> rollupTables() {
+        if (!"true".equals(settings.get("tsd.rollups.enable"))) {
+            return List.of();
+        }
+        return List.of(tablePrefix + "tsdb-preagg", tablePrefix + "tsdb-rollup-1h", tablePrefix + "tsdb-rollup-preagg-1h");
+    }
+
     /** The TSD's port, for telnet and HTTP alike. */
     public int port() {
         return port;
