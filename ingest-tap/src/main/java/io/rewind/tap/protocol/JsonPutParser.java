@@ -2,6 +2,7 @@ package io.rewind.tap.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.JsonToken;
 import io.rewind.schema.Histogram;
 import io.rewind.schema.HistogramBucket;
@@ -11,6 +12,7 @@ import io.rewind.schema.Rollup;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -26,7 +28,8 @@ import java.util.Map;
  * OpenTSDB puts in {@code ?details}. A body that is not such JSON fails as a whole, as it does in OpenTSDB.
  */
 public final class JsonPutParser {
-    private static final JsonFactory JSON = JsonFactory.builder().build();
+    /** As OpenTSDB's mapper reads: {@code NaN} and {@code Infinity} are numbers (which a value then fails to be stored as). */
+    private static final JsonFactory JSON = JsonFactory.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
     private final PointRules rules;
 
@@ -60,7 +63,7 @@ public final class JsonPutParser {
         String metric;
         Long timestamp;
         String value;
-        Map<String, String> tags;
+        HashMap<String, String> tags;
         String interval;
         String aggregator;
         String groupByAggregator;
@@ -72,14 +75,33 @@ public final class JsonPutParser {
 
     public List<Entry> parse(InputStream body, PointKind kind) throws BadBody {
         List<Fields> all = new ArrayList<>();
-        try (JsonParser json = JSON.createParser(body)) {
+        byte[] bytes;
+        try {
+            bytes = body.readAllBytes();
+        } catch (IOException e) {
+            throw new BadBody("Unable to parse the given JSON", e.getMessage());
+        }
+        // OpenTSDB trims the content (every character up to ' ' at either end) and looks at its first character before it
+        // parses anything.
+        int start = 0;
+        int end = bytes.length;
+        while (start < end && (bytes[start] & 0xff) <= ' ') {
+            start++;
+        }
+        while (end > start && (bytes[end - 1] & 0xff) <= ' ') {
+            end--;
+        }
+        if (start < end && bytes[start] != '{' && bytes[start] != '[') {
+            throw new BadBody("The JSON must start as an object or an array", null);
+        }
+        try (JsonParser json = parser(bytes, start, end)) {
             JsonToken first = json.nextToken();
             if (first == JsonToken.START_ARRAY) {
                 for (JsonToken token = json.nextToken(); token != JsonToken.END_ARRAY; token = json.nextToken()) {
-                    all.add(token == JsonToken.VALUE_NULL ? null : object(json));
+                    all.add(token == JsonToken.VALUE_NULL ? null : object(json, kind));
                 }
             } else if (first == JsonToken.START_OBJECT) {
-                all.add(object(json));
+                all.add(object(json, kind));
             } else {
                 throw new BadBody("Unable to parse the given JSON", first == null ? "Missing content" : "Unexpected token " + first);
             }
@@ -94,6 +116,19 @@ public final class JsonPutParser {
             entries.add(entry(fields, kind));
         }
         return entries;
+    }
+
+    /**
+     * A parser of the body as OpenTSDB reads it: decoded as UTF-8 into a string first, so that a byte sequence that is not
+     * UTF-8 reads as the replacement character, not as an error. A body of ASCII alone, the usual one, is parsed as it is.
+     */
+    private static JsonParser parser(byte[] bytes, int start, int end) throws IOException {
+        for (int i = start; i < end; i++) {
+            if (bytes[i] < 0) {
+                return JSON.createParser(new String(bytes, StandardCharsets.UTF_8).trim());
+            }
+        }
+        return JSON.createParser(bytes, start, end - start);
     }
 
     private Entry entry(Fields f, PointKind kind) {
@@ -148,7 +183,7 @@ public final class JsonPutParser {
     }
 
     private Point point(Fields f, PointKind kind) {
-        HashMap<String, String> tags = new HashMap<>(f.tags);
+        HashMap<String, String> tags = f.tags; // the map as read, not a copy: a copy of another capacity iterates in another order
         Point.Builder point = TelnetPutParser.point(kind, f.metric, f.timestamp, tags);
         if (kind == PointKind.HISTOGRAM) {
             rules.checkTimestampAndTags(f.metric, f.timestamp, 0L, tags);
@@ -208,7 +243,45 @@ public final class JsonPutParser {
         return out;
     }
 
-    private static Fields object(JsonParser json) throws IOException {
+    /** Skips a field's value; null, to assign. */
+    private static <T> T skip(JsonParser json) throws IOException {
+        json.skipChildren();
+        return null;
+    }
+
+    /**
+     * A number bound to a {@code long} field as OpenTSDB's Jackson (2.9) binds it: an integer as it is, a float cut to
+     * its integer part (within the range of a long), a string parsed (empty or "null" meaning 0); anything else, or a
+     * string that is not a number, fails the whole body.
+     */
+    private static long longValue(JsonParser json) throws IOException {
+        switch (json.currentToken()) {
+            case VALUE_NUMBER_INT:
+                return json.getLongValue();
+            case VALUE_NUMBER_FLOAT: {
+                double d = json.getDoubleValue();
+                if (d < Long.MIN_VALUE || d > Long.MAX_VALUE) {
+                    throw new IOException("Numeric value (" + json.getText() + ") out of range of long");
+                }
+                return (long) d;
+            }
+            case VALUE_STRING: {
+                String text = json.getText().trim();
+                if (text.isEmpty() || text.equals("null")) {
+                    return 0;
+                }
+                try {
+                    return Long.parseLong(text);
+                } catch (NumberFormatException e) {
+                    throw new IOException("Cannot deserialize value of type long from String \"" + text + "\": not a valid long value");
+                }
+            }
+            default:
+                throw new IOException("Cannot deserialize value of type long from " + json.currentToken());
+        }
+    }
+
+    private static Fields object(JsonParser json, PointKind kind) throws IOException {
         if (json.currentToken() != JsonToken.START_OBJECT) {
             throw new IOException("Expected a data point object, got " + json.currentToken());
         }
@@ -216,18 +289,23 @@ public final class JsonPutParser {
         while (json.nextToken() == JsonToken.FIELD_NAME) {
             String name = json.currentName();
             JsonToken token = json.nextToken();
+            // Each kind's fields are those of OpenTSDB's class for it (IncomingDataPoint, RollUpDataPoint, HistogramPojo);
+            // any other field is ignored, as its mapper ignores unknown properties.
+            boolean rollup = kind == PointKind.ROLLUP;
+            boolean histogram = kind == PointKind.HISTOGRAM;
             switch (name) {
                 case "metric" -> f.metric = text(json);
-                case "timestamp" -> f.timestamp = token == JsonToken.VALUE_NULL ? null : json.getValueAsLong();
+                case "timestamp" -> f.timestamp = token == JsonToken.VALUE_NULL ? null : longValue(json);
                 case "value" -> f.value = text(json);
                 case "tags" -> f.tags = stringMap(json);
-                case "interval" -> f.interval = text(json);
-                case "aggregator" -> f.aggregator = text(json);
-                case "groupByAggregator" -> f.groupByAggregator = text(json);
-                case "id" -> f.id = token == JsonToken.VALUE_NULL ? null : json.getValueAsInt();
-                case "underflow" -> f.underflow = token == JsonToken.VALUE_NULL ? null : json.getValueAsLong();
-                case "overflow" -> f.overflow = token == JsonToken.VALUE_NULL ? null : json.getValueAsLong();
-                case "buckets" -> f.buckets = longMap(json);
+                case "tsuid" -> text(json);
+                case "interval" -> f.interval = rollup ? text(json) : skip(json);
+                case "aggregator" -> f.aggregator = rollup ? text(json) : skip(json);
+                case "groupByAggregator" -> f.groupByAggregator = rollup ? text(json) : skip(json);
+                case "id" -> f.id = !histogram || token == JsonToken.VALUE_NULL ? skip(json) : (Integer) json.getValueAsInt();
+                case "underflow" -> f.underflow = !histogram || token == JsonToken.VALUE_NULL ? skip(json) : (Long) json.getValueAsLong();
+                case "overflow" -> f.overflow = !histogram || token == JsonToken.VALUE_NULL ? skip(json) : (Long) json.getValueAsLong();
+                case "buckets" -> f.buckets = histogram ? longMap(json) : skip(json);
                 default -> json.skipChildren();
             }
         }
@@ -246,14 +324,16 @@ public final class JsonPutParser {
         return json.getText();
     }
 
-    private static Map<String, String> stringMap(JsonParser json) throws IOException {
+    private static HashMap<String, String> stringMap(JsonParser json) throws IOException {
         if (json.currentToken() == JsonToken.VALUE_NULL) {
             return null;
         }
         if (json.currentToken() != JsonToken.START_OBJECT) {
             throw new IOException("Expected an object of tags, got " + json.currentToken());
         }
-        Map<String, String> map = new LinkedHashMap<>();
+        // A HashMap, as OpenTSDB's IncomingDataPoint holds its tags: checks run in its order, so the first tag found wrong is
+        // the one OpenTSDB names.
+        HashMap<String, String> map = new HashMap<>();
         while (json.nextToken() == JsonToken.FIELD_NAME) {
             String key = json.currentName();
             json.nextToken();
