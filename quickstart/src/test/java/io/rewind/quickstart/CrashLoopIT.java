@@ -1,14 +1,27 @@
-package io.rewind.tap;
+package io.rewind.quickstart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.rewind.archive.storage.Storages;
+import io.rewind.archiver.Archiver;
+import io.rewind.archiver.ArchiverConfig;
 import io.rewind.devstack.DevStack;
 import io.rewind.devstack.Tsd;
 import io.rewind.devstack.TsdClient;
 import io.rewind.devstack.junit.DevStackExtension;
 import io.rewind.devstack.process.Await;
+import io.rewind.restore.TimeArgs;
+import io.rewind.restore.cli.RewindCli;
+import io.rewind.schema.Point;
+import io.rewind.schema.wire.SingleObjectWireFormat;
+import io.rewind.service.config.Settings;
+import io.rewind.tap.Tap;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -26,26 +39,35 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The tap as its own process in front of a TSD, with {@code durability=wal}, killed with SIGKILL again and again
  * while HTTP clients write (retrying each request until it is acknowledged, as collectors do) and a telnet client
  * writes (reconnecting after each kill). After the last restart, Kafka holds every point an HTTP client was answered
- * 2xx for, and every telnet point the TSD stored: with the WAL, a line reaches the TSD only once it is fsync'ed.
+ * 2xx for, and every telnet point the TSD stored (with the WAL, a line reaches the TSD only once it is fsync'ed); a
+ * retried request may be there twice. The archiver then archives the topic, and a restore into a fresh TSD holds
+ * exactly what the source TSD holds: each point once, with its value.
  */
 @ExtendWith(DevStackExtension.class)
-class TapCrashIT {
+class CrashLoopIT {
     private static final long T0 = 1_763_726_400L;
     private static final int KILLS = 5;
+    private static final SingleObjectWireFormat<Point> POINTS = new SingleObjectWireFormat<>(Point.class);
 
     @TempDir
     Path dir;
 
     @Test
-    void killedFiveTimesUnderLoadTheTapLosesNoAcknowledgedAndNoForwardedPoint(DevStack stack) throws Exception {
+    void killedFiveTimesUnderLoadTheTapLosesNothingAndTheRestoreHoldsEachPointOnce(DevStack stack) throws Exception {
         String topic = "tap-it-crash";
         stack.kafka().createTopic(topic, 2, Map.of());
         Tsd tsd = stack.tsd("tap-crash", Map.of());
@@ -90,12 +112,53 @@ class TapCrashIT {
         assertThat(forwarded).as("telnet points the TSD stored, of %d sent", telnetSent.get()).isNotEmpty();
         Set<Long> httpInKafka = new HashSet<>();
         Set<Long> telnetInKafka = new HashSet<>();
-        for (TopicPoints.Record r : TopicPoints.read(stack.kafka().bootstrapServers(), topic, acknowledged.size() + forwarded.size(),
-                Duration.ofSeconds(120))) {
-            (r.point().getMetric().equals("tapit.crash.http") ? httpInKafka : telnetInKafka).add(r.point().getTimestampMs() / 1000);
+        long records = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.kafka().bootstrapServers(), ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class, ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class))) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    Point point = POINTS.decode(r.value());
+                    (point.getMetric().equals("tapit.crash.http") ? httpInKafka : telnetInKafka).add(point.getTimestampMs() / 1000);
+                    records++;
+                }
+            }
         }
         assertThat(httpInKafka).as("acknowledged HTTP points (%d requests retried)", retried.get()).containsAll(acknowledged);
         assertThat(telnetInKafka).as("telnet points the TSD stored").containsAll(forwarded);
+
+        // The archive and a restore: each point once, as the source TSD holds it.
+        Map<String, String> archiving = Pipeline.archiverSettings(stack.kafka().bootstrapServers(), dir.resolve("archive").toString(),
+                dir.resolve("archiver-state"), Duration.ofSeconds(1));
+        archiving.put("topic", topic);
+        archiving.put("application.id", "rewind-" + topic);
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ArchiverConfig config = ArchiverConfig.from(Settings.fromMap("archiver", archiving));
+        long inKafka = records;
+        try (Archiver archiver = Archiver.start(config, Storages.open(config.storage()), metrics)) {
+            Await.until("the archiver to archive the " + inKafka + " records of the topic", Duration.ofMinutes(3), () -> { },
+                    () -> metrics.get("rewind.archiver.points.archived").counter().count() >= inKafka);
+        }
+        Tsd restored = stack.tsd("crash-restored", Map.of());
+        StringWriter out = new StringWriter();
+        CommandLine cli = RewindCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(out, true));
+        long fromMs = (T0 - 1) * 1000;
+        long toMs = (T0 + 10_000_000) * 1000;
+        int exit = cli.execute("restore", "--archive", dir.resolve("archive").toString(), "--topic", topic, "--from", TimeArgs.format(fromMs),
+                "--to", TimeArgs.format(toMs), "--target", restored.httpUrl().toString(), "--rejects", dir.resolve("rejects.jsonl").toString());
+        assertThat(exit).as(out.toString()).isZero();
+        List<String> metricNames = List.of("tapit.crash.http", "tapit.crash.telnet");
+        TsdData source = TsdData.query(TsdClient.of(tsd), metricNames, fromMs, toMs);
+        TsdData copy = TsdData.query(TsdClient.of(restored), metricNames, fromMs, toMs);
+        assertThat(copy.points()).as("points restored, %d records in Kafka", inKafka).isEqualTo(source.points());
+        assertThat(copy.differences(source)).isEmpty();
     }
 
     private Process startTap(DevStack stack, String topic, Tsd tsd, int port, int run) throws IOException {
