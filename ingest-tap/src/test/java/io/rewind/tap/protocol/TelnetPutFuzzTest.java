@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Differential fuzzing of the telnet put parser against OpenTSDB 2.4.1's own code ({@link OpenTsdbPuts}): for any line,
  * the tap accepts a point exactly when a TSD stores it, with the same metric, tags, timestamp, precision and value, and
  * refuses it otherwise with a {@link Rejection}; nothing else escapes. The build replays the corpus and fuzzes for
- * {@code fuzz.duration} (20 s); {@code ./mvnw -pl ingest-tap test -Dtest=TelnetPutFuzzTest -Dfuzz.duration=30m} runs longer.
+ * {@code fuzz.duration} (20 s; {@code -Dfuzz.duration=30m} for a long run).
  */
 class TelnetPutFuzzTest {
     private static final TelnetPutParser TAP = new TelnetPutParser(new PointRules(8));
