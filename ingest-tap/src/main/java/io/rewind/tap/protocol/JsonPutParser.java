@@ -73,18 +73,24 @@ public final class JsonPutParser {
         Long overflow;
     }
 
+    /** The data points of a body read from a stream (tests); the tap reads bodies it already holds, {@link #parse(byte[], int, PointKind)}. */
     public List<Entry> parse(InputStream body, PointKind kind) throws BadBody {
-        List<Fields> all = new ArrayList<>();
         byte[] bytes;
         try {
             bytes = body.readAllBytes();
         } catch (IOException e) {
             throw new BadBody("Unable to parse the given JSON", e.getMessage());
         }
+        return parse(bytes, bytes.length, kind);
+    }
+
+    /** The data points of the body in the first {@code length} bytes of {@code bytes}. */
+    public List<Entry> parse(byte[] bytes, int length, PointKind kind) throws BadBody {
+        List<Fields> all = new ArrayList<>();
         // OpenTSDB trims the content (every character up to ' ' at either end) and looks at its first character before it
         // parses anything.
         int start = 0;
-        int end = bytes.length;
+        int end = length;
         while (start < end && (bytes[start] & 0xff) <= ' ') {
             start++;
         }
@@ -125,7 +131,7 @@ public final class JsonPutParser {
     private static JsonParser parser(byte[] bytes, int start, int end) throws IOException {
         for (int i = start; i < end; i++) {
             if (bytes[i] < 0) {
-                return JSON.createParser(new String(bytes, StandardCharsets.UTF_8).trim());
+                return JSON.createParser(new String(bytes, start, end - start, StandardCharsets.UTF_8).trim());
             }
         }
         return JSON.createParser(bytes, start, end - start);

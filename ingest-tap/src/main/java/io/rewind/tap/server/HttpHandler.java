@@ -1,6 +1,5 @@
 package io.rewind.tap.server;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -87,11 +86,11 @@ public final class HttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         QueryStringDecoder query = new QueryStringDecoder(uri);
         HttpMethod method = request.method();
         PointKind kind = method.equals(HttpMethod.POST) ? putKind(query.path()) : null;
-        ByteBuf json = null;
+        PutBody.Json json = null;
         IOException unreadable = null;
         if (kind != null) {
             try {
-                json = PutBody.inflate(request.content(), request.headers(), tap.config().maxBodyBytes());
+                json = PutBody.read(request.content(), request.headers(), tap.config().maxBodyBytes());
             } catch (PutBody.TooLarge e) {
                 request.release();
                 tap.metrics().rejected(TapMetrics.Protocol.HTTP, Rejection.Reason.BODY_TOO_LARGE);
@@ -107,20 +106,13 @@ public final class HttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             request.headers().remove(HttpHeaderNames.EXPECT);
             request.headers().add(LOOP_HEADER, tap.config().tapId());
             // The request goes to the TSD first, so that the TSD works on it while the tap reads and publishes its points.
-            // Writing it to the upstream releases it: the points are read from the body's own view (or inflated copy).
+            // Writing it to the upstream releases it: the points are read from the body's copy.
             forwarded = forward(request);
         } else {
             request.release();
         }
-        PutBody.Parsed parsed;
-        try {
-            parsed = kind == null ? PutBody.Parsed.NONE
-                    : unreadable != null ? PutBody.unreadable(tap, uri, unreadable) : PutBody.parse(tap, json, uri, kind);
-        } finally {
-            if (json != null) {
-                json.release();
-            }
-        }
+        PutBody.Parsed parsed = kind == null ? PutBody.Parsed.NONE
+                : unreadable != null ? PutBody.unreadable(tap, uri, unreadable) : PutBody.parse(tap, json, uri, kind);
         CompletableFuture<Void> published = publish(parsed);
         if (forwarded == null) {
             published.whenComplete((ok, error) -> client.eventLoop().execute(() -> respond(

@@ -2,8 +2,7 @@ package io.rewind.tap.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
-import io.netty.buffer.ByteBufOutputStream;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.rewind.schema.PointKind;
@@ -14,6 +13,7 @@ import io.rewind.tap.record.PointRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.InflaterInputStream;
@@ -39,42 +39,48 @@ final class PutBody {
     private PutBody() {
     }
 
+    /** A body's JSON: the first {@code length} bytes of {@code bytes}. */
+    record Json(byte[] bytes, int length) {
+    }
+
     /**
-     * The body's JSON bytes: a view of the content when it is not compressed, else inflated into a buffer of its own (the
-     * caller releases either).
+     * The body's JSON, copied out of the request (which writing it to the upstream releases), inflated first when it is
+     * compressed.
      *
      * @throws TooLarge when it inflates past {@code maxBytes}
      * @throws IOException when it does not inflate (not gzip or deflate after all)
      */
-    static ByteBuf inflate(ByteBuf content, HttpHeaders headers, int maxBytes) throws IOException {
+    static Json read(ByteBuf content, HttpHeaders headers, int maxBytes) throws IOException {
         String encoding = headers.get(HttpHeaderNames.CONTENT_ENCODING, "").trim().toLowerCase();
         boolean gzip = encoding.equals("gzip") || encoding.equals("x-gzip");
         if (!gzip && !encoding.equals("deflate")) {
-            return content.retainedDuplicate();
+            byte[] bytes = ByteBufUtil.getBytes(content);
+            return new Json(bytes, bytes.length);
         }
-        ByteBuf inflated = Unpooled.buffer(Math.min(maxBytes, Math.max(256, content.readableBytes() * 4)));
+        byte[] inflated = new byte[Math.min(maxBytes, Math.max(256, content.readableBytes() * 4))];
+        int length = 0;
         try (InputStream raw = new ByteBufInputStream(content.duplicate());
-                InputStream in = gzip ? new GZIPInputStream(raw) : new InflaterInputStream(raw);
-                ByteBufOutputStream out = new ByteBufOutputStream(inflated)) {
+                InputStream in = gzip ? new GZIPInputStream(raw) : new InflaterInputStream(raw)) {
             byte[] chunk = new byte[8192];
             for (int n; (n = in.read(chunk)) > 0; ) {
-                if (inflated.readableBytes() + n > maxBytes) {
+                if (length + n > maxBytes) {
                     throw new TooLarge(maxBytes);
                 }
-                out.write(chunk, 0, n);
+                if (length + n > inflated.length) {
+                    inflated = Arrays.copyOf(inflated, (int) Math.min(maxBytes, Math.max(length + n, 2L * inflated.length)));
+                }
+                System.arraycopy(chunk, 0, inflated, length, n);
+                length += n;
             }
-            return inflated;
-        } catch (IOException | RuntimeException e) {
-            inflated.release();
-            throw e;
         }
+        return new Json(inflated, length);
     }
 
     /** Reads the JSON body (inflated) into points, counting and logging the ones OpenTSDB would refuse. */
-    static Parsed parse(TapContext tap, ByteBuf json, String uri, PointKind kind) {
+    static Parsed parse(TapContext tap, Json json, String uri, PointKind kind) {
         long receivedMs = System.currentTimeMillis();
-        try (InputStream body = new ByteBufInputStream(json.duplicate())) {
-            List<JsonPutParser.Entry> entries = tap.jsonParser().parse(body, kind);
+        try {
+            List<JsonPutParser.Entry> entries = tap.jsonParser().parse(json.bytes(), json.length(), kind);
             List<PointRecord> records = new ArrayList<>(entries.size());
             for (JsonPutParser.Entry entry : entries) {
                 if (entry.valid()) {
@@ -91,8 +97,6 @@ final class PutBody {
             return new Parsed(records, entries, null);
         } catch (JsonPutParser.BadBody e) {
             return bad(tap, uri, e);
-        } catch (IOException e) {
-            return unreadable(tap, uri, e);
         }
     }
 
