@@ -3,10 +3,7 @@ package io.rewind.tap.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.rewind.schema.Point;
 import io.rewind.schema.PointKind;
-import io.rewind.schema.TimestampPrecision;
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
@@ -15,15 +12,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Differential fuzzing of the HTTP put parser against OpenTSDB 2.4.1's own code with its own Jackson
- * ({@link OpenTsdbJsonPuts}): for any body, the tap refuses it as a whole exactly when a TSD does, with the same message;
+ * ({@link OpenTsdbPuts}): for any body, the tap refuses it as a whole exactly when a TSD does, with the same message;
  * otherwise it reads the same data points, stores exactly those a TSD stores, with the same metric, tags, timestamp,
  * precision and value, and refuses the others with the error a TSD's {@code ?details} gives. Nothing else escapes. The
  * build replays the corpus and fuzzes for {@code fuzz.duration}.
  */
 class JsonPutFuzzTest {
     private static final JsonPutParser TAP = new JsonPutParser(new PointRules(8));
-    private static final long SECOND_MASK = 0xFFFFFFFF00000000L;
-    private static OpenTsdbJsonPuts openTsdb;
+    private static OpenTsdbPuts openTsdb;
 
     static Stream<Arguments> bodies() {
         return Stream.of("{\"metric\":\"sys.cpu\",\"timestamp\":1700000000,\"value\":42,\"tags\":{\"host\":\"a\"}}",
@@ -40,15 +36,15 @@ class JsonPutFuzzTest {
     @FuzzTest(maxDuration = "20s")
     void aPutBodyIsReadByTheTapExactlyAsOpenTsdbReadsIt(byte[] body) throws Exception {
         if (openTsdb == null) {
-            openTsdb = new OpenTsdbJsonPuts();
+            openTsdb = new OpenTsdbPuts();
         }
-        OpenTsdbJsonPuts.Outcome expected = openTsdb.put(body);
+        OpenTsdbPuts.Outcome expected = openTsdb.http(body);
         if (expected == null) {
             return; // only white space: a TSD fails with an internal error, no answer to compare with
         }
         List<JsonPutParser.Entry> entries;
         try {
-            entries = TAP.parse(new ByteArrayInputStream(body), PointKind.PUT);
+            entries = TAP.parse(body, body.length, PointKind.PUT);
         } catch (JsonPutParser.BadBody bad) {
             assertThat(bad.getMessage()).as("the tap refused [%s]; OpenTSDB: %s", text(body), expected).isEqualTo(expected.badBody());
             return;
@@ -57,7 +53,7 @@ class JsonPutFuzzTest {
         assertThat(entries).as("data points of [%s]", text(body)).hasSameSizeAs(expected.points());
         for (int i = 0; i < entries.size(); i++) {
             JsonPutParser.Entry entry = entries.get(i);
-            OpenTsdbJsonPuts.Result stored = expected.points().get(i);
+            OpenTsdbPuts.Result stored = expected.points().get(i);
             if (!stored.stored()) {
                 assertThat(entry.valid()).as("OpenTSDB refuses point %d of [%s]: %s", i, text(body), stored.error()).isFalse();
                 if (stored.error().startsWith("bad timestamp=")) {
@@ -68,15 +64,7 @@ class JsonPutFuzzTest {
                 continue;
             }
             assertThat(entry.valid()).as("OpenTSDB stores point %d of [%s]; the tap says %s", i, text(body), entry.error()).isTrue();
-            Point point = entry.point();
-            boolean milliseconds = (stored.timestamp() & SECOND_MASK) != 0;
-            assertThat(point.getMetric()).isEqualTo(stored.metric());
-            assertThat(point.getTags()).isEqualTo(stored.tags());
-            assertThat(point.getTimestampMs()).isEqualTo(milliseconds ? stored.timestamp() : stored.timestamp() * 1000);
-            assertThat(point.getPrecision()).isEqualTo(milliseconds ? TimestampPrecision.MILLISECONDS : TimestampPrecision.SECONDS);
-            assertThat(point.getValue()).as("the value of point %d of [%s]", i, text(body))
-                    .isEqualTo(stored.integer() ? (Object) net.opentsdb.core.Tags.parseLong(stored.value())
-                            : (Object) Double.parseDouble(stored.value()));
+            stored.assertStoredAs(entry.point(), "point " + i + " of [" + text(body) + "]");
         }
     }
 

@@ -1,33 +1,58 @@
 package io.rewind.tap.protocol;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.rewind.devstack.ServerClasses;
+import io.rewind.schema.Point;
+import io.rewind.schema.TimestampPrecision;
 import java.lang.reflect.Array;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What an OpenTSDB 2.4.1 TSD does with the body of an HTTP {@code /api/put}, decided by its own code running with its own
- * libraries ({@link ServerClasses}: OpenTSDB's jar and its Jackson 2.9, as the dev stack's TSDs run them): the body read
- * as {@code HttpJsonSerializer.parsePutV1} reads it ({@code JSON.parseToObject} into {@code IncomingDataPoint}s), then
- * each data point through {@code PutDataPointRpc.processDataPoint}'s steps before storage: {@code validate}, the value
- * typed by {@code Tags.looksLikeInteger} and {@code Tags.fitsInFloat}, {@code TSDB.addPoint}'s NaN check, timestamp
- * check and {@code IncomingDataPoints.checkMetricAndTags}. A test oracle.
+ * What an OpenTSDB 2.4.1 TSD stores for a put, decided by its own code running with its own libraries
+ * ({@link ServerClasses}: OpenTSDB's jar and its Jackson 2.9, as the dev stack's TSDs run them), for the tap's
+ * differential fuzz tests:
+ * <ul>
+ *   <li>a telnet line: the steps of {@code PutDataPointRpc.importDataPoint} (split by {@code Tags.splitString} as the
+ *       TSD's {@code WordSplitter} does, {@code Tags.parseLong}, {@code Tags.parse});</li>
+ *   <li>an HTTP body: read as {@code HttpJsonSerializer.parsePutV1} reads it ({@code JSON.parseToObject} into
+ *       {@code IncomingDataPoint}s), each data point through {@code validate};</li>
+ *   <li>then, for both, what {@code TSDB.addPoint} checks before storage: the value typed by {@code Tags.looksLikeInteger}
+ *       and {@code Tags.fitsInFloat}, its NaN check, the timestamp check of its private {@code checkTimestampAndTags}
+ *       (the one condition, transcribed) and {@code IncomingDataPoints.checkMetricAndTags}.</li>
+ * </ul>
  */
-final class OpenTsdbJsonPuts {
-    /** One data point: stored (with what), or refused with the error a TSD's {@code ?details} gives. */
-    record Result(String error, String metric, long timestamp, boolean integer, String value, Map<String, String> tags) {
+final class OpenTsdbPuts {
+    /** One data point: stored (what, the value as OpenTSDB parsed it), or refused with the error a TSD's {@code ?details} gives. */
+    record Result(String error, String metric, long timestamp, Object value, Map<String, String> tags) {
         boolean stored() {
             return error == null;
+        }
+
+        /** Checks that the tap's point is the one OpenTSDB stores. */
+        void assertStoredAs(Point point, String what) {
+            boolean milliseconds = (timestamp & SECOND_MASK) != 0;
+            assertThat(point.getMetric()).as("the metric of %s", what).isEqualTo(metric);
+            assertThat(point.getTags()).as("the tags of %s", what).isEqualTo(tags);
+            assertThat(point.getTimestampMs()).as("the timestamp of %s", what).isEqualTo(milliseconds ? timestamp : timestamp * 1000);
+            assertThat(point.getPrecision()).as("the precision of %s", what)
+                    .isEqualTo(milliseconds ? TimestampPrecision.MILLISECONDS : TimestampPrecision.SECONDS);
+            assertThat(point.getValue()).as("the value of %s", what).isEqualTo(value);
         }
     }
 
     /** The body refused as a whole (its message), or each of its data points. */
     record Outcome(String badBody, List<Result> points) {
     }
+
+    /** OpenTSDB's {@code Const.SECOND_MASK}: a timestamp with any of these bits is in milliseconds. */
+    static final long SECOND_MASK = 0xFFFFFFFF00000000L;
 
     private final Method parseToObject;
     private final Class<?> point;
@@ -37,13 +62,14 @@ final class OpenTsdbJsonPuts {
     private final Method timestamp;
     private final Method value;
     private final Method tags;
+    private final Method splitString;
+    private final Method parseTag;
     private final Method looksLikeInteger;
     private final Method parseLong;
     private final Method fitsInFloat;
     private final Method checkMetricAndTags;
-    private final long secondMask;
 
-    OpenTsdbJsonPuts() throws ReflectiveOperationException {
+    OpenTsdbPuts() throws ReflectiveOperationException {
         ClassLoader opentsdb = ServerClasses.loader("opentsdb");
         Class<?> json = opentsdb.loadClass("net.opentsdb.utils.JSON");
         Class<?> tagsClass = opentsdb.loadClass("net.opentsdb.core.Tags");
@@ -55,16 +81,57 @@ final class OpenTsdbJsonPuts {
         timestamp = point.getMethod("getTimestamp");
         value = point.getMethod("getValue");
         tags = point.getMethod("getTags");
+        splitString = tagsClass.getMethod("splitString", String.class, char.class);
+        parseTag = tagsClass.getMethod("parse", HashMap.class, String.class);
         looksLikeInteger = tagsClass.getMethod("looksLikeInteger", String.class);
         parseLong = tagsClass.getMethod("parseLong", CharSequence.class);
         fitsInFloat = tagsClass.getMethod("fitsInFloat", String.class);
         checkMetricAndTags = opentsdb.loadClass("net.opentsdb.core.IncomingDataPoints").getDeclaredMethod("checkMetricAndTags", String.class, Map.class);
         checkMetricAndTags.setAccessible(true);
-        secondMask = opentsdb.loadClass("net.opentsdb.core.Const").getField("SECOND_MASK").getLong(null);
+        if (opentsdb.loadClass("net.opentsdb.core.Const").getField("SECOND_MASK").getLong(null) != SECOND_MASK) {
+            throw new IllegalStateException("OpenTSDB's SECOND_MASK is not " + Long.toHexString(SECOND_MASK));
+        }
     }
 
-    /** @return null for a body whose content is only white space (a TSD fails on it with an internal error) */
-    Outcome put(byte[] body) throws ReflectiveOperationException {
+    /** A telnet {@code put} line, as {@code PutDataPointRpc.importDataPoint} reads it. */
+    Result telnet(String line) throws ReflectiveOperationException {
+        try {
+            String[] words = (String[]) splitString.invoke(null, line, ' ');
+            if (!words[0].equals("put")) {
+                return refused("not a put: " + words[0]);
+            }
+            if (words.length < 5) {
+                return refused("not enough arguments (need least 4, got " + (words.length - 1) + ')');
+            }
+            String metricName = words[1];
+            if (metricName.isEmpty()) {
+                return refused("empty metric name");
+            }
+            long ts = (Long) parseLong.invoke(null, words[2].contains(".") ? words[2].replace(".", "") : words[2]);
+            if (ts <= 0) {
+                return refused("invalid timestamp: " + ts);
+            }
+            String text = words[3];
+            if (text.isEmpty()) {
+                return refused("empty value");
+            }
+            HashMap<String, String> tagMap = new HashMap<>();
+            for (int i = 4; i < words.length; i++) {
+                if (!words[i].isEmpty()) {
+                    parseTag.invoke(null, tagMap, words[i]);
+                }
+            }
+            return addPoint(metricName, ts, text, tagMap);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof IllegalArgumentException iae) {
+                return refused(iae.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    /** The body of an HTTP put; null for a body whose content is only white space (a TSD fails on it with an internal error). */
+    Outcome http(byte[] body) throws ReflectiveOperationException {
         String content = new String(body, StandardCharsets.UTF_8).trim();
         if (content.isEmpty()) {
             return null;
@@ -87,17 +154,18 @@ final class OpenTsdbJsonPuts {
         }
         List<Result> results = new ArrayList<>();
         if (first == '{') {
-            results.add(process(parsed));
+            results.add(dataPoint(parsed));
         } else {
             for (int i = 0; i < Array.getLength(parsed); i++) {
-                results.add(process(Array.get(parsed, i)));
+                results.add(dataPoint(Array.get(parsed, i)));
             }
         }
         return new Outcome(null, results);
     }
 
+    /** One data point of a body, as {@code PutDataPointRpc.processDataPoint} takes it. */
     @SuppressWarnings("unchecked")
-    private Result process(Object dp) throws ReflectiveOperationException {
+    private Result dataPoint(Object dp) throws ReflectiveOperationException {
         if (dp == null) {
             return refused("Unexpected null datapoint encountered in set.");
         }
@@ -105,21 +173,24 @@ final class OpenTsdbJsonPuts {
         if (!(Boolean) validate.invoke(dp, details)) {
             return refused(String.valueOf(details.get(0).get("error")));
         }
-        String metricName = (String) metric.invoke(dp);
-        long ts = (Long) timestamp.invoke(dp);
-        String text = (String) value.invoke(dp);
-        Map<String, String> tagMap = (Map<String, String>) tags.invoke(dp);
-        boolean integer = (Boolean) looksLikeInteger.invoke(null, text);
+        return addPoint((String) metric.invoke(dp), (Long) timestamp.invoke(dp), (String) value.invoke(dp),
+                (Map<String, String>) tags.invoke(dp));
+    }
+
+    /** What {@code TSDB.addPoint} does with a data point before it touches storage. */
+    private Result addPoint(String metricName, long ts, String text, Map<String, String> tagMap) throws ReflectiveOperationException {
+        Object parsed;
         try {
-            if (integer) {
-                parseLong.invoke(null, text);
+            if ((Boolean) looksLikeInteger.invoke(null, text)) {
+                parsed = parseLong.invoke(null, text);
             } else {
                 boolean asFloat = (Boolean) fitsInFloat.invoke(null, text);
-                double parsed = asFloat ? Float.parseFloat(text) : Double.parseDouble(text);
-                if (Double.isNaN(parsed) || Double.isInfinite(parsed)) {
-                    return refused("value is NaN or Infinite: " + (asFloat ? String.valueOf((float) parsed) : String.valueOf(parsed))
+                double d = asFloat ? Float.parseFloat(text) : Double.parseDouble(text);
+                if (Double.isNaN(d) || Double.isInfinite(d)) {
+                    return refused("value is NaN or Infinite: " + (asFloat ? String.valueOf((float) d) : String.valueOf(d))
                             + " for metric=" + metricName + " timestamp=" + ts);
                 }
+                parsed = Double.parseDouble(text); // the tap keeps the value as written, not as the 4-byte float a TSD may store
             }
         } catch (NumberFormatException e) {
             return refused("Unable to parse value to a number");
@@ -129,7 +200,7 @@ final class OpenTsdbJsonPuts {
             }
             throw e;
         }
-        if (ts < 0 || ((ts & secondMask) != 0 && ts > 9999999999999L)) {
+        if (ts < 0 || ((ts & SECOND_MASK) != 0 && ts > 9999999999999L)) {
             return refused("bad timestamp=" + ts); // the TSD's message goes on with the value's bytes; the test compares its start
         }
         try {
@@ -140,10 +211,10 @@ final class OpenTsdbJsonPuts {
             }
             throw e;
         }
-        return new Result(null, metricName, ts, integer, text, Map.copyOf(tagMap));
+        return new Result(null, metricName, ts, parsed, Map.copyOf(tagMap));
     }
 
     private static Result refused(String error) {
-        return new Result(error, null, 0, false, null, null);
+        return new Result(error, null, 0, null, null);
     }
 }

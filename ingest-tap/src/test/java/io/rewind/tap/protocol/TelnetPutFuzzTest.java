@@ -4,12 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.rewind.schema.Point;
-import io.rewind.schema.TimestampPrecision;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
-import net.opentsdb.core.Const;
-import net.opentsdb.core.OpenTsdbPuts;
-import net.opentsdb.core.Tags;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -21,6 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TelnetPutFuzzTest {
     private static final TelnetPutParser TAP = new TelnetPutParser(new PointRules(8));
+    private static OpenTsdbPuts openTsdb;
 
     static Stream<Arguments> lines() {
         return Stream.of("sys.cpu.user 1700000000 42 host=web01 cpu=0", "sys.cpu 1700000000.123 2.5 host=a",
@@ -32,19 +29,16 @@ class TelnetPutFuzzTest {
 
     @MethodSource("lines")
     @FuzzTest(maxDuration = "20s")
-    void aPutLineIsStoredByTheTapExactlyWhenOpenTsdbStoresIt(byte[] input) {
+    void aPutLineIsStoredByTheTapExactlyWhenOpenTsdbStoresIt(byte[] input) throws Exception {
+        if (openTsdb == null) {
+            openTsdb = new OpenTsdbPuts();
+        }
         String rest = new String(input, StandardCharsets.ISO_8859_1);
         if (rest.indexOf('\n') >= 0 || rest.indexOf('\r') >= 0) {
             return; // both split lines there before parsing them
         }
         String line = "put " + rest;
-        OpenTsdbPuts.Stored stored = null;
-        IllegalArgumentException refused = null;
-        try {
-            stored = OpenTsdbPuts.telnet(line);
-        } catch (IllegalArgumentException e) {
-            refused = e;
-        }
+        OpenTsdbPuts.Result stored = openTsdb.telnet(line);
         Point point = null;
         Rejection rejection = null;
         try {
@@ -52,17 +46,11 @@ class TelnetPutFuzzTest {
         } catch (Rejection e) {
             rejection = e;
         }
-        if (refused != null) {
-            assertThat(rejection).as("OpenTSDB refuses [%s]: %s; the tap took %s", line, refused.getMessage(), point).isNotNull();
+        if (!stored.stored()) {
+            assertThat(rejection).as("OpenTSDB refuses [%s]: %s; the tap took %s", line, stored.error(), point).isNotNull();
             return;
         }
         assertThat(rejection).as("OpenTSDB stores [%s]; the tap refused it", line).isNull();
-        boolean milliseconds = (stored.timestamp() & Const.SECOND_MASK) != 0;
-        assertThat(point.getMetric()).isEqualTo(stored.metric());
-        assertThat(point.getTags()).isEqualTo(stored.tags());
-        assertThat(point.getTimestampMs()).isEqualTo(milliseconds ? stored.timestamp() : stored.timestamp() * 1000);
-        assertThat(point.getPrecision()).isEqualTo(milliseconds ? TimestampPrecision.MILLISECONDS : TimestampPrecision.SECONDS);
-        assertThat(point.getValue()).as("the value of [%s]", line)
-                .isEqualTo(stored.integer() ? (Object) Tags.parseLong(stored.value()) : (Object) Double.parseDouble(stored.value()));
+        stored.assertStoredAs(point, "[" + line + "]");
     }
 }
