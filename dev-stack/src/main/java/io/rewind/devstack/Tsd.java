@@ -20,6 +20,10 @@ import java.util.Map;
  */
 public final class Tsd extends DevServer {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    /** The tables {@link #rollupsAndHistograms} names after the TSD's prefix, which {@link #rollupTables} creates. */
+    private static final String PREAGG_TABLE = "tsdb-preagg";
+    private static final String ROLLUP_1H_TABLE = "tsdb-rollup-1h";
+    private static final String PREAGG_1H_TABLE = "tsdb-rollup-preagg-1h";
 
     private final String name;
     private final String tablePrefix;
@@ -49,10 +53,10 @@ public final class Tsd extends DevServer {
     public static Map<String, String> rollupsAndHistograms(String name) {
         String p = name + "-";
         String rollups = "{\"aggregationIds\":{\"sum\":0,\"count\":1,\"min\":2,\"max\":3},\"intervals\":["
-                + "{\"interval\":\"1m\",\"table\":\"" + p + "tsdb\",\"preAggregationTable\":\"" + p + "tsdb-preagg\","
+                + "{\"interval\":\"1m\",\"table\":\"" + p + "tsdb\",\"preAggregationTable\":\"" + p + PREAGG_TABLE + "\","
                 + "\"rowSpan\":\"1h\",\"defaultInterval\":true},"
-                + "{\"interval\":\"1h\",\"table\":\"" + p + "tsdb-rollup-1h\",\"preAggregationTable\":\"" + p
-                + "tsdb-rollup-preagg-1h\",\"rowSpan\":\"1d\",\"defaultInterval\":false}]}";
+                + "{\"interval\":\"1h\",\"table\":\"" + p + ROLLUP_1H_TABLE + "\",\"preAggregationTable\":\"" + p
+                + PREAGG_1H_TABLE + "\",\"rowSpan\":\"1d\",\"defaultInterval\":false}]}";
         return Map.of("tsd.rollups.enable", "true", "tsd.rollups.config", rollups,
                 "tsd.core.histograms.config", "{\"net.opentsdb.core.SimpleHistogramDecoder\": 0}");
     }
@@ -62,7 +66,7 @@ public final class Tsd extends DevServer {
         if (!"true".equals(settings.get("tsd.rollups.enable"))) {
             return List.of();
         }
-        return List.of(tablePrefix + "tsdb-preagg", tablePrefix + "tsdb-rollup-1h", tablePrefix + "tsdb-rollup-preagg-1h");
+        return List.of(tablePrefix + PREAGG_TABLE, tablePrefix + ROLLUP_1H_TABLE, tablePrefix + PREAGG_1H_TABLE);
     }
 
     /** The TSD's port, for telnet and HTTP alike. */
