@@ -56,4 +56,18 @@ class ArchiveLayoutTest {
         assertThat(ArchiveLayout.parse(ArchiveLayout.segment("points", T, HOUR, 7, 2) + ".sha256")).isEmpty();
         assertThat(ArchiveLayout.parse("v1/points/readme.txt")).isEmpty();
     }
+
+    @Test
+    void aBaselinesFilesLiveInTheirHoursUnderTheirOwnNameThatNoArchiverFileCanTake() {
+        String key = ArchiveLayout.baseline("points", T, "tsdb", "00ff00ff00ff00ff", 3);
+        assertThat(key).isEqualTo("v1/points/dt=2026-11-21/hour=13/baseline/tsdb/r-00ff00ff00ff00ff-000003.avro")
+                .startsWith(ArchiveLayout.hourPrefix("points", T));
+        assertThat(ArchiveLayout.parse(key)).contains(new ArchiveLayout.FileName("points", T, -1, false, -1, -1, 0, "tsdb"));
+        assertThat(ArchiveLayout.parse(ArchiveLayout.part("points", T, HOUR, 7, 1, 2)).orElseThrow().isBaseline()).isFalse();
+        String state = ArchiveLayout.baselineState("points", "tsdb", 0, 4);
+        assertThat(state).isEqualTo("v1/points/baseline/tsdb/shard-0-of-4.json").startsWith(ArchiveLayout.baselineStates("points"));
+        assertThat(ArchiveLayout.isBaselineState(state)).isTrue();
+        assertThat(ArchiveLayout.parse(state)).isEmpty();
+        assertThat(ArchiveLayout.isBaselineState(key)).isFalse();
+    }
 }

@@ -68,10 +68,70 @@ public final class ArchiveIndex {
         public long eventTimeMaxMs() {
             return live.stream().mapToLong(f -> f.header().eventTimeMaxMs()).max().orElse(Long.MIN_VALUE);
         }
+
+        /** Whether every file of the unit is a baseline's (read from the cluster's tables, not from Kafka). */
+        public boolean baseline() {
+            return files.stream().allMatch(f -> f.name().isBaseline());
+        }
     }
 
+    /** The files of each (window, partition), and of each baseline hour, as storage holds them. */
     public List<Unit> units() {
         return units;
+    }
+
+    /**
+     * The units a restore reads: those of {@link #units()}, except that a baseline's hour and the archiver's windows
+     * it overlaps are one unit, so that one merge reads every version of a series once whichever of them holds it
+     * (guarantee 7: the baseline plus the incremental archive, each point once) and applies as-of across both.
+     */
+    public List<Unit> restoreUnits() {
+        if (units.stream().noneMatch(Unit::baseline)) {
+            return units;
+        }
+        int n = units.size();
+        int[] group = new int[n];
+        for (int i = 0; i < n; i++) {
+            group[i] = i;
+        }
+        for (int i = 0; i < n; i++) {
+            if (!units.get(i).baseline()) {
+                continue;
+            }
+            for (int j = 0; j < n; j++) {
+                Unit a = units.get(i);
+                Unit b = units.get(j);
+                if (i != j && a.topic().equals(b.topic()) && a.windowStartMs() < b.windowEndMs() && b.windowStartMs() < a.windowEndMs()) {
+                    group[root(group, i)] = root(group, j);
+                }
+            }
+        }
+        Map<Integer, List<Unit>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            groups.computeIfAbsent(root(group, i), g -> new ArrayList<>()).add(units.get(i));
+        }
+        List<Unit> merged = new ArrayList<>();
+        for (List<Unit> members : groups.values()) {
+            if (members.size() == 1) {
+                merged.add(members.get(0));
+                continue;
+            }
+            long start = members.stream().mapToLong(Unit::windowStartMs).min().orElseThrow();
+            long end = members.stream().mapToLong(Unit::windowEndMs).max().orElseThrow();
+            Unit first = members.get(0);
+            merged.add(new Unit(ArchiveLayout.hourPrefix(first.topic(), start), first.topic(), start, end, -1,
+                    members.stream().flatMap(u -> u.files().stream()).toList(), members.stream().flatMap(u -> u.live().stream()).toList()));
+        }
+        merged.sort(java.util.Comparator.comparingLong(Unit::windowStartMs));
+        return merged;
+    }
+
+    private static int root(int[] group, int i) {
+        while (group[i] != i) {
+            group[i] = group[group[i]];
+            i = group[i];
+        }
+        return i;
     }
 
     /** Checksum sidecars whose data file is not in storage: a data file that went missing. */
@@ -119,6 +179,8 @@ public final class ArchiveIndex {
                     keys.add(info.key());
                     if (info.key().endsWith(SegmentFiles.SIDECAR_SUFFIX)) {
                         sidecars.add(info.key());
+                    } else if (ArchiveLayout.isBaselineState(info.key())) {
+                        return; // a baseline's progress, read by the commands that report on baselines
                     } else if (ArchiveLayout.parse(info.key()).isPresent()) {
                         byDirectory.computeIfAbsent(directory(info.key()), d -> new ArrayList<>()).add(info);
                     } else {

@@ -34,11 +34,16 @@ public final class RejectFile implements AutoCloseable {
         return file;
     }
 
-    public synchronized void reject(JsonNode datapoint, String error, String target) throws IOException {
+    public void reject(JsonNode datapoint, String error, String target) throws IOException {
         ObjectNode line = JSON.createObjectNode();
         line.set("datapoint", datapoint);
         line.put("error", error);
         line.put("target", target);
+        record(line);
+    }
+
+    /** Adds one line as it is: what was refused, and why. */
+    public synchronized void record(ObjectNode line) throws IOException {
         out.write(JSON.writeValueAsString(line));
         out.write('\n');
         out.flush();

@@ -49,7 +49,7 @@ public final class Restore {
     public static Plan plan(Storage storage, String topic, Selection selection) throws IOException {
         List<String> unreadable = new ArrayList<>();
         ArchiveIndex index = ArchiveIndex.scanRange(storage, topic, selection.fromMs(), selection.toMs(), unreadable);
-        List<ArchiveIndex.Unit> units = index.units().stream()
+        List<ArchiveIndex.Unit> units = index.restoreUnits().stream()
                 .filter(u -> selection.overlaps(u.eventTimeMinMs(), u.eventTimeMaxMs()))
                 .toList();
         return new Plan(topic, selection, units, unreadable);

@@ -80,6 +80,28 @@ class RestorePlanTest {
     }
 
     @Test
+    void aBaselineAndTheArchiveOverlappingGiveEachPointOnceTheLatestVersionAsOfTheTime() throws IOException, InterruptedException {
+        long before = W - TestArchive.HOUR; // the baseline read the cluster before the tap's points were archived (T1)
+        List<Point> older = good.stream().map(p -> TestArchive.point(p.getMetric(), p.getTimestampMs(), p.getPrecision(),
+                p.getValue() instanceof Long l ? l + 1 : (Double) p.getValue() + 1, p.getTags())).toList();
+        new TestArchive(storage, 2).baseline("tsdb", TestArchive.ingestedAt(older, before));
+        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, selection(W, W + 2 * TestArchive.HOUR, Long.MAX_VALUE));
+        assertThat(plan.units()).as("a baseline hour is one unit with the archiver's windows it overlaps")
+                .allSatisfy(u -> assertThat(u.partition()).isEqualTo(-1)).hasSize(2);
+
+        Map<String, JsonNode> latest = sentPoints(selection(W, W + 2 * TestArchive.HOUR, T1), 100);
+        assertThat(latest).hasSize(good.size());
+        for (Point p : good) {
+            assertWrittenAsItWasWritten(latest.get(id(p)), p);
+        }
+        Map<String, JsonNode> asOfBaseline = sentPoints(selection(W, W + 2 * TestArchive.HOUR, T1 - 1), 100);
+        assertThat(asOfBaseline).hasSize(older.size());
+        for (Point p : older) {
+            assertWrittenAsItWasWritten(asOfBaseline.get(id(p)), p);
+        }
+    }
+
+    @Test
     void asOfBeforeAnythingWasIngestedRestoresNothing() throws IOException, InterruptedException {
         assertThat(sentPoints(selection(W, W + 2 * TestArchive.HOUR, T1 - 1), 100)).isEmpty();
     }

@@ -86,6 +86,24 @@ public final class TestArchive {
         return keys;
     }
 
+    /** Writes the points as {@code rewind baseline} writes them: one file per hour window, every series in it, under its name. */
+    public List<String> baseline(String name, List<Ingested> points) throws IOException {
+        Map<Long, Map<SeriesId, SeriesPoints>> grouped = new TreeMap<>();
+        for (Ingested p : points) {
+            long window = Math.floorDiv(p.point().getTimestampMs(), HOUR) * HOUR;
+            grouped.computeIfAbsent(window, w -> new TreeMap<>()).computeIfAbsent(SeriesId.of(SeriesKey.of(p.point())),
+                    i -> new SeriesPoints(i, 16)).add(p.point(), p.ingestMs());
+        }
+        List<String> keys = new ArrayList<>();
+        for (var window : grouped.entrySet()) {
+            String key = ArchiveLayout.baseline(TOPIC, window.getKey(), name, "0000000000000000", 0);
+            write(key, SegmentMetadata.baseline(TOPIC, window.getKey(), window.getKey() + HOUR, Map.of("table", "tsdb")),
+                    window.getValue().values().stream().map(SeriesPoints::sorted).toList());
+            keys.add(key);
+        }
+        return keys;
+    }
+
     /** Compacts the listed files of one (window, partition) into a segment superseding them, as the archiver does. */
     public String compact(long window, int partition, int generation, List<String> files) throws IOException {
         List<SegmentReader> readers = new ArrayList<>();

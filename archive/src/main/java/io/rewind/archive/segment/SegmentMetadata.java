@@ -4,6 +4,7 @@ import io.rewind.schema.CatalogRecord;
 import io.rewind.schema.FileKind;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,16 +12,38 @@ import java.util.function.Function;
 
 /**
  * What a segment or part file says about itself in its Avro header, so that it can be listed,
- * verified and restored with no other information: no Kafka, no catalog (guarantee 5).
+ * verified and restored with no other information: no Kafka, no catalog (guarantee 5). A baseline
+ * file (kind {@code baseline}, partition -1, no offsets) also names its {@code source}: the cluster,
+ * table, snapshot and scan time it was read from.
  */
 public record SegmentMetadata(int formatVersion, FileKind kind, String topic, int partition, long windowStartMs,
         long windowEndMs, long firstOffset, long lastOffset, int generation, long eventTimeMinMs, long eventTimeMaxMs,
-        long ingestTimeMinMs, long ingestTimeMaxMs, long pointCount, long seriesCount, List<String> supersedes) {
+        long ingestTimeMinMs, long ingestTimeMaxMs, long pointCount, long seriesCount, List<String> supersedes,
+        Map<String, String> source) {
 
     static final String PREFIX = "rewind.";
 
     public SegmentMetadata {
         supersedes = List.copyOf(supersedes);
+        source = Collections.unmodifiableMap(new LinkedHashMap<>(source));
+        source.forEach((k, v) -> {
+            if (k.contains("=") || k.contains("\n") || v.contains("\n")) {
+                throw new IllegalArgumentException("a source entry holds '=' in its key or a line break: " + k);
+            }
+        });
+    }
+
+    public SegmentMetadata(int formatVersion, FileKind kind, String topic, int partition, long windowStartMs,
+            long windowEndMs, long firstOffset, long lastOffset, int generation, long eventTimeMinMs, long eventTimeMaxMs,
+            long ingestTimeMinMs, long ingestTimeMaxMs, long pointCount, long seriesCount, List<String> supersedes) {
+        this(formatVersion, kind, topic, partition, windowStartMs, windowEndMs, firstOffset, lastOffset, generation, eventTimeMinMs,
+                eventTimeMaxMs, ingestTimeMinMs, ingestTimeMaxMs, pointCount, seriesCount, supersedes, Map.of());
+    }
+
+    /** The header of a baseline file of one window, read from {@code source}. */
+    public static SegmentMetadata baseline(String topic, long windowStartMs, long windowEndMs, Map<String, String> source) {
+        return new SegmentMetadata(SegmentCodec.FORMAT_VERSION, FileKind.BASELINE, topic, -1, windowStartMs, windowEndMs, -1, -1, 0,
+                Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE, 0, 0, List.of(), source);
     }
 
     /** What the writer needs to know before the points: everything but the counts and time bounds. */
@@ -32,7 +55,7 @@ public record SegmentMetadata(int formatVersion, FileKind kind, String topic, in
 
     SegmentMetadata withContent(long eventMin, long eventMax, long ingestMin, long ingestMax, long points, long series) {
         return new SegmentMetadata(formatVersion, kind, topic, partition, windowStartMs, windowEndMs, firstOffset, lastOffset,
-                generation, eventMin, eventMax, ingestMin, ingestMax, points, series, supersedes);
+                generation, eventMin, eventMax, ingestMin, ingestMax, points, series, supersedes, source);
     }
 
     /** The catalog record of this file once written and published under {@code path}. */
@@ -66,6 +89,11 @@ public record SegmentMetadata(int formatVersion, FileKind kind, String topic, in
         header.put("points", Long.toString(pointCount));
         header.put("series", Long.toString(seriesCount));
         header.put("supersedes", String.join("\n", supersedes));
+        if (!source.isEmpty()) {
+            StringBuilder lines = new StringBuilder();
+            source.forEach((k, v) -> lines.append(lines.length() == 0 ? "" : "\n").append(k).append('=').append(v));
+            header.put("source", lines.toString());
+        }
         return header;
     }
 
@@ -78,13 +106,23 @@ public record SegmentMetadata(int formatVersion, FileKind kind, String topic, in
                     + " is not one this Rewind reads (" + SegmentCodec.FORMAT_VERSION + ")", null);
         }
         String supersedes = h.text("supersedes");
+        Map<String, String> source = new LinkedHashMap<>();
+        byte[] sourceLines = meta.apply(PREFIX + "source");
+        if (sourceLines != null) {
+            for (String line : new String(sourceLines, StandardCharsets.UTF_8).split("\n")) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    source.put(line.substring(0, eq), line.substring(eq + 1));
+                }
+            }
+        }
         return new SegmentMetadata(version, FileKind.valueOf(h.text("kind").toUpperCase()), h.text("topic"),
                 (int) h.number("partition"), h.number("window.start.ms"), h.number("window.end.ms"),
                 h.number("offsets.first"), h.number("offsets.last"), (int) h.number("generation"),
                 h.number("event.time.min.ms"), h.number("event.time.max.ms"),
                 h.number("ingest.time.min.ms"), h.number("ingest.time.max.ms"),
                 h.number("points"), h.number("series"),
-                supersedes.isEmpty() ? List.of() : Arrays.asList(supersedes.split("\n")));
+                supersedes.isEmpty() ? List.of() : Arrays.asList(supersedes.split("\n")), source);
     }
 
     private record Header(Function<String, byte[]> meta, String file) {

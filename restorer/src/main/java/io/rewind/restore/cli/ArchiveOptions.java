@@ -6,17 +6,17 @@ import java.io.IOException;
 import picocli.CommandLine.Option;
 
 /** Where the archive is, for every verb. */
-final class ArchiveOptions {
+public final class ArchiveOptions {
     @Option(names = {"-a", "--archive"}, required = true, paramLabel = "URI",
             description = {"The archive's storage: a directory (path or file:///...) or s3://bucket/prefix",
                     "(?endpoint=http://host:port&region=...&path-style=true; credentials from the AWS default chain)."})
-    String archive;
+    public String archive;
 
     @Option(names = "--topic", defaultValue = "points", paramLabel = "TOPIC",
             description = "The points topic whose archive to read (default: ${DEFAULT-VALUE}).")
-    String topic;
+    public String topic;
 
-    Storage open() throws IOException {
+    public Storage open() throws IOException {
         return Storages.open(archive);
     }
 }

@@ -86,6 +86,7 @@ final class InspectCommand implements Callable<Integer> {
             h.put("eventTimeMin", TimeArgs.format(header.eventTimeMinMs())).put("eventTimeMax", TimeArgs.format(header.eventTimeMaxMs()))
                     .put("ingestTimeMin", TimeArgs.format(header.ingestTimeMinMs())).put("ingestTimeMax", TimeArgs.format(header.ingestTimeMaxMs()));
         }
+        header.source().forEach((k, v) -> h.put("source." + k, v));
         ArrayNode supersedes = h.putArray("supersedes");
         header.supersedes().forEach(supersedes::add);
         root.set("series", series);

@@ -1,7 +1,9 @@
 package io.rewind.restore.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rewind.archive.ArchiveLayout;
 import io.rewind.archive.storage.Storage;
 import io.rewind.restore.ArchiveIndex;
 import io.rewind.restore.TimeArgs;
@@ -47,15 +49,93 @@ final class ListCommand implements Callable<Integer> {
         try (Storage storage = archive.open()) {
             index = ArchiveIndex.scanAll(storage, Optional.of(archive.topic), unreadable);
             List<ArchiveIndex.Unit> units = index.units();
-            List<OffsetGap> offsetGaps = offsetGaps(units);
-            List<Long> emptyWindows = emptyWindows(units);
+            List<ArchiveIndex.Unit> incremental = units.stream().filter(u -> !u.baseline()).toList();
+            List<OffsetGap> offsetGaps = offsetGaps(incremental);
+            List<Long> emptyWindows = emptyWindows(incremental);
+            List<Baseline> baselines = baselines(storage, archive.topic, units);
             if (json) {
-                printJson(out, storage, units, offsetGaps, emptyWindows, unreadable);
+                printJson(out, storage, units, offsetGaps, emptyWindows, unreadable, baselines, incremental);
             } else {
                 printText(out, storage, units, offsetGaps, emptyWindows, unreadable);
+                printBaselines(out, baselines, incremental);
             }
         }
         return unreadable.isEmpty() ? RewindCli.OK : RewindCli.PROBLEMS;
+    }
+
+    /** A baseline in the archive: its files' coverage, and what its shards' state objects say. */
+    record Baseline(String name, long fromMs, long toMs, long points, long files, long bytes, List<JsonNode> shards) {
+        boolean complete() {
+            return !shards.isEmpty() && shards.stream().allMatch(s -> s.path("completedMs").asLong() > 0)
+                    && shards.size() == shards.get(0).path("shards").asInt();
+        }
+
+        String state() {
+            if (shards.isEmpty()) {
+                return "no state object (files only)";
+            }
+            int of = shards.get(0).path("shards").asInt();
+            long completed = shards.stream().filter(s -> s.path("completedMs").asLong() > 0).count();
+            return complete() ? "complete" : "in progress or stopped: " + completed + " of " + of + " shard(s) complete, "
+                    + shards.stream().mapToInt(s -> s.path("done").size()).sum() + " key range(s) done";
+        }
+
+        String source() {
+            return shards.isEmpty() ? "-" : shards.get(0).path("table").asText() + " at " + shards.get(0).path("cluster").asText()
+                    + ", " + (shards.get(0).path("snapshot").isNull() ? "live table" : "snapshot " + shards.get(0).path("snapshot").asText());
+        }
+    }
+
+    static List<Baseline> baselines(Storage storage, String topic, List<ArchiveIndex.Unit> units) throws java.io.IOException {
+        Map<String, List<JsonNode>> states = new TreeMap<>();
+        try (java.util.stream.Stream<Storage.ObjectInfo> listed = storage.list(ArchiveLayout.baselineStates(topic))) {
+            for (Storage.ObjectInfo info : listed.filter(o -> ArchiveLayout.isBaselineState(o.key())).toList()) {
+                try (java.io.InputStream in = storage.get(info.key())) {
+                    JsonNode state = Report.JSON.readTree(in);
+                    states.computeIfAbsent(state.path("name").asText(), n -> new ArrayList<>()).add(state);
+                }
+            }
+        }
+        Map<String, List<ArchiveIndex.StoredFile>> files = new TreeMap<>();
+        units.stream().filter(ArchiveIndex.Unit::baseline).flatMap(u -> u.files().stream())
+                .forEach(f -> files.computeIfAbsent(f.name().baseline(), n -> new ArrayList<>()).add(f));
+        java.util.Set<String> names = new java.util.TreeSet<>(states.keySet());
+        names.addAll(files.keySet());
+        List<Baseline> out = new ArrayList<>();
+        for (String name : names) {
+            List<ArchiveIndex.StoredFile> its = files.getOrDefault(name, List.of());
+            out.add(new Baseline(name, its.stream().mapToLong(f -> f.header().windowStartMs()).min().orElse(0),
+                    its.stream().mapToLong(f -> f.header().windowEndMs()).max().orElse(0),
+                    its.stream().mapToLong(f -> f.header().pointCount()).sum(), its.size(), its.stream().mapToLong(ArchiveIndex.StoredFile::size).sum(),
+                    states.getOrDefault(name, List.of())));
+        }
+        return out;
+    }
+
+    private static void printBaselines(PrintWriter out, List<Baseline> baselines, List<ArchiveIndex.Unit> incremental) {
+        if (baselines.isEmpty()) {
+            return;
+        }
+        long incFrom = incremental.stream().mapToLong(ArchiveIndex.Unit::windowStartMs).min().orElse(Long.MAX_VALUE);
+        long incTo = incremental.stream().mapToLong(ArchiveIndex.Unit::windowEndMs).max().orElse(Long.MIN_VALUE);
+        out.println("Baselines (read from the cluster's tables; windows marked 'base' above):");
+        for (Baseline b : baselines) {
+            out.printf("  Baseline '%s': %s; from %s%n", b.name(), b.state(), b.source());
+            if (b.files() > 0) {
+                out.printf("    covers %s .. %s: %,d points in %,d files, %s%n", TimeArgs.format(b.fromMs()), TimeArgs.format(b.toMs()),
+                        b.points(), b.files(), Report.bytes(b.bytes()));
+            }
+            if (incremental.isEmpty()) {
+                out.println("    incremental archive: none yet");
+            } else if (b.files() > 0 && b.fromMs() < incTo && incFrom < b.toMs()) {
+                out.printf("    overlap with the incremental archive (%s .. %s): %s .. %s, each point restored once%n", TimeArgs.format(incFrom),
+                        TimeArgs.format(incTo), TimeArgs.format(Math.max(b.fromMs(), incFrom)), TimeArgs.format(Math.min(b.toMs(), incTo)));
+            } else if (b.files() > 0) {
+                out.printf("    no overlap with the incremental archive (%s .. %s): %s%n", TimeArgs.format(incFrom), TimeArgs.format(incTo),
+                        b.toMs() <= incFrom ? "points written between the baseline's snapshot and the tap's start may be in neither"
+                                : "the baseline is newer than the incremental archive");
+            }
+        }
     }
 
     static List<OffsetGap> offsetGaps(List<ArchiveIndex.Unit> units) {
@@ -102,7 +182,7 @@ final class ListCommand implements Callable<Integer> {
         long points = units.stream().mapToLong(ArchiveIndex.Unit::livePoints).sum();
         long bytes = units.stream().flatMap(u -> u.files().stream()).mapToLong(ArchiveIndex.StoredFile::size).sum();
         long windows = units.stream().map(ArchiveIndex.Unit::windowStartMs).distinct().count();
-        long partitions = units.stream().map(ArchiveIndex.Unit::partition).distinct().count();
+        long partitions = units.stream().filter(u -> !u.baseline()).map(ArchiveIndex.Unit::partition).distinct().count();
         out.printf("%s, topic %s: %d window(s), %d partition(s), %,d points, %s%n", storage.uri(), units.isEmpty() ? "-"
                 : units.get(0).topic(), windows, partitions, points, Report.bytes(bytes));
         if (units.isEmpty()) {
@@ -114,11 +194,13 @@ final class ListCommand implements Callable<Integer> {
         for (ArchiveIndex.Unit u : units) {
             long unitBytes = u.live().stream().mapToLong(ArchiveIndex.StoredFile::size).sum();
             long superseded = u.files().size() - u.live().size();
-            out.printf("  %-21s %5d %4d %5s %,11d %10s  %-41s %d-%d%n", TimeArgs.format(u.windowStartMs()), u.partition(),
+            out.printf("  %-21s %5s %4d %5s %,11d %10s  %-41s %s%n", TimeArgs.format(u.windowStartMs()),
+                    u.baseline() ? "base" : Integer.toString(u.partition()),
                     count(u, true), count(u, false) + (superseded > 0 ? "+" + superseded : ""), u.livePoints(), Report.bytes(unitBytes),
                     u.livePoints() == 0 ? "-" : TimeArgs.format(u.eventTimeMinMs()) + " " + TimeArgs.format(u.eventTimeMaxMs()),
-                    u.files().stream().mapToLong(f -> f.header().firstOffset()).min().orElse(0),
-                    u.files().stream().mapToLong(f -> f.header().lastOffset()).max().orElse(0));
+                    u.baseline() ? "baseline " + u.files().get(0).name().baseline()
+                            : u.files().stream().mapToLong(f -> f.header().firstOffset()).min().orElse(0) + "-"
+                                    + u.files().stream().mapToLong(f -> f.header().lastOffset()).max().orElse(0));
         }
         if (units.stream().anyMatch(u -> u.files().size() > u.live().size())) {
             out.println("  (parts +N: N more parts superseded by the segment, waiting for deletion)");
@@ -134,7 +216,7 @@ final class ListCommand implements Callable<Integer> {
     }
 
     private static void printJson(PrintWriter out, Storage storage, List<ArchiveIndex.Unit> units, List<OffsetGap> gaps,
-            List<Long> emptyWindows, List<String> unreadable) {
+            List<Long> emptyWindows, List<String> unreadable, List<Baseline> baselines, List<ArchiveIndex.Unit> incremental) {
         ObjectNode root = Report.JSON.createObjectNode().put("archive", storage.uri().toString());
         ArrayNode list = root.putArray("units");
         for (ArchiveIndex.Unit u : units) {
@@ -147,7 +229,7 @@ final class ListCommand implements Callable<Integer> {
             ArrayNode files = n.putArray("files");
             Function<ArchiveIndex.StoredFile, Boolean> isLive = f -> u.live().contains(f);
             for (ArchiveIndex.StoredFile f : u.files()) {
-                files.addObject().put("key", f.key()).put("kind", f.segment() ? "segment" : "part").put("live", isLive.apply(f))
+                files.addObject().put("key", f.key()).put("kind", f.header().kind().name().toLowerCase()).put("live", isLive.apply(f))
                         .put("points", f.header().pointCount()).put("series", f.header().seriesCount()).put("bytes", f.size())
                         .put("firstOffset", f.header().firstOffset()).put("lastOffset", f.header().lastOffset())
                         .put("generation", f.header().generation()).put("sidecar", f.hasSidecar());
@@ -158,6 +240,19 @@ final class ListCommand implements Callable<Integer> {
                 .put("lastMissing", g.lastMissing()));
         ArrayNode windowGaps = root.putArray("emptyWindows");
         emptyWindows.forEach(w -> windowGaps.add(TimeArgs.format(w)));
+        ArrayNode baselineList = root.putArray("baselines");
+        for (Baseline b : baselines) {
+            ObjectNode n = baselineList.addObject().put("name", b.name()).put("complete", b.complete()).put("state", b.state())
+                    .put("source", b.source()).put("points", b.points()).put("files", b.files()).put("bytes", b.bytes());
+            if (b.files() > 0) {
+                n.put("from", TimeArgs.format(b.fromMs())).put("to", TimeArgs.format(b.toMs()));
+            }
+        }
+        if (!incremental.isEmpty()) {
+            root.putObject("incremental")
+                    .put("from", TimeArgs.format(incremental.stream().mapToLong(ArchiveIndex.Unit::windowStartMs).min().orElseThrow()))
+                    .put("to", TimeArgs.format(incremental.stream().mapToLong(ArchiveIndex.Unit::windowEndMs).max().orElseThrow()));
+        }
         ArrayNode bad = root.putArray("unreadable");
         unreadable.forEach(bad::add);
         out.println(root.toPrettyString());

@@ -121,10 +121,10 @@ final class VerifyCommand implements Callable<Integer> {
         if (h.windowStartMs() != name.windowStartMs()) {
             differences.add("window start " + TimeArgs.format(h.windowStartMs()));
         }
-        if ((h.kind() == FileKind.SEGMENT) != name.segment()) {
+        if ((h.kind() == FileKind.SEGMENT) != name.segment() || (h.kind() == FileKind.BASELINE) != name.isBaseline()) {
             differences.add("kind " + h.kind().name().toLowerCase());
         }
-        if (!name.segment() && (h.firstOffset() != name.firstOffset() || h.lastOffset() != name.lastOffset())) {
+        if (!name.segment() && !name.isBaseline() && (h.firstOffset() != name.firstOffset() || h.lastOffset() != name.lastOffset())) {
             differences.add("offsets " + h.firstOffset() + "-" + h.lastOffset());
         }
         if (name.segment() && h.generation() != name.generation()) {
@@ -164,7 +164,8 @@ final class VerifyCommand implements Callable<Integer> {
                 found.add(path + ": " + file.size() + " bytes in storage, " + record.getByteSize() + " in the catalog");
             }
         });
-        stored.stream().filter(f -> !catalog.containsKey(f.key())).forEach(f -> found.add(f.key()
+        // A baseline's files are never in the catalog: they do not come from Kafka.
+        stored.stream().filter(f -> !f.name().isBaseline() && !catalog.containsKey(f.key())).forEach(f -> found.add(f.key()
                 + ": orphan (in storage, not in the catalog: written by an archiver that stopped before committing it;"
                 + " restores read it harmlessly, its points are also in a committed file)"));
         return found;

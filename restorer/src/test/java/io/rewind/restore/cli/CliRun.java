@@ -7,7 +7,11 @@ import picocli.CommandLine;
 /** Runs a verb in this JVM as a user would from the shell, keeping its exit code and output. */
 public record CliRun(int exitCode, String out, String err) {
     public static CliRun of(String... args) {
-        CommandLine cli = RewindCli.commandLine();
+        return of(RewindCli.commandLine(), args);
+    }
+
+    /** Runs a command line of another main class (the baseline's) the same way. */
+    public static CliRun of(CommandLine cli, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(out, true));

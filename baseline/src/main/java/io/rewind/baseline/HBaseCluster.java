@@ -1,0 +1,155 @@
+package io.rewind.baseline;
+
+import io.rewind.opentsdb.StorageLayout;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hbase.HBaseConfiguration;
+import org.apache.hadoop.hbase.HRegionLocation;
+import org.apache.hadoop.hbase.RegionMetrics;
+import org.apache.hadoop.hbase.ServerName;
+import org.apache.hadoop.hbase.Size;
+import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.Admin;
+import org.apache.hadoop.hbase.client.Connection;
+import org.apache.hadoop.hbase.client.ConnectionFactory;
+import org.apache.hadoop.hbase.client.Get;
+import org.apache.hadoop.hbase.client.RegionLocator;
+import org.apache.hadoop.hbase.client.Result;
+import org.apache.hadoop.hbase.client.Table;
+import org.apache.hadoop.hbase.util.Bytes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cluster's HBase, reached with the HBase client as its TSDs reach it (their ZooKeeper quorum and base
+ * znode): the snapshot and its clone of the data table, the regions to read, and the names of UIDs.
+ */
+final class HBaseCluster implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HBaseCluster.class);
+    static final byte[] UID_FAMILY = "id".getBytes(StandardCharsets.ISO_8859_1);
+
+    private final StorageLayout layout;
+    private final Connection connection;
+
+    private HBaseCluster(StorageLayout layout, Connection connection) {
+        this.layout = layout;
+        this.connection = connection;
+    }
+
+    /** Connects; {@code settings} are HBase client settings given on the command line (they win). */
+    static HBaseCluster connect(StorageLayout layout, Map<String, String> settings) throws IOException {
+        Configuration conf = HBaseConfiguration.create();
+        conf.set("hbase.zookeeper.quorum", layout.zkQuorum());
+        conf.set("zookeeper.znode.parent", layout.zkBaseDir());
+        conf.setInt("hbase.client.retries.number", 10);
+        conf.setInt("zookeeper.recovery.retry", 3);
+        settings.forEach(conf::set);
+        Connection connection = ConnectionFactory.createConnection(conf);
+        try (Admin admin = connection.getAdmin()) {
+            if (!admin.tableExists(TableName.valueOf(layout.dataTable()))) {
+                throw new IOException("HBase at " + layout.zkQuorum() + " has no table '" + layout.dataTable() + "'");
+            }
+        } catch (IOException e) {
+            connection.close();
+            throw e;
+        }
+        return new HBaseCluster(layout, connection);
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    boolean snapshotExists(String snapshot) throws IOException {
+        try (Admin admin = connection.getAdmin()) {
+            return admin.listSnapshots().stream().anyMatch(s -> s.getName().equals(snapshot));
+        }
+    }
+
+    void snapshot(String snapshot) throws IOException {
+        try (Admin admin = connection.getAdmin()) {
+            admin.snapshot(snapshot, TableName.valueOf(layout.dataTable()));
+        }
+    }
+
+    /** Clones the snapshot into a new table: HBase links the snapshot's files, it copies none. */
+    void cloneSnapshot(String snapshot, String clone) throws IOException {
+        try (Admin admin = connection.getAdmin()) {
+            admin.cloneSnapshot(snapshot, TableName.valueOf(clone));
+        }
+    }
+
+    /** Removes a table this command made (its clone); quietly when it is gone. */
+    void dropTable(String table) {
+        try (Admin admin = connection.getAdmin()) {
+            TableName name = TableName.valueOf(table);
+            if (admin.tableExists(name)) {
+                if (admin.isTableEnabled(name)) {
+                    admin.disableTable(name);
+                }
+                admin.deleteTable(name);
+            }
+        } catch (IOException e) {
+            log.warn("Could not remove the table {} this baseline cloned; remove it with the HBase shell: disable '{}'; drop '{}' ({})",
+                    table, table, table, e.toString());
+        }
+    }
+
+    void deleteSnapshot(String snapshot) {
+        try (Admin admin = connection.getAdmin()) {
+            admin.deleteSnapshot(snapshot);
+        } catch (IOException e) {
+            log.warn("Could not delete the snapshot {}; delete it with the HBase shell: delete_snapshot '{}' ({})", snapshot, snapshot,
+                    e.toString());
+        }
+    }
+
+    /** A region of a table and the bytes of its store files. */
+    record Region(KeyRange range, long bytes) {
+    }
+
+    /** The table's regions in key order, with their store file sizes where the servers report them. */
+    List<Region> regions(String table) throws IOException {
+        TableName name = TableName.valueOf(table);
+        Map<String, Long> sizes = new HashMap<>();
+        List<HRegionLocation> locations;
+        try (RegionLocator locator = connection.getRegionLocator(name); Admin admin = connection.getAdmin()) {
+            locations = locator.getAllRegionLocations();
+            for (ServerName server : locations.stream().map(HRegionLocation::getServerName).distinct().toList()) {
+                try {
+                    for (RegionMetrics metrics : admin.getRegionMetrics(server, name)) {
+                        sizes.put(Bytes.toStringBinary(metrics.getRegionName()), (long) metrics.getStoreFileSize().get(Size.Unit.BYTE));
+                    }
+                } catch (IOException e) {
+                    log.debug("No region sizes from {}: {}", server, e.toString());
+                }
+            }
+        }
+        List<Region> regions = new ArrayList<>();
+        for (HRegionLocation location : locations) {
+            regions.add(new Region(new KeyRange(location.getRegion().getStartKey(), location.getRegion().getEndKey()),
+                    sizes.getOrDefault(Bytes.toStringBinary(location.getRegion().getRegionName()), 0L)));
+        }
+        regions.sort((a, b) -> java.util.Arrays.compareUnsigned(a.range().start(), b.range().start()));
+        return regions;
+    }
+
+    /** The UID of a name of the given kind ({@code metrics}, {@code tagk}, {@code tagv}), or null when it has none. */
+    byte[] uid(String kind, String name) throws IOException {
+        try (Table uids = connection.getTable(TableName.valueOf(layout.uidTable()))) {
+            Result result = uids.get(new Get(name.getBytes(StandardCharsets.ISO_8859_1)).addColumn(UID_FAMILY, kind.getBytes(
+                    StandardCharsets.ISO_8859_1)));
+            return result.getValue(UID_FAMILY, kind.getBytes(StandardCharsets.ISO_8859_1));
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        connection.close();
+    }
+}

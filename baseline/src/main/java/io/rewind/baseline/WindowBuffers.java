@@ -1,0 +1,78 @@
+package io.rewind.baseline;
+
+import io.rewind.archive.ArchiveLayout;
+import io.rewind.archive.segment.SegmentFiles;
+import io.rewind.archive.segment.SegmentMetadata;
+import io.rewind.archive.segment.SegmentWriter;
+import io.rewind.archive.segment.SeriesId;
+import io.rewind.archive.segment.SeriesPoints;
+import io.rewind.archive.storage.Storage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The points of one unit of work read since its last flush, per hour window and series, and their flush:
+ * one baseline file per window, series in order, each published with its checksum sidecar.
+ */
+final class WindowBuffers {
+    static final long HOUR_MS = 3_600_000L;
+
+    private final TreeMap<Long, Map<SeriesId, SeriesPoints>> windows = new TreeMap<>();
+    private long points;
+    private long lastWindow = Long.MIN_VALUE;
+    private SeriesId lastSeries;
+    private SeriesPoints last;
+
+    void add(SeriesId series, long timestampMs, boolean milliseconds, boolean floatingPoint, long valueBits, long ingestTimeMs) {
+        long window = Math.floorDiv(timestampMs, HOUR_MS) * HOUR_MS;
+        if (window != lastWindow || series != lastSeries) {
+            last = windows.computeIfAbsent(window, w -> new HashMap<>()).computeIfAbsent(series, s -> new SeriesPoints(s, 16));
+            lastWindow = window;
+            lastSeries = series;
+        }
+        last.add(timestampMs, milliseconds, floatingPoint, valueBits, ingestTimeMs, null);
+        points++;
+    }
+
+    long points() {
+        return points;
+    }
+
+    /** Writes what is buffered as files named by the unit and the chunk, and empties the buffers; returns the keys. */
+    List<String> flush(Storage storage, Path scratch, String topic, String name, String unit, int chunk, Map<String, String> source)
+            throws IOException {
+        List<String> keys = new ArrayList<>();
+        for (Map.Entry<Long, Map<SeriesId, SeriesPoints>> window : windows.entrySet()) {
+            String key = ArchiveLayout.baseline(topic, window.getKey(), name, unit, chunk);
+            Path file = scratch.resolve(key.replace('/', '_'));
+            try (SegmentWriter writer = new SegmentWriter(file, SegmentMetadata.baseline(topic, window.getKey(),
+                    window.getKey() + HOUR_MS, source))) {
+                List<SeriesPoints> series = new ArrayList<>(window.getValue().values());
+                series.sort((a, b) -> a.id().compareTo(b.id()));
+                for (SeriesPoints s : series) {
+                    writer.write(s.sorted());
+                }
+                SegmentFiles.publish(storage, key, writer.finish());
+            } finally {
+                Files.deleteIfExists(file);
+            }
+            keys.add(key);
+        }
+        clear();
+        return keys;
+    }
+
+    void clear() {
+        windows.clear();
+        points = 0;
+        lastWindow = Long.MIN_VALUE;
+        lastSeries = null;
+        last = null;
+    }
+}
