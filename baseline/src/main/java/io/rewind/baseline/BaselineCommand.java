@@ -48,7 +48,10 @@ import picocli.CommandLine.Option;
                 "Start the tap and the archiver first, then the baseline, so that the two overlap.",
                 "A baseline point's ingest time is the time HBase holds for its cell (when a TSD, or its compaction, wrote it)."})
 public final class BaselineCommand implements Callable<Integer> {
-    private static final Logger log = LoggerFactory.getLogger(BaselineCommand.class);
+    /** Not a static field: {@link #main} picks the logging configuration before the first logger is made. */
+    private static Logger log() {
+        return LoggerFactory.getLogger(BaselineCommand.class);
+    }
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     @Mixin
@@ -100,8 +103,9 @@ public final class BaselineCommand implements Callable<Integer> {
             description = "Where rows and cells the codec cannot read go, with their key and qualifier (default: rewind-baseline-NAME.rejects.jsonl).")
     Path rejectsFile;
 
-    @Option(names = "--buffer-points", defaultValue = "1000000", paramLabel = "N",
-            description = "Points each reader holds before it writes files (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--buffer-points", defaultValue = "4000000", paramLabel = "N",
+            description = {"Points each reader holds before it writes files, one per hour it holds (default: ${DEFAULT-VALUE},",
+                    "about 100 MB of heap per reader): more, fewer and larger files."})
     int bufferPoints;
 
     @Option(names = "--max-attempts", defaultValue = "5", paramLabel = "N",
@@ -191,7 +195,7 @@ public final class BaselineCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--snapshot " + givenSnapshot + ": HBase has no such snapshot");
                 }
                 if (snapshot != null) {
-                    log.warn("The snapshot {} of the earlier run is gone: taking a new one; the ranges done stay done", snapshot);
+                    log().warn("The snapshot {} of the earlier run is gone: taking a new one; the ranges done stay done", snapshot);
                 }
                 snapshot = "rewind-" + baseline + "-" + shardOf[0] + "of" + shardOf[1] + "-" + STAMP.format(Instant.now());
                 cluster.snapshot(snapshot);
@@ -205,6 +209,7 @@ public final class BaselineCommand implements Callable<Integer> {
         } else {
             state.snapshot = null;
         }
+        double prepared = (System.nanoTime() - started) / 1e9;
         String scanned = clone != null ? clone : layout.dataTable();
         String cloneToDrop = clone;
         Thread dropOnExit = new Thread(() -> {
@@ -230,6 +235,7 @@ public final class BaselineCommand implements Callable<Integer> {
             UnitReader.Context context = new UnitReader.Context(cluster.connection(), scanned, layout,
                     new Uids(cluster.connection(), layout.uidTable()), fromMs, toMs, rate, rejects, bufferPoints, progress);
             long rejectedBefore = state.rejected;
+            long reading = System.nanoTime();
             try (ProgressLine line = ProgressLine.start(() -> status(progress, plan, started, rate))) {
                 readAll(storage, scratch, state, plan, context, source);
             }
@@ -239,8 +245,11 @@ public final class BaselineCommand implements Callable<Integer> {
                 cluster.deleteSnapshot(snapshot);
             }
             double seconds = (System.nanoTime() - started) / 1e9;
+            double read = (System.nanoTime() - reading) / 1e9;
             out.printf("Baseline '%s' complete: %,d points in %,d rows, %,d files, in %.1f s (%,.0f points/s, %.1f MB/s read)%n", baseline,
                     state.points, state.rows, state.files, seconds, progress.points.get() / seconds, progress.bytes.get() / seconds / 1e6);
+            out.printf("  of which %.1f s to snapshot and clone, %.1f s to read and write (%,.0f points/s)%n", prepared, read,
+                    progress.points.get() / read);
             out.printf("  duplicate timestamps resolved: %,d (%,d with another value: the latest cell kept, as tsd.storage.fix_duplicates does)%n",
                     state.duplicates, state.conflicting);
             out.printf("  cells without plain points skipped (annotations, histograms, others): %,d%n", state.skippedCells);
@@ -331,7 +340,7 @@ public final class BaselineCommand implements Callable<Integer> {
                     throw new IOException("reading the key range " + unit + " failed " + attempt + " times; last: " + e.getMessage()
                             + " (a rerun continues where this run stopped)", e);
                 }
-                log.warn("Reading the key range {} failed (attempt {} of {}), reading it again: {}", unit, attempt, maxAttempts, e.toString());
+                log().warn("Reading the key range {} failed (attempt {} of {}), reading it again: {}", unit, attempt, maxAttempts, e.toString());
                 backoff.pause();
                 continue;
             }
@@ -464,7 +473,7 @@ public final class BaselineCommand implements Callable<Integer> {
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
-            log.debug("scratch {} left: {}", dir, e.toString());
+            log().debug("scratch {} left: {}", dir, e.toString());
         }
     }
 

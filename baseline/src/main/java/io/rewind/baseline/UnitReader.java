@@ -66,7 +66,7 @@ final class UnitReader {
     void read(KeyRange range, WindowBuffers buffers, RowDecoder.Tally tally, AtomicLong rows, AtomicLong rejected, Flushes flushes)
             throws IOException, InterruptedException {
         Scan scan = new Scan().withStartRow(range.start()).withStopRow(range.stop()).addFamily(FAMILY).setCaching(1024)
-                .setCacheBlocks(false).readVersions(1);
+                .setCacheBlocks(false).readVersions(1).setAsyncPrefetch(true);
         StorageLayout layout = context.layout();
         long fromBase = Math.floorDiv(context.fromMs(), 1000L);
         long toBase = Math.floorDiv(context.toMs(), 1000L);

@@ -32,7 +32,7 @@ final class WindowBuffers {
     void add(SeriesId series, long timestampMs, boolean milliseconds, boolean floatingPoint, long valueBits, long ingestTimeMs) {
         long window = Math.floorDiv(timestampMs, HOUR_MS) * HOUR_MS;
         if (window != lastWindow || series != lastSeries) {
-            last = windows.computeIfAbsent(window, w -> new HashMap<>()).computeIfAbsent(series, s -> new SeriesPoints(s, 16));
+            last = windows.computeIfAbsent(window, w -> new HashMap<>()).computeIfAbsent(series, s -> new SeriesPoints(s, 512)); // an hour of 10 s points fits
             lastWindow = window;
             lastSeries = series;
         }

@@ -142,11 +142,20 @@ public final class Tsd extends DevServer {
      * returns when the tool has exited, its log in {@code logs/import.log}.
      */
     public void importFile(Path file, Duration timeout) throws IOException {
-        JavaProcess.run(new JavaProcess.Spec("tsdb-import-" + name, ServerRuntime.classpath("opentsdb"),
+        runTool("import", List.of(file.toString()), dir.resolve("logs").resolve("import.log"), timeout);
+    }
+
+    /**
+     * Runs one of OpenTSDB's tools ({@code import}, {@code fsck}, {@code scan}, ...) against this TSD's tables, with its
+     * configuration, in its own JVM, its output in {@code output}; returns when it has exited, fails when it exits non-zero.
+     */
+    public void runTool(String tool, List<String> args, Path output, Duration timeout) throws IOException {
+        List<String> all = new java.util.ArrayList<>(List.of(tool, "--config=" + configFile()));
+        all.addAll(args);
+        JavaProcess.run(new JavaProcess.Spec("tsdb-" + tool + "-" + name, ServerRuntime.classpath("opentsdb"),
                 List.of("-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-                        "-Dlogback.configurationFile=" + DevLogging.write(dir, "import", Map.of("net.opentsdb.tools.TextImporter", "INFO"))),
-                "net.opentsdb.tools.OpenTSDBMain", List.of("import", "--config=" + configFile(), file.toString()), dir,
-                dir.resolve("logs").resolve("import.log")), timeout);
+                        "-Dlogback.configurationFile=" + DevLogging.write(dir, tool, Map.of("net.opentsdb.tools.TextImporter", "INFO"))),
+                "net.opentsdb.tools.OpenTSDBMain", all, dir, output), timeout);
     }
 
     @Override

@@ -88,6 +88,32 @@ class SegmentFormatTest {
     }
 
     @Test
+    void aBaselineFileNamesItsSourceInItsHeader() throws Exception {
+        SeriesPoints a = Fixtures.gauge("sys.cpu.util", Map.of("host", "a"), WINDOW, 10, 0, 1.5);
+        Map<String, String> source = new java.util.LinkedHashMap<>();
+        source.put("baseline", "tsdb");
+        source.put("cluster", "zk1:2181,zk2:2181/hbase");
+        source.put("snapshot", "rewind-tsdb-0of1-20261129T220000Z");
+        Path path = dir.resolve("baseline.avro");
+        SegmentWriter.WrittenFile file;
+        try (SegmentWriter writer = new SegmentWriter(path, SegmentMetadata.baseline("points", WINDOW, WINDOW + 3_600_000L, source))) {
+            writer.write(a);
+            file = writer.finish();
+        }
+        SegmentMetadata meta;
+        try (SegmentReader reader = new SegmentReader("baseline.avro", Files.newInputStream(file.path()))) {
+            meta = reader.metadata();
+            assertThat(Fixtures.readAll(reader)).containsExactly(a);
+        }
+        assertThat(meta).isEqualTo(file.metadata());
+        assertThat(meta.kind()).isEqualTo(FileKind.BASELINE);
+        assertThat(meta.partition()).isEqualTo(-1);
+        assertThat(meta.source()).containsExactlyEntriesOf(source);
+        assertThatThrownBy(() -> SegmentMetadata.baseline("points", WINDOW, WINDOW + 1, Map.of("a=b", "c")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void seriesMustComeInOrder() throws Exception {
         SeriesPoints a = Fixtures.gauge("m", Map.of("host", "a"), WINDOW, 3, 0, 1);
         SeriesPoints b = Fixtures.gauge("m", Map.of("host", "b"), WINDOW, 3, 0, 1);
