@@ -16,9 +16,10 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * {@code bin/rewind bench baseline [hours]}: a dev-stack TSD's table filled with the realistic dataset by OpenTSDB's own
- * {@code import} and compacted by its {@code fsck --compact}, then read three ways in one run, each a whole process:
+ * {@code import} and compacted by its {@code fsck --compact} (which also resolves the duplicates its import can leave), then read three ways in one run, each a whole process:
  * {@code rewind baseline} (snapshot, clone, scan, decode, archive files), OpenTSDB's own dump
  * ({@code scan --import}, every metric) and a bare HBase scan of the table (every cell fetched, nothing decoded).
+ * With {@code REWIND_BENCH_JFR=1} the baseline's JVM records a Flight Recorder profile into {@code baseline.jfr}.
  */
 public final class BaselineBenchmark {
     private static final long START = 1_763_726_400_000L;
@@ -52,7 +53,7 @@ public final class BaselineBenchmark {
             }
             System.out.printf("  loaded by OpenTSDB's import in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             t0 = System.nanoTime();
-            tsd.runTool("fsck", List.of("--full-scan", "--fix", "--compact"), work.resolve("fsck.log"), Duration.ofMinutes(30));
+            tsd.runTool("fsck", List.of("--full-scan", "--fix", "--compact", "--resolve-duplicates"), work.resolve("fsck.log"), Duration.ofMinutes(30));
             System.out.printf("  compacted by OpenTSDB's fsck --compact in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             tsd.stop(); // nothing but the readers below touches the table
 
@@ -64,9 +65,14 @@ public final class BaselineBenchmark {
             System.out.println("  bare scan: " + bareSummary);
 
             Path baselineLog = work.resolve("baseline.log");
-            double baseline = time(List.of(java(), "-cp", System.getProperty("java.class.path"), "io.rewind.baseline.BaselineCommand",
+            List<String> jvm = System.getenv("REWIND_BENCH_JFR") == null ? List.of()
+                    : List.of("-XX:StartFlightRecording=filename=" + work.resolve("baseline.jfr") + ",settings=profile");
+            List<String> command = new ArrayList<>(List.of(java()));
+            command.addAll(jvm);
+            double baseline = time(command, List.of("-cp", System.getProperty("java.class.path"), "io.rewind.baseline.BaselineCommand",
                     "--storage-config", tsd.configFile().toString(), "--archive", work.resolve("archive").toString(),
                     "--rejects", work.resolve("rejects.jsonl").toString()), baselineLog);
+
             String complete = Files.readAllLines(baselineLog).stream().filter(l -> l.contains("complete:")).findFirst().orElseThrow(
                     () -> new IllegalStateException("the baseline did not complete: " + baselineLog));
             if (!complete.contains(String.format("%,d points", points))) {
@@ -103,6 +109,12 @@ public final class BaselineBenchmark {
 
     private static void row(String what, double seconds, long points, long bytes) {
         System.out.printf("%-52s %9.1f %,14.0f %9.1f%n", what, seconds, points / seconds, bytes / seconds / 1e6);
+    }
+
+    private static double time(List<String> command, List<String> args, Path log) throws Exception {
+        List<String> all = new ArrayList<>(command);
+        all.addAll(args);
+        return time(all, log);
     }
 
     private static double time(List<String> command, Path log) throws Exception {
