@@ -103,9 +103,9 @@ public final class BaselineCommand implements Callable<Integer> {
             description = "Where rows and cells the codec cannot read go, with their key and qualifier (default: rewind-baseline-NAME.rejects.jsonl).")
     Path rejectsFile;
 
-    @Option(names = "--buffer-points", defaultValue = "4000000", paramLabel = "N",
-            description = {"Points each reader holds before it writes files, one per hour it holds (default: ${DEFAULT-VALUE},",
-                    "about 100 MB of heap per reader): more, fewer and larger files."})
+    @Option(names = "--buffer-points", defaultValue = "2000000", paramLabel = "N",
+            description = {"Points each reader holds before it hands them to its writer thread, which writes one file per hour",
+                    "they cover while the reader fills the next (default: ${DEFAULT-VALUE}: about 100 MB of heap per reader)."})
     int bufferPoints;
 
     @Option(names = "--max-attempts", defaultValue = "5", paramLabel = "N",
@@ -319,30 +319,37 @@ public final class BaselineCommand implements Callable<Integer> {
             synchronized (state) {
                 state.underway.put(id, new ArrayList<>());
             }
-            WindowBuffers buffers = new WindowBuffers();
             RowDecoder.Tally tally = new RowDecoder.Tally();
             AtomicLong rows = new AtomicLong();
             AtomicLong rejected = new AtomicLong();
             int[] chunks = {0};
-            UnitReader.Flushes flush = (b, chunk) -> {
-                List<String> keys = b.flush(storage, scratch, archive.topic, state.name, id, chunk, source);
-                synchronized (state) {
-                    state.underway.get(id).addAll(keys);
-                    state.save(storage);
+            try (BackgroundFlush writer = new BackgroundFlush()) {
+                UnitReader.Flushes flush = full -> {
+                    int chunk = chunks[0]++;
+                    writer.submit(() -> {
+                        List<String> keys = full.flush(storage, scratch, archive.topic, state.name, id, chunk, source);
+                        synchronized (state) {
+                            state.underway.get(id).addAll(keys);
+                            state.save(storage);
+                        }
+                        return null;
+                    });
+                    return new WindowBuffers();
+                };
+                try {
+                    flush.flushed(new UnitReader(context).read(unit, new WindowBuffers(), tally, rows, rejected, flush));
+                    writer.await();
+                } catch (IOException | RuntimeException e) {
+                    writer.awaitQuietly();
+                    if (attempt >= maxAttempts) {
+                        throw new IOException("reading the key range " + unit + " failed " + attempt + " times; last: " + e.getMessage()
+                                + " (a rerun continues where this run stopped)", e);
+                    }
+                    log().warn("Reading the key range {} failed (attempt {} of {}), reading it again: {}", unit, attempt, maxAttempts,
+                            e.toString());
+                    backoff.pause();
+                    continue;
                 }
-                chunks[0] = chunk + 1;
-            };
-            try {
-                new UnitReader(context).read(unit, buffers, tally, rows, rejected, flush);
-                flush.flushed(buffers, chunks[0]);
-            } catch (IOException | RuntimeException e) {
-                if (attempt >= maxAttempts || e instanceof java.io.UncheckedIOException && attempt >= maxAttempts) {
-                    throw new IOException("reading the key range " + unit + " failed " + attempt + " times; last: " + e.getMessage()
-                            + " (a rerun continues where this run stopped)", e);
-                }
-                log().warn("Reading the key range {} failed (attempt {} of {}), reading it again: {}", unit, attempt, maxAttempts, e.toString());
-                backoff.pause();
-                continue;
             }
             synchronized (state) {
                 state.files += state.underway.remove(id).size();

@@ -49,9 +49,9 @@ final class UnitReader {
         final AtomicLong unitsDone = new AtomicLong();
     }
 
-    /** Receives each flush's files, before the buffers are reused. */
+    /** Takes a full buffer to write, and gives the buffer to go on with. */
     interface Flushes {
-        void flushed(WindowBuffers buffers, int chunk) throws IOException;
+        WindowBuffers flushed(WindowBuffers full) throws IOException, InterruptedException;
     }
 
     private final Context context;
@@ -62,15 +62,15 @@ final class UnitReader {
         this.context = context;
     }
 
-    /** Reads the range; the tally gets its counts; the last flush is left to the caller (the buffers hold it). */
-    void read(KeyRange range, WindowBuffers buffers, RowDecoder.Tally tally, AtomicLong rows, AtomicLong rejected, Flushes flushes)
+    /** Reads the range; the tally gets its counts; returns the last buffer, whose flush is left to the caller. */
+    WindowBuffers read(KeyRange range, WindowBuffers first, RowDecoder.Tally tally, AtomicLong rows, AtomicLong rejected, Flushes flushes)
             throws IOException, InterruptedException {
+        WindowBuffers buffers = first;
         Scan scan = new Scan().withStartRow(range.start()).withStopRow(range.stop()).addFamily(FAMILY).setCaching(1024)
                 .setCacheBlocks(false).readVersions(1).setAsyncPrefetch(true);
         StorageLayout layout = context.layout();
         long fromBase = Math.floorDiv(context.fromMs(), 1000L);
         long toBase = Math.floorDiv(context.toMs(), 1000L);
-        int chunk = 0;
         try (Table table = context.connection().getTable(TableName.valueOf(context.table()));
                 ResultScanner scanner = table.getScanner(scan)) {
             for (Result result = scanner.next(); result != null; result = scanner.next()) {
@@ -108,9 +108,10 @@ final class UnitReader {
                 long before = buffers.points();
                 long from = context.fromMs();
                 long to = context.toMs();
+                WindowBuffers into = buffers;
                 decoder.decode(base, cells, (ts, ms, fp, bits, version) -> {
                     if (ts >= from && ts < to) {
-                        buffers.add(series, ts, ms, fp, bits, version);
+                        into.add(series, ts, ms, fp, bits, version);
                     }
                 }, tally, (qualifier, why) -> rejectQuietly(key, qualifier, why, rejected));
                 long added = buffers.points() - before;
@@ -118,10 +119,11 @@ final class UnitReader {
                 context.progress().rows.incrementAndGet();
                 context.rate().acquire(added);
                 if (buffers.points() >= context.bufferPoints()) {
-                    flushes.flushed(buffers, chunk++);
+                    buffers = flushes.flushed(buffers);
                 }
             }
         }
+        return buffers;
     }
 
     private SeriesId series(RowKey key) throws IOException, Uids.UnknownUidException {
