@@ -19,6 +19,15 @@ public final class BareScan {
     private BareScan() {
     }
 
+    /** Writes the table's memstores to store files. */
+    static void flush(String zkQuorum, String table) throws java.io.IOException {
+        Configuration conf = HBaseConfiguration.create();
+        conf.set("hbase.zookeeper.quorum", zkQuorum);
+        try (Connection connection = ConnectionFactory.createConnection(conf); org.apache.hadoop.hbase.client.Admin admin = connection.getAdmin()) {
+            admin.flush(TableName.valueOf(table));
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         Configuration conf = HBaseConfiguration.create();
         conf.set("hbase.zookeeper.quorum", args[0]);
