@@ -126,11 +126,13 @@ public final class JsonPutParser {
 
     /**
      * A parser of the body as OpenTSDB reads it: decoded as UTF-8 into a string first, so that a byte sequence that is not
-     * UTF-8 reads as the replacement character, not as an error. A body of ASCII alone, the usual one, is parsed as it is.
+     * UTF-8 reads as the replacement character, not as an error. A body of ASCII alone, the usual one, is parsed as it is,
+     * unless it holds a NUL byte: from bytes, Jackson would take NULs among the first four for UTF-16 or UTF-32 and read
+     * {@code [\0]\0} as an empty array, where OpenTSDB reads a NUL as the illegal character it is in UTF-8.
      */
     private static JsonParser parser(byte[] bytes, int start, int end) throws IOException {
         for (int i = start; i < end; i++) {
-            if (bytes[i] < 0) {
+            if (bytes[i] <= 0) {
                 return JSON.createParser(new String(bytes, start, end - start, StandardCharsets.UTF_8).trim());
             }
         }

@@ -46,4 +46,13 @@ class JsonPutParserTest {
         assertThatThrownBy(() -> parse("[]")).isInstanceOfSatisfying(JsonPutParser.BadBody.class,
                 e -> assertThat(e.getMessage()).isEqualTo("No datapoints found in content"));
     }
+
+    @Test
+    void aNulByteIsTheIllegalCharacterOpenTsdbSeesNotAHintOfUtf16() {
+        // Found by the fuzz test: from bytes, "[\0]\0..." read as UTF-16 gives an empty array; OpenTSDB reads UTF-8 text.
+        for (String body : List.of("[\0]\0I$]h ", "[ \0]", "{\0\"metric\":\"m\"}")) {
+            assertThatThrownBy(() -> parse(body)).as(body).isInstanceOfSatisfying(JsonPutParser.BadBody.class,
+                    e -> assertThat(e.getMessage()).isEqualTo("Unable to parse the given JSON"));
+        }
+    }
 }
