@@ -6,10 +6,13 @@ import io.rewind.archive.storage.Backoff;
 import io.rewind.archive.storage.Storage;
 import io.rewind.opentsdb.RowDecoder;
 import io.rewind.opentsdb.StorageLayout;
+import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.restore.RejectFile;
+import io.rewind.restore.StorageTarget;
 import io.rewind.restore.TimeArgs;
 import io.rewind.restore.cli.ArchiveOptions;
 import io.rewind.restore.cli.ProgressLine;
+import io.rewind.restore.cli.Report;
 import io.rewind.restore.cli.RewindCli;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -138,7 +141,8 @@ public final class BaselineCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        StorageLayout layout = StorageLayout.fromConfig(requireReadable(storageConfig));
+        StorageTarget.requireReadable(storageConfig);
+        StorageLayout layout = StorageLayout.fromConfig(storageConfig);
         String baseline = name != null ? name : layout.dataTable();
         if (!baseline.matches(ArchiveLayout.NAME)) {
             throw new IllegalArgumentException("--name '" + baseline + "' is not a name the archive can hold: letters, digits, '.', '_', '-'"
@@ -163,22 +167,23 @@ public final class BaselineCommand implements Callable<Integer> {
                 return RewindCli.OK;
             }
             try (HBaseCluster cluster = HBaseCluster.connect(layout, hbaseSettings)) {
-                List<KeyRange> wanted = wanted(cluster, layout, fromMs, toMs);
+                Uids uids = new Uids(cluster.connection(), layout.uidTable());
+                List<KeyRange> wanted = wanted(uids, layout, fromMs, toMs);
                 if (dryRun) {
                     Plan plan = plan(cluster.regions(layout.dataTable()), wanted, state.done, shardOf);
                     out.printf("Baseline '%s' of %s (ZooKeeper %s), shard %d of %d: %d region(s), %d key range(s) to read, %s of store files%s%n",
                             baseline, layout.dataTable(), layout.zkQuorum(), shardOf[0], shardOf[1], plan.regions(), plan.units().size(),
-                            bytes(plan.bytes()), state.done.isEmpty() ? "" : " (" + state.done.size() + " range(s) done by an earlier run)");
+                            Report.bytes(plan.bytes()), state.done.isEmpty() ? "" : " (" + state.done.size() + " range(s) done by an earlier run)");
                     plan.units().forEach(u -> out.println("  " + u));
                     return RewindCli.OK;
                 }
-                return run(out, storage, cluster, layout, state, baseline, wanted, shardOf, fromMs, toMs, rate);
+                return run(out, storage, cluster, uids, layout, state, baseline, wanted, shardOf, fromMs, toMs, rate);
             }
         }
     }
 
-    private int run(PrintWriter out, Storage storage, HBaseCluster cluster, StorageLayout layout, BaselineState state, String baseline,
-            List<KeyRange> wanted, int[] shardOf, long fromMs, long toMs, RateLimit rate) throws Exception {
+    private int run(PrintWriter out, Storage storage, HBaseCluster cluster, Uids uids, StorageLayout layout, BaselineState state,
+            String baseline, List<KeyRange> wanted, int[] shardOf, long fromMs, long toMs, RateLimit rate) throws Exception {
         long started = System.nanoTime();
         String snapshot = null;
         String clone = null;
@@ -231,10 +236,9 @@ public final class BaselineCommand implements Callable<Integer> {
             Plan plan = plan(cluster.regions(scanned), wanted, state.done, shardOf);
             out.printf("Baseline '%s' of %s (%s), shard %d of %d: %d key range(s) in %d region(s), %s%n", baseline, layout.dataTable(),
                     snapshot == null ? "live table" : "snapshot " + snapshot, shardOf[0], shardOf[1], plan.units().size(), plan.regions(),
-                    bytes(plan.bytes()));
-            UnitReader.Context context = new UnitReader.Context(cluster.connection(), scanned, layout,
-                    new Uids(cluster.connection(), layout.uidTable()), fromMs, toMs, rate, rejects, bufferPoints, progress);
-            long rejectedBefore = state.rejected;
+                    Report.bytes(plan.bytes()));
+            UnitReader.Context context = new UnitReader.Context(cluster.connection(), scanned, layout, uids, fromMs, toMs, rate,
+                    rejects, bufferPoints, progress);
             long reading = System.nanoTime();
             try (ProgressLine line = ProgressLine.start(() -> status(progress, plan, started, rate))) {
                 readAll(storage, scratch, state, plan, context, source);
@@ -253,11 +257,11 @@ public final class BaselineCommand implements Callable<Integer> {
             out.printf("  duplicate timestamps resolved: %,d (%,d with another value: the latest cell kept, as tsd.storage.fix_duplicates does)%n",
                     state.duplicates, state.conflicting);
             out.printf("  cells without plain points skipped (annotations, histograms, others): %,d%n", state.skippedCells);
-            long rejectedNow = state.rejected - rejectedBefore;
             if (state.rejected > 0) {
                 out.printf("  rejected rows and cells: %,d, in %s%n", state.rejected, rejectsPath);
+                return RewindCli.PROBLEMS;
             }
-            return rejectedNow > 0 || state.rejected > 0 ? RewindCli.PROBLEMS : RewindCli.OK;
+            return RewindCli.OK;
         } finally {
             if (clone != null) {
                 cluster.dropTable(clone);
@@ -313,8 +317,7 @@ public final class BaselineCommand implements Callable<Integer> {
                 earlier = new ArrayList<>(state.underway.getOrDefault(id, List.of()));
             }
             for (String key : earlier) {
-                storage.delete(key);
-                storage.delete(key + io.rewind.archive.segment.SegmentFiles.SIDECAR_SUFFIX);
+                SegmentFiles.delete(storage, key);
             }
             synchronized (state) {
                 state.underway.put(id, new ArrayList<>());
@@ -371,7 +374,7 @@ public final class BaselineCommand implements Callable<Integer> {
      * The key ranges of the rows wanted: the whole table, or with {@code --metric} each metric's rows under every salt
      * prefix, from the base hour of {@code --from} to that of {@code --to}.
      */
-    private List<KeyRange> wanted(HBaseCluster cluster, StorageLayout layout, long fromMs, long toMs) throws IOException {
+    private List<KeyRange> wanted(Uids uids, StorageLayout layout, long fromMs, long toMs) throws IOException {
         if (metrics.isEmpty()) {
             return List.of(KeyRange.ALL);
         }
@@ -379,7 +382,7 @@ public final class BaselineCommand implements Callable<Integer> {
         long fromBase = Math.max(0, Math.floorDiv(fromMs, 1000L) - Math.floorMod(Math.floorDiv(fromMs, 1000L), 3600));
         long toBase = toMs == Long.MAX_VALUE ? 0xFFFFFFFFL + 1 : Math.min(0xFFFFFFFFL + 1, Math.floorDiv(toMs - 1, 1000L) + 1);
         for (String metric : metrics) {
-            byte[] uid = cluster.uid("metrics", metric);
+            byte[] uid = uids.uid(Uids.Kind.METRIC, metric);
             if (uid == null) {
                 throw new IllegalArgumentException("--metric " + metric + ": the cluster has no such metric (no UID in " + layout.uidTable() + ")");
             }
@@ -440,18 +443,6 @@ public final class BaselineCommand implements Callable<Integer> {
             // below
         }
         throw new IllegalArgumentException("--shard " + text + ": give I/N with 0 <= I < N, e.g. 0/4");
-    }
-
-    private static Path requireReadable(Path config) {
-        if (!Files.isReadable(config)) {
-            throw new IllegalArgumentException("cannot read the OpenTSDB configuration " + config + " (--storage-config)");
-        }
-        return config;
-    }
-
-    static String bytes(long n) {
-        return n >= 1 << 30 ? String.format("%.1f GiB", n / (double) (1 << 30)) : n >= 1 << 20 ? String.format("%.1f MiB", n / (double) (1 << 20))
-                : String.format("%,d bytes", n);
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -102,8 +102,4 @@ public final class BaselineState {
                 .put("conflicting", conflicting).put("skippedCells", skippedCells).put("rejected", rejected);
         storage.put(key, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json));
     }
-
-    String key() {
-        return key;
-    }
 }

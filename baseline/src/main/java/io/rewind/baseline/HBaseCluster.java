@@ -2,7 +2,6 @@ package io.rewind.baseline;
 
 import io.rewind.opentsdb.StorageLayout;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,21 +16,17 @@ import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Admin;
 import org.apache.hadoop.hbase.client.Connection;
 import org.apache.hadoop.hbase.client.ConnectionFactory;
-import org.apache.hadoop.hbase.client.Get;
 import org.apache.hadoop.hbase.client.RegionLocator;
-import org.apache.hadoop.hbase.client.Result;
-import org.apache.hadoop.hbase.client.Table;
 import org.apache.hadoop.hbase.util.Bytes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A cluster's HBase, reached with the HBase client as its TSDs reach it (their ZooKeeper quorum and base
- * znode): the snapshot and its clone of the data table, the regions to read, and the names of UIDs.
+ * znode): the snapshot and its clone of the data table, and the regions to read.
  */
 final class HBaseCluster implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HBaseCluster.class);
-    static final byte[] UID_FAMILY = "id".getBytes(StandardCharsets.ISO_8859_1);
 
     private final StorageLayout layout;
     private final Connection connection;
@@ -137,15 +132,6 @@ final class HBaseCluster implements AutoCloseable {
         }
         regions.sort((a, b) -> java.util.Arrays.compareUnsigned(a.range().start(), b.range().start()));
         return regions;
-    }
-
-    /** The UID of a name of the given kind ({@code metrics}, {@code tagk}, {@code tagv}), or null when it has none. */
-    byte[] uid(String kind, String name) throws IOException {
-        try (Table uids = connection.getTable(TableName.valueOf(layout.uidTable()))) {
-            Result result = uids.get(new Get(name.getBytes(StandardCharsets.ISO_8859_1)).addColumn(UID_FAMILY, kind.getBytes(
-                    StandardCharsets.ISO_8859_1)));
-            return result.getValue(UID_FAMILY, kind.getBytes(StandardCharsets.ISO_8859_1));
-        }
     }
 
     @Override

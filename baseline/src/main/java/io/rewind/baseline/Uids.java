@@ -14,10 +14,12 @@ import org.apache.hadoop.hbase.client.Table;
 /**
  * The names of UIDs, read from the cluster's {@code tsdb-uid} table (row: the UID; family {@code name};
  * qualifier {@code metrics}, {@code tagk} or {@code tagv}) as OpenTSDB's {@code UniqueId} reads them
- * (ISO-8859-1), and kept: a table holds far fewer names than rows. Shared by the scanning threads.
+ * (ISO-8859-1), and kept: a table holds far fewer names than rows. Shared by the scanning threads. And the
+ * other way, the UID of a name (row: the name; family {@code id}), for the metrics a baseline is limited to.
  */
 final class Uids {
     static final byte[] NAME_FAMILY = "name".getBytes(StandardCharsets.ISO_8859_1);
+    static final byte[] ID_FAMILY = "id".getBytes(StandardCharsets.ISO_8859_1);
 
     enum Kind {
         METRIC("metrics"), TAGK("tagk"), TAGV("tagv");
@@ -40,14 +42,12 @@ final class Uids {
         }
     }
 
-    private final Connection connection;
     private final TableName table;
     private final ConcurrentHashMap<Long, String>[] names;
     private final ThreadLocal<Table> handles;
 
     @SuppressWarnings("unchecked")
     Uids(Connection connection, String uidTable) {
-        this.connection = connection;
         this.table = TableName.valueOf(uidTable);
         this.names = new ConcurrentHashMap[] {new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), new ConcurrentHashMap<>()};
         this.handles = ThreadLocal.withInitial(() -> {
@@ -78,7 +78,9 @@ final class Uids {
         return text;
     }
 
-    int cached() {
-        return names[0].size() + names[1].size() + names[2].size();
+    /** The UID of a name, or null when the cluster has none. */
+    byte[] uid(Kind kind, String name) throws IOException {
+        Result result = handles.get().get(new Get(name.getBytes(StandardCharsets.ISO_8859_1)).addColumn(ID_FAMILY, kind.qualifier));
+        return result.getValue(ID_FAMILY, kind.qualifier);
     }
 }

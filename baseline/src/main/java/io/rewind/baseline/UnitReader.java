@@ -11,7 +11,6 @@ import io.rewind.opentsdb.StorageLayout;
 import io.rewind.restore.RejectFile;
 import io.rewind.schema.SeriesKey;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -151,9 +150,5 @@ final class UnitReader {
         line.put("error", why);
         context.rejects().record(line);
         rejected.incrementAndGet();
-    }
-
-    static String text(byte[] bytes) {
-        return new String(bytes, StandardCharsets.ISO_8859_1);
     }
 }

@@ -66,14 +66,14 @@ public final class BaselineBenchmark {
             System.out.println("  bare scan: " + bareSummary);
 
             Path baselineLog = work.resolve("baseline.log");
-            List<String> jvm = System.getenv("REWIND_BENCH_JFR") == null ? List.of()
-                    : List.of("-XX:StartFlightRecording=filename=" + work.resolve("baseline.jfr") + ",settings=profile");
             List<String> command = new ArrayList<>(List.of(java()));
-            command.addAll(jvm);
-            double baseline = time(command, List.of("-cp", System.getProperty("java.class.path"), "io.rewind.baseline.BaselineCommand",
+            if (System.getenv("REWIND_BENCH_JFR") != null) {
+                command.add("-XX:StartFlightRecording=filename=" + work.resolve("baseline.jfr") + ",settings=profile");
+            }
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.rewind.baseline.BaselineCommand",
                     "--storage-config", tsd.configFile().toString(), "--archive", work.resolve("archive").toString(),
-                    "--rejects", work.resolve("rejects.jsonl").toString()), baselineLog);
-
+                    "--rejects", work.resolve("rejects.jsonl").toString()));
+            double baseline = time(command, baselineLog);
             String complete = Files.readAllLines(baselineLog).stream().filter(l -> l.contains("complete:")).findFirst().orElseThrow(
                     () -> new IllegalStateException("the baseline did not complete: " + baselineLog));
             if (!complete.contains(String.format("%,d points", points))) {
@@ -112,18 +112,12 @@ public final class BaselineBenchmark {
         System.out.printf("%-52s %9.1f %,14.0f %9.1f%n", what, seconds, points / seconds, bytes / seconds / 1e6);
     }
 
-    private static double time(List<String> command, List<String> args, Path log) throws Exception {
-        List<String> all = new ArrayList<>(command);
-        all.addAll(args);
-        return time(all, log);
-    }
-
     private static double time(List<String> command, Path log) throws Exception {
         long t0 = System.nanoTime();
         int exit = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start().waitFor();
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (exit != 0) {
-            throw new IllegalStateException(command.get(3) + " failed (exit " + exit + "): " + Files.readString(log));
+            throw new IllegalStateException(command.get(command.indexOf("-cp") + 2) + " failed (exit " + exit + "): " + Files.readString(log));
         }
         return seconds;
     }

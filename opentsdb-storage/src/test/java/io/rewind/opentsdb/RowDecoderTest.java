@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.function.LongSupplier;
 import org.hbase.async.Bytes;
 import org.hbase.async.KeyValue;
 import org.junit.jupiter.api.AfterAll;
@@ -21,7 +22,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60) // OpenTSDB's classes ask HBase for names when they describe themselves: a test must never wait for that
 class RowDecoderTest {
     private static final long BASE = 1_764_000_000L - 1_764_000_000L % 3600;
-    private static final byte[] KEY = Bytes.fromInt(0); // replaced per row: metric 1, base hour, one tag pair
     private static OpenTsdbReference opentsdb;
 
     @BeforeAll
@@ -64,6 +64,16 @@ class RowDecoderTest {
         };
     }
 
+    /** A random point at each offset, stored as {@code addPoint} stores it, in a cell of the version {@code version} gives. */
+    private static List<KeyValue> written(Random random, byte[] key, List<long[]> offsets, LongSupplier version) {
+        List<KeyValue> cells = new ArrayList<>();
+        for (long[] offset : offsets) {
+            OpenTsdbReference.Written w = randomPoint(random, offset[0], offset[1] == 1);
+            cells.add(new KeyValue(key, OpenTsdbReference.FAMILY, w.qualifier(), version.getAsLong(), w.value()));
+        }
+        return cells;
+    }
+
     /** Distinct random offsets in the hour: seconds where {@code ms} is false, else any millisecond. */
     private static List<long[]> randomOffsets(Random random, int count) {
         List<long[]> offsets = new ArrayList<>();
@@ -95,11 +105,7 @@ class RowDecoderTest {
         for (long seed = 0; seed < 300; seed++) {
             Random random = new Random(seed);
             byte[] key = rowKey();
-            List<KeyValue> row = new ArrayList<>();
-            for (long[] offset : randomOffsets(random, 1 + random.nextInt(60))) {
-                OpenTsdbReference.Written w = randomPoint(random, offset[0], offset[1] == 1);
-                row.add(new KeyValue(key, OpenTsdbReference.FAMILY, w.qualifier(), 1000 + random.nextInt(1000), w.value()));
-            }
+            List<KeyValue> row = written(random, key, randomOffsets(random, 1 + random.nextInt(60)), () -> 1000 + random.nextInt(1000));
             Collections.shuffle(row, random);
             RowDecoder.Tally tally = new RowDecoder.Tally();
             List<String> problems = new ArrayList<>();
@@ -116,11 +122,7 @@ class RowDecoderTest {
         for (long seed = 0; seed < 300; seed++) {
             Random random = new Random(seed);
             byte[] key = rowKey();
-            List<KeyValue> row = new ArrayList<>();
-            for (long[] offset : randomOffsets(random, 2 + random.nextInt(400))) {
-                OpenTsdbReference.Written w = randomPoint(random, offset[0], offset[1] == 1);
-                row.add(new KeyValue(key, OpenTsdbReference.FAMILY, w.qualifier(), 5, w.value()));
-            }
+            List<KeyValue> row = written(random, key, randomOffsets(random, 2 + random.nextInt(400)), () -> 5);
             List<OpenTsdbReference.Read> expected = opentsdb.read(key, row, BASE);
             KeyValue compacted = opentsdb.compact(row);
             assertThat(compacted.qualifier().length).as("OpenTSDB compacted the row into one cell").isGreaterThan(4);
@@ -139,12 +141,7 @@ class RowDecoderTest {
             Random random = new Random(seed);
             byte[] key = rowKey();
             List<long[]> offsets = randomOffsets(random, 2 + random.nextInt(100));
-            List<KeyValue> old = new ArrayList<>();
-            for (long[] offset : offsets) {
-                OpenTsdbReference.Written w = randomPoint(random, offset[0], offset[1] == 1);
-                old.add(new KeyValue(key, OpenTsdbReference.FAMILY, w.qualifier(), 100, w.value()));
-            }
-            KeyValue compacted = opentsdb.compact(old);
+            KeyValue compacted = opentsdb.compact(written(random, key, offsets, () -> 100));
             List<KeyValue> row = new ArrayList<>(List.of(compacted));
             // Rewrites of some timestamps (another value, maybe another kind or precision of the same instant) and new ones.
             int rewrites = 1 + random.nextInt(10);
@@ -154,10 +151,7 @@ class RowDecoderTest {
                 OpenTsdbReference.Written w = randomPoint(random, offset[0], ms);
                 row.add(new KeyValue(key, OpenTsdbReference.FAMILY, w.qualifier(), 200 + i, w.value()));
             }
-            for (long[] offset : randomOffsets(random, 3)) {
-                OpenTsdbReference.Written w = randomPoint(random, offset[0], offset[1] == 1);
-                row.add(new KeyValue(key, OpenTsdbReference.FAMILY, w.qualifier(), 300, w.value()));
-            }
+            row.addAll(written(random, key, randomOffsets(random, 3), () -> 300));
             // A qualifier may now appear twice with the same version; keep the row as HBase would hold it: one cell per qualifier.
             java.util.Map<String, KeyValue> byQualifier = new java.util.LinkedHashMap<>();
             row.forEach(kv -> byQualifier.merge(RowDecoder.hex(kv.qualifier()), kv, (a, b) -> a.timestamp() >= b.timestamp() ? a : b));

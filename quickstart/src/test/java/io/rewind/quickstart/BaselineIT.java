@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.Cell;
+import org.apache.hadoop.hbase.CellUtil;
 import org.apache.hadoop.hbase.HBaseConfiguration;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Admin;
@@ -82,10 +83,11 @@ class BaselineIT {
             try (Connection hbase = hbase(stack)) {
                 String table = tsd.tablePrefix() + "tsdb";
                 if (source.name().equals("bl-appends")) {
-                    assertThat(cells(hbase, table).stream().filter(q -> q.length == 3 && q[0] == 5).count()).as("append cells").isPositive();
+                    assertThat(cells(hbase, table).stream().map(StoredCell::qualifier).filter(q -> q.length == 3 && q[0] == 5).count())
+                            .as("append cells").isPositive();
                 } else {
                     Await.until("OpenTSDB to compact the old rows of " + table, Duration.ofMinutes(1), () -> { },
-                            () -> cells(hbase, table).stream().anyMatch(q -> q.length > 4 && (q[0] & 0xF0) != 0xF0));
+                            () -> cells(hbase, table).stream().map(StoredCell::qualifier).anyMatch(q -> q.length > 4 && (q[0] & 0xF0) != 0xF0));
                 }
                 if (source.name().equals("bl-plain")) {
                     overwriteCompactedPoints(hbase, table);
@@ -277,34 +279,34 @@ class BaselineIT {
     /** Writes, over some points of compacted rows, a single cell of the same second with another value: a duplicate timestamp. */
     private static void overwriteCompactedPoints(Connection hbase, String table) throws IOException {
         List<Put> puts = new ArrayList<>();
-        try (Table t = hbase.getTable(TableName.valueOf(table)); ResultScanner rows = t.getScanner(new Scan().addFamily(T))) {
-            for (Result row : rows) {
-                for (Cell cell : row.rawCells()) {
-                    byte[] q = java.util.Arrays.copyOfRange(cell.getQualifierArray(), cell.getQualifierOffset(),
-                            cell.getQualifierOffset() + cell.getQualifierLength());
-                    if (q.length > 4 && (q[0] & 0xF0) != 0xF0 && puts.size() < 20) {
-                        // The first point's offset with a 1-byte integer: the same second, another value, a newer cell.
-                        puts.add(new Put(row.getRow()).addColumn(T, new byte[] {q[0], (byte) (q[1] & 0xF0)}, new byte[] {42}));
-                    }
-                }
+        for (StoredCell cell : cells(hbase, table)) {
+            byte[] q = cell.qualifier();
+            if (q.length > 4 && (q[0] & 0xF0) != 0xF0 && puts.size() < 20) {
+                // The first point's offset with a 1-byte integer: the same second, another value, a newer cell.
+                puts.add(new Put(cell.row()).addColumn(T, new byte[] {q[0], (byte) (q[1] & 0xF0)}, new byte[] {42}));
             }
+        }
+        try (Table t = hbase.getTable(TableName.valueOf(table))) {
             t.put(puts);
         }
         assertThat(puts).isNotEmpty();
     }
 
-    /** The qualifiers of every cell of a table. */
-    private static List<byte[]> cells(Connection hbase, String table) throws IOException {
-        List<byte[]> qualifiers = new ArrayList<>();
+    /** A cell of the table: its row key and qualifier. */
+    record StoredCell(byte[] row, byte[] qualifier) {
+    }
+
+    /** Every cell of a table. */
+    private static List<StoredCell> cells(Connection hbase, String table) throws IOException {
+        List<StoredCell> cells = new ArrayList<>();
         try (Table t = hbase.getTable(TableName.valueOf(table)); ResultScanner rows = t.getScanner(new Scan().addFamily(T))) {
             for (Result row : rows) {
                 for (Cell cell : row.rawCells()) {
-                    qualifiers.add(java.util.Arrays.copyOfRange(cell.getQualifierArray(), cell.getQualifierOffset(),
-                            cell.getQualifierOffset() + cell.getQualifierLength()));
+                    cells.add(new StoredCell(row.getRow(), CellUtil.cloneQualifier(cell)));
                 }
             }
         }
-        return qualifiers;
+        return cells;
     }
 
     private static Connection hbase(DevStack stack) throws IOException {

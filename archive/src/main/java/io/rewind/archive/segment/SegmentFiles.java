@@ -26,6 +26,12 @@ public final class SegmentFiles {
         storage.put(key + SIDECAR_SUFFIX, file.sidecar(fileName(key)));
     }
 
+    /** Deletes a file and then its sidecar: the reverse of {@link #publish}. */
+    public static void delete(Storage storage, String key) throws IOException {
+        storage.delete(key);
+        storage.delete(key + SIDECAR_SUFFIX);
+    }
+
     /** The checksum the sidecar records, or empty when there is no sidecar. */
     public static Optional<String> sidecarSha256(Storage storage, String key) throws IOException {
         try (InputStream in = storage.get(key + SIDECAR_SUFFIX)) {

@@ -14,7 +14,7 @@ import java.io.PrintWriter;
 import java.util.Map;
 
 /** How the verbs print what they did: for people, or as JSON for scripts. */
-final class Report {
+public final class Report {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final int SHOWN = 20;
 
@@ -26,7 +26,8 @@ final class Report {
                 + (s.asOfMs() == Long.MAX_VALUE ? "" : " as of " + TimeArgs.format(s.asOfMs()));
     }
 
-    static String bytes(long n) {
+    /** A size for people: 512 B, 14.2 KiB, 1.3 GiB. */
+    public static String bytes(long n) {
         if (n < 1024) {
             return n + " B";
         }

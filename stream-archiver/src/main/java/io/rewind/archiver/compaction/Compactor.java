@@ -118,8 +118,7 @@ public final class Compactor {
                 continue;
             }
             writer.retrying("delete " + path, () -> {
-                writer.storage().delete(path);
-                writer.storage().delete(path + SegmentFiles.SIDECAR_SUFFIX);
+                SegmentFiles.delete(writer.storage(), path);
                 return null;
             });
             metrics.filesDeleted.increment();
@@ -147,8 +146,7 @@ public final class Compactor {
         });
         for (String key : expired) {
             writer.retrying("delete " + key, () -> {
-                storage.delete(key);
-                storage.delete(key + SegmentFiles.SIDECAR_SUFFIX);
+                SegmentFiles.delete(storage, key);
                 return null;
             });
             metrics.filesDeleted.increment();
