@@ -108,7 +108,7 @@ final class UnitReader {
                 long from = context.fromMs();
                 long to = context.toMs();
                 WindowBuffers into = buffers;
-                decoder.decode(base, cells, (ts, ms, fp, bits, version) -> {
+                decoder.decode(base, cells, (ts, ms, fp, bits, width, version) -> {
                     if (ts >= from && ts < to) {
                         into.add(series, ts, ms, fp, bits, version);
                     }

@@ -45,9 +45,10 @@ public final class RowDecoder {
          * @param milliseconds whether the point was written with a millisecond timestamp (its qualifier is 4 bytes)
          * @param floatingPoint whether the value is a float; {@code valueBits} is then the IEEE 754 bits of the value as a
          *        double (a 4-byte float widened), else the integer
+         * @param width the bytes the value is stored on: 1, 2, 4 or 8 for an integer, 4 or 8 for a float
          * @param cellTimestampMs the version of the HBase cell that holds the point: when a TSD, or its compaction, wrote it
          */
-        void point(long timestampMs, boolean milliseconds, boolean floatingPoint, long valueBits, long cellTimestampMs);
+        void point(long timestampMs, boolean milliseconds, boolean floatingPoint, long valueBits, int width, long cellTimestampMs);
     }
 
     /** Receives the cells that break the format. */
@@ -84,7 +85,7 @@ public final class RowDecoder {
     private long[] offsetMs = new long[64];
     private long[] bits = new long[64];
     private long[] version = new long[64];
-    private byte[] kind = new byte[64]; // bit 0: milliseconds, bit 1: float
+    private byte[] kind = new byte[64]; // bit 0: milliseconds, bit 1: float, bits 2-4: width - 1
     private Integer[] order = new Integer[0];
 
     /** Decodes one row's cells (in any order) and hands its points to {@code points}. */
@@ -221,7 +222,7 @@ public final class RowDecoder {
         offsetMs[n] = offset;
         bits[n] = value;
         version[n] = ts;
-        kind[n] = (byte) ((ms ? 1 : 0) | (floating ? 2 : 0));
+        kind[n] = (byte) ((ms ? 1 : 0) | (floating ? 2 : 0) | (width - 1) << 2);
         n++;
     }
 
@@ -232,7 +233,7 @@ public final class RowDecoder {
         }
         if (sorted) {
             for (int i = 0; i < n; i++) {
-                points.point(baseMs + offsetMs[i], (kind[i] & 1) != 0, (kind[i] & 2) != 0, bits[i], version[i]);
+                emit(points, baseMs, i);
             }
             tally.points += n;
             return;
@@ -262,9 +263,13 @@ public final class RowDecoder {
                 continue;
             }
             kept = i;
-            points.point(baseMs + offsetMs[i], (kind[i] & 1) != 0, (kind[i] & 2) != 0, bits[i], version[i]);
+            emit(points, baseMs, i);
             tally.points++;
         }
+    }
+
+    private void emit(Points points, long baseMs, int i) {
+        points.point(baseMs + offsetMs[i], (kind[i] & 1) != 0, (kind[i] & 2) != 0, bits[i], ((kind[i] >> 2) & 7) + 1, version[i]);
     }
 
     static boolean isMilliseconds(byte first) {

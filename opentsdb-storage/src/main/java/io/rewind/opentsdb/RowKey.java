@@ -36,6 +36,42 @@ public record RowKey(byte[] metric, long baseTimeSeconds, List<byte[]> tagks, Li
         return new RowKey(metric, base, List.copyOf(tagks), List.copyOf(tagvs));
     }
 
+    /**
+     * The key of a series' row without its base time, salted as OpenTSDB salts it ({@code RowKey.prefixKeyWithSalt}: the
+     * Java hash of the metric and tag UIDs, modulo the buckets, made positive); {@link #atHour} fills in the hour.
+     *
+     * @param tags the tag UID pairs (tagk then tagv), sorted by tagk UID as OpenTSDB sorts them
+     */
+    public static byte[] template(StorageLayout layout, byte[] metric, byte[] tags) {
+        int pair = layout.tagkWidth() + layout.tagvWidth();
+        if (metric.length != layout.metricWidth() || tags.length == 0 || tags.length % pair != 0) {
+            throw new IllegalArgumentException("a metric UID of " + metric.length + " bytes and tags of " + tags.length
+                    + " bytes do not fit the widths of the configuration");
+        }
+        byte[] key = new byte[layout.tagsOffset() + tags.length];
+        System.arraycopy(metric, 0, key, layout.saltWidth(), metric.length);
+        System.arraycopy(tags, 0, key, layout.tagsOffset(), tags.length);
+        if (layout.saltWidth() > 0) {
+            byte[] salted = new byte[metric.length + tags.length];
+            System.arraycopy(metric, 0, salted, 0, metric.length);
+            System.arraycopy(tags, 0, salted, metric.length, tags.length);
+            int bucket = Math.abs(Arrays.hashCode(salted) % layout.saltBuckets());
+            System.arraycopy(layout.saltBytes(bucket), 0, key, 0, layout.saltWidth());
+        }
+        return key;
+    }
+
+    /** A copy of a series' {@link #template} with the row's base hour, in seconds, filled in. */
+    public static byte[] atHour(StorageLayout layout, byte[] template, long baseTimeSeconds) {
+        byte[] key = template.clone();
+        int at = layout.baseTimeOffset();
+        key[at] = (byte) (baseTimeSeconds >>> 24);
+        key[at + 1] = (byte) (baseTimeSeconds >>> 16);
+        key[at + 2] = (byte) (baseTimeSeconds >>> 8);
+        key[at + 3] = (byte) baseTimeSeconds;
+        return key;
+    }
+
     /** Whether the key could be a data row: long enough for the salt, a metric and a base time. */
     public static boolean hasBaseTime(StorageLayout layout, byte[] key) {
         return key.length >= layout.tagsOffset();

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60) // OpenTSDB's classes ask HBase for names when they describe themselves: a test must never wait for that
 class RowDecoderTest {
-    private static final long BASE = 1_764_000_000L - 1_764_000_000L % 3600;
+    static final long BASE = 1_764_000_000L - 1_764_000_000L % 3600;
     private static OpenTsdbReference opentsdb;
 
     @BeforeAll
@@ -42,7 +42,7 @@ class RowDecoderTest {
         }
     }
 
-    private static byte[] rowKey() {
+    static byte[] rowKey() {
         byte[] key = new byte[3 + 4 + 6];
         key[2] = 1;
         System.arraycopy(Bytes.fromInt((int) BASE), 0, key, 3, 4);
@@ -65,7 +65,7 @@ class RowDecoderTest {
     }
 
     /** A random point at each offset, stored as {@code addPoint} stores it, in a cell of the version {@code version} gives. */
-    private static List<KeyValue> written(Random random, byte[] key, List<long[]> offsets, LongSupplier version) {
+    static List<KeyValue> written(Random random, byte[] key, List<long[]> offsets, LongSupplier version) {
         List<KeyValue> cells = new ArrayList<>();
         for (long[] offset : offsets) {
             OpenTsdbReference.Written w = randomPoint(random, offset[0], offset[1] == 1);
@@ -75,7 +75,7 @@ class RowDecoderTest {
     }
 
     /** Distinct random offsets in the hour: seconds where {@code ms} is false, else any millisecond. */
-    private static List<long[]> randomOffsets(Random random, int count) {
+    static List<long[]> randomOffsets(Random random, int count) {
         List<long[]> offsets = new ArrayList<>();
         java.util.Set<Long> used = new java.util.HashSet<>();
         while (offsets.size() < count) {
@@ -91,7 +91,7 @@ class RowDecoderTest {
     private static List<Decoded> decode(List<KeyValue> row, RowDecoder.Tally tally, List<String> problems) {
         List<RowDecoder.Cell> cells = row.stream().map(kv -> new RowDecoder.Cell(kv.qualifier(), kv.value(), kv.timestamp())).toList();
         List<Decoded> out = new ArrayList<>();
-        new RowDecoder().decode(BASE, cells, (ts, ms, fp, bits, version) -> out.add(new Decoded(ts, ms, fp, bits, version)), tally,
+        new RowDecoder().decode(BASE, cells, (ts, ms, fp, bits, width, version) -> out.add(new Decoded(ts, ms, fp, bits, version)), tally,
                 (q, why) -> problems.add(RowDecoder.hex(q) + ": " + why));
         return out;
     }
@@ -140,23 +140,7 @@ class RowDecoderTest {
         for (long seed = 0; seed < 300; seed++) {
             Random random = new Random(seed);
             byte[] key = rowKey();
-            List<long[]> offsets = randomOffsets(random, 2 + random.nextInt(100));
-            KeyValue compacted = opentsdb.compact(written(random, key, offsets, () -> 100));
-            List<KeyValue> row = new ArrayList<>(List.of(compacted));
-            // Rewrites of some timestamps (another value, maybe another kind or precision of the same instant) and new ones.
-            int rewrites = 1 + random.nextInt(10);
-            for (int i = 0; i < rewrites; i++) {
-                long[] offset = offsets.get(random.nextInt(offsets.size()));
-                boolean ms = offset[0] % 1000 == 0 ? random.nextBoolean() : true;
-                OpenTsdbReference.Written w = randomPoint(random, offset[0], ms);
-                row.add(new KeyValue(key, OpenTsdbReference.FAMILY, w.qualifier(), 200 + i, w.value()));
-            }
-            row.addAll(written(random, key, randomOffsets(random, 3), () -> 300));
-            // A qualifier may now appear twice with the same version; keep the row as HBase would hold it: one cell per qualifier.
-            java.util.Map<String, KeyValue> byQualifier = new java.util.LinkedHashMap<>();
-            row.forEach(kv -> byQualifier.merge(RowDecoder.hex(kv.qualifier()), kv, (a, b) -> a.timestamp() >= b.timestamp() ? a : b));
-            row = new ArrayList<>(byQualifier.values());
-            Collections.shuffle(row, random);
+            List<KeyValue> row = compactedThenOverwritten(opentsdb, random);
             RowDecoder.Tally tally = new RowDecoder.Tally();
             List<String> problems = new ArrayList<>();
             List<Decoded> decoded = decode(row, tally, problems);
@@ -164,6 +148,32 @@ class RowDecoderTest {
             assertThat(problems).isEmpty();
             assertThat(tally.duplicates).as("seed %d", seed).isPositive();
         }
+    }
+
+    /**
+     * A row compacted by OpenTSDB, then rewrites of some of its timestamps (another value, maybe another kind or precision
+     * of the same instant) and new points written over it, in any order: the incident a restore repairs.
+     */
+    static List<KeyValue> compactedThenOverwritten(OpenTsdbReference opentsdb, Random random) throws Exception {
+        byte[] key = rowKey();
+        List<long[]> offsets = randomOffsets(random, 2 + random.nextInt(100));
+        KeyValue compacted = opentsdb.compact(written(random, key, offsets, () -> 100));
+        List<KeyValue> row = new ArrayList<>(List.of(compacted));
+        // Rewrites of some timestamps (another value, maybe another kind or precision of the same instant) and new ones.
+        int rewrites = 1 + random.nextInt(10);
+        for (int i = 0; i < rewrites; i++) {
+            long[] offset = offsets.get(random.nextInt(offsets.size()));
+            boolean ms = offset[0] % 1000 == 0 ? random.nextBoolean() : true;
+            OpenTsdbReference.Written w = randomPoint(random, offset[0], ms);
+            row.add(new KeyValue(key, OpenTsdbReference.FAMILY, w.qualifier(), 200 + i, w.value()));
+        }
+        row.addAll(written(random, key, randomOffsets(random, 3), () -> 300));
+        // A qualifier may now appear twice with the same version; keep the row as HBase would hold it: one cell per qualifier.
+        java.util.Map<String, KeyValue> byQualifier = new java.util.LinkedHashMap<>();
+        row.forEach(kv -> byQualifier.merge(RowDecoder.hex(kv.qualifier()), kv, (a, b) -> a.timestamp() >= b.timestamp() ? a : b));
+        row = new ArrayList<>(byQualifier.values());
+        Collections.shuffle(row, random);
+        return row;
     }
 
     @Test
