@@ -1,13 +1,12 @@
 package io.rewind.baseline;
 
 import io.rewind.opentsdb.StorageLayout;
+import io.rewind.restore.HBaseTables;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.hbase.HBaseConfiguration;
 import org.apache.hadoop.hbase.HRegionLocation;
 import org.apache.hadoop.hbase.RegionMetrics;
 import org.apache.hadoop.hbase.ServerName;
@@ -15,7 +14,6 @@ import org.apache.hadoop.hbase.Size;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Admin;
 import org.apache.hadoop.hbase.client.Connection;
-import org.apache.hadoop.hbase.client.ConnectionFactory;
 import org.apache.hadoop.hbase.client.RegionLocator;
 import org.apache.hadoop.hbase.util.Bytes;
 import org.slf4j.Logger;
@@ -38,22 +36,7 @@ final class HBaseCluster implements AutoCloseable {
 
     /** Connects; {@code settings} are HBase client settings given on the command line (they win). */
     static HBaseCluster connect(StorageLayout layout, Map<String, String> settings) throws IOException {
-        Configuration conf = HBaseConfiguration.create();
-        conf.set("hbase.zookeeper.quorum", layout.zkQuorum());
-        conf.set("zookeeper.znode.parent", layout.zkBaseDir());
-        conf.setInt("hbase.client.retries.number", 10);
-        conf.setInt("zookeeper.recovery.retry", 3);
-        settings.forEach(conf::set);
-        Connection connection = ConnectionFactory.createConnection(conf);
-        try (Admin admin = connection.getAdmin()) {
-            if (!admin.tableExists(TableName.valueOf(layout.dataTable()))) {
-                throw new IOException("HBase at " + layout.zkQuorum() + " has no table '" + layout.dataTable() + "'");
-            }
-        } catch (IOException e) {
-            connection.close();
-            throw e;
-        }
-        return new HBaseCluster(layout, connection);
+        return new HBaseCluster(layout, HBaseTables.connect(layout, settings, layout.dataTable()));
     }
 
     Connection connection() {

@@ -30,6 +30,16 @@ public final class RejectFile implements AutoCloseable {
                 append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
     }
 
+    /** Counts refused points and keeps none: for a dry run. */
+    public static RejectFile discarding() {
+        return new RejectFile();
+    }
+
+    private RejectFile() {
+        this.file = null;
+        this.out = new BufferedWriter(java.io.Writer.nullWriter());
+    }
+
     public Path file() {
         return file;
     }

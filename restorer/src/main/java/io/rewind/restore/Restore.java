@@ -31,8 +31,17 @@ public final class Restore {
     private Restore() {
     }
 
-    /** What a restore reads: the units of the range, and the files that could not be read. */
-    public record Plan(String topic, Selection selection, List<ArchiveIndex.Unit> units, List<String> unreadable) {
+    /**
+     * What a restore reads: the units of the range, and the files that could not be read. A plan that {@code replaces}
+     * hands each batch the time span its series cover in the target ({@link Slice#domainFromMs()}), series with no
+     * point in it included, so that a target can remove what the archive lacks there.
+     */
+    public record Plan(String topic, Selection selection, List<ArchiveIndex.Unit> units, List<String> unreadable, boolean replaces) {
+        /** This plan, replacing the target's series. */
+        public Plan replacing() {
+            return new Plan(topic, selection, units, unreadable, true);
+        }
+
         public long estimatedPoints() {
             return units.stream().mapToLong(ArchiveIndex.Unit::livePoints).sum();
         }
@@ -52,7 +61,7 @@ public final class Restore {
         List<ArchiveIndex.Unit> units = index.restoreUnits().stream()
                 .filter(u -> selection.overlaps(u.eventTimeMinMs(), u.eventTimeMaxMs()))
                 .toList();
-        return new Plan(topic, selection, units, unreadable);
+        return new Plan(topic, selection, units, unreadable, false);
     }
 
     /** Points per target metric of the plan's selection, read without building any batch: what a dry run prints. */
@@ -72,8 +81,15 @@ public final class Restore {
         return unit.directory() + "@" + HexFormat.of().formatHex(sha.digest(), 0, 8);
     }
 
-    /** Points {@code [from, to)} of one output series. */
-    public record Slice(OutputSeries series, int from, int to) {
+    /**
+     * Points {@code [from, to)} of one output series. When the plan replaces, {@code [domainFromMs, domainToMs)} is the
+     * span of target time these points are all the series holds in (the unit's window within the selection's range,
+     * shifted, cut where the series is split between batches); otherwise the span is empty.
+     */
+    public record Slice(OutputSeries series, int from, int to, long domainFromMs, long domainToMs) {
+        public Slice(OutputSeries series, int from, int to) {
+            this(series, from, to, 0, 0);
+        }
     }
 
     /**
@@ -118,17 +134,23 @@ public final class Restore {
     public static Map<String, Long> produce(Storage storage, Plan plan, Transforms transforms, int batchSize,
             Checkpoint checkpoint, BatchSink sink) throws IOException, InterruptedException {
         Map<String, Long> perMetric = new TreeMap<>();
-        SelectionReader reader = new SelectionReader(storage, plan.selection());
+        SelectionReader reader = new SelectionReader(storage, plan.selection(), plan.replaces());
         for (ArchiveIndex.Unit unit : plan.units()) {
             String key = unitKey(unit);
             if (checkpoint != null && checkpoint.isDone(key)) {
                 continue;
             }
             int acked = checkpoint == null ? 0 : checkpoint.ackedBatches(key);
-            BatchBuilder builder = new BatchBuilder(key, batchSize, acked, sink);
+            long[] domain = plan.replaces()
+                    ? new long[] {Math.max(unit.windowStartMs(), plan.selection().fromMs()) + transforms.shiftMs(),
+                            Math.min(unit.windowEndMs(), plan.selection().toMs()) + transforms.shiftMs()}
+                    : null;
+            BatchBuilder builder = new BatchBuilder(key, batchSize, acked, domain, sink);
             reader.read(unit, series -> {
                 OutputSeries out = OutputSeries.of(series, transforms);
-                perMetric.merge(out.metric(), (long) out.size(), Long::sum);
+                if (out.size() > 0) {
+                    perMetric.merge(out.metric(), (long) out.size(), Long::sum);
+                }
                 builder.add(out);
             });
             int batches = builder.finish();
@@ -144,32 +166,53 @@ public final class Restore {
         private final String unit;
         private final int batchSize;
         private final int alreadyWritten;
+        private final long[] domain;
         private final BatchSink sink;
         private List<Slice> slices = new ArrayList<>();
         private PointKind kind;
         private int points;
+        private int weight; // points, and one for each empty slice: what fills a batch
         private int seq;
 
-        BatchBuilder(String unit, int batchSize, int alreadyWritten, BatchSink sink) {
+        /** @param domain the unit's span of target time when the plan replaces, else null */
+        BatchBuilder(String unit, int batchSize, int alreadyWritten, long[] domain, BatchSink sink) {
             this.unit = unit;
             this.batchSize = batchSize;
             this.alreadyWritten = alreadyWritten;
+            this.domain = domain;
             this.sink = sink;
         }
 
         void add(OutputSeries series) throws IOException, InterruptedException {
-            for (int from = 0; from < series.size(); ) {
-                if (points > 0 && (points == batchSize || series.kind() != kind)) {
-                    flush();
-                }
-                kind = series.kind();
-                int to = Math.min(series.size(), from + batchSize - points);
+            int n = series.size();
+            if (n == 0) { // only when replacing: the series has nothing to restore in the span, and loses what the target holds there
+                makeRoom(series);
                 if (seq >= alreadyWritten) {
-                    slices.add(new Slice(series, from, to));
+                    slices.add(new Slice(series, 0, 0, domain[0], domain[1]));
+                }
+                weight++;
+                return;
+            }
+            for (int from = 0; from < n; ) {
+                makeRoom(series);
+                int to = Math.min(n, from + batchSize - weight);
+                if (seq >= alreadyWritten) {
+                    slices.add(domain == null ? new Slice(series, from, to)
+                            : new Slice(series, from, to, from == 0 ? Math.min(domain[0], series.timestampMs(0)) : series.timestampMs(from),
+                                    to == n ? Math.max(domain[1], series.timestampMs(n - 1) + 1) : series.timestampMs(to)));
                 }
                 points += to - from;
+                weight += to - from;
                 from = to;
             }
+        }
+
+        /** Flushes the batch when it is full or holds another kind of points. */
+        private void makeRoom(OutputSeries series) throws IOException, InterruptedException {
+            if (weight > 0 && (weight >= batchSize || series.kind() != kind)) {
+                flush();
+            }
+            kind = series.kind();
         }
 
         private void flush() throws IOException, InterruptedException {
@@ -178,10 +221,11 @@ public final class Restore {
             slices = new ArrayList<>();
             seq++;
             points = 0;
+            weight = 0;
         }
 
         int finish() throws IOException, InterruptedException {
-            if (points > 0) {
+            if (weight > 0) {
                 flush();
             }
             return seq;
@@ -232,7 +276,9 @@ public final class Restore {
                     }
                     try {
                         int refused = target.write(batch);
-                        checkpoint.acked(batch.unit(), batch.seq(), batch.points());
+                        if (checkpoint != null) {
+                            checkpoint.acked(batch.unit(), batch.seq(), batch.points());
+                        }
                         progress.sent.addAndGet(batch.points() - refused);
                         progress.rejected.addAndGet(refused);
                     } catch (Exception e) {

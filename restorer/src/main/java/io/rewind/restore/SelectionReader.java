@@ -22,14 +22,24 @@ public final class SelectionReader {
     private final Storage storage;
     private final Selection selection;
     private final Predicate<SeriesId> seriesFilter;
+    private final boolean withEmptySeries;
 
     public SelectionReader(Storage storage, Selection selection) {
+        this(storage, selection, false);
+    }
+
+    /**
+     * @param withEmptySeries also hand over, empty, each selected series the unit holds with no version as of the
+     *        selection's as-of time or none in its range: what a restore that replaces the target's series deletes
+     */
+    public SelectionReader(Storage storage, Selection selection, boolean withEmptySeries) {
         this.storage = storage;
         this.selection = selection;
         this.seriesFilter = selection.seriesFilter();
+        this.withEmptySeries = withEmptySeries;
     }
 
-    /** What receives the selected series of a unit, in series order; none is empty. */
+    /** What receives the selected series of a unit, in series order; none is empty unless asked for. */
     public interface SeriesConsumer {
         void accept(SeriesPoints series) throws IOException, InterruptedException;
     }
@@ -42,14 +52,15 @@ public final class SelectionReader {
         try {
             for (ArchiveIndex.StoredFile file : unit.live()) {
                 if (selection.overlaps(file.header().eventTimeMinMs(), file.header().eventTimeMaxMs())
-                        && file.header().ingestTimeMinMs() <= selection.asOfMs()) {
+                        && (withEmptySeries || file.header().ingestTimeMinMs() <= selection.asOfMs())) {
                     readers.add(SegmentFiles.open(storage, file.key(), seriesFilter));
                 }
             }
-            SegmentMerger merged = SegmentMerger.asOf(readers, selection.asOfMs());
+            SegmentMerger merged = withEmptySeries ? SegmentMerger.asOfWithEmptySeries(readers, selection.asOfMs())
+                    : SegmentMerger.asOf(readers, selection.asOfMs());
             while (merged.hasNext()) {
                 SeriesPoints inRange = cut(merged.next());
-                if (inRange.size() > 0) {
+                if (inRange.size() > 0 || withEmptySeries) {
                     consumer.accept(inRange);
                 }
             }

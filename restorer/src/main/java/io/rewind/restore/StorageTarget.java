@@ -68,6 +68,11 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
 
     /** Connects to the cluster named by the configuration and checks that its tables exist. */
     public static StorageTarget open(Settings settings, RejectFile rejects) throws IOException {
+        return new StorageTarget(settings, connect(settings), rejects);
+    }
+
+    /** OpenTSDB's storage code, configured by the cluster's configuration, once its tables are found. */
+    static TSDB connect(Settings settings) throws IOException {
         requireReadable(settings.config());
         TSDB tsdb = new TSDB(new Config(settings.config().toString()));
         try {
@@ -77,7 +82,7 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
             throw new IOException("the tables of " + settings.config() + " cannot be reached (ZooKeeper "
                     + tsdb.getConfig().getString("tsd.storage.hbase.zk_quorum") + "): " + describe(e), e);
         }
-        return new StorageTarget(settings, tsdb, rejects);
+        return tsdb;
     }
 
     @Override
@@ -87,15 +92,29 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
 
     @Override
     public int write(Restore.Batch batch) throws IOException, InterruptedException {
-        if (batch.kind() != PointKind.PUT) {
-            if (settings.others() == null) {
-                throw new IOException("the selection holds " + batch.kind().name().toLowerCase() + " points, which a restore into"
-                        + " storage does not write: name a TSD with --target to send them over HTTP, or leave them out with --metric");
-            }
-            return settings.others().write(batch);
+        Restore.Target others = othersFor(batch, settings.others());
+        if (others != null) {
+            return others.write(batch);
         }
         return retried(settings.maxAttempts(), new Backoff(settings.backoffMin(), settings.backoffMax()), retries,
-                HBaseException.class::isInstance, refused -> store(batch, refused), this::reject);
+                HBaseException.class::isInstance, refused -> store(batch, refused), point -> reject(rejects, point, name));
+    }
+
+    /**
+     * The target of a batch of rollup or histogram points, which a restore into storage sends over HTTP; null for plain
+     * points.
+     *
+     * @throws IOException when there is no HTTP target for them
+     */
+    static Restore.Target othersFor(Restore.Batch batch, Restore.Target others) throws IOException {
+        if (batch.kind() == PointKind.PUT) {
+            return null;
+        }
+        if (others == null) {
+            throw new IOException("the selection holds " + batch.kind().name().toLowerCase() + " points, which a restore into"
+                    + " storage does not write: name a TSD with --target to send them over HTTP, or leave them out with --metric");
+        }
+        return others;
     }
 
     /** A point OpenTSDB refused, and why. */
@@ -193,20 +212,26 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
             return tsdb.addPoint(series.metric(), timestamp, series.points().valueBits(i), series.tags());
         }
         String text = series.valueText(i);
-        if (Tags.fitsInFloat(text)) {
+        if (storedAsFloat(series, i)) {
             return tsdb.addPoint(series.metric(), timestamp, Float.parseFloat(text), series.tags());
         }
         return tsdb.addPoint(series.metric(), timestamp, Double.parseDouble(text), series.tags());
     }
 
-    private void reject(Refused point) throws IOException {
+    /** Whether a TSD stores the float point {@code i} on 4 bytes (its text fits a float), as its put does; else on 8. */
+    static boolean storedAsFloat(OutputSeries series, int i) {
+        return Tags.fitsInFloat(series.valueText(i));
+    }
+
+    /** Records a point the cluster refused in the reject file, as a TSD would have been sent it, with its reason. */
+    static void reject(RejectFile rejects, Refused point, String target) throws IOException {
         OutputSeries series = point.series();
         int i = point.i();
         // The point as a TSD would have been sent it: a one-point batch's JSON array.
         byte[] json = new Restore.Batch("", 0, series.kind(), List.of(new Restore.Slice(series, i, i + 1)), 1).json();
         // A TSD's /api/put?details says "Unknown metric" for a name it may not create, and the message otherwise.
         String reason = point.why() instanceof NoSuchUniqueName ? "Unknown metric" : describe(point.why());
-        rejects.reject(JSON.readTree(json).get(0), reason, name);
+        rejects.reject(JSON.readTree(json).get(0), reason, target);
     }
 
     private static Throwable unwrap(Throwable e) {
@@ -217,7 +242,7 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
         return t;
     }
 
-    private static String describe(Throwable e) {
+    static String describe(Throwable e) {
         Throwable t = unwrap(e);
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
@@ -228,7 +253,7 @@ public final class StorageTarget implements Restore.Target, AutoCloseable {
         shutdown(tsdb, settings.timeout());
     }
 
-    private static void shutdown(TSDB tsdb, Duration timeout) throws IOException {
+    static void shutdown(TSDB tsdb, Duration timeout) throws IOException {
         try {
             tsdb.shutdown().join(Math.max(timeout.toMillis(), Duration.ofMinutes(10).toMillis()));
         } catch (InterruptedException e) {

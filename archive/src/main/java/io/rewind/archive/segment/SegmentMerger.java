@@ -22,11 +22,13 @@ import java.util.PriorityQueue;
 public final class SegmentMerger extends LookaheadIterator<SeriesPoints> {
     private final long asOfMs;
     private final boolean latestOnly;
+    private final boolean keepEmpty;
     private final PriorityQueue<Head> heads = new PriorityQueue<>(Comparator.comparing((Head h) -> h.points.id()));
 
-    private SegmentMerger(List<? extends Iterator<SeriesPoints>> inputs, long asOfMs, boolean latestOnly) {
+    private SegmentMerger(List<? extends Iterator<SeriesPoints>> inputs, long asOfMs, boolean latestOnly, boolean keepEmpty) {
         this.asOfMs = asOfMs;
         this.latestOnly = latestOnly;
+        this.keepEmpty = keepEmpty;
         for (Iterator<SeriesPoints> input : inputs) {
             advance(input);
         }
@@ -34,12 +36,20 @@ public final class SegmentMerger extends LookaheadIterator<SeriesPoints> {
 
     /** Every distinct version of every point, for compaction. */
     public static SegmentMerger allVersions(List<? extends Iterator<SeriesPoints>> inputs) {
-        return new SegmentMerger(inputs, Long.MAX_VALUE, false);
+        return new SegmentMerger(inputs, Long.MAX_VALUE, false, false);
     }
 
     /** The archive as it was at {@code asOfMs} (ingest time); {@link Long#MAX_VALUE} for the latest. */
     public static SegmentMerger asOf(List<? extends Iterator<SeriesPoints>> inputs, long asOfMs) {
-        return new SegmentMerger(inputs, asOfMs, true);
+        return new SegmentMerger(inputs, asOfMs, true, false);
+    }
+
+    /**
+     * As {@link #asOf}, and a series whose every version was ingested after {@code asOfMs} comes out empty rather than
+     * not at all: what a restore that replaces the target's series must know to remove one first written after it.
+     */
+    public static SegmentMerger asOfWithEmptySeries(List<? extends Iterator<SeriesPoints>> inputs, long asOfMs) {
+        return new SegmentMerger(inputs, asOfMs, true, true);
     }
 
     @Override
@@ -53,7 +63,7 @@ public final class SegmentMerger extends LookaheadIterator<SeriesPoints> {
                 advance(head.input);
             }
             SeriesPoints merged = select(merge(id, same));
-            if (merged.size() > 0) {
+            if (merged.size() > 0 || keepEmpty) {
                 return merged;
             }
         }

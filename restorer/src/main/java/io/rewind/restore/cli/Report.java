@@ -7,6 +7,7 @@ import io.rewind.archive.storage.Storage;
 import io.rewind.restore.Checkpoint;
 import io.rewind.restore.RejectFile;
 import io.rewind.restore.Restore;
+import io.rewind.restore.RowTarget;
 import io.rewind.restore.Selection;
 import io.rewind.restore.TargetVerifier;
 import io.rewind.restore.TimeArgs;
@@ -114,6 +115,35 @@ public final class Report {
                     out.printf("  ... and %d more (--json lists all)%n", verification.mismatches().size() - SHOWN);
                 }
             }
+        }
+    }
+
+    /** What a restore into rows changed (or, for a dry run, would change), per metric, into a JSON summary. */
+    static void rowChanges(ObjectNode node, RowTarget target) {
+        ObjectNode rows = node.putObject("rows");
+        rows.put("written", target.rowsWritten()).put("merged", target.rowsMerged()).put("unreadableCells", target.unreadableCells());
+        ObjectNode metrics = rows.putObject("pointsPerMetric");
+        target.changes().forEach((metric, c) -> metrics.putObject(metric).put("added", c.added.sum())
+                .put("overwritten", c.overwritten.sum()).put("deleted", c.deleted.sum()).put("unchanged", c.unchanged.sum()));
+    }
+
+    static void rowChangesText(PrintWriter out, RowTarget target, boolean predicted) {
+        Map<String, RowTarget.Changes> changes = target.changes();
+        long added = changes.values().stream().mapToLong(c -> c.added.sum()).sum();
+        long overwritten = changes.values().stream().mapToLong(c -> c.overwritten.sum()).sum();
+        long deleted = changes.values().stream().mapToLong(c -> c.deleted.sum()).sum();
+        long unchanged = changes.values().stream().mapToLong(c -> c.unchanged.sum()).sum();
+        out.printf("%s %,d row(s), %,d of them merged with cells already there: %,d point(s) added, %,d overwritten, %,d deleted,"
+                + " %,d already as restored.%n", predicted ? "Rows: would write" : "Rows: wrote", target.rowsWritten(), target.rowsMerged(),
+                added, overwritten, deleted, unchanged);
+        if (predicted || overwritten + deleted > 0) {
+            out.printf("  %-50s %12s %12s %12s%n", "metric", "added", "overwritten", "deleted");
+            changes.forEach((metric, c) -> out.printf("  %-50s %,12d %,12d %,12d%n", metric, c.added.sum(), c.overwritten.sum(),
+                    c.deleted.sum()));
+        }
+        if (target.unreadableCells() > 0) {
+            out.printf("  %,d cell(s) no TSD can read were left as they are (OpenTSDB's tsdb fsck names them).%n",
+                    target.unreadableCells());
         }
     }
 

@@ -5,6 +5,7 @@ import io.rewind.archive.storage.Storage;
 import io.rewind.restore.Checkpoint;
 import io.rewind.restore.RejectFile;
 import io.rewind.restore.Restore;
+import io.rewind.restore.RowTarget;
 import io.rewind.restore.StorageTarget;
 import io.rewind.restore.TargetVerifier;
 import io.rewind.restore.TargetWriter;
@@ -15,6 +16,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -40,12 +42,35 @@ final class RestoreCommand implements Callable<Integer> {
     List<URI> targets = new ArrayList<>();
 
     @Option(names = "--storage-config", paramLabel = "FILE",
-            description = {"Write into the cluster's HBase tables with OpenTSDB's own storage code, configured by this opentsdb.conf",
-                    "of one of its TSDs (as OpenTSDB's import does), instead of through the TSDs. --target, if given, then",
-                    "receives rollup and histogram points and answers --verify."})
+            description = {"Write into the cluster's HBase tables, configured by this opentsdb.conf of one of its TSDs, instead of",
+                    "through the TSDs. --target, if given, then receives rollup and histogram points and answers --verify."})
     Path storageConfig;
 
-    @Option(names = "--dry-run", description = "Print the plan (files, points per metric) and write nothing.")
+    /** How a restore into storage writes. */
+    enum WriteMode {
+        rows, points
+    }
+
+    @Option(names = "--write-mode", defaultValue = "rows", paramLabel = "MODE",
+            description = {"With --storage-config: 'rows' (default) writes each (series, hour) row as OpenTSDB's compaction leaves it,",
+                    "one cell, merged with what the row already holds (the restored version wins at each timestamp);",
+                    "'points' stores each point as a TSD's put does (OpenTSDB's TSDB.addPoint, as its import)."})
+    WriteMode writeMode;
+
+    @Option(names = "--replace", description = {"With --storage-config (rows): in the restored range, each series the archive holds",
+            "keeps exactly the archive's points as of --as-of: points the archive lacks there are deleted, and so are",
+            "series first written after --as-of. Series the archive never saw are not touched. Asks on a terminal."})
+    boolean replace;
+
+    @Option(names = "--yes", description = "Do not ask before --replace deletes points.")
+    boolean yes;
+
+    @Option(names = "--hbase", paramLabel = "KEY=VALUE",
+            description = "An HBase client setting for --write-mode=rows (repeatable), e.g. hbase.rpc.timeout=120000.")
+    Map<String, String> hbaseSettings = new LinkedHashMap<>();
+
+    @Option(names = "--dry-run", description = {"Print the plan (files, points per metric) and write nothing. With --storage-config",
+            "(rows), also read the rows the restore would change and count the points it would add, overwrite and delete."})
     boolean dryRun;
 
     @Option(names = "--verify", description = "After the replay, query the target and compare every series with the archive.")
@@ -98,6 +123,39 @@ final class RestoreCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** A dry run into storage: the rows the restore would change read, and the changes counted; nothing written. */
+    private void predictChanges(PrintWriter out, Storage storage, Restore.Plan plan, Transforms transforms, Duration requestTimeout)
+            throws Exception {
+        StorageTarget.Settings settings = new StorageTarget.Settings(storageConfig, requestTimeout, maxAttempts, BACKOFF_MIN,
+                BACKOFF_MAX, null);
+        try (RejectFile none = RejectFile.discarding(); RowTarget target = RowTarget.open(settings, true, hbaseSettings, none)) {
+            Restore.run(storage, plan, transforms, batchSize, parallelism, target, null, new Restore.Progress());
+            if (json) {
+                ObjectNode node = Report.JSON.createObjectNode();
+                Report.rowChanges(node, target);
+                node.put("pointsRefused", none.count());
+                out.println(node.toPrettyString());
+            } else {
+                Report.rowChangesText(out, target, true);
+                if (none.count() > 0) {
+                    out.printf("  %,d point(s) would be refused, as a TSD refuses them.%n", none.count());
+                }
+            }
+        }
+    }
+
+    /** Asks on a terminal before --replace deletes points; without one (a script, a pipe) the command line is the answer. */
+    private boolean confirmed(PrintWriter out) {
+        java.io.Console console = System.console();
+        if (console == null) {
+            return true;
+        }
+        out.flush();
+        String answer = console.readLine("--replace deletes the points the archive lacks in %s for every series it holds"
+                + " (rewind restore --dry-run counts them). Go on? [y/N] ", select.from + " .. " + select.to);
+        return answer != null && answer.trim().equalsIgnoreCase("y");
+    }
+
     /** {@code x.rejects.jsonl} or {@code x.jsonl} gives {@code x.checkpoint}, in the same directory. */
     static Path defaultCheckpoint(Path rejects) {
         String name = rejects.getFileName().toString().replaceFirst("(\\.rejects)?\\.jsonl$", "");
@@ -117,6 +175,10 @@ final class RestoreCommand implements Callable<Integer> {
         if (storageConfig != null) {
             StorageTarget.requireReadable(storageConfig);
         }
+        boolean rows = storageConfig != null && writeMode == WriteMode.rows;
+        if (replace && !rows) {
+            throw new IllegalArgumentException("--replace rewrites the cluster's rows: it needs --storage-config with --write-mode=rows");
+        }
         if (batchSize < 1 || parallelism < 1 || maxAttempts < 1) {
             throw new IllegalArgumentException("--batch-size, --parallelism and --max-attempts must be at least 1");
         }
@@ -128,16 +190,24 @@ final class RestoreCommand implements Callable<Integer> {
                 Restore.Plan plan = Restore.plan(storage, archive.topic, select.selection(System.currentTimeMillis()));
                 Map<String, Long> perMetric = Restore.countPerMetric(storage, plan, transforms);
                 Report.plan(out, json, storage, plan, perMetric);
+                if (rows && plan.unreadable().isEmpty()) {
+                    predictChanges(out, storage, replace ? plan.replacing() : plan, transforms, requestTimeout);
+                }
                 return plan.unreadable().isEmpty() ? RewindCli.OK : RewindCli.PROBLEMS;
+            }
+            if (replace && !yes && !confirmed(out)) {
+                out.println("Nothing written.");
+                return RewindCli.PROBLEMS;
             }
             Path checkpointFile = checkpoint != null ? checkpoint : defaultCheckpoint(rejects);
             List<String> arguments = new ArrayList<>(List.of(storage.uri().toString(), archive.topic, select.from, select.to,
                     String.valueOf(select.asOf), select.metrics.toString(), select.tags.toString(), targets.toString(),
-                    Integer.toString(batchSize), String.valueOf(storageConfig)));
+                    Integer.toString(batchSize), String.valueOf(storageConfig), writeMode.name(), Boolean.toString(replace)));
             arguments.addAll(transform.asArguments());
             try (Checkpoint done = Checkpoint.open(checkpointFile, Restore.fingerprint(arguments), fresh);
                     RejectFile rejectFile = new RejectFile(rejects, done.continuing())) {
-                Restore.Plan plan = Restore.plan(storage, archive.topic, select.selection(done.startedMs()));
+                Restore.Plan selected = Restore.plan(storage, archive.topic, select.selection(done.startedMs()));
+                Restore.Plan plan = replace ? selected.replacing() : selected;
                 if (!plan.unreadable().isEmpty()) {
                     throw new IllegalStateException("cannot read " + plan.unreadable().size() + " file(s) of the range: "
                             + String.join("; ", plan.unreadable()) + " (rewind verify names every problem)");
@@ -153,19 +223,27 @@ final class RestoreCommand implements Callable<Integer> {
                         requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX), rejectFile);
                 Restore.Progress progress = new Restore.Progress();
                 Restore.Result result;
-                StorageTarget direct = storageConfig == null ? null : StorageTarget.open(new StorageTarget.Settings(storageConfig,
-                        requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX, http), rejectFile);
-                try (direct; ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress)) {
-                    result = Restore.run(storage, plan, transforms, batchSize, parallelism, direct != null ? direct : http, done,
-                            progress);
+                StorageTarget.Settings direct = storageConfig == null ? null : new StorageTarget.Settings(storageConfig,
+                        requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX, http);
+                RowTarget rowTarget = rows ? RowTarget.open(direct, false, hbaseSettings, rejectFile) : null;
+                StorageTarget pointTarget = direct != null && !rows ? StorageTarget.open(direct, rejectFile) : null;
+                try (rowTarget; pointTarget; ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress)) {
+                    Restore.Target target = rowTarget != null ? rowTarget : pointTarget != null ? pointTarget : http;
+                    result = Restore.run(storage, plan, transforms, batchSize, parallelism, target, done, progress);
                 }
                 TargetVerifier.Report verification = verify
                         ? TargetVerifier.verify(storage, plan, transforms, targets.get(0), requestTimeout) : null;
                 ObjectNode summary = Report.restoreSummary(result, rejectFile, done, verification);
+                if (rowTarget != null) {
+                    Report.rowChanges(summary, rowTarget);
+                }
                 if (json) {
                     out.println(summary.toPrettyString());
                 } else {
                     Report.restoreText(out, result, rejectFile, done, verification);
+                    if (rowTarget != null) {
+                        Report.rowChangesText(out, rowTarget, false);
+                    }
                 }
                 boolean rejected = rejectFile.count() > 0 && !allowRejects;
                 boolean unequal = verification != null && !verification.equal();
