@@ -229,6 +229,11 @@ class RestoreIT {
     }
 
     private Process restoreProcess(List<String> args) throws IOException {
+        return restoreProcess(work, args);
+    }
+
+    /** The command line in a JVM of its own, in {@code work}: a process a test can kill. */
+    static Process restoreProcess(Path work, List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.rewind.restore.cli.RewindCli"));
         command.addAll(args);
@@ -244,7 +249,7 @@ class RestoreIT {
     }
 
     /** Writes the points to a TSD as a collector would, over HTTP, and waits until they are stored. */
-    private static void write(Tsd tsd, List<Point> points) {
+    static void write(Tsd tsd, List<Point> points) {
         TsdClient client = TsdClient.of(tsd);
         for (int i = 0; i < points.size(); i += 2000) {
             ArrayNode array = JSON.createArrayNode();
@@ -265,7 +270,7 @@ class RestoreIT {
     }
 
     /** Every series of the metric in {@code [start, end]} (inclusive, as OpenTSDB queries): tags to (ms timestamp to value). */
-    private static Map<String, Map<Long, String>> series(Tsd tsd, String metric, long start, long end) {
+    static Map<String, Map<Long, String>> series(Tsd tsd, String metric, long start, long end) {
         return TsdClient.of(tsd).query(metric, start, end).stream()
                 .filter(s -> !s.points().isEmpty()) // a series with points elsewhere in the hour comes back empty
                 .collect(Collectors.toMap(
@@ -276,7 +281,7 @@ class RestoreIT {
     }
 
     /** What /api/query should return for a metric of the dataset, under another name. */
-    private static Map<String, Map<Long, String>> expected(List<Point> points, String metric, String asMetric) {
+    static Map<String, Map<Long, String>> expected(List<Point> points, String metric, String asMetric) {
         Map<String, Map<Long, String>> expected = new TreeMap<>();
         points.stream().filter(p -> p.getMetric().equals(metric)).forEach(p -> expected
                 .computeIfAbsent(new TreeMap<>(p.getTags()).toString(), k -> new TreeMap<>())
