@@ -51,8 +51,10 @@ public final class SelectionReader {
         List<SegmentReader> readers = new ArrayList<>();
         try {
             for (ArchiveIndex.StoredFile file : unit.live()) {
-                if (selection.overlaps(file.header().eventTimeMinMs(), file.header().eventTimeMaxMs())
-                        && (withEmptySeries || file.header().ingestTimeMinMs() <= selection.asOfMs())) {
+                // Every file, when series with nothing to restore are wanted too: a series the unit holds only outside the
+                // range, or only after the as-of time, is still one of the archive's.
+                if (withEmptySeries || (selection.overlaps(file.header().eventTimeMinMs(), file.header().eventTimeMaxMs())
+                        && file.header().ingestTimeMinMs() <= selection.asOfMs())) {
                     readers.add(SegmentFiles.open(storage, file.key(), seriesFilter));
                 }
             }

@@ -33,11 +33,12 @@ class RestorePlanTest {
     List<Point> bad;
     String segmentKey;
     List<String> supersededParts;
+    TestArchive archive;
 
     @BeforeEach
     void archive() throws IOException {
         storage = new LocalStorage(dir);
-        TestArchive archive = new TestArchive(storage, 2);
+        archive = new TestArchive(storage, 2);
         good = TestArchive.workload("plan", W + 30 * 60_000L, 60, 3); // 12:30 to 13:30: two windows
         List<String> first = archive.commit(TestArchive.ingestedAt(good, T1));
         supersededParts = first.stream().filter(k -> k.contains("hour=12/p=0000/")).toList();
@@ -158,6 +159,45 @@ class RestorePlanTest {
         assertThat(sent).filteredOn(b -> b.unit().equals(unit)).extracting(Restore.Batch::seq).startsWith(1, 2, 3);
         long total = sent.stream().mapToLong(Restore.Batch::points).sum() + skipped.stream().mapToLong(Restore.Batch::points).sum();
         assertThat(total).isEqualTo(good.size());
+    }
+
+    @Test
+    void aPlanThatReplacesGivesEverySliceTheSpanItCoversAndTheSeriesWithNothingAsOfItsTime() throws Exception {
+        // As of T1 the "bad" versions do not exist; a series written only after T1 must still reach the target, empty.
+        // And one held only outside the range: in the range, the archive holds nothing of it either.
+        List<Point> later = List.of(TestArchive.point("plan.later", W + 20 * 60_000, TimestampPrecision.SECONDS, 1L, Map.of("host", "new")),
+                TestArchive.point("plan.outside", W + 60_000, TimestampPrecision.SECONDS, 1L, Map.of("host", "new")));
+        archive.commit(TestArchive.ingestedAt(later, T2));
+        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, selection(W + 10 * 60_000, W + 2 * TestArchive.HOUR, T1)).replacing();
+        Transforms shifted = new Transforms(List.of(), Map.of(), java.util.Set.of(), 1000);
+        List<Restore.Slice> slices = new ArrayList<>();
+        Restore.produce(storage, plan, shifted, 97, null, (batch, written) -> slices.addAll(batch.slices()));
+
+        Map<String, List<Restore.Slice>> bySeries = new TreeMap<>();
+        slices.forEach(s -> bySeries.computeIfAbsent(s.series().metric() + s.series().tags(), k -> new ArrayList<>()).add(s));
+        for (String empty : List.of("plan.later{host=new}", "plan.outside{host=new}")) {
+            assertThat(bySeries.get(empty)).as(empty).singleElement().satisfies(s -> {
+                assertThat(s.to()).isEqualTo(s.from());
+                assertThat(s.domainFromMs()).isEqualTo(W + 10 * 60_000 + 1000);
+                assertThat(s.domainToMs()).isEqualTo(W + TestArchive.HOUR + 1000);
+            });
+        }
+        for (List<Restore.Slice> ofSeries : bySeries.values()) {
+            // The spans of a series tile [from, to) window by window, and each slice's points lie in its own span.
+            List<Restore.Slice> sorted = ofSeries.stream().sorted(java.util.Comparator.comparingLong(Restore.Slice::domainFromMs)).toList();
+            for (int i = 0; i < sorted.size(); i++) {
+                Restore.Slice s = sorted.get(i);
+                assertThat(s.domainToMs()).isGreaterThan(s.domainFromMs());
+                if (i > 0) {
+                    assertThat(s.domainFromMs()).isEqualTo(sorted.get(i - 1).domainToMs());
+                }
+                for (int p = s.from(); p < s.to(); p++) {
+                    assertThat(s.series().timestampMs(p)).isBetween(s.domainFromMs(), s.domainToMs() - 1);
+                }
+            }
+        }
+        assertThat(slices.stream().filter(s -> s.to() - s.from() < s.series().size() && s.to() > s.from()).count())
+                .as("series split between batches").isPositive();
     }
 
     private Map<String, JsonNode> sentPoints(Selection selection, int batchSize) throws IOException, InterruptedException {
