@@ -23,9 +23,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code bin/rewind bench restore [hours] [batch:parallelism[:nosync][:nogzip][:storage] ...]}: restores a realistic
- * archive into a dev-stack TSD with the restorer's command line (over HTTP, or with {@code storage} straight into the
- * TSD's HBase tables with its configuration), and in the same run loads the same points
+ * {@code bin/rewind bench restore [hours] [batch:parallelism[:nosync][:nogzip][:storage[:points]] ...]}: restores a
+ * realistic archive into a dev-stack TSD with the restorer's command line (over HTTP, or with {@code storage} straight
+ * into the TSD's HBase tables with its configuration: compacted rows, or with {@code points} one cell per point as
+ * OpenTSDB's {@code TSDB.addPoint} stores them), and in the same run loads the same points
  * with OpenTSDB's own {@code import} tool into another TSD's tables; prints both whole-process times.
  * Also the read path alone: archive to merged series, and to the JSON batches a restore sends.
  */
@@ -41,7 +42,8 @@ public final class RestoreBenchmark {
             System.setProperty("logback.configurationFile", "io/rewind/devstack/cli/dev-logback.xml");
         }
         int hours = args.length > 0 ? Integer.parseInt(args[0]) : 2;
-        List<String> configs = args.length > 1 ? List.of(args).subList(1, args.length) : List.of("10000:8", "5000:4:nogzip", "10000:4:storage");
+        List<String> configs = args.length > 1 ? List.of(args).subList(1, args.length) : List.of("10000:8", "5000:4:nogzip", "10000:4:storage",
+                "10000:4:storage:points");
         Path work = Path.of("benchmarks", "target", "bench-restore").toAbsolutePath();
         Path archive = work.resolve("archive");
         DevStack.deleteRecursively(work);
@@ -69,7 +71,8 @@ public final class RestoreBenchmark {
                         "--batch-size", c[0], "--parallelism", c[1]));
                 List<String> flags = List.of(c).subList(2, c.length);
                 if (flags.contains("storage")) {
-                    restore.addAll(List.of("--storage-config", target.configFile().toString()));
+                    restore.addAll(List.of("--storage-config", target.configFile().toString(), "--write-mode",
+                            flags.contains("points") ? "points" : "rows"));
                 } else {
                     restore.addAll(List.of("--target", target.httpUrl().toString()));
                 }
@@ -114,7 +117,9 @@ public final class RestoreBenchmark {
             System.out.printf("%-44s %10s %14s%n", "whole process, into a dev-stack TSD", "seconds", "points/s");
             results.forEach(System.out::println);
             System.out.printf("%-44s %10.1f %,14.0f%n", "OpenTSDB import (tsdb import, same points)", importSeconds, points / importSeconds);
-            System.out.printf("first restore / import throughput: %.2fx%n", importSeconds / restoreSeconds.get(0));
+            for (int i = 0; i < configs.size(); i++) {
+                System.out.printf("rewind restore %s / import throughput: %.2fx%n", configs.get(i), importSeconds / restoreSeconds.get(i));
+            }
             System.out.println("CPU seconds per million points (others: the rest of the machine, mostly the restore's or import's JVM):");
             cpuRows.forEach(System.out::println);
         }
