@@ -97,7 +97,7 @@ public final class RestoreBenchmark {
                     throw new IllegalStateException("the restore did not write every point of the archive: " + summary);
                 }
                 restoreSeconds.add(seconds);
-                results.add(String.format("%-44s %10.1f %,14.0f", "rewind restore " + config + " (batch:parallelism)", seconds, points / seconds));
+                results.add(String.format("%-56s %10.1f %,14.0f", "rewind restore " + config + " (batch:parallelism)", seconds, points / seconds));
                 System.out.println("  " + config + ": " + summary);
                 target.stop(); // its compactions would otherwise run during the next measurement
             }
@@ -114,9 +114,9 @@ public final class RestoreBenchmark {
             double importSeconds = importMeter.seconds();
             cpuRows.add(importMeter.cpuRow());
 
-            System.out.printf("%-44s %10s %14s%n", "whole process, into a dev-stack TSD", "seconds", "points/s");
+            System.out.printf("%-56s %10s %14s%n", "whole process, into a dev-stack TSD", "seconds", "points/s");
             results.forEach(System.out::println);
-            System.out.printf("%-44s %10.1f %,14.0f%n", "OpenTSDB import (tsdb import, same points)", importSeconds, points / importSeconds);
+            System.out.printf("%-56s %10.1f %,14.0f%n", "OpenTSDB import (tsdb import, same points)", importSeconds, points / importSeconds);
             for (int i = 0; i < configs.size(); i++) {
                 System.out.printf("rewind restore %s / import throughput: %.2fx%n", configs.get(i), importSeconds / restoreSeconds.get(i));
             }

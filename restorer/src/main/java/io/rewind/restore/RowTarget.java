@@ -287,17 +287,13 @@ public final class RowTarget implements Restore.Target, AutoCloseable {
         try (Table data = hbase.getTable(table)) {
             Result[] stored = data.get(gets);
             List<Row> writes = new ArrayList<>();
+            List<RowMerge.Change> merges = new ArrayList<>(rows.size());
             int merged = 0;
             for (int r = 0; r < rows.size(); r++) {
                 RowWork row = rows.get(r);
                 List<RowDecoder.Cell> cells = cells(stored[r]);
                 RowMerge.Change change = RowMerge.merge(row.baseSeconds, cells, row.points, row.replaceFromMs, row.replaceToMs, reused);
-                Changes counts = changes(row.metric);
-                counts.added.add(change.added());
-                counts.overwritten.add(change.overwritten());
-                counts.unchanged.add(change.unchanged());
-                counts.deleted.add(change.deleted());
-                unreadableCells.addAndGet(change.unreadableCells());
+                merges.add(change);
                 if (!change.writes()) {
                     continue;
                 }
@@ -320,6 +316,16 @@ public final class RowTarget implements Restore.Target, AutoCloseable {
             }
             if (!dryRun && !writes.isEmpty()) {
                 data.batch(writes, new Object[writes.size()]);
+            }
+            // Counted once the batch is stored: a try that failed, and is made again, counts nothing.
+            for (int r = 0; r < rows.size(); r++) {
+                RowMerge.Change change = merges.get(r);
+                Changes counts = changes(rows.get(r).metric);
+                counts.added.add(change.added());
+                counts.overwritten.add(change.overwritten());
+                counts.unchanged.add(change.unchanged());
+                counts.deleted.add(change.deleted());
+                unreadableCells.addAndGet(change.unreadableCells());
             }
             rowsWritten.addAndGet(writes.size());
             rowsMerged.addAndGet(merged);
