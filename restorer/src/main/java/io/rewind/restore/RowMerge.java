@@ -49,15 +49,19 @@ final class RowMerge {
             size++;
         }
 
-        boolean sameAs(int i, Points other, int j) {
-            return milliseconds[i] == other.milliseconds[j] && floatingPoint[i] == other.floatingPoint[j] && width[i] == other.width[j]
-                    && bits[i] == other.bits[j];
+        /**
+         * Whether point {@code i} holds the same number as the other's point {@code j}: both integers or both floats, of
+         * equal value, whatever their widths or timestamp precisions (a TSD's HTTP put stores a float on 8 bytes that its
+         * telnet put, and a restore, store on 4).
+         */
+        boolean sameValue(int i, Points other, int j) {
+            return floatingPoint[i] == other.floatingPoint[j] && bits[i] == other.bits[j];
         }
     }
 
     /**
-     * What to write: the compacted cell (none when no point remains) and the cells to delete, each with the version read,
-     * so that a cell a TSD writes meanwhile is never deleted unread; and what changed, in points.
+     * What to write: the compacted cell (none when no point remains) and the cells to delete, each with the version read
+     * (deleted with every older version, never a newer one a TSD writes meanwhile); and what changed, in points.
      */
     record Change(byte[] qualifier, byte[] value, List<RowDecoder.Cell> deletes, int added, int overwritten, int unchanged,
             int deleted, int unreadableCells) {
@@ -105,13 +109,14 @@ final class RowMerge {
         while (i < existing.size || j < restored.size) {
             long te = i < existing.size ? existing.timestampMs[i] : Long.MAX_VALUE;
             long tr = j < restored.size ? restored.timestampMs[j] : Long.MAX_VALUE;
-            if (tr <= te) {
+            if (tr == te && existing.sameValue(i, restored, j)) { // kept as stored
+                unchanged++;
+                encoder.add(te - baseMs, existing.milliseconds[i], existing.floatingPoint[i], existing.width[i], existing.bits[i]);
+                i++;
+                j++;
+            } else if (tr <= te) {
                 if (tr == te) {
-                    if (existing.sameAs(i, restored, j)) {
-                        unchanged++;
-                    } else {
-                        overwritten++;
-                    }
+                    overwritten++;
                     i++;
                 } else {
                     added++;

@@ -38,7 +38,7 @@ import org.apache.hadoop.hbase.client.Table;
  * compact the rows afterwards.
  *
  * <p>A row that already holds cells is read, merged and written back atomically ({@link RowMerge}; one
- * {@code RowMutations}: the compacted cell put, the cells it replaces deleted, each at the version read): the restored
+ * {@code RowMutations}: the compacted cell put, the cells it replaces deleted, each up to the version read): the restored
  * version wins at each timestamp it has, other timestamps stay, and with a plan that {@link Restore.Plan#replaces}
  * every point of the replaced span that the restore does not hold is removed. Afterwards the row holds each timestamp
  * once, so no TSD reading it sees "Duplicate timestamp". Two batches never merge into one row at once (a lock per row,
@@ -309,7 +309,9 @@ public final class RowTarget implements Restore.Target, AutoCloseable {
                 }
                 if (!change.deletes().isEmpty()) {
                     Delete delete = new Delete(row.key);
-                    change.deletes().forEach(cell -> delete.addColumn(FAMILY, cell.qualifier(), cell.timestampMs()));
+                    // Every version up to the one read: HBase keeps an overwritten cell's older versions until it compacts, and
+                    // deleting only the newest would bring the older one back. A version written after the read stays.
+                    change.deletes().forEach(cell -> delete.addColumns(FAMILY, cell.qualifier(), cell.timestampMs()));
                     mutations.add(delete);
                 }
                 writes.add(mutations);

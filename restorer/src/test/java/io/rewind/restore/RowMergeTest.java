@@ -110,6 +110,23 @@ class RowMergeTest {
     }
 
     @Test
+    void aPointStoredWithTheRestoredValueOnAnotherWidthIsKeptAsStored() {
+        RowEncoder encoder = new RowEncoder();
+        encoder.add(1000, false, true, 8, Double.doubleToRawLongBits(2.5)); // a TSD's HTTP put: a double
+        encoder.add(2000, false, true, 8, Double.doubleToRawLongBits(3.5));
+        List<RowDecoder.Cell> row = List.of(new RowDecoder.Cell(encoder.qualifier(), encoder.value(), 1));
+        RowMerge.Points restored = new RowMerge.Points();
+        restored.add(MS + 1000, false, true, 4, Double.doubleToRawLongBits(2.5)); // the same number, on 4 bytes
+        restored.add(MS + 2000, false, true, 4, Double.doubleToRawLongBits(4.5));
+
+        RowMerge.Change change = RowMerge.merge(BASE, row, restored, 0, 0, new RowMerge.Buffers());
+
+        assertThat(change.unchanged()).isEqualTo(1);
+        assertThat(change.overwritten()).isEqualTo(1);
+        assertThat(change.qualifier()).as("the kept point's 8-byte flags, the overwritten one's 4").containsExactly(0, 0x1F, 0, 0x2B);
+    }
+
+    @Test
     void annotationsAndCellsNoTsdCanReadAreLeftAsTheyAre() {
         RowDecoder.Cell annotation = new RowDecoder.Cell(new byte[] {1, 0, 5}, "{\"description\":\"deploy\"}".getBytes(), 1);
         RowDecoder.Cell broken = new RowDecoder.Cell(new byte[] {0, 0x20, 0, 0x37}, new byte[] {1, 0, 0, 0}, 1);

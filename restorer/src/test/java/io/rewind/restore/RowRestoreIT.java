@@ -115,6 +115,13 @@ class RowRestoreIT {
             garbage.add(TestArchive.point("rows.incident.m0", firstHour + s * 60_000L, TimestampPrecision.SECONDS, 666L, newSeries));
         }
         RestoreIT.write(production, garbage);
+        // The garbage at new timestamps written once more, other values: each such cell now has an older version in HBase,
+        // which a restore that deleted only the version it read would bring back.
+        List<Point> rewritten = garbage.stream().filter(p -> p.getPrecision() == TimestampPrecision.MILLISECONDS
+                && p.getValue() instanceof Long l && l == -1L).map(p -> TestArchive.point(p.getMetric(), p.getTimestampMs(),
+                        p.getPrecision(), -2L, p.getTags())).toList();
+        RestoreIT.write(production, rewritten);
+        garbage.addAll(rewritten);
         // A series the archive never saw, written straight to the TSD: a restore never touches it.
         List<Point> elsewhere = List.of(TestArchive.point("rows.incident.m0", firstHour + 5_000, TimestampPrecision.SECONDS, 5L,
                 Map.of("host", "untracked")));
@@ -169,6 +176,10 @@ class RowRestoreIT {
                     .toArray(String[]::new));
             assertThat(replace.exitCode()).as(replace.out() + replace.err()).isZero();
             assertThat(replace.out()).containsPattern("[1-9][0-9,]* deleted");
+            CliRun again = restore(archive, firstHour, firstHour + 3 * HOUR, Stream.concat(asOfArgs.stream(),
+                    Stream.of("--replace", "--dry-run")).toArray(String[]::new));
+            assertThat(again.out()).as("nothing left to change: no older version came back")
+                    .contains("0 point(s) added, 0 overwritten, 0 deleted");
         } finally {
             writing.set(false);
             live.join();
