@@ -13,8 +13,13 @@ public final class DevStackControl {
     private DevStackControl() {
     }
 
-    /** Starts a detached stack unless one already runs in {@code dir}; returns its endpoints. */
-    public static String up(Path dir, List<String> tsdNames, PrintWriter out) throws IOException {
+    /**
+     * Starts a detached stack unless one already runs in {@code dir}, with the points topic created (the tap and the
+     * archiver never create it); returns its endpoints.
+     *
+     * @param topic the points topic to create, or null for none
+     */
+    public static String up(Path dir, List<String> tsdNames, String topic, int partitions, PrintWriter out) throws IOException {
         Optional<Properties> state = StackState.read(dir);
         if (state.isPresent() && !StackState.running(state.get()).isEmpty()) {
             throw new IllegalStateException("A dev stack already runs in " + dir + "; see 'rewind dev status', or stop it: 'rewind dev down'");
@@ -22,8 +27,11 @@ public final class DevStackControl {
         out.println("Starting Kafka, HBase and OpenTSDB " + tsdNames + " in " + dir + " ...");
         out.flush();
         DevStack stack = DevStack.start(dir, tsdNames, false);
+        if (topic != null) {
+            stack.kafka().createTopic(topic, partitions, java.util.Map.of());
+        }
         StackState.write(stack);
-        return stack.describe();
+        return stack.describe() + (topic == null ? "" : String.format("%-22s %s (%d partitions)%n", "Points topic", topic, partitions));
     }
 
     /** Prints endpoints and servers; true when every server of the stack runs. */

@@ -19,7 +19,7 @@ class DevStackControlIT {
         PrintWriter out = new PrintWriter(text, true);
         List<ProcessHandle> servers = List.of();
         try {
-            String endpoints = DevStackControl.up(dir, List.of("solo"), out);
+            String endpoints = DevStackControl.up(dir, List.of("solo"), "points", 3, out);
             Properties state = StackState.read(dir).orElseThrow();
             servers = StackState.running(state).stream().map(p -> ProcessHandle.of(p.pid()).orElseThrow()).toList();
 
@@ -28,6 +28,12 @@ class DevStackControlIT {
             assertThat(DevStackControl.status(dir, out)).isTrue();
             int port = Integer.parseInt(endpoints.replaceAll("(?s).*OpenTSDB solo +http://127.0.0.1:(\\d+).*", "$1"));
             assertThat(new TsdClient("127.0.0.1", port).get("/api/version").status()).isEqualTo(200);
+            assertThat(endpoints).contains("points (3 partitions)");
+            String bootstrap = endpoints.replaceAll("(?s).*Kafka bootstrap +(\\S+).*", "$1");
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                    java.util.Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+                assertThat(admin.describeTopics(List.of("points")).allTopicNames().get().get("points").partitions()).hasSize(3);
+            }
         } finally {
             DevStackControl.down(dir, out);
         }

@@ -8,6 +8,7 @@ import io.rewind.schema.wire.WireFormats;
 import io.rewind.service.AdminServer;
 import io.rewind.service.config.ConfigException;
 import io.rewind.service.config.Settings;
+import io.rewind.service.config.Usage;
 import io.rewind.tap.record.PointEncoder;
 import io.rewind.tap.delivery.PointPublisher;
 import io.rewind.tap.server.TapContext;
@@ -69,14 +70,13 @@ public final class Tap implements AutoCloseable {
             }
             PointPublisher publisher = PointPublisher.of(config.delivery(), spool, metrics);
             started.push(publisher);
+            publisher.checkTopic(); // a missing topic is said now, with the command that creates it
             Upstreams upstreams = new Upstreams(config.upstreams(), config.upstreamHealthIntervalMs(), config.upstreamConnectTimeoutMs(), metrics);
             started.push(upstreams);
             TapServer server = TapServer.start(new TapContext(config, publisher, encoder, metrics, upstreams));
             started.push(server);
             AdminServer admin = AdminServer.start(config.adminHost(), config.adminPort(), registry,
-                    () -> spoolHealth(publisher), () -> upstreams.anyHealthy()
-                            ? AdminServer.Health.ok("serving on port " + server.port())
-                            : AdminServer.Health.failing("no upstream TSD is reachable"));
+                    () -> spoolHealth(publisher), () -> ready(publisher, upstreams, server.port()));
             String mode = config.standalone() ? "standalone" : "in front of " + config.upstreams().stream().map(TapConfig::hostPort).toList();
             LOG.info("Rewind tap on port {} ({}), points to topic '{}' at {}, admin port {}", server.port(), mode, config.topic(),
                     config.bootstrapServers(), admin.port());
@@ -98,7 +98,22 @@ public final class Tap implements AutoCloseable {
         if (publisher.blocked()) {
             return AdminServer.Health.failing("the spool is full (" + pending + " bytes) and Kafka is not taking points: clients are held back");
         }
+        String problem = publisher.kafkaProblem();
+        if (publisher.topicMissing()) { // no retry mends it: someone must create the topic
+            return AdminServer.Health.failing("points are waiting in the spool (" + pending + " bytes): " + problem);
+        }
+        if (problem != null) {
+            return AdminServer.Health.ok(pending + " bytes in the spool: " + problem);
+        }
         return AdminServer.Health.ok(pending == 0 ? "points go to Kafka" : pending + " bytes in the spool, draining to Kafka");
+    }
+
+    /** Ready while an upstream TSD answers (or standalone) and the points topic exists. */
+    private static AdminServer.Health ready(PointPublisher publisher, Upstreams upstreams, int port) {
+        if (publisher.topicMissing()) {
+            return AdminServer.Health.failing("points are waiting in the spool: " + publisher.kafkaProblem());
+        }
+        return upstreams.anyHealthy() ? AdminServer.Health.ok("serving on port " + port) : AdminServer.Health.failing("no upstream TSD is reachable");
     }
 
     public int port() {
@@ -130,6 +145,9 @@ public final class Tap implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
+        if (Usage.answered(Arrays.asList(args), "tap", Tap.class, TapConfig::help)) {
+            return;
+        }
         TapConfig config;
         try {
             Settings settings = Settings.load("tap", "REWIND_TAP_", System.getenv(), Arrays.asList(args));

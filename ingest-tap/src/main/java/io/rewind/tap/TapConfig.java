@@ -4,6 +4,7 @@ import io.rewind.service.config.Parsers;
 import io.rewind.service.config.SchemaRegistrySettings;
 import io.rewind.service.config.Setting;
 import io.rewind.service.config.Settings;
+import io.rewind.service.config.Usage;
 import io.rewind.tap.delivery.DeliverySettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -81,6 +82,14 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
     public static final List<Setting<?>> SETTINGS = List.of(LISTEN_HOST, LISTEN_PORT, UPSTREAMS, BOOTSTRAP, TOPIC, DURABILITY, SPOOL_DIR,
             SPOOL_MAX, SPOOL_FULL, ACK_TIMEOUT, WINDOW, MAX_CONNECTIONS, IDLE_TIMEOUT, MAX_LINE, MAX_BODY, MAX_TAGS, CONNECT_TIMEOUT,
             HEALTH_INTERVAL, TAP_ID, ADMIN_HOST, ADMIN_PORT, SchemaRegistrySettings.URL, SchemaRegistrySettings.USER_INFO);
+
+    /** {@code bin/rewind tap --help}: every setting, from {@link #SETTINGS}. */
+    public static String help() {
+        return Usage.help("tap", "ingest-tap: in front of OpenTSDB TSDs, speaks their telnet and HTTP put protocols on one port,"
+                + " forwards every request\nunchanged and copies every point into a Kafka topic.", "REWIND_TAP_", SETTINGS,
+                List.of("kafka.KEY=VALUE: a Kafka producer setting (kafka.security.protocol=SASL_SSL, kafka.sasl.jaas.config=...);"
+                        + " kafka.enable.idempotence\n      and kafka.acks cannot be weakened."));
+    }
 
     public boolean standalone() {
         return upstreams.isEmpty();

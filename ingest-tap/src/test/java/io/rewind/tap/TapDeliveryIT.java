@@ -9,6 +9,10 @@ import io.rewind.devstack.TsdClient;
 import io.rewind.devstack.junit.DevStackExtension;
 import io.rewind.devstack.process.Await;
 import io.rewind.schema.Point;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,6 +104,33 @@ class TapDeliveryIT {
         } finally {
             kafka.stop();
         }
+    }
+
+    @Test
+    void aTapStartedBeforeItsTopicExistsSaysSoOnItsHealthEndpointsAndDrainsItsSpoolIntoTheTopicOnceCreated(DevStack stack)
+            throws Exception {
+        KafkaBroker kafka = stack.kafka();
+        String topic = "tap-it-no-topic-yet";
+        try (Tap tap = Tap.start(TapConfig.of(settings(kafka.bootstrapServers(), topic, dir.resolve("spool-no-topic"), "")))) {
+            send(new TsdClient("127.0.0.1", tap.port()), 0, 2_000);
+            for (String endpoint : List.of("/healthz", "/readyz")) {
+                HttpResponse<String> answer = admin(tap, endpoint);
+                assertThat(answer.statusCode()).as(endpoint).isEqualTo(503);
+                assertThat(answer.body()).as(endpoint).contains("points are waiting in the spool")
+                        .contains("topic '" + topic + "' does not exist").contains("kafka-topics.sh --bootstrap-server");
+            }
+            assertThat(tap.publisher().spool().pendingBytes()).isPositive();
+
+            kafka.createTopic(topic, 2, Map.of());
+            assertExactlyOnce(TopicPoints.read(kafka.bootstrapServers(), topic, 2_000, Duration.ofSeconds(90)), 2_000);
+            Await.until("the tap to say points go to Kafka", Duration.ofSeconds(30), () -> { },
+                    () -> admin(tap, "/healthz").body().contains("points go to Kafka") && admin(tap, "/readyz").statusCode() == 200);
+        }
+    }
+
+    private static HttpResponse<String> admin(Tap tap, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tap.adminPort() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

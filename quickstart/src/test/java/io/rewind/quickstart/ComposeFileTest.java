@@ -40,6 +40,22 @@ class ComposeFileTest {
     }
 
     @Test
+    void prometheusScrapesTheTapAndTheArchiverAtTheirAdminPortsAndGrafanaHasTheDashboard() throws IOException {
+        JsonNode scrape = new YAMLMapper().readTree(ROOT.resolve("monitoring/prometheus/prometheus.yml").toFile());
+        java.util.Map<String, String> targets = new java.util.TreeMap<>();
+        scrape.path("scrape_configs").forEach(job -> targets.put(job.path("job_name").asText(),
+                job.path("static_configs").get(0).path("targets").get(0).asText()));
+        assertThat(targets).containsEntry("rewind-tap", "tap:" + services.path("tap").path("environment").path("REWIND_TAP_ADMIN_PORT").asText())
+                .containsEntry("rewind-archiver", "archiver:" + services.path("archiver").path("environment").path("REWIND_ARCHIVER_ADMIN_PORT").asText());
+        java.util.List<String> mounts = new java.util.ArrayList<>();
+        services.path("prometheus").path("volumes").forEach(v -> mounts.add(v.asText()));
+        services.path("grafana").path("volumes").forEach(v -> mounts.add(v.asText()));
+        assertThat(mounts).allSatisfy(mount -> assertThat(ROOT.resolve(mount.substring(2, mount.indexOf(':')))).as(mount).exists());
+        assertThat(String.join(" ", mounts)).contains("rewind-alerts.yml").contains("rewind.json").contains("provisioning");
+        assertThat(scrape.path("rule_files").get(0).asText()).isEqualTo("/etc/prometheus/rewind-alerts.yml");
+    }
+
+    @Test
     void everyDependencyIsAServiceOfTheFile() {
         services.fields().forEachRemaining(service -> service.getValue().path("depends_on").fieldNames()
                 .forEachRemaining(dependency -> assertThat(services.has(dependency)).as(service.getKey() + " depends on " + dependency).isTrue()));

@@ -12,22 +12,20 @@ import io.rewind.schema.wire.WireFormat;
 import io.rewind.schema.wire.WireFormats;
 import io.rewind.service.AdminServer;
 import io.rewind.service.AdminServer.Health;
+import io.rewind.service.PointsTopic;
 import io.rewind.service.config.ConfigException;
 import io.rewind.service.config.Settings;
+import io.rewind.service.config.Usage;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -111,22 +109,10 @@ public final class Archiver implements AutoCloseable {
 
     /** The points topic must exist (the archiver never guesses its partitions); the catalog topic is created compacted when missing. */
     private static void prepareTopics(ArchiverConfig config) throws Exception {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        config.kafka().forEach((key, value) -> {
-            if (AdminClientConfig.configNames().contains(key)) {
-                props.put(key, value);
-            }
-        });
-        try (Admin admin = Admin.create(props)) {
-            try {
-                admin.describeTopics(Set.of(config.topic())).allTopicNames().get();
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                    throw new ConfigException("archiver", List.of("The points topic '" + config.topic() + "' does not exist in "
-                            + config.bootstrapServers() + ": create it (its partitions are the archiver's unit of parallelism) or set 'topic'"));
-                }
-                throw e;
+        try (Admin admin = Admin.create(PointsTopic.adminProperties(config.bootstrapServers(), config.kafka()))) {
+            if (!PointsTopic.exists(admin, config.topic(), Duration.ofSeconds(60))) {
+                throw new ConfigException("archiver", List.of("The points " + PointsTopic.missing(config.topic(), config.bootstrapServers())
+                        + " (or set 'topic')"));
             }
             NewTopic catalog = new NewTopic(config.catalogTopic(), java.util.Optional.empty(),
                     config.catalogReplication() < 0 ? java.util.Optional.empty() : java.util.Optional.of(config.catalogReplication()))
@@ -157,6 +143,9 @@ public final class Archiver implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
+        if (Usage.answered(Arrays.asList(args), "archiver", Archiver.class, ArchiverConfig::help)) {
+            return;
+        }
         ArchiverConfig config;
         try {
             Settings settings = Settings.load("archiver", "REWIND_ARCHIVER_", System.getenv(), Arrays.asList(args));

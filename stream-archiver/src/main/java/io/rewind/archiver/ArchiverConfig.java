@@ -4,6 +4,7 @@ import io.rewind.service.config.Parsers;
 import io.rewind.service.config.SchemaRegistrySettings;
 import io.rewind.service.config.Setting;
 import io.rewind.service.config.Settings;
+import io.rewind.service.config.Usage;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,6 +76,14 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
     public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP, APPLICATION_ID, TOPIC, CATALOG_TOPIC, STORAGE, STATE_DIR, WINDOW,
             GRACE, COMMIT, BUFFER, PAST_BOUND, FUTURE_BOUND, DELETE_DELAY, RETENTION, COMPACTION_CHECK, COMPACTION_THREADS,
             STORAGE_RETRY, THREADS, ADMIN_HOST, ADMIN_PORT, SchemaRegistrySettings.URL, SchemaRegistrySettings.USER_INFO, CATALOG_REPLICATION);
+
+    /** {@code bin/rewind archiver --help}: every setting, from {@link #SETTINGS}. */
+    public static String help() {
+        return Usage.help("archiver", "stream-archiver: a Kafka Streams application that turns the points topic into compact,"
+                + " time-windowed Avro\nsegments on durable storage (a directory, S3), exactly once in effect, never dropping late points.",
+                "REWIND_ARCHIVER_", SETTINGS, List.of("kafka.KEY=VALUE: passed to Kafka Streams and its clients (kafka.security.protocol,"
+                        + " kafka.sasl.jaas.config, ...);\n      kafka.processing.guarantee can only be exactly_once_v2."));
+    }
 
     /** Reads and validates every setting; throws {@link io.rewind.service.config.ConfigException} listing every problem. */
     public static ArchiverConfig from(Settings s) {

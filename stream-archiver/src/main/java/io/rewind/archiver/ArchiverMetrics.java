@@ -49,9 +49,16 @@ public final class ArchiverMetrics {
         Gauge.builder("rewind.archiver.buffer.bytes", bufferBytes, AtomicLong::get).description("Estimated heap held by buffered points").register(registry);
         Gauge.builder("rewind.archiver.compaction.backlog", compactionBacklog, AtomicLong::get)
                 .description("Windows with parts waiting to be compacted").register(registry);
+        for (String kind : ERROR_KINDS) { // at zero from the start, so that an alert on increase() sees the first error
+            Counter.builder("rewind.archiver.errors").tag("kind", kind).register(registry);
+        }
     }
 
-    /** Counts an error by kind: storage, decode, compaction, deletion, retention. */
+    /** The kinds of errors the archiver counts. */
+    static final java.util.List<String> ERROR_KINDS = java.util.List.of("storage", "decode", "compaction", "deletion", "retention",
+            "stream-thread", "corrupt-file");
+
+    /** Counts an error by kind: storage, decode, compaction, deletion, retention, stream-thread, corrupt-file. */
     public void error(String kind) {
         Counter.builder("rewind.archiver.errors").tag("kind", kind).register(registry).increment();
     }

@@ -65,10 +65,17 @@ public final class DevCommand implements Runnable {
                 description = "Names of the TSDs to start, each on its own tables (default: ${DEFAULT-VALUE}).")
         List<String> tsds;
 
+        @Option(names = "--topic", defaultValue = "points",
+                description = "The points topic to create, as the tap and the archiver expect it (default: ${DEFAULT-VALUE}).")
+        String topic;
+
+        @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the points topic (default: ${DEFAULT-VALUE}).")
+        int partitions;
+
         @Override
         int run(Path stackDir, PrintWriter out) throws Exception {
             long start = System.nanoTime();
-            String endpoints = DevStackControl.up(stackDir, tsds, out);
+            String endpoints = DevStackControl.up(stackDir, tsds, topic, partitions, out);
             out.printf("Rewind dev stack is up (%.1f s):%n%s", (System.nanoTime() - start) / 1e9, endpoints);
             out.println("Stop it with: bin/rewind dev down --dir " + dir);
             return 0;

@@ -101,11 +101,29 @@ public final class PointPublisher implements AutoCloseable {
     public static PointPublisher of(DeliverySettings settings, Spool spool, TapMetrics metrics) {
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.producer());
         try {
-            return new PointPublisher(producer, new KafkaProducer<>(settings.awaitedProducer()), settings, spool, metrics, STOP_TIMEOUT);
+            PointPublisher publisher = new PointPublisher(producer, new KafkaProducer<>(settings.awaitedProducer()), settings, spool, metrics,
+                    STOP_TIMEOUT);
+            publisher.link.askWith(settings.producer());
+            return publisher;
         } catch (RuntimeException e) {
             producer.close(Duration.ZERO);
             throw e;
         }
+    }
+
+    /** Asks Kafka whether the topic exists, so that a missing one is said at once (and by {@link #kafkaProblem}). */
+    public void checkTopic() {
+        link.diagnose();
+    }
+
+    /** Why points wait in the spool instead of going to Kafka (the topic does not exist, Kafka cannot be reached); null while they go to Kafka. */
+    public String kafkaProblem() {
+        return link.problem();
+    }
+
+    /** Whether Kafka said the points topic does not exist. */
+    public boolean topicMissing() {
+        return link.topicMissing();
     }
 
     /** Completes when every record is in Kafka or in the spool (or, with pass-through, counted as missed). */
@@ -296,6 +314,7 @@ public final class PointPublisher implements AutoCloseable {
         }
         awaited.closeProducer(stopTimeout);
         batching.closeProducer(stopTimeout);
+        link.close();
         synchronized (this) {
             // Points still waiting for room in a full spool, Kafka away: nowhere left to keep them. Said, counted, and their
             // HTTP clients (if still there) get an error rather than the TSD's answer.

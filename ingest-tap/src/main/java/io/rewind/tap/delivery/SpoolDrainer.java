@@ -100,6 +100,7 @@ final class SpoolDrainer {
             } catch (ExecutionException | RuntimeException e) {
                 Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
                 link.lost();
+                link.diagnose();
                 metrics.kafkaError(cause);
                 kafkaLog.warn("Cannot drain the spool to Kafka yet ({}); retrying in {} ms", cause.toString(), backoff.toMillis());
                 try {

@@ -38,6 +38,7 @@ public final class RewindCli implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new RewindCli());
+        cli.getSubcommands().values().forEach(verb -> verb.getCommandSpec().versionProvider(new Version())); // rewind list --version
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
             commandLine.getErr().println("rewind " + commandLine.getCommandName() + ": " + message(cause));

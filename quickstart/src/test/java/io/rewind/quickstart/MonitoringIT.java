@@ -1,0 +1,131 @@
+package io.rewind.quickstart;
+
+import static io.rewind.devstack.junit.DevStackExtension.PRODUCTION;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.rewind.devstack.DevStack;
+import io.rewind.devstack.TsdClient;
+import io.rewind.devstack.junit.DevStackExtension;
+import io.rewind.devstack.process.Await;
+import io.rewind.tap.Tap;
+import io.rewind.tap.TapConfig;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Grafana dashboard and the Prometheus alert rules in {@code monitoring/} against the components themselves: every
+ * metric they name is exported under that name on a real tap's or archiver's {@code /metrics}, after the traffic and
+ * the faults that make each appear; and the rules parse ({@code promtool check rules}, where Debian's {@code prometheus}
+ * package is installed).
+ */
+@ExtendWith(DevStackExtension.class)
+class MonitoringIT {
+    private static final Path MONITORING = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent().resolve("monitoring");
+    private static final Path DASHBOARD = MONITORING.resolve("grafana/rewind.json");
+    private static final Path RULES = MONITORING.resolve("prometheus/rewind-alerts.yml");
+    private static final Pattern NAMED = Pattern.compile("\\b((?:rewind|kafka)_[a-z0-9_]+)");
+    private static final Pattern EXPORTED = Pattern.compile("(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyMetricTheDashboardAndTheAlertsNameIsExportedUnderThatName(DevStack stack) throws Exception {
+        Set<String> named = new TreeSet<>();
+        for (Path file : List.of(DASHBOARD, RULES)) {
+            Matcher m = NAMED.matcher(Files.readString(file));
+            while (m.find()) {
+                named.add(m.group(1));
+            }
+        }
+        assertThat(named).hasSizeGreaterThan(20);
+
+        Set<String> exported = new TreeSet<>();
+        try (Pipeline pipeline = Pipeline.start(stack, stack.tsd(PRODUCTION), dir.resolve("pipeline"), Duration.ofSeconds(2))) {
+            TsdClient tap = new TsdClient("127.0.0.1", pipeline.tap().port());
+            long before = pipeline.pointsArchived();
+            assertThat(tap.telnet(List.of("put monitoring.it 1764000000 1 host=a", "put monitoring.it 1764000001 abc host=a")))
+                    .singleElement().asString().contains("invalid value");
+            TsdClient.Response put = tap.post("/api/put?sync",
+                    "[{\"metric\":\"monitoring.it\",\"timestamp\":1764000002,\"value\":2,\"tags\":{\"host\":\"a\"}}]", false);
+            assertThat(put.status()).as(put.body()).isIn(200, 204);
+            Await.until("the archiver to archive the points", Duration.ofSeconds(60), () -> { }, () -> pipeline.pointsArchived() >= before + 2);
+            exported.addAll(exported(pipeline.tap().adminPort()));
+            exported.addAll(exported(pipeline.archiver().adminPort()));
+        }
+        // A tap whose TSD is gone and whose topic does not exist: the errors it counts are named too.
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (Tap broken = Tap.start(TapConfig.of(TapConfig.localSettings(stack.kafka().bootstrapServers(), "monitoring-no-topic",
+                dir.resolve("broken-spool"), "127.0.0.1:" + closedPort)))) {
+            try {
+                new TsdClient("127.0.0.1", broken.port()).telnet(List.of("put monitoring.it 1764000003 3 host=a"));
+            } catch (UncheckedIOException refused) {
+                // the tap closes a client whose TSD cannot be reached
+            }
+            Await.until("the tap to count its Kafka and TSD errors", Duration.ofSeconds(60), () -> { },
+                    () -> exported(broken.adminPort()).containsAll(List.of("rewind_tap_kafka_errors_total", "rewind_tap_upstream_errors_total")));
+            exported.addAll(exported(broken.adminPort()));
+        }
+
+        assertThat(exported).containsAll(named);
+        JsonNode groups = new YAMLMapper().readTree(RULES.toFile()).path("groups");
+        assertThat(groups.size()).isPositive();
+        groups.forEach(group -> group.path("rules").forEach(rule -> {
+            assertThat(rule.path("alert").asText()).isNotBlank();
+            assertThat(rule.path("expr").asText()).as(rule.path("alert").asText()).isNotBlank();
+            assertThat(rule.path("annotations").path("summary").asText()).as(rule.path("alert").asText()).isNotBlank();
+        }));
+        Optional<Path> promtool = onPath("promtool");
+        if (promtool.isEmpty()) {
+            System.out.println("MonitoringIT: promtool is not installed (Debian: apt-get install prometheus): the alert rules' syntax was"
+                    + " not checked; their metric names were");
+            return;
+        }
+        Process check = new ProcessBuilder(promtool.get().toString(), "check", "rules", RULES.toString()).redirectErrorStream(true).start();
+        String output = new String(check.getInputStream().readAllBytes());
+        assertThat(check.waitFor()).as(output).isZero();
+        assertThat(output).contains("SUCCESS");
+    }
+
+    /** The metric names a component's admin port exports. */
+    private static Set<String> exported(int adminPort) throws IOException, InterruptedException {
+        HttpResponse<String> metrics = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        Set<String> names = new TreeSet<>();
+        Matcher m = EXPORTED.matcher(metrics.body());
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
+    }
+
+    private static Optional<Path> onPath(String command) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)).map(d -> Path.of(d, command))
+                .filter(Files::isExecutable).findFirst();
+    }
+}
