@@ -59,6 +59,8 @@ class LauncherIT {
         assertThat(first.out()).contains("--archive");
         assertThat(second.out()).contains("--storage-config");
         assertThat(Files.readAllLines(builds)).as("one build for both").hasSize(1);
+        assertThat(checkout.resolve(".rewind/build/tree/.rewind")).as("the copy of the sources leaves the builds out").doesNotExist();
+        assertThat(checkout.resolve(".rewind/build/tree/pom.xml")).exists();
         Path image = checkout.resolve(".rewind/build/current").toRealPath();
 
         Run later = finish(launch(checkout, builds, "verify", "--help"));
