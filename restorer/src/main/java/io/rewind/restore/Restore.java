@@ -2,6 +2,7 @@ package io.rewind.restore;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.rewind.archive.RateLimit;
 import io.rewind.archive.Sha256;
 import io.rewind.archive.storage.Storage;
 import io.rewind.schema.PointKind;
@@ -251,6 +252,28 @@ public final class Restore {
 
         /** How many writes were retried. */
         long retries();
+    }
+
+    /**
+     * The target, at most {@code limit} points per second over all senders (a token bucket shared by them): a restore
+     * into a cluster that serves live traffic. Each batch waits for its points' tokens before it is written.
+     */
+    public static Target limited(Target target, RateLimit limit) {
+        if (!limit.limited()) {
+            return target;
+        }
+        return new Target() {
+            @Override
+            public int write(Batch batch) throws IOException, InterruptedException {
+                limit.acquire(batch.points());
+                return target.write(batch);
+            }
+
+            @Override
+            public long retries() {
+                return target.retries();
+            }
+        };
     }
 
     /**

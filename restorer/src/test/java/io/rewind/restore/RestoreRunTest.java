@@ -85,6 +85,21 @@ class RestoreRunTest {
     }
 
     @Test
+    void aRateLimitedRestoreTakesAtLeastItsPointsOverTheRateAndWritesEveryBatchOnce() throws Exception {
+        RecordingTarget target = new RecordingTarget(Duration.ZERO, -1);
+        double rate = 2_000; // 720 points: at least 0.36 s, less the bucket's tenth of a second
+        long started = System.nanoTime();
+        try (Checkpoint checkpoint = Checkpoint.open(dir.resolve("cp"), "f", false)) {
+            Restore.run(storage, plan, Transforms.NONE, 60, 3, Restore.limited(target, io.rewind.archive.RateLimit.of(rate)), checkpoint,
+                    new Restore.Progress());
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+
+        assertThat(target.stored).hasSize(points.size()).doesNotHaveDuplicates();
+        assertThat(seconds).as("over all senders together").isGreaterThanOrEqualTo(points.size() / rate - 0.1 - 0.03);
+    }
+
+    @Test
     void aTargetFailureStopsTheRunWithItsErrorAndOnlyWrittenBatchesAreCheckpointed() throws Exception {
         RecordingTarget target = new RecordingTarget(Duration.ZERO, 3);
         try (Checkpoint checkpoint = Checkpoint.open(dir.resolve("cp"), "f", false)) {

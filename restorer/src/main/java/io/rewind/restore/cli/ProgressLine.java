@@ -16,14 +16,15 @@ public final class ProgressLine implements AutoCloseable {
         this.thread = thread;
     }
 
-    static ProgressLine start(long estimatedPoints, Restore.Progress progress) {
+    static ProgressLine start(long estimatedPoints, Restore.Progress progress, io.rewind.archive.RateLimit limit) {
         long started = System.nanoTime();
+        String limited = limit.limited() ? String.format(" (limit %,.0f)", limit.perSecond()) : "";
         return start(() -> {
             long done = progress.sent.get() + progress.rejected.get() + progress.skipped.get();
             double seconds = (System.nanoTime() - started) / 1e9;
             double rate = (progress.sent.get() + progress.rejected.get()) / Math.max(seconds, 1e-3);
             long left = Math.max(0, estimatedPoints - done);
-            return String.format("%,d / ~%,d points  %,.0f points/s  %,d rejected  ETA %s", done, estimatedPoints, rate,
+            return String.format("%,d / ~%,d points  %,.0f points/s%s  %,d rejected  ETA %s", done, estimatedPoints, rate, limited,
                     progress.rejected.get(), rate < 1 ? "--" : formatSeconds((long) (left / rate)));
         });
     }

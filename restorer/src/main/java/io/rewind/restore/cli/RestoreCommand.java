@@ -1,6 +1,7 @@
 package io.rewind.restore.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rewind.archive.RateLimit;
 import io.rewind.archive.storage.Storage;
 import io.rewind.restore.Checkpoint;
 import io.rewind.restore.RejectFile;
@@ -97,6 +98,11 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "60s", paramLabel = "DURATION", description = "Per request (default: ${DEFAULT-VALUE}).")
     String timeout;
 
+    @Option(names = "--max-rate", defaultValue = "0", paramLabel = "POINTS/S",
+            description = {"At most this many points per second over all senders (a token bucket), for restoring into a cluster",
+                    "that serves live traffic; 0 (default): as fast as the target takes them."})
+    double maxRate;
+
     @Option(names = "--max-attempts", defaultValue = "10", paramLabel = "N",
             description = "Attempts per batch on connection errors, timeouts, 5xx and 429, with exponential backoff (default: ${DEFAULT-VALUE}).")
     int maxAttempts;
@@ -182,6 +188,10 @@ final class RestoreCommand implements Callable<Integer> {
         if (batchSize < 1 || parallelism < 1 || maxAttempts < 1) {
             throw new IllegalArgumentException("--batch-size, --parallelism and --max-attempts must be at least 1");
         }
+        if (maxRate < 0 || Double.isNaN(maxRate)) {
+            throw new IllegalArgumentException("--max-rate is a number of points per second, or 0 for no limit: " + maxRate);
+        }
+        RateLimit limit = RateLimit.of(maxRate);
         Transforms transforms = transform.transforms();
         select.selection(System.currentTimeMillis()); // refuses a wrong time before anything is written
         Duration requestTimeout = Duration.ofMillis(TimeArgs.parseDuration(timeout));
@@ -216,7 +226,8 @@ final class RestoreCommand implements Callable<Integer> {
                     out.printf("Restoring %s of %s into %s: %d file(s), about %,d points%s.%n", Report.range(plan.selection()),
                             storage.uri(), storageConfig != null ? "the tables of " + storageConfig : targets, plan.files(),
                             plan.estimatedPoints(),
-                            done.continuing() ? ", continuing from " + checkpointFile : "");
+                            (limit.limited() ? String.format(", at most %,.0f points/s", limit.perSecond()) : "")
+                                    + (done.continuing() ? ", continuing from " + checkpointFile : ""));
                     out.flush();
                 }
                 TargetWriter http = targets.isEmpty() ? null : new TargetWriter(new TargetWriter.Settings(targets, sync, gzip,
@@ -227,9 +238,9 @@ final class RestoreCommand implements Callable<Integer> {
                         requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX, http);
                 RowTarget rowTarget = rows ? RowTarget.open(direct, false, hbaseSettings, rejectFile) : null;
                 StorageTarget pointTarget = direct != null && !rows ? StorageTarget.open(direct, rejectFile) : null;
-                try (rowTarget; pointTarget; ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress)) {
+                try (rowTarget; pointTarget; ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress, limit)) {
                     Restore.Target target = rowTarget != null ? rowTarget : pointTarget != null ? pointTarget : http;
-                    result = Restore.run(storage, plan, transforms, batchSize, parallelism, target, done, progress);
+                    result = Restore.run(storage, plan, transforms, batchSize, parallelism, Restore.limited(target, limit), done, progress);
                 }
                 TargetVerifier.Report verification = verify
                         ? TargetVerifier.verify(storage, plan, transforms, targets.get(0), requestTimeout) : null;
