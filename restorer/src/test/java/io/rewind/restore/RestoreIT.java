@@ -152,6 +152,63 @@ class RestoreIT {
     }
 
     @Test
+    void aTargetThatAnswers503Then429ThenTimesOutIsRetriedAndTheRestoreEndsEqual(DevStack stack) throws Exception {
+        List<Point> points = TestArchive.workload("it.retry", W, 30, 3);
+        Path archive = archive(points, W + HOUR);
+        Tsd recovery = stack.tsd(RECOVERY);
+        // In front of the real TSD: the first request gets 503, the second 429, the third no answer within the restore's
+        // --timeout; every later one is passed to the TSD as it is.
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer front = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        front.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        front.createContext("/", exchange -> {
+            int n = requests.incrementAndGet();
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            try {
+                if (n == 1 || n == 2) {
+                    byte[] error = "{\"error\":{\"message\":\"busy\"}}".getBytes();
+                    exchange.sendResponseHeaders(n == 1 ? 503 : 429, error.length);
+                    exchange.getResponseBody().write(error);
+                    return;
+                }
+                if (n == 3) {
+                    Thread.sleep(8_000); // past the restore's wait: --timeout 1 s, plus the 5 s it allows the TSD's own sync timeout
+                }
+                java.net.http.HttpRequest.Builder forward = java.net.http.HttpRequest.newBuilder(
+                        recovery.httpUrl().resolve(exchange.getRequestURI().toString())).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body));
+                exchange.getRequestHeaders().forEach((name, values) -> {
+                    if (name.equalsIgnoreCase("Content-Type") || name.equalsIgnoreCase("Content-Encoding")) {
+                        values.forEach(v -> forward.header(name, v));
+                    }
+                });
+                java.net.http.HttpResponse<byte[]> answer = client.send(forward.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                exchange.sendResponseHeaders(answer.statusCode(), answer.body().length == 0 ? -1 : answer.body().length);
+                exchange.getResponseBody().write(answer.body());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException gone) {
+                // the restore stopped waiting for this answer
+            } finally {
+                exchange.close();
+            }
+        });
+        front.start();
+        try {
+            CliRun run = CliRun.of("restore", "--archive", archive.toString(), "--from", Long.toString(W), "--to", Long.toString(W + HOUR),
+                    "--target", "http://127.0.0.1:" + front.getAddress().getPort(), "--rejects", work.resolve("rejects.jsonl").toString(),
+                    "--batch-size", "100000", "--parallelism", "1", "--max-attempts", "5", "--timeout", "1s");
+            assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+            assertThat(run.out()).contains("; 3 retries.");
+        } finally {
+            front.stop(0);
+        }
+        for (String metric : List.of("it.retry.cpu", "it.retry.load", "it.retry.latency")) {
+            assertThat(series(recovery, metric, W, W + HOUR)).isEqualTo(expected(points, metric, metric));
+        }
+    }
+
+    @Test
     void pointsATargetRefusesGoToTheRejectFileWithTheirReason(DevStack stack) throws IOException {
         // A TSD that creates no metrics and takes no chunked bodies: restore must split its batches.
         Tsd strict = stack.tsd("strict", Map.of("tsd.core.auto_create_metrics", "false", "tsd.http.request.enable_chunked", "false"));
