@@ -209,6 +209,35 @@ class RestoreIT {
     }
 
     @Test
+    void anExportLoadedWithOpenTsdbsOwnImportGivesBackTheSourcesSeries(DevStack stack) throws IOException {
+        List<Point> points = TestArchive.workload("it.export", W, 30, 3); // integers, floats, second and millisecond timestamps
+        Path archive = archive(points, W + HOUR);
+        Path file = work.resolve("export.txt.gz");
+        CliRun export = CliRun.of("export", "--archive", archive.toString(), "--from", Long.toString(W), "--to", Long.toString(W + HOUR),
+                "-o", file.toString());
+        assertThat(export.exitCode()).as(export.out() + export.err()).isZero();
+        Tsd recovery = stack.tsd(RECOVERY);
+
+        recovery.importFile(file, Duration.ofMinutes(2));
+
+        for (String metric : List.of("it.export.cpu", "it.export.load", "it.export.latency")) {
+            // OpenTSDB's import stores every non-integer on 4 bytes (a float), where its put keeps a double: compared as floats.
+            assertThat(asFloats(series(recovery, metric, W, W + HOUR))).as(metric).isEqualTo(asFloats(expected(points, metric, metric)));
+        }
+    }
+
+    /** Values as a 4-byte float holds them, in the same text form. */
+    private static Map<String, Map<Long, String>> asFloats(Map<String, Map<Long, String>> series) {
+        Map<String, Map<Long, String>> out = new TreeMap<>();
+        series.forEach((tags, points) -> {
+            Map<Long, String> floats = new TreeMap<>();
+            points.forEach((t, v) -> floats.put(t, v.contains(".") ? Float.toString(Float.parseFloat(v)) : v));
+            out.put(tags, floats);
+        });
+        return out;
+    }
+
+    @Test
     void pointsATargetRefusesGoToTheRejectFileWithTheirReason(DevStack stack) throws IOException {
         // A TSD that creates no metrics and takes no chunked bodies: restore must split its batches.
         Tsd strict = stack.tsd("strict", Map.of("tsd.core.auto_create_metrics", "false", "tsd.http.request.enable_chunked", "false"));
