@@ -161,7 +161,7 @@ public final class RowTarget implements Restore.Target, AutoCloseable {
         final byte[] key;
         final long baseSeconds;
         final String metric;
-        final RowMerge.Points points = new RowMerge.Points();
+        RowMerge.Points points = new RowMerge.Points();
         long replaceFromMs;
         long replaceToMs;
         boolean unsorted;
@@ -280,7 +280,7 @@ public final class RowTarget implements Restore.Target, AutoCloseable {
         for (RowWork row : rows) {
             gets.add(new Get(row.key).addFamily(FAMILY));
             if (row.unsorted) {
-                sortKeepingTheLast(row.points);
+                row.points = sortedKeepingTheLast(row.points);
             }
         }
         RowMerge.Buffers reused = buffers.get();
@@ -349,13 +349,11 @@ public final class RowTarget implements Restore.Target, AutoCloseable {
         return cells;
     }
 
-    /** Orders a row's points by timestamp; of points with one timestamp, the one added last stays (as the later put would). */
-    private static void sortKeepingTheLast(RowMerge.Points points) {
+    /** A row's points by timestamp; of points with one timestamp, the one added last stays (as the later put would). */
+    private static RowMerge.Points sortedKeepingTheLast(RowMerge.Points points) {
         Integer[] order = new Integer[points.size];
         Arrays.setAll(order, i -> i);
-        Arrays.sort(order, (a, b) -> a.equals(b) ? 0
-                : points.timestampMs[a] != points.timestampMs[b] ? Long.compare(points.timestampMs[a], points.timestampMs[b])
-                        : Integer.compare(a, b));
+        Arrays.sort(order, java.util.Comparator.<Integer>comparingLong(i -> points.timestampMs[i]).thenComparingInt(i -> i));
         RowMerge.Points sorted = new RowMerge.Points();
         for (int k = 0; k < order.length; k++) {
             int i = order[k];
@@ -364,10 +362,7 @@ public final class RowTarget implements Restore.Target, AutoCloseable {
             }
             sorted.add(points.timestampMs[i], points.milliseconds[i], points.floatingPoint[i], points.width[i], points.bits[i]);
         }
-        points.clear();
-        for (int i = 0; i < sorted.size; i++) {
-            points.add(sorted.timestampMs[i], sorted.milliseconds[i], sorted.floatingPoint[i], sorted.width[i], sorted.bits[i]);
-        }
+        return sorted;
     }
 
     @Override

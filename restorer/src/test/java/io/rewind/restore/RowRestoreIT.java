@@ -157,6 +157,12 @@ class RowRestoreIT {
                     Stream.of("--replace", "--dry-run")).toArray(String[]::new));
             assertThat(dryRun.exitCode()).as(dryRun.out() + dryRun.err()).isZero();
             assertThat(dryRun.out()).contains("Rows: would write").containsPattern("rows\\.incident\\.m0 +[0-9,]+ +[1-9][0-9,]* +[1-9]");
+            CliRun dryRunJson = restore(archive, firstHour, firstHour + 3 * HOUR, Stream.concat(asOfArgs.stream(),
+                    Stream.of("--replace", "--dry-run", "--json")).toArray(String[]::new));
+            JsonNode plan = JSON.readTree(dryRunJson.out()); // one document: the plan and the rows it would change
+            assertThat(plan.path("pointsPerMetric").path("rows.incident.m0").asLong()).isPositive();
+            assertThat(plan.path("rows").path("pointsPerMetric").path("rows.incident.m0").path("overwritten").asLong()).isPositive();
+            assertThat(plan.path("rows").path("pointsPerMetric").path("rows.incident.m0").path("deleted").asLong()).isPositive();
             assertThat(query(production, "rows.incident.m0", firstHour, firstHour + 3 * HOUR - 1).body())
                     .as("a dry run changes nothing").contains("Duplicate timestamp");
 

@@ -42,7 +42,14 @@ public final class Report {
         return String.format("%.1f %s", v, units[u]);
     }
 
-    static void plan(PrintWriter out, boolean json, Storage storage, Restore.Plan plan, Map<String, Long> perMetric) {
+    /**
+     * The plan of a dry run.
+     *
+     * @param predicted for a dry run into storage as rows: what the restore would change in them, with {@code refused}
+     *        points a TSD would refuse; else null
+     */
+    static void plan(PrintWriter out, boolean json, Storage storage, Restore.Plan plan, Map<String, Long> perMetric, RowTarget predicted,
+            long refused) {
         long points = perMetric.values().stream().mapToLong(Long::longValue).sum();
         if (json) {
             ObjectNode node = JSON.createObjectNode();
@@ -58,6 +65,10 @@ public final class Report {
             perMetric.forEach(metrics::put);
             ArrayNode unreadable = node.putArray("unreadable");
             plan.unreadable().forEach(unreadable::add);
+            if (predicted != null) {
+                rowChanges(node, predicted);
+                node.put("pointsRefused", refused);
+            }
             out.println(node.toPrettyString());
             return;
         }
@@ -69,6 +80,12 @@ public final class Report {
         out.printf("  %d metric(s):%n", perMetric.size());
         perMetric.forEach((metric, count) -> out.printf("    %-50s %,12d%n", metric, count));
         plan.unreadable().forEach(problem -> out.println("  UNREADABLE: " + problem));
+        if (predicted != null) {
+            rowChangesText(out, predicted, true);
+            if (refused > 0) {
+                out.printf("  %,d point(s) would be refused, as a TSD refuses them.%n", refused);
+            }
+        }
     }
 
     static ObjectNode restoreSummary(Restore.Result result, RejectFile rejects, Checkpoint checkpoint, TargetVerifier.Report verification) {

@@ -129,24 +129,17 @@ final class RestoreCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** A dry run into storage: the rows the restore would change read, and the changes counted; nothing written. */
+    /**
+     * A dry run into storage: the selection read once, the rows the restore would change read and the changes counted,
+     * nothing written; printed with the plan.
+     */
     private void predictChanges(PrintWriter out, Storage storage, Restore.Plan plan, Transforms transforms, Duration requestTimeout)
             throws Exception {
         StorageTarget.Settings settings = new StorageTarget.Settings(storageConfig, requestTimeout, maxAttempts, BACKOFF_MIN,
                 BACKOFF_MAX, null);
         try (RejectFile none = RejectFile.discarding(); RowTarget target = RowTarget.open(settings, true, hbaseSettings, none)) {
-            Restore.run(storage, plan, transforms, batchSize, parallelism, target, null, new Restore.Progress());
-            if (json) {
-                ObjectNode node = Report.JSON.createObjectNode();
-                Report.rowChanges(node, target);
-                node.put("pointsRefused", none.count());
-                out.println(node.toPrettyString());
-            } else {
-                Report.rowChangesText(out, target, true);
-                if (none.count() > 0) {
-                    out.printf("  %,d point(s) would be refused, as a TSD refuses them.%n", none.count());
-                }
-            }
+            Restore.Result read = Restore.run(storage, plan, transforms, batchSize, parallelism, target, null, new Restore.Progress());
+            Report.plan(out, json, storage, plan, read.perMetric(), target, none.count());
         }
     }
 
@@ -198,10 +191,10 @@ final class RestoreCommand implements Callable<Integer> {
         try (Storage storage = archive.open()) {
             if (dryRun) {
                 Restore.Plan plan = Restore.plan(storage, archive.topic, select.selection(System.currentTimeMillis()));
-                Map<String, Long> perMetric = Restore.countPerMetric(storage, plan, transforms);
-                Report.plan(out, json, storage, plan, perMetric);
                 if (rows && plan.unreadable().isEmpty()) {
                     predictChanges(out, storage, replace ? plan.replacing() : plan, transforms, requestTimeout);
+                } else {
+                    Report.plan(out, json, storage, plan, Restore.countPerMetric(storage, plan, transforms), null, 0);
                 }
                 return plan.unreadable().isEmpty() ? RewindCli.OK : RewindCli.PROBLEMS;
             }
