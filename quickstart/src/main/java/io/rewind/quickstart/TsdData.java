@@ -75,6 +75,14 @@ record TsdData(Map<Series, Map<Long, JsonNode>> series) {
         return new TsdData(out);
     }
 
+    /** This data with {@code newer}'s points written over it: what a TSD holds after both writes. */
+    TsdData overlay(TsdData newer) {
+        Map<Series, Map<Long, JsonNode>> out = new TreeMap<>();
+        series.forEach((name, points) -> out.put(name, new TreeMap<>(points)));
+        newer.series.forEach((name, points) -> out.computeIfAbsent(name, n -> new TreeMap<>()).putAll(points));
+        return new TsdData(out);
+    }
+
     /** Only the series whose name the filter accepts. */
     TsdData filter(Predicate<Series> keep) {
         Map<Series, Map<Long, JsonNode>> out = new TreeMap<>();

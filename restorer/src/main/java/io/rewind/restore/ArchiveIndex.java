@@ -5,6 +5,7 @@ import io.rewind.archive.segment.SegmentCorruptException;
 import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.archive.segment.SegmentMetadata;
 import io.rewind.archive.segment.SegmentReader;
+import io.rewind.archive.segment.SeriesPoints;
 import io.rewind.archive.segment.Supersession;
 import io.rewind.archive.storage.Storage;
 import java.io.IOException;
@@ -53,25 +54,52 @@ public final class ArchiveIndex {
         }
     }
 
-    /** The files of one (window, partition), in listing order, and which of them a restore reads. */
-    public record Unit(String directory, String topic, long windowStartMs, long windowEndMs, int partition,
-            List<StoredFile> files, List<StoredFile> live) {
+    /**
+     * Points of a unit read from the points topic past the archive ({@link KafkaTail}), in series order, and which offsets
+     * they come from ({@code p3:120-450}).
+     */
+    public record Tail(List<SeriesPoints> series, String offsets) {
+        public static final Tail NONE = new Tail(List.of(), "");
 
+        public long points() {
+            return series.stream().mapToLong(SeriesPoints::size).sum();
+        }
+    }
+
+    /**
+     * The files of one (window, partition), in listing order, and which of them a restore reads; and, in a restore with
+     * the Kafka tail, the tail's points of the unit.
+     */
+    public record Unit(String directory, String topic, long windowStartMs, long windowEndMs, int partition,
+            List<StoredFile> files, List<StoredFile> live, Tail tail) {
+
+        public Unit(String directory, String topic, long windowStartMs, long windowEndMs, int partition, List<StoredFile> files,
+                List<StoredFile> live) {
+            this(directory, topic, windowStartMs, windowEndMs, partition, files, live, Tail.NONE);
+        }
+
+        public Unit withTail(Tail tail) {
+            return new Unit(directory, topic, windowStartMs, windowEndMs, partition, files, live, tail);
+        }
+
+        /** Points of the live files, and of the tail. */
         public long livePoints() {
-            return live.stream().mapToLong(f -> f.header().pointCount()).sum();
+            return live.stream().mapToLong(f -> f.header().pointCount()).sum() + tail.points();
         }
 
         public long eventTimeMinMs() {
-            return live.stream().mapToLong(f -> f.header().eventTimeMinMs()).min().orElse(Long.MAX_VALUE);
+            long files = live.stream().mapToLong(f -> f.header().eventTimeMinMs()).min().orElse(Long.MAX_VALUE);
+            return tail.series().stream().mapToLong(s -> s.timestampMs(0)).reduce(files, Math::min);
         }
 
         public long eventTimeMaxMs() {
-            return live.stream().mapToLong(f -> f.header().eventTimeMaxMs()).max().orElse(Long.MIN_VALUE);
+            long files = live.stream().mapToLong(f -> f.header().eventTimeMaxMs()).max().orElse(Long.MIN_VALUE);
+            return tail.series().stream().mapToLong(s -> s.timestampMs(s.size() - 1)).reduce(files, Math::max);
         }
 
         /** Whether every file of the unit is a baseline's (read from the cluster's tables, not from Kafka). */
         public boolean baseline() {
-            return files.stream().allMatch(f -> f.name().isBaseline());
+            return !files.isEmpty() && files.stream().allMatch(f -> f.name().isBaseline());
         }
     }
 

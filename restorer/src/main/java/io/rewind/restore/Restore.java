@@ -35,12 +35,29 @@ public final class Restore {
     /**
      * What a restore reads: the units of the range, and the files that could not be read. A plan that {@code replaces}
      * hands each batch the time span its series cover in the target ({@link Slice#domainFromMs()}), series with no
-     * point in it included, so that a target can remove what the archive lacks there.
+     * point in it included, so that a target can remove what the archive lacks there. With Kafka, {@code kafka} says where
+     * the archive stands in each partition of the points topic, and {@code tail} is what was read past it (null when the
+     * tail is not restored).
      */
-    public record Plan(String topic, Selection selection, List<ArchiveIndex.Unit> units, List<String> unreadable, boolean replaces) {
+    public record Plan(String topic, Selection selection, List<ArchiveIndex.Unit> units, List<String> unreadable, boolean replaces,
+            List<KafkaTail.Position> kafka, KafkaTail.Tail tail) {
+        public Plan(String topic, Selection selection, List<ArchiveIndex.Unit> units, List<String> unreadable, boolean replaces) {
+            this(topic, selection, units, unreadable, replaces, List.of(), null);
+        }
+
         /** This plan, replacing the target's series. */
         public Plan replacing() {
-            return new Plan(topic, selection, units, unreadable, true);
+            return new Plan(topic, selection, units, unreadable, true, kafka, tail);
+        }
+
+        /** Points of the selection read from the Kafka tail. */
+        public long tailPoints() {
+            return tail == null ? 0 : tail.points();
+        }
+
+        /** Records of the points topic past the archive, which a restore without the tail leaves out. */
+        public long recordsLeftInKafka() {
+            return tail != null ? 0 : kafka.stream().mapToLong(KafkaTail.Position::records).sum();
         }
 
         public long estimatedPoints() {
@@ -57,12 +74,47 @@ public final class Restore {
     }
 
     public static Plan plan(Storage storage, String topic, Selection selection) throws IOException {
+        return plan(storage, topic, selection, null, false);
+    }
+
+    /** Window of the units the Kafka tail makes where the archive has none: the archiver's default. */
+    private static final long TAIL_WINDOW_MS = 3_600_000L;
+
+    /**
+     * The plan, with the points topic: where the archive stands in each partition, and when {@code readTail}, the tail
+     * read past it, its points merged into the units of their windows (guarantee 7).
+     */
+    public static Plan plan(Storage storage, String topic, Selection selection, KafkaTail.Settings kafka, boolean readTail)
+            throws IOException {
+        KafkaTail.Snapshot snapshot = kafka == null ? null : KafkaTail.snapshot(kafka); // before the scan: see KafkaTail
         List<String> unreadable = new ArrayList<>();
         ArchiveIndex index = ArchiveIndex.scanRange(storage, topic, selection.fromMs(), selection.toMs(), unreadable);
-        List<ArchiveIndex.Unit> units = index.restoreUnits().stream()
-                .filter(u -> selection.overlaps(u.eventTimeMinMs(), u.eventTimeMaxMs()))
-                .toList();
-        return new Plan(topic, selection, units, unreadable, false);
+        List<ArchiveIndex.Unit> units = index.restoreUnits();
+        List<KafkaTail.Position> positions = List.of();
+        KafkaTail.Tail tail = null;
+        if (snapshot != null) {
+            positions = snapshot.positions(KafkaTail.pastFiles(pastFilesScan(storage, topic, selection, index)));
+            if (readTail) {
+                tail = KafkaTail.read(kafka, positions, selection);
+                long window = units.stream().filter(u -> u.partition() >= 0).mapToLong(u -> u.windowEndMs() - u.windowStartMs())
+                        .findFirst().orElse(TAIL_WINDOW_MS);
+                units = KafkaTail.into(units, tail, topic, window);
+            }
+        }
+        units = units.stream().filter(u -> selection.overlaps(u.eventTimeMinMs(), u.eventTimeMaxMs())).toList();
+        return new Plan(topic, selection, units, unreadable, false, positions, tail);
+    }
+
+    /** Where the archived files end, for partitions the archiver has committed nothing in: the range's files and the last day's. */
+    private static List<ArchiveIndex.Unit> pastFilesScan(Storage storage, String topic, Selection selection, ArchiveIndex range)
+            throws IOException {
+        long now = System.currentTimeMillis();
+        List<ArchiveIndex.Unit> units = new ArrayList<>(range.units());
+        if (selection.toMs() < now) {
+            units.addAll(ArchiveIndex.scanRange(storage, topic, Math.max(selection.toMs(), now - ArchiveIndex.MAX_WINDOW_MS), now + 1,
+                    new ArrayList<>()).units());
+        }
+        return units;
     }
 
     /** Points per target metric of the plan's selection, read without building any batch: what a dry run prints. */
@@ -75,10 +127,11 @@ public final class Restore {
         return perMetric;
     }
 
-    /** A unit's name in the checkpoint: its directory and the files it was read from. */
+    /** A unit's name in the checkpoint: its directory, the files it was read from and the Kafka tail's offsets. */
     static String unitKey(ArchiveIndex.Unit unit) {
         MessageDigest sha = Sha256.digest();
         unit.live().forEach(f -> sha.update((f.key() + "\n").getBytes(StandardCharsets.UTF_8)));
+        sha.update(unit.tail().offsets().getBytes(StandardCharsets.UTF_8));
         return unit.directory() + "@" + HexFormat.of().formatHex(sha.digest(), 0, 8);
     }
 

@@ -8,6 +8,7 @@ import io.rewind.archive.segment.SeriesPoints;
 import io.rewind.archive.storage.Storage;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -16,7 +17,8 @@ import java.util.function.Predicate;
  * one stream in series order with every version read once (guarantee 2) and, for each (series,
  * timestamp), the latest version ingested at or before the as-of time (guarantee 4), cut to the
  * selection's event-time range. The same unit and selection always give the same stream, which is
- * what lets an interrupted restore skip what it already wrote.
+ * what lets an interrupted restore skip what it already wrote. A unit's points from the Kafka tail are one more input of
+ * the merge.
  */
 public final class SelectionReader {
     private final Storage storage;
@@ -49,6 +51,7 @@ public final class SelectionReader {
             return;
         }
         List<SegmentReader> readers = new ArrayList<>();
+        List<Iterator<SeriesPoints>> inputs = new ArrayList<>();
         try {
             for (ArchiveIndex.StoredFile file : unit.live()) {
                 // Every file, when series with nothing to restore are wanted too: a series the unit holds only outside the
@@ -58,8 +61,10 @@ public final class SelectionReader {
                     readers.add(SegmentFiles.open(storage, file.key(), seriesFilter));
                 }
             }
-            SegmentMerger merged = withEmptySeries ? SegmentMerger.asOfWithEmptySeries(readers, selection.asOfMs())
-                    : SegmentMerger.asOf(readers, selection.asOfMs());
+            inputs.addAll(readers);
+            inputs.add(unit.tail().series().stream().filter(s -> seriesFilter.test(s.id())).iterator());
+            SegmentMerger merged = withEmptySeries ? SegmentMerger.asOfWithEmptySeries(inputs, selection.asOfMs())
+                    : SegmentMerger.asOf(inputs, selection.asOfMs());
             while (merged.hasNext()) {
                 SeriesPoints inRange = cut(merged.next());
                 if (inRange.size() > 0 || withEmptySeries) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rewind.archive.ArchiveLayout;
 import io.rewind.archive.storage.Storage;
 import io.rewind.restore.ArchiveIndex;
+import io.rewind.restore.KafkaTail;
 import io.rewind.restore.TimeArgs;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -34,6 +35,9 @@ final class ListCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print as JSON.")
     boolean json;
 
+    @Mixin
+    KafkaOptions kafka;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -47,17 +51,37 @@ final class ListCommand implements Callable<Integer> {
         List<String> unreadable = new ArrayList<>();
         ArchiveIndex index;
         try (Storage storage = archive.open()) {
+            KafkaTail.Settings kafkaSettings = kafka.settings(archive.topic);
+            KafkaTail.Snapshot snapshot = kafkaSettings == null ? null : KafkaTail.snapshot(kafkaSettings); // before the scan
             index = ArchiveIndex.scanAll(storage, Optional.of(archive.topic), unreadable);
             List<ArchiveIndex.Unit> units = index.units();
             List<ArchiveIndex.Unit> incremental = units.stream().filter(u -> !u.baseline()).toList();
             List<OffsetGap> offsetGaps = offsetGaps(incremental);
             List<Long> emptyWindows = emptyWindows(incremental);
             List<Baseline> baselines = baselines(storage, archive.topic, units);
+            List<KafkaTail.Position> positions = snapshot == null ? List.of() : snapshot.positions(KafkaTail.pastFiles(incremental));
+            Map<Integer, Long> behindSince = snapshot == null ? Map.of() : KafkaTail.firstUnarchivedTimes(kafkaSettings, positions);
+            long now = System.currentTimeMillis();
             if (json) {
-                printJson(out, storage, units, offsetGaps, emptyWindows, unreadable, baselines, incremental);
+                ObjectNode root = toJson(storage, units, offsetGaps, emptyWindows, unreadable, baselines, incremental);
+                if (snapshot != null) {
+                    ObjectNode node = root.putObject("kafka").put("bootstrapServers", kafka.bootstrapServers).put("archiverId", kafka.archiverId);
+                    ArrayNode partitions = node.putArray("partitions");
+                    positions.forEach(p -> {
+                        ObjectNode n = partitions.addObject().put("partition", p.partition()).put("archivedTo", p.archivedTo())
+                                .put("source", p.source().name().toLowerCase()).put("logStart", p.logStart()).put("end", p.end())
+                                .put("behindRecords", p.records()).put("deletedRecords", p.deleted());
+                        Long since = behindSince.get(p.partition());
+                        n.put("behindSeconds", since == null ? 0 : Math.max(0, now - since) / 1000.0);
+                    });
+                }
+                out.println(root.toPrettyString());
             } else {
                 printText(out, storage, units, offsetGaps, emptyWindows, unreadable);
                 printBaselines(out, baselines, incremental);
+                if (snapshot != null) {
+                    printKafka(out, positions, behindSince, now);
+                }
             }
         }
         return unreadable.isEmpty() ? RewindCli.OK : RewindCli.PROBLEMS;
@@ -215,7 +239,21 @@ final class ListCommand implements Callable<Integer> {
         unreadable.forEach(problem -> out.println("UNREADABLE: " + problem));
     }
 
-    private static void printJson(PrintWriter out, Storage storage, List<ArchiveIndex.Unit> units, List<OffsetGap> gaps,
+    private void printKafka(PrintWriter out, List<KafkaTail.Position> positions, Map<Integer, Long> behindSince, long now) {
+        long records = positions.stream().mapToLong(KafkaTail.Position::records).sum();
+        out.printf("Kafka at %s, topic %s, archiver %s: %s%n", kafka.bootstrapServers, archive.topic, kafka.archiverId,
+                records == 0 ? "the archive holds every record" : String.format("%,d record(s) past the archive"
+                        + " (restore --kafka-tail restores them)", records));
+        out.printf("  %9s %14s %14s %14s %10s  %s%n", "partition", "archived to", "end", "behind", "since", "archived to known from");
+        for (KafkaTail.Position p : positions) {
+            Long since = behindSince.get(p.partition());
+            out.printf("  %9d %,14d %,14d %,14d %10s  %s%s%n", p.partition(), p.archivedTo(), p.end(), p.records(),
+                    since == null ? "-" : String.format("%.1f s", Math.max(0, now - since) / 1000.0), p.source().description,
+                    p.deleted() > 0 ? String.format("; %,d record(s) already deleted by retention, lost to a restore", p.deleted()) : "");
+        }
+    }
+
+    private static ObjectNode toJson(Storage storage, List<ArchiveIndex.Unit> units, List<OffsetGap> gaps,
             List<Long> emptyWindows, List<String> unreadable, List<Baseline> baselines, List<ArchiveIndex.Unit> incremental) {
         ObjectNode root = Report.JSON.createObjectNode().put("archive", storage.uri().toString());
         ArrayNode list = root.putArray("units");
@@ -255,6 +293,6 @@ final class ListCommand implements Callable<Integer> {
         }
         ArrayNode bad = root.putArray("unreadable");
         unreadable.forEach(bad::add);
-        out.println(root.toPrettyString());
+        return root;
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rewind.archive.storage.Storage;
 import io.rewind.restore.Checkpoint;
+import io.rewind.restore.KafkaTail;
 import io.rewind.restore.RejectFile;
 import io.rewind.restore.Restore;
 import io.rewind.restore.RowTarget;
@@ -65,6 +66,7 @@ public final class Report {
             perMetric.forEach(metrics::put);
             ArrayNode unreadable = node.putArray("unreadable");
             plan.unreadable().forEach(unreadable::add);
+            kafka(node, plan);
             if (predicted != null) {
                 rowChanges(node, predicted);
                 node.put("pointsRefused", refused);
@@ -80,12 +82,52 @@ public final class Report {
         out.printf("  %d metric(s):%n", perMetric.size());
         perMetric.forEach((metric, count) -> out.printf("    %-50s %,12d%n", metric, count));
         plan.unreadable().forEach(problem -> out.println("  UNREADABLE: " + problem));
+        kafkaText(out, plan);
         if (predicted != null) {
             rowChangesText(out, predicted, true);
             if (refused > 0) {
                 out.printf("  %,d point(s) would be refused, as a TSD refuses them.%n", refused);
             }
         }
+    }
+
+    /** Where the archive stands in the points topic, and what the plan reads from it, into a JSON plan. */
+    static void kafka(ObjectNode node, Restore.Plan plan) {
+        if (plan.kafka().isEmpty()) {
+            return;
+        }
+        ObjectNode kafka = node.putObject("kafka");
+        kafka.put("tailRead", plan.tail() != null).put("tailPoints", plan.tailPoints()).put("recordsLeftInKafka", plan.recordsLeftInKafka());
+        if (plan.tail() != null) {
+            kafka.put("tailRecords", plan.tail().records()).put("undecodableRecords", plan.tail().undecodable());
+        }
+        ArrayNode partitions = kafka.putArray("partitions");
+        plan.kafka().forEach(p -> partitions.addObject().put("partition", p.partition()).put("archivedTo", p.archivedTo())
+                .put("source", p.source().name().toLowerCase()).put("logStart", p.logStart()).put("end", p.end())
+                .put("records", p.records()).put("deleted", p.deleted()));
+    }
+
+    /** The same for people: the offsets the tail reads, or the records a restore without it leaves in Kafka. */
+    static void kafkaText(PrintWriter out, Restore.Plan plan) {
+        if (plan.kafka().isEmpty()) {
+            return;
+        }
+        long records = plan.kafka().stream().mapToLong(KafkaTail.Position::records).sum();
+        if (plan.tail() != null) {
+            out.printf("  Kafka tail: %,d point(s) of the selection from %,d record(s) past the archive%s:%n", plan.tailPoints(),
+                    plan.tail().records(), plan.tail().undecodable() > 0
+                            ? String.format(" (%,d undecodable, skipped as the archiver skips them)", plan.tail().undecodable()) : "");
+        } else if (records > 0) {
+            out.printf("  Kafka: %,d record(s) of '%s' are past the archive and NOT restored; --kafka-tail restores them:%n", records,
+                    plan.topic());
+        } else {
+            out.printf("  Kafka: the archive holds every record of '%s'.%n", plan.topic());
+        }
+        plan.kafka().stream().filter(p -> p.records() > 0 || p.deleted() > 0).forEach(p -> out.printf(
+                "    partition %d: offsets %,d to %,d (%,d record(s); archived to %,d: %s)%s%n", p.partition(), p.from(), p.end() - 1,
+                p.records(), p.archivedTo(), p.source().description,
+                p.deleted() > 0 ? String.format("; %,d record(s) before %,d already deleted by Kafka's retention", p.deleted(),
+                        p.logStart()) : ""));
     }
 
     static ObjectNode restoreSummary(Restore.Result result, RejectFile rejects, Checkpoint checkpoint, TargetVerifier.Report verification) {

@@ -37,6 +37,19 @@ final class RestoreCommand implements Callable<Integer> {
     SelectionOptions select;
     @Mixin
     TransformOptions transform;
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--kafka-tail", description = {"Also restore what the points topic holds past the archive (with --bootstrap-servers):",
+            "every point the tap acknowledged up to the restore's start, while Kafka still holds it."})
+    boolean kafkaTail;
+
+    @Option(names = "--tail-max-points", defaultValue = "20000000", paramLabel = "N",
+            description = "The most points of the Kafka tail a restore keeps in memory, about 40 bytes each (default: ${DEFAULT-VALUE}).")
+    long tailMaxPoints;
+
+    @Option(names = "--require-tail", description = "With --kafka-tail: fail when Kafka has already deleted records the archive lacks.")
+    boolean requireTail;
 
     @Option(names = "--target", paramLabel = "URL",
             description = "A TSD to write to (http://tsd:4242); repeatable: batches are spread over the TSDs of one cluster.")
@@ -143,6 +156,18 @@ final class RestoreCommand implements Callable<Integer> {
         }
     }
 
+    /** The plan, with the Kafka tail when asked; refuses a tail Kafka has partly deleted when it is required. */
+    private Restore.Plan plan(Storage storage, io.rewind.restore.Selection selection) throws java.io.IOException {
+        kafka.tailMaxPoints = tailMaxPoints;
+        Restore.Plan plan = Restore.plan(storage, archive.topic, selection, kafka.settings(archive.topic), kafkaTail);
+        if (requireTail && !plan.tail().incomplete().isEmpty()) {
+            throw new IllegalStateException("Kafka has already deleted records the archive lacks (--require-tail): " + plan.tail()
+                    .incomplete().stream().map(p -> String.format("partition %d: %,d record(s) before offset %,d", p.partition(),
+                            p.deleted(), p.logStart())).collect(java.util.stream.Collectors.joining("; ")));
+        }
+        return plan;
+    }
+
     /** Asks on a terminal before --replace deletes points; without one (a script, a pipe) the command line is the answer. */
     private boolean confirmed(PrintWriter out) {
         java.io.Console console = System.console();
@@ -181,6 +206,12 @@ final class RestoreCommand implements Callable<Integer> {
         if (batchSize < 1 || parallelism < 1 || maxAttempts < 1) {
             throw new IllegalArgumentException("--batch-size, --parallelism and --max-attempts must be at least 1");
         }
+        if (kafkaTail && !kafka.given()) {
+            throw new IllegalArgumentException("--kafka-tail reads the points topic: name its Kafka cluster with --bootstrap-servers");
+        }
+        if (requireTail && !kafkaTail) {
+            throw new IllegalArgumentException("--require-tail goes with --kafka-tail");
+        }
         if (maxRate < 0 || Double.isNaN(maxRate)) {
             throw new IllegalArgumentException("--max-rate is a number of points per second, or 0 for no limit: " + maxRate);
         }
@@ -190,7 +221,7 @@ final class RestoreCommand implements Callable<Integer> {
         Duration requestTimeout = Duration.ofMillis(TimeArgs.parseDuration(timeout));
         try (Storage storage = archive.open()) {
             if (dryRun) {
-                Restore.Plan plan = Restore.plan(storage, archive.topic, select.selection(System.currentTimeMillis()));
+                Restore.Plan plan = plan(storage, select.selection(System.currentTimeMillis()));
                 if (rows && plan.unreadable().isEmpty()) {
                     predictChanges(out, storage, replace ? plan.replacing() : plan, transforms, requestTimeout);
                 } else {
@@ -205,11 +236,12 @@ final class RestoreCommand implements Callable<Integer> {
             Path checkpointFile = checkpoint != null ? checkpoint : defaultCheckpoint(rejects);
             List<String> arguments = new ArrayList<>(List.of(storage.uri().toString(), archive.topic, select.from, select.to,
                     String.valueOf(select.asOf), select.metrics.toString(), select.tags.toString(), targets.toString(),
-                    Integer.toString(batchSize), String.valueOf(storageConfig), writeMode.name(), Boolean.toString(replace)));
+                    Integer.toString(batchSize), String.valueOf(storageConfig), writeMode.name(), Boolean.toString(replace),
+                    Boolean.toString(kafkaTail)));
             arguments.addAll(transform.asArguments());
             try (Checkpoint done = Checkpoint.open(checkpointFile, Restore.fingerprint(arguments), fresh);
                     RejectFile rejectFile = new RejectFile(rejects, done.continuing())) {
-                Restore.Plan selected = Restore.plan(storage, archive.topic, select.selection(done.startedMs()));
+                Restore.Plan selected = plan(storage, select.selection(done.startedMs()));
                 Restore.Plan plan = replace ? selected.replacing() : selected;
                 if (!plan.unreadable().isEmpty()) {
                     throw new IllegalStateException("cannot read " + plan.unreadable().size() + " file(s) of the range: "
@@ -219,8 +251,10 @@ final class RestoreCommand implements Callable<Integer> {
                     out.printf("Restoring %s of %s into %s: %d file(s), about %,d points%s.%n", Report.range(plan.selection()),
                             storage.uri(), storageConfig != null ? "the tables of " + storageConfig : targets, plan.files(),
                             plan.estimatedPoints(),
-                            (limit.limited() ? String.format(", at most %,.0f points/s", limit.perSecond()) : "")
+                            (plan.tail() != null ? String.format(" (%,d of them from the Kafka tail)", plan.tailPoints()) : "")
+                                    + (limit.limited() ? String.format(", at most %,.0f points/s", limit.perSecond()) : "")
                                     + (done.continuing() ? ", continuing from " + checkpointFile : ""));
+                    Report.kafkaText(out, plan);
                     out.flush();
                 }
                 TargetWriter http = targets.isEmpty() ? null : new TargetWriter(new TargetWriter.Settings(targets, sync, gzip,
@@ -238,6 +272,7 @@ final class RestoreCommand implements Callable<Integer> {
                 TargetVerifier.Report verification = verify
                         ? TargetVerifier.verify(storage, plan, transforms, targets.get(0), requestTimeout) : null;
                 ObjectNode summary = Report.restoreSummary(result, rejectFile, done, verification);
+                Report.kafka(summary, plan);
                 if (rowTarget != null) {
                     Report.rowChanges(summary, rowTarget);
                 }
