@@ -67,6 +67,55 @@ class RestoreIT {
     }
 
     @Test
+    void verifyNamesAChangedValueAMissingPointAndAnExtraPointInTheTarget(DevStack stack) throws Exception {
+        long start = W + 6 * HOUR;
+        List<Point> points = TestArchive.workload("it.verify", start, 10, 2);
+        Path archive = archive(points, start + HOUR);
+        // A changed value is a second cell beside a compacted row's, and always when its width differs (38 and 300): a TSD reads
+        // the row only when told to keep the latest.
+        Tsd target = stack.tsd("verify-fix-duplicates", Map.of("tsd.storage.fix_duplicates", "true"));
+        for (Tsd tsd : List.of(target, stack.tsd(RECOVERY))) {
+            CliRun restore = CliRun.of("restore", "--archive", archive.toString(), "--from", Long.toString(start), "--to",
+                    Long.toString(start + HOUR), "--target", tsd.httpUrl().toString(), "--rejects", work.resolve("rejects.jsonl").toString(),
+                    "--fresh", "--verify");
+            assertThat(restore.exitCode()).as(restore.out() + restore.err()).isZero();
+            // Tampered with: a value changed, a point added.
+            String tamper = "[{\"metric\":\"it.verify.cpu\",\"timestamp\":" + (start + 10_000) / 1000 + ",\"value\":"
+                    + (tsd == target ? 38 : 300) + ",\"tags\":{\"host\":\"web00\",\"dc\":\"lga\"}},{\"metric\":\"it.verify.cpu\","
+                    + "\"timestamp\":" + (start + 15_000) / 1000 + ",\"value\":5,\"tags\":{\"host\":\"web01\",\"dc\":\"fra\"}}]";
+            assertThat(TsdClient.of(tsd).post("/api/put?sync", tamper, false).status()).isIn(200, 204);
+        }
+        Selection selection = new Selection(start, start + HOUR, Long.MAX_VALUE, List.of(), Map.of());
+        try (LocalStorage storage = new LocalStorage(archive)) {
+            // Without fix_duplicates, the TSD refuses to read the metric at all: named, not a crash.
+            TargetVerifier.Report duplicates = TargetVerifier.verify(storage, Restore.plan(storage, TestArchive.TOPIC, selection),
+                    Transforms.NONE, stack.tsd(RECOVERY).httpUrl(), Duration.ofSeconds(30));
+            assertThat(duplicates.mismatches()).hasSize(2).allSatisfy(m -> assertThat(m.toString()).startsWith("it.verify.cpu")
+                    .contains("the target cannot read it.verify.cpu in the range: \"Duplicate timestamp for key="));
+        }
+        // And the archive holds a point the target lacks.
+        Point missing = TestArchive.point("it.verify.load", start + 3_000, TimestampPrecision.SECONDS, 0.25, Map.of("host", "web00", "dc", "lga"));
+        Path larger = work.resolve("larger");
+        try (LocalStorage storage = new LocalStorage(larger)) {
+            TestArchive writer = new TestArchive(storage, 3);
+            writer.commit(TestArchive.ingestedAt(points, start + HOUR));
+            writer.commit(TestArchive.ingestedAt(List.of(missing), start + HOUR));
+            TargetVerifier.Report report = TargetVerifier.verify(storage, Restore.plan(storage, TestArchive.TOPIC, selection),
+                    Transforms.NONE, target.httpUrl(), Duration.ofSeconds(30));
+
+            assertThat(report.equal()).isFalse();
+            assertThat(report.mismatches()).extracting(TargetVerifier.Mismatch::toString).containsExactly(
+                    "it.verify.cpu{dc=fra, host=web01}: archive 60 points, target 61 (0 changed, 0 missing, 1 extra); "
+                            + TimeArgs.format(start + 15_000) + " extra in the target (5)",
+                    "it.verify.cpu{dc=lga, host=web00}: archive 60 points, target 60 (1 changed, 0 missing, 0 extra); "
+                            + TimeArgs.format(start + 10_000) + " changed: archive 37, target 38",
+                    "it.verify.load{dc=lga, host=web00}: archive 61 points, target 60 (0 changed, 1 missing, 0 extra); "
+                            + TimeArgs.format(start + 3_000) + " missing in the target (archive 0.25)");
+            assertThat(report.series()).isEqualTo(6);
+        }
+    }
+
+    @Test
     void asOfRestoresTheValuesFromBeforeTheIncidentAndWithoutItTheLatest(DevStack stack) throws IOException {
         List<Point> good = TestArchive.workload("it.asof", W, 30, 3);
         List<Point> garbage = good.stream().filter(p -> p.getMetric().equals("it.asof.load") && p.getTimestampMs() >= W + 10 * 60_000L)

@@ -150,7 +150,9 @@ public final class Report {
             verification.mismatches().forEach(m -> {
                 ObjectNode entry = mismatches.addObject().put("metric", m.metric());
                 entry.putPOJO("tags", m.tags());
-                entry.put("archivePoints", m.archivePoints()).put("targetPoints", m.targetPoints());
+                entry.put("archivePoints", m.archivePoints()).put("targetPoints", m.targetPoints()).put("changed", m.changed())
+                        .put("missing", m.missing()).put("extra", m.extra());
+                m.differences().forEach(entry.withArray("differences")::add);
             });
         }
         return node;
