@@ -56,6 +56,29 @@ class ComposeFileTest {
     }
 
     @Test
+    void theDrillRunsEveryHourOnTheArchiversStorageIntoTheTsdAndPrometheusScrapesIt() throws IOException {
+        List<String> command = new java.util.ArrayList<>();
+        services.path("drill").path("command").forEach(word -> command.add(word.asText().replace("$$", "$")));
+        assertThat(command.get(0)).isEqualTo("drill");
+        // The command line as the container runs it: every option exists and takes its value.
+        var parsed = io.rewind.restore.cli.RewindCli.commandLine().parseArgs(command.toArray(String[]::new)).subcommand();
+        assertThat(parsed.matchedOptionValue("--archive", "")).isEqualTo(environment("archiver").get("REWIND_ARCHIVER_STORAGE"));
+        assertListens("opentsdb", java.net.URI.create(parsed.matchedOptionValue("--target", List.<java.net.URI>of()).get(0).toString())
+                .getAuthority(), 4242);
+        assertThat(parsed.matchedOptionValue("--every", "")).isEqualTo("1h");
+        JsonNode scrape = new YAMLMapper().readTree(ROOT.resolve("monitoring/prometheus/prometheus.yml").toFile());
+        List<String> drillTargets = new java.util.ArrayList<>();
+        scrape.path("scrape_configs").forEach(job -> {
+            if (job.path("job_name").asText().equals("rewind-drill")) {
+                drillTargets.add(job.path("static_configs").get(0).path("targets").get(0).asText());
+            }
+        });
+        assertThat(drillTargets).containsExactly("drill:" + parsed.matchedOptionValue("--admin-port", 0));
+        assertThat(environment("drill")).containsAllEntriesOf(Map.of("AWS_ACCESS_KEY_ID", environment("archiver").get("AWS_ACCESS_KEY_ID"),
+                "AWS_SECRET_ACCESS_KEY", environment("archiver").get("AWS_SECRET_ACCESS_KEY")));
+    }
+
+    @Test
     void everyDependencyIsAServiceOfTheFile() {
         services.fields().forEachRemaining(service -> service.getValue().path("depends_on").fieldNames()
                 .forEachRemaining(dependency -> assertThat(services.has(dependency)).as(service.getKey() + " depends on " + dependency).isTrue()));

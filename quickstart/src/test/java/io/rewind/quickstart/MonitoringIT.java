@@ -1,6 +1,7 @@
 package io.rewind.quickstart;
 
 import static io.rewind.devstack.junit.DevStackExtension.PRODUCTION;
+import static io.rewind.devstack.junit.DevStackExtension.RECOVERY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,10 +10,13 @@ import io.rewind.devstack.DevStack;
 import io.rewind.devstack.TsdClient;
 import io.rewind.devstack.junit.DevStackExtension;
 import io.rewind.devstack.process.Await;
+import io.rewind.restore.cli.RewindCli;
 import io.rewind.tap.Tap;
 import io.rewind.tap.TapConfig;
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -32,11 +36,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The Grafana dashboard and the Prometheus alert rules in {@code monitoring/} against the components themselves: every
- * metric they name is exported under that name on a real tap's or archiver's {@code /metrics}, after the traffic and
- * the faults that make each appear; and the rules parse ({@code promtool check rules}, where Debian's {@code prometheus}
+ * metric they name is exported under that name on a real tap's, archiver's or repeated drill's {@code /metrics}, after the
+ * traffic and the faults that make each appear; and the rules parse ({@code promtool check rules}, where Debian's {@code prometheus}
  * package is installed).
  */
 @ExtendWith(DevStackExtension.class)
@@ -89,6 +94,33 @@ class MonitoringIT {
             Await.until("the tap to count its Kafka and TSD errors", Duration.ofSeconds(60), () -> { },
                     () -> exported(broken.adminPort()).containsAll(List.of("rewind_tap_kafka_errors_total", "rewind_tap_upstream_errors_total")));
             exported.addAll(exported(broken.adminPort()));
+        }
+
+        // A drill run again and again on that archive, into another TSD, renamed: its metrics.
+        StringWriter drillOut = new StringWriter();
+        Thread drill = new Thread(() -> {
+            CommandLine cli = RewindCli.commandLine();
+            cli.setOut(new PrintWriter(drillOut, true));
+            cli.setErr(new PrintWriter(drillOut, true));
+            cli.execute("drill", "--archive", dir.resolve("pipeline").resolve("archive").toString(), "--target",
+                    stack.tsd(RECOVERY).httpUrl().toString(), "--rename-metric", "(.*)=drill.$1", "--every", "1h", "--admin-port", "0",
+                    "--admin-host", "127.0.0.1", "--rejects", dir.resolve("drill.rejects.jsonl").toString());
+        }, "monitoring-drill");
+        drill.start();
+        try {
+            Pattern url = Pattern.compile("metrics on http://127.0.0.1:(\\d+)/metrics");
+            Await.until("the drill to report its first run", Duration.ofSeconds(90), () -> assertThat(drill.isAlive()).as(drillOut.toString()).isTrue(),
+                    () -> {
+                        Matcher port = url.matcher(drillOut.toString());
+                        return port.find() && exported(Integer.parseInt(port.group(1))).contains("rewind_drill_runs_total")
+                                && drillOut.toString().contains("PASSED");
+                    });
+            Matcher port = url.matcher(drillOut.toString());
+            assertThat(port.find()).isTrue();
+            exported.addAll(exported(Integer.parseInt(port.group(1))));
+        } finally {
+            drill.interrupt();
+            drill.join(60_000);
         }
 
         assertThat(exported).containsAll(named);
