@@ -171,6 +171,25 @@ class RestoreIT {
     }
 
     @Test
+    void onATerminalTheProgressLineShowsPointsRateLimitAndEta(DevStack stack) throws Exception {
+        List<Point> points = TestArchive.workload("it.progress", W, 10, 2); // 360 points: about 2.4 s at 150 points/s
+        Path archive = archive(points, W + HOUR);
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "io.rewind.restore.cli.RewindCli", "restore", "--archive", archive.toString(),
+                "--from", Long.toString(W), "--to", Long.toString(W + HOUR), "--target", stack.tsd(RECOVERY).httpUrl().toString(),
+                "--rejects", work.resolve("progress.jsonl").toString(), "--batch-size", "30", "--parallelism", "1", "--max-rate", "150"));
+        String shell = command.stream().map(word -> "'" + word.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
+        // util-linux's script runs the command on a pseudo-terminal, as a user's shell would.
+        Process terminal = new ProcessBuilder("script", "--quiet", "--return", "--flush", "--command", shell, "/dev/null")
+                .redirectErrorStream(true).start();
+        String screen = new String(terminal.getInputStream().readAllBytes());
+
+        assertThat(terminal.waitFor()).as(screen).isZero();
+        assertThat(screen).containsPattern("\\r[\\d,]+ / ~360 points  [\\d,]+ points/s \\(limit 150\\)  0 rejected  ETA (\\d+m\\d\\ds|--)")
+                .contains("at most 150 points/s").contains("Restored 360 points").contains("\r\033[K");
+    }
+
+    @Test
     void aRestoreKilledSeveralTimesAndRerunWritesTheSelectionOnce(DevStack stack) throws Exception {
         List<Point> points = TestArchive.workload("it.resume", W, 240, 30); // 64,800 points
         Path archive = archive(points, W + 5 * HOUR);
