@@ -26,6 +26,7 @@ public final class DevStack implements AutoCloseable {
     private final HBaseServer hbase;
     private final Map<String, Tsd> tsds;
     private final boolean watched;
+    private S3Server s3;
 
     private DevStack(Path dir, KafkaBroker kafka, HBaseServer hbase, Map<String, Tsd> tsds, boolean watched) {
         this.dir = dir;
@@ -98,6 +99,15 @@ public final class DevStack implements AutoCloseable {
         return tsd;
     }
 
+    /** The stack's S3 API server, started on first use. Stopped with the stack. */
+    public synchronized S3Server s3() throws IOException {
+        if (s3 == null) {
+            s3 = new S3Server(dir.resolve("s3"), watched);
+            s3.start();
+        }
+        return s3;
+    }
+
     /** The TSD of that name; fails naming the TSDs there are. */
     public synchronized Tsd tsd(String name) {
         Tsd tsd = tsds.get(name);
@@ -117,6 +127,9 @@ public final class DevStack implements AutoCloseable {
         all.add(kafka.process());
         all.add(hbase.process());
         tsds.values().forEach(tsd -> all.add(tsd.process()));
+        if (s3 != null) {
+            all.add(s3.process());
+        }
         return all;
     }
 
@@ -137,6 +150,9 @@ public final class DevStack implements AutoCloseable {
     @Override
     public synchronized void close() {
         tsds.values().forEach(Tsd::stop);
+        if (s3 != null) {
+            s3.stop();
+        }
         hbase.stop();
         kafka.stop();
     }

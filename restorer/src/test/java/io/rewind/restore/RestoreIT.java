@@ -71,9 +71,10 @@ class RestoreIT {
         long start = W + 6 * HOUR;
         List<Point> points = TestArchive.workload("it.verify", start, 10, 2);
         Path archive = archive(points, start + HOUR);
-        // A changed value is a second cell beside a compacted row's, and always when its width differs (38 and 300): a TSD reads
-        // the row only when told to keep the latest.
-        Tsd target = stack.tsd("verify-fix-duplicates", Map.of("tsd.storage.fix_duplicates", "true"));
+        // A value written again with the same width replaces the cell, as long as the row is not compacted: this target never
+        // compacts, so the change is what a query reads. In the shared TSD, a value of another width (300 for 37) is a second
+        // cell for the same timestamp, which its queries refuse to read.
+        Tsd target = stack.tsd("verify-no-compaction", Map.of("tsd.storage.enable_compaction", "false"));
         for (Tsd tsd : List.of(target, stack.tsd(RECOVERY))) {
             CliRun restore = CliRun.of("restore", "--archive", archive.toString(), "--from", Long.toString(start), "--to",
                     Long.toString(start + HOUR), "--target", tsd.httpUrl().toString(), "--rejects", work.resolve("rejects.jsonl").toString(),

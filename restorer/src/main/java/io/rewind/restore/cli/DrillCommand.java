@@ -112,16 +112,13 @@ final class DrillCommand implements Callable<Integer> {
             return result.passed() ? RewindCli.OK : RewindCli.PROBLEMS;
         }
         long intervalMs = TimeArgs.parseDuration(every);
-        if (intervalMs < 1000) {
-            throw new IllegalArgumentException("--every is at least 1s: " + every);
-        }
         DrillMetrics metrics = new DrillMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         AtomicReference<String> last = new AtomicReference<>("no drill has run yet");
         try (AdminServer admin = AdminServer.start(adminHost, adminPort, metrics.registry(),
                 () -> AdminServer.Health.ok(last.get()), () -> AdminServer.Health.ok("drilling every " + every))) {
             out.printf("Drilling %s every %s; metrics on http://%s:%d/metrics%n", archive.archive, every, adminHost, admin.port());
             out.flush();
-            while (!Thread.currentThread().isInterrupted()) {
+            Schedule.every(intervalMs, () -> {
                 long started = System.currentTimeMillis();
                 try {
                     Drill.Result result = drillOnce(out);
@@ -136,9 +133,7 @@ final class DrillCommand implements Callable<Integer> {
                     LOG.warn("The drill could not run", e);
                 }
                 out.flush();
-                long next = started + intervalMs;
-                Thread.sleep(Math.max(0, next - System.currentTimeMillis())); // the schedule between drills
-            }
+            });
         }
         return RewindCli.OK;
     }
