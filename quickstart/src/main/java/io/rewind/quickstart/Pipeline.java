@@ -90,7 +90,7 @@ public final class Pipeline implements AutoCloseable {
                 archiverSettings(bootstrap, dir.resolve("archive").toString(), dir.resolve("archiver-state"), commitInterval));
         ArchiverConfig archiving = ArchiverConfig.from(Settings.load("archiver", "", Map.of(), List.of("--config", archiverConfig.toString())));
         PrometheusMeterRegistry archiverMetrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Archiver archiver = Archiver.start(archiving, Storages.open(archiving.storage()), archiverMetrics);
+        Archiver archiver = Archiver.start(archiving, Storages.open(archiving.storage(), archiving.keyset()), archiverMetrics);
         try {
             Tap tap = Tap.start(TapConfig.from(Settings.load("tap", "", Map.of(), List.of("--config", tapConfig.toString()))));
             return new Pipeline(dir, tapConfig, archiverConfig, tap, archiver, archiverMetrics, commitInterval);

@@ -4,7 +4,6 @@ import io.rewind.archive.ArchiveLayout;
 import io.rewind.archive.segment.SegmentCorruptException;
 import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.archive.segment.SegmentMetadata;
-import io.rewind.archive.segment.SegmentReader;
 import io.rewind.archive.segment.SeriesPoints;
 import io.rewind.archive.segment.Supersession;
 import io.rewind.archive.storage.Storage;
@@ -34,8 +33,6 @@ public final class ArchiveIndex {
     /** Windows longer than this may start before a restore's first listed hour and be missed. */
     public static final long MAX_WINDOW_MS = 24 * 3_600_000L;
     private static final long HOUR_MS = 3_600_000L;
-    /** Enough for any header: the schema, Rewind's metadata and a long list of superseded parts. */
-    private static final long HEADER_BYTES = 1 << 20;
 
     private final List<Unit> units;
     private final List<String> sidecarsWithoutData;
@@ -263,7 +260,9 @@ public final class ArchiveIndex {
                 try {
                     headers.put(keys.get(i), futures.get(i).get());
                 } catch (ExecutionException e) {
-                    if (e.getCause() instanceof SegmentCorruptException corrupt) {
+                    if (e.getCause() instanceof io.rewind.archive.crypto.ArchiveCipher.KeyUnavailableException missingKey) {
+                        throw missingKey; // one clear error for the whole archive, not one per file
+                    } else if (e.getCause() instanceof SegmentCorruptException corrupt) {
                         unreadable.add(corrupt.getMessage());
                     } else if (e.getCause() instanceof IOException io) {
                         throw io;
@@ -285,8 +284,6 @@ public final class ArchiveIndex {
 
     /** The metadata in a file's header, read from its first bytes only. */
     public static SegmentMetadata readHeader(Storage storage, String key) throws IOException {
-        try (SegmentReader reader = new SegmentReader(key, storage.get(key, 0, HEADER_BYTES))) {
-            return reader.metadata();
-        }
+        return SegmentFiles.readHeader(storage, key);
     }
 }

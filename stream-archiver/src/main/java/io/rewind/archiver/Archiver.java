@@ -156,7 +156,7 @@ public final class Archiver implements AutoCloseable {
             System.exit(2);
             return;
         }
-        Archiver archiver = start(config, Storages.open(config.storage()));
+        Archiver archiver = start(config, Storages.open(config.storage(), config.keyset()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("Stopping: committing what is buffered");

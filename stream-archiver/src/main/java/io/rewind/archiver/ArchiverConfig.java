@@ -26,7 +26,7 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
         Path stateDir, long windowSizeMs, long graceMs, long commitIntervalMs, long bufferMaxBytes, long pastBoundMs,
         long futureBoundMs, long deleteDelayMs, long retentionMs, long compactionCheckMs, int compactionThreads,
         long storageRetryTimeoutMs, int streamThreads, String adminHost, int adminPort, Optional<URI> schemaRegistryUrl,
-        Optional<String> schemaRegistryUserInfo, short catalogReplication, Map<String, String> kafka) {
+        Optional<String> schemaRegistryUserInfo, short catalogReplication, Map<String, String> kafka, Optional<Path> keyset) {
 
     private static final long DAY = Duration.ofDays(1).toMillis();
     static final Setting<String> BOOTSTRAP = new Setting<>("bootstrap.servers", null, "The Kafka cluster the points topic is in, host:port,...", Parsers.text());
@@ -36,6 +36,9 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
     static final Setting<String> CATALOG_TOPIC = new Setting<>("catalog.topic", "", "The compacted topic that records every file the archiver commits; default <topic>-catalog.", t -> t.trim());
     static final Setting<String> STORAGE = new Setting<>("storage", null,
             "Where the archive is: a directory (/var/lib/rewind, file:///var/lib/rewind) or s3://bucket/prefix?endpoint=...&region=...&path-style=true.", Parsers.text());
+    static final Setting<Optional<String>> KEYSET = new Setting<>("keyset", "",
+            "A keyset file (rewind keys create): every file is encrypted with its primary key before it is stored; empty: the"
+                    + " file the REWIND_KEYSET environment variable names, or none (files stored in clear).", Parsers.optional(text -> text));
     static final Setting<String> STATE_DIR = new Setting<>("state.dir", System.getProperty("java.io.tmpdir") + "/rewind-archiver",
             "Local working directory: Kafka Streams state and the files being written.", Parsers.text());
     static final Setting<Long> WINDOW = new Setting<>("window.size.ms", "1h", "Event-time size of a window: one segment per window and partition; divides a day.",
@@ -73,7 +76,7 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
     static final Setting<Integer> CATALOG_REPLICATION = new Setting<>("catalog.replication.factor", "-1",
             "Replication factor of the catalog topic when the archiver creates it; -1 takes the broker's default.", Parsers.integer(-1, 32));
 
-    public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP, APPLICATION_ID, TOPIC, CATALOG_TOPIC, STORAGE, STATE_DIR, WINDOW,
+    public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP, APPLICATION_ID, TOPIC, CATALOG_TOPIC, STORAGE, KEYSET, STATE_DIR, WINDOW,
             GRACE, COMMIT, BUFFER, PAST_BOUND, FUTURE_BOUND, DELETE_DELAY, RETENTION, COMPACTION_CHECK, COMPACTION_THREADS,
             STORAGE_RETRY, THREADS, ADMIN_HOST, ADMIN_PORT, SchemaRegistrySettings.URL, SchemaRegistrySettings.USER_INFO, CATALOG_REPLICATION);
 
@@ -104,7 +107,7 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
                 window == null ? 0 : window, s.get(GRACE), s.get(COMMIT), s.get(BUFFER), s.get(PAST_BOUND), s.get(FUTURE_BOUND),
                 s.get(DELETE_DELAY), s.get(RETENTION), s.get(COMPACTION_CHECK), s.get(COMPACTION_THREADS), s.get(STORAGE_RETRY),
                 s.get(THREADS), s.get(ADMIN_HOST), s.get(ADMIN_PORT), s.get(SchemaRegistrySettings.URL), s.get(SchemaRegistrySettings.USER_INFO),
-                s.get(CATALOG_REPLICATION).shortValue(), kafka);
+                s.get(CATALOG_REPLICATION).shortValue(), kafka, s.get(KEYSET).map(Path::of));
         s.check();
         return config;
     }

@@ -178,12 +178,13 @@ class ArchiveProcessorTest {
     }
 
     /** Storage whose first listing of a window's directory waits for a signal while it is read. */
-    private static final class ListWaits implements Storage {
+    private static final class ListWaits extends io.rewind.archive.storage.ForwardingStorage {
         private final Storage local;
         private final CountDownLatch listing;
         private final CountDownLatch go;
 
         ListWaits(Storage local, CountDownLatch listing, CountDownLatch go) {
+            super(local);
             this.local = local;
             this.listing = listing;
             this.go = go;
@@ -206,45 +207,6 @@ class ArchiveProcessorTest {
             });
         }
 
-        @Override
-        public void put(String key, Path file) throws IOException {
-            local.put(key, file);
-        }
-
-        @Override
-        public void put(String key, byte[] bytes) throws IOException {
-            local.put(key, bytes);
-        }
-
-        @Override
-        public InputStream get(String key) throws IOException {
-            return local.get(key);
-        }
-
-        @Override
-        public InputStream get(String key, long offset, long length) throws IOException {
-            return local.get(key, offset, length);
-        }
-
-        @Override
-        public Optional<ObjectInfo> stat(String key) throws IOException {
-            return local.stat(key);
-        }
-
-        @Override
-        public void delete(String key) throws IOException {
-            local.delete(key);
-        }
-
-        @Override
-        public URI uri() {
-            return local.uri();
-        }
-
-        @Override
-        public void close() throws IOException {
-            local.close();
-        }
     }
 
     @Test

@@ -29,6 +29,7 @@ public final class SegmentReader extends LookaheadIterator<SeriesPoints> impleme
     private final String name;
     private final CountingInputStream counted;
     private final DigestInputStream digested;
+    private final InputStream content;
     private final DataFileStream<SeriesBlock> avro;
     private final SegmentMetadata metadata;
     private final Predicate<SeriesId> filter;
@@ -43,16 +44,38 @@ public final class SegmentReader extends LookaheadIterator<SeriesPoints> impleme
      * @param filter         which series to decode; the others are skipped
      */
     public SegmentReader(String name, InputStream in, Optional<String> expectedSha256, Predicate<SeriesId> filter) {
+        this(name, in, expectedSha256, filter, stored -> stored);
+    }
+
+    /** What turns the stored bytes into the file's content: decryption, for an encrypted archive. */
+    @FunctionalInterface
+    public interface Content {
+        InputStream of(InputStream stored) throws IOException;
+    }
+
+    /**
+     * @param content what the stored bytes (whose checksum is checked) are read through: a decryption, or nothing
+     */
+    public SegmentReader(String name, InputStream in, Optional<String> expectedSha256, Predicate<SeriesId> filter, Content content) {
         this.name = name;
         this.expectedSha256 = expectedSha256;
         this.filter = filter;
         this.counted = new CountingInputStream(in);
         this.digested = new DigestInputStream(counted, Sha256.digest());
         try {
-            this.avro = new DataFileStream<>(digested, new SpecificDatumReader<>(SeriesBlock.class));
+            this.content = content.of(digested);
+        } catch (IOException e) {
+            closeQuietly(in);
+            throw new SegmentCorruptException(name, "header, byte " + counted.count, "unreadable: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(in);
+            throw e;
+        }
+        try {
+            this.avro = new DataFileStream<>(this.content, new SpecificDatumReader<>(SeriesBlock.class));
         } catch (IOException | RuntimeException e) {
             closeQuietly(in);
-            throw new SegmentCorruptException(name, "header, byte " + counted.count, "not a readable Avro file: " + e.getMessage(), e);
+            throw new SegmentCorruptException(name, "header, byte " + counted.count, "not a readable Avro file: " + causes(e), e);
         }
         try {
             this.metadata = SegmentMetadata.fromHeader(avro::getMeta, name);
@@ -117,6 +140,7 @@ public final class SegmentReader extends LookaheadIterator<SeriesPoints> impleme
 
     private void verify() {
         try {
+            content.transferTo(java.io.OutputStream.nullOutputStream()); // to the end of the stored bytes, through the decryption
             digested.transferTo(java.io.OutputStream.nullOutputStream());
         } catch (IOException e) {
             throw corrupt(e);
@@ -132,8 +156,20 @@ public final class SegmentReader extends LookaheadIterator<SeriesPoints> impleme
         }
     }
 
+    /** The messages of an exception and its causes: what went wrong beneath Avro, such as a failed decryption. */
+    private static String causes(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (text.indexOf(message) < 0) {
+                text.append(text.length() == 0 ? "" : ": ").append(message);
+            }
+        }
+        return text.toString();
+    }
+
     private SegmentCorruptException corrupt(Exception e) {
-        String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String why = causes(e);
         return new SegmentCorruptException(name, "record " + (blocksRead + 1) + ", near byte " + counted.count,
                 "unreadable: " + why, e);
     }

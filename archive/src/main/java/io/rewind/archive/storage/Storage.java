@@ -1,5 +1,6 @@
 package io.rewind.archive.storage;
 
+import io.rewind.archive.crypto.ArchiveCipher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -48,6 +49,11 @@ public interface Storage extends AutoCloseable {
 
     /** Where this storage is, for messages: {@code file:///var/lib/rewind}, {@code s3://bucket/prefix}. */
     URI uri();
+
+    /** The cipher its data files are written with and read with, when the archive is encrypted ({@link Storages#withCipher}). */
+    default Optional<ArchiveCipher> cipher() {
+        return Optional.empty();
+    }
 
     @Override
     void close() throws IOException;

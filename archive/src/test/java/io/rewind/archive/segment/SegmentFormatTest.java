@@ -158,12 +158,12 @@ class SegmentFormatTest {
         }
         storage.delete("v1/points/unsigned.avro.sha256");
 
-        assertThat(SegmentFiles.verify(storage, "v1/points/good.avro")).isEmpty();
-        assertThat(SegmentFiles.verify(storage, "v1/points/flipped.avro")).singleElement().asString()
+        assertThat(SegmentFiles.verify(storage, "v1/points/good.avro").problems()).isEmpty();
+        assertThat(SegmentFiles.verify(storage, "v1/points/flipped.avro").problems()).singleElement().asString()
                 .startsWith("v1/points/flipped.avro: ");
-        assertThat(SegmentFiles.verify(storage, "v1/points/truncated.avro")).singleElement().asString()
+        assertThat(SegmentFiles.verify(storage, "v1/points/truncated.avro").problems()).singleElement().asString()
                 .startsWith("v1/points/truncated.avro: ");
-        assertThat(SegmentFiles.verify(storage, "v1/points/unsigned.avro")).containsExactly(
+        assertThat(SegmentFiles.verify(storage, "v1/points/unsigned.avro").problems()).containsExactly(
                 "v1/points/unsigned.avro: no sidecar v1/points/unsigned.avro.sha256 (publication did not finish, or it was deleted)");
         assertThatThrownBy(() -> Fixtures.readAll(storage, "v1/points/flipped.avro"))
                 .isInstanceOf(SegmentCorruptException.class)

@@ -16,7 +16,12 @@ public final class ArchiveOptions {
             description = "The points topic whose archive to read (default: ${DEFAULT-VALUE}).")
     public String topic;
 
+    @Option(names = "--keyset", paramLabel = "FILE",
+            description = {"The keyset of an encrypted archive (rewind keys create); default: the file the REWIND_KEYSET",
+                    "environment variable names, if any."})
+    public java.nio.file.Path keyset;
+
     public Storage open() throws IOException {
-        return Storages.open(archive);
+        return Storages.open(archive, java.util.Optional.ofNullable(keyset));
     }
 }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "rewind", mixinStandardHelpOptions = true, versionProvider = RewindCli.Version.class,
         description = "Lists, inspects, verifies, restores and exports Rewind's archive of OpenTSDB points.",
         subcommands = {ListCommand.class, InspectCommand.class, VerifyCommand.class, RestoreCommand.class, ExportCommand.class,
-                DrillCommand.class, CopyCommand.class, CompletionCommand.class})
+                DrillCommand.class, CopyCommand.class, KeysCommand.class, CompletionCommand.class})
 public final class RewindCli implements Runnable {
     public static final int OK = 0;
     public static final int PROBLEMS = 1;

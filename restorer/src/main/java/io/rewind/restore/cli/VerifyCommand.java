@@ -66,7 +66,15 @@ final class VerifyCommand implements Callable<Integer> {
         List<String> problems = new ArrayList<>();
         int files;
         try (Storage storage = archive.open()) {
-            ArchiveIndex index = ArchiveIndex.scanAll(storage, Optional.of(archive.topic), problems);
+            ArchiveIndex index;
+            try {
+                index = ArchiveIndex.scanAll(storage, Optional.of(archive.topic), problems);
+            } catch (io.rewind.archive.crypto.ArchiveCipher.KeyUnavailableException encrypted) {
+                if (storage.cipher().isPresent()) {
+                    throw encrypted; // the keyset lacks a key: one clear error
+                }
+                return checksumsOnly(storage);
+            }
             index.sidecarsWithoutData().forEach(sidecar -> problems.add(sidecar.substring(0,
                     sidecar.length() - SegmentFiles.SIDECAR_SUFFIX.length()) + ": missing (its checksum sidecar is there, the file is not)"));
             List<ArchiveIndex.StoredFile> all = index.units().stream().flatMap(u -> u.files().stream()).toList();
@@ -76,7 +84,7 @@ final class VerifyCommand implements Callable<Integer> {
                 List<Future<List<String>>> results = new ArrayList<>();
                 for (ArchiveIndex.StoredFile file : all) {
                     results.add(pool.submit(() -> {
-                        List<String> found = new ArrayList<>(SegmentFiles.verify(storage, file.key()));
+                        List<String> found = new ArrayList<>(SegmentFiles.verify(storage, file.key()).problems());
                         found.addAll(consistency(file));
                         return found;
                     }));
@@ -102,6 +110,52 @@ final class VerifyCommand implements Callable<Integer> {
         } else {
             problems.forEach(p -> out.println("PROBLEM " + p));
             out.printf("%d file(s) verified: %d problem(s).%n", files, problems.size());
+        }
+        return problems.isEmpty() ? RewindCli.OK : RewindCli.PROBLEMS;
+    }
+
+    /**
+     * An encrypted archive without its keyset: every file's checksum is checked against its sidecar (and a file stored in
+     * clear is read whole), but the contents of the encrypted files cannot be, and the report says so.
+     */
+    private int checksumsOnly(Storage storage) throws Exception {
+        List<String> keys;
+        List<String> problems = new ArrayList<>();
+        try (java.util.stream.Stream<Storage.ObjectInfo> all = storage.list(ArchiveLayout.VERSION + "/" + archive.topic + "/")) {
+            List<String> objects = all.map(Storage.ObjectInfo::key).toList();
+            keys = objects.stream().filter(k -> ArchiveLayout.parse(k).isPresent()).toList();
+            objects.stream().filter(k -> k.endsWith(SegmentFiles.SIDECAR_SUFFIX))
+                    .map(k -> k.substring(0, k.length() - SegmentFiles.SIDECAR_SUFFIX.length())).filter(k -> !objects.contains(k))
+                    .forEach(k -> problems.add(k + ": missing (its checksum sidecar is there, the file is not)"));
+        }
+        java.util.concurrent.atomic.AtomicInteger unchecked = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism));
+        try {
+            List<Future<SegmentFiles.Check>> results = new ArrayList<>();
+            for (String key : keys) {
+                results.add(pool.submit(() -> SegmentFiles.verify(storage, key)));
+            }
+            for (Future<SegmentFiles.Check> result : results) {
+                problems.addAll(result.get().problems());
+                if (!result.get().contentsChecked()) {
+                    unchecked.incrementAndGet();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        String notChecked = String.format("the checksums of %d encrypted file(s) were checked, their contents were not (no keyset:"
+                + " --keyset FILE or %s)", unchecked.get(), io.rewind.archive.storage.Storages.KEYSET_VARIABLE);
+        if (json) {
+            ObjectNode root = Report.JSON.createObjectNode().put("files", keys.size()).put("ok", problems.isEmpty())
+                    .put("contentsNotChecked", unchecked.get());
+            problems.forEach(root.putArray("problems")::add);
+            out.println(root.toPrettyString());
+        } else {
+            problems.forEach(p -> out.println("PROBLEM " + p));
+            out.printf("%d file(s) verified: %s; %s.%n", keys.size(), problems.isEmpty() ? "no problem" : problems.size() + " problem(s)",
+                    notChecked);
         }
         return problems.isEmpty() ? RewindCli.OK : RewindCli.PROBLEMS;
     }

@@ -60,12 +60,9 @@ public final class ArchiveWriter {
                 }
                 written = writer.finish();
             }
-            retrying("publish " + key, () -> {
-                SegmentFiles.publish(storage, key, written);
-                return null;
-            });
-            metrics.bytesWritten.increment(written.byteSize());
-            return written.metadata().toCatalogRecord(key, written.byteSize(), written.sha256());
+            SegmentFiles.Stored stored = retrying("publish " + key, () -> SegmentFiles.publish(storage, key, written));
+            metrics.bytesWritten.increment(stored.byteSize());
+            return written.metadata().toCatalogRecord(key, stored.byteSize(), stored.sha256());
         } finally {
             Files.deleteIfExists(file);
         }

@@ -121,4 +121,9 @@ public final class TaskStorage implements Storage {
     @Override
     public void close() {
     }
+
+    @Override
+    public java.util.Optional<io.rewind.archive.crypto.ArchiveCipher> cipher() {
+        return storage.cipher();
+    }
 }
