@@ -57,7 +57,7 @@ public final class ArchiveCipher {
     public record Encrypted(long byteSize, String sha256) {
     }
 
-    /** Encrypts {@code plain} into {@code target} (fsync'ed) for the storage key {@code objectKey}, with the primary key. */
+    /** Encrypts {@code plain} into {@code target} for the storage key {@code objectKey}, with the primary key. */
     public Encrypted encrypt(Path plain, Path target, String objectKey) throws IOException {
         int id = keyset.primary().id();
         MessageDigest sha = Sha256.digest();
@@ -79,8 +79,7 @@ public final class ArchiveCipher {
             } catch (GeneralSecurityException e) {
                 throw new IOException("encrypting " + objectKey + ": " + e.getMessage(), e);
             }
-            digest.flush();
-            file.getFD().sync();
+            digest.flush(); // durable once stored: storing it is what makes it so
         }
         return new Encrypted(Files.size(target), HexFormat.of().formatHex(sha.digest()));
     }
@@ -102,7 +101,7 @@ public final class ArchiveCipher {
             throw new KeyUnavailableException(objectKey + " is encrypted with key " + id
                     + ": give the keyset that holds it (--keyset FILE, or the REWIND_KEYSET environment variable)");
         }
-        return cipher.get().decrypt(in, id, objectKey);
+        return new java.io.BufferedInputStream(cipher.get().decrypt(new java.io.BufferedInputStream(in, SEGMENT), id, objectKey), SEGMENT);
     }
 
     /** Whether a stored object's first bytes are those of an encrypted file; its key id when they are. */
