@@ -98,6 +98,21 @@ public final class KafkaBroker extends DevServer {
                 return topic.partitions().size() == partitions
                         && topic.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
             });
+            // The metadata names a leader before the broker serves as one: a produce then gets NOT_LEADER_OR_FOLLOWER, and an
+            // idempotent producer's next batches can be refused as out of sequence until they expire. A request the leader
+            // itself answers (its log end offsets) says when it serves.
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> ends = new java.util.HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                ends.put(new org.apache.kafka.common.TopicPartition(name, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+            }
+            Await.until("the leaders of topic " + name + " to serve", Duration.ofSeconds(60), process::checkAlive, () -> {
+                try {
+                    admin.listOffsets(ends).all().get();
+                    return true;
+                } catch (ExecutionException notYet) {
+                    return false;
+                }
+            });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while creating topic " + name, e);
