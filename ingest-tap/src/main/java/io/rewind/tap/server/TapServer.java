@@ -24,7 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The tap's one client port: telnet and HTTP, told apart per connection ({@link ProtocolDetector}).
+ * The tap's one client port: telnet and HTTP, told apart per connection ({@link ProtocolDetector}), over TLS when
+ * configured ({@link TapTls}).
  * Limits the number of connections and closes idle ones. {@link #close} stops accepting, lets open
  * connections finish what they are doing for a grace period, then closes them.
  */
@@ -35,15 +36,18 @@ public final class TapServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Channel server;
     private final ChannelGroup clients;
+    private final java.util.Optional<TapTls> tls;
 
-    private TapServer(EventLoopGroup boss, EventLoopGroup workers, Channel server, ChannelGroup clients) {
+    private TapServer(EventLoopGroup boss, EventLoopGroup workers, Channel server, ChannelGroup clients, java.util.Optional<TapTls> tls) {
+        this.tls = tls;
         this.boss = boss;
         this.workers = workers;
         this.server = server;
         this.clients = clients;
     }
 
-    public static TapServer start(TapContext tap) throws InterruptedException {
+    public static TapServer start(TapContext tap) throws InterruptedException, java.io.IOException {
+        java.util.Optional<TapTls> tls = TapTls.start(tap.config().tls());
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
         AtomicInteger open = new AtomicInteger();
@@ -78,12 +82,14 @@ public final class TapServer implements AutoCloseable {
                                     }
                                 });
                             }
+                            tls.ifPresent(t -> ch.pipeline().addLast("tls", t.handler(ch.alloc())));
                             ch.pipeline().addLast("detect", new ProtocolDetector(tap));
                         }
                     })
                     .bind(tap.config().listenHost(), tap.config().listenPort()).sync().channel();
-            return new TapServer(boss, workers, server, clients);
+            return new TapServer(boss, workers, server, clients, tls);
         } catch (InterruptedException | RuntimeException e) {
+            tls.ifPresent(TapTls::close);
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -109,6 +115,7 @@ public final class TapServer implements AutoCloseable {
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        tls.ifPresent(TapTls::close);
     }
 
     @Override
