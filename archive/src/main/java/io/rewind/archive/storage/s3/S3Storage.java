@@ -68,7 +68,8 @@ public final class S3Storage implements Storage {
         long size = Files.size(file);
         try {
             if (size < config.multipartThresholdBytes()) {
-                s3.putObject(b -> b.bucket(config.bucket()).key(objectKey), RequestBody.fromFile(file));
+                s3.putObject(b -> b.bucket(config.bucket()).key(objectKey).serverSideEncryption(config.sse().orElse(null))
+                        .ssekmsKeyId(config.kmsKeyId().orElse(null)), RequestBody.fromFile(file));
             } else {
                 multipartUpload(objectKey, file, size);
             }
@@ -81,7 +82,8 @@ public final class S3Storage implements Storage {
     public void put(String key, byte[] bytes) throws IOException {
         String objectKey = objectKey(key);
         try {
-            s3.putObject(b -> b.bucket(config.bucket()).key(objectKey), RequestBody.fromBytes(bytes));
+            s3.putObject(b -> b.bucket(config.bucket()).key(objectKey).serverSideEncryption(config.sse().orElse(null))
+                    .ssekmsKeyId(config.kmsKeyId().orElse(null)), RequestBody.fromBytes(bytes));
         } catch (SdkException e) {
             throw failure("put", key, e);
         }
@@ -191,7 +193,8 @@ public final class S3Storage implements Storage {
     }
 
     private void multipartUpload(String objectKey, Path file, long size) throws IOException {
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(config.bucket()).key(objectKey)).uploadId();
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(config.bucket()).key(objectKey)
+                .serverSideEncryption(config.sse().orElse(null)).ssekmsKeyId(config.kmsKeyId().orElse(null))).uploadId();
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             List<CompletedPart> parts = new ArrayList<>();
             ByteBuffer buffer = ByteBuffer.allocate((int) config.partSizeBytes());

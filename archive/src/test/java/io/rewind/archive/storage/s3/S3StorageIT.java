@@ -46,6 +46,29 @@ class S3StorageIT extends StorageContractTest {
     }
 
     @Test
+    void withServerSideEncryptionEveryObjectIsStoredEncryptedByS3() throws Exception {
+        S3Config config = s3.bucket("rewind-sse-" + BUCKETS.incrementAndGet(), "archive").withMultipart(6L << 20, 5L << 20)
+                .withServerSideEncryption(software.amazon.awssdk.services.s3.model.ServerSideEncryption.AES256, java.util.Optional.empty());
+        try (S3Storage encrypted = new S3Storage(config);
+                software.amazon.awssdk.services.s3.S3Client client = software.amazon.awssdk.services.s3.S3Client.builder()
+                        .endpointOverride(s3.endpoint()).region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
+                        .credentialsProvider(S3ProxyServer.credentials()).build()) {
+            encrypted.put("v1/small.avro", new byte[] {1, 2, 3});
+            encrypted.put("v1/large.avro", Files.write(scratch.resolve("large-sse"), randomBytes(7 << 20, 3)));
+            for (String key : java.util.List.of("archive/v1/small.avro", "archive/v1/large.avro")) {
+                assertThat(client.headObject(b -> b.bucket(config.bucket()).key(key)).serverSideEncryption())
+                        .as(key).isEqualTo(software.amazon.awssdk.services.s3.model.ServerSideEncryption.AES256);
+            }
+            assertThat(read(encrypted.get("v1/small.avro"))).containsExactly(1, 2, 3);
+        }
+        S3Config fromUri = S3Config.fromUri(URI.create("s3://backups/rewind?sse=kms&sse-kms-key-id=arn:aws:kms:eu-west-1:1:key/k"));
+        assertThat(fromUri.sse()).contains(software.amazon.awssdk.services.s3.model.ServerSideEncryption.AWS_KMS);
+        assertThat(fromUri.kmsKeyId()).contains("arn:aws:kms:eu-west-1:1:key/k");
+        assertThatThrownBy(() -> S3Config.fromUri(URI.create("s3://backups/x?sse=yes"))).hasMessageContaining("The 'sse' value 'yes'");
+        assertThatThrownBy(() -> S3Config.fromUri(URI.create("s3://backups/x?sse-kms-key-id=k"))).hasMessageContaining("goes with sse=kms");
+    }
+
+    @Test
     void theUriNamesBucketPrefixEndpointAndRegion() {
         S3Config config = S3Config.fromUri(URI.create(
                 "s3://backups/rewind/prod?endpoint=http://127.0.0.1:9000&region=eu-west-1&max-attempts=4"));
