@@ -275,7 +275,7 @@ public final class KafkaTail {
         List<ArchiveIndex.Unit> out = new ArrayList<>(units);
         Map<Integer, Map<SeriesId, SeriesPoints>> byUnit = new HashMap<>();
         UnitIndex index = new UnitIndex(out);
-        Map<Integer, String> offsets = new HashMap<>();
+        Map<Integer, java.util.SortedSet<Integer>> partitionsOfUnit = new HashMap<>();
         tail.series().forEach((partition, seriesMap) -> seriesMap.values().forEach(points -> {
             for (int i = 0; i < points.size(); i++) {
                 long t = points.timestampMs(i);
@@ -289,7 +289,7 @@ public final class KafkaTail {
                 }
                 byUnit.computeIfAbsent(unit, u -> new HashMap<>()).computeIfAbsent(points.id(), id -> new SeriesPoints(id, 8))
                         .addFrom(points, i);
-                offsets.merge(unit, "p" + partition, (a, b) -> a.contains(b) ? a : a + "," + b);
+                partitionsOfUnit.computeIfAbsent(unit, u -> new java.util.TreeSet<>()).add(partition);
             }
         }));
         Map<Integer, Position> byPartition = new HashMap<>();
@@ -298,9 +298,10 @@ public final class KafkaTail {
             List<SeriesPoints> sorted = seriesMap.values().stream().map(SeriesPoints::sorted)
                     .sorted(Comparator.comparing(SeriesPoints::id)).toList();
             StringBuilder id = new StringBuilder();
-            for (String p : offsets.get(unit).split(",")) {
-                Position position = byPartition.get(Integer.parseInt(p.substring(1)));
-                id.append(id.length() == 0 ? "" : ",").append(p).append(':').append(position.from()).append('-').append(position.end());
+            for (int partition : partitionsOfUnit.get(unit)) {
+                Position position = byPartition.get(partition);
+                id.append(id.length() == 0 ? "" : ",").append('p').append(partition).append(':').append(position.from()).append('-')
+                        .append(position.end());
             }
             out.set(unit, out.get(unit).withTail(new ArchiveIndex.Tail(sorted, id.toString())));
         });

@@ -81,6 +81,30 @@ class KafkaTailTest {
                 ArchiveIndex.scanRange(storage, TestArchive.TOPIC, W, W + 2 * HOUR, new ArrayList<>()).restoreUnits().get(0)));
     }
 
+    @Test
+    void aUnitHoldingSeveralPartitionsNamesEachPartitionsOffsets() {
+        // A baseline's hour holds every partition's series: the tail's points of partitions 1 and 10 both join it.
+        ArchiveIndex.Unit baseline = new ArchiveIndex.Unit("v1/points/dt=2025-11-20/hour=12/", TestArchive.TOPIC, W, W + HOUR, -1,
+                List.of(), List.of());
+        Map<Integer, Map<SeriesId, SeriesPoints>> series = new java.util.LinkedHashMap<>(); // 10 read before 1
+        for (int partition : List.of(10, 1)) {
+            Point point = point(W + partition * 1_000L, partition, Map.of("host", "h" + partition));
+            SeriesId id = new SeriesId(SeriesKey.of(point), point.getKind(), null);
+            SeriesPoints points = new SeriesPoints(id, 1);
+            points.add(point, W + 2 * HOUR);
+            series.put(partition, Map.of(id, points));
+        }
+        KafkaTail.Tail tail = new KafkaTail.Tail(List.of(new KafkaTail.Position(1, 0, 5, KafkaTail.Source.COMMITTED, 6),
+                new KafkaTail.Position(10, 0, 7, KafkaTail.Source.COMMITTED, 8)), series, 2, 2, 0);
+
+        List<ArchiveIndex.Unit> units = KafkaTail.into(List.of(baseline), tail, TestArchive.TOPIC, HOUR);
+
+        assertThat(units).singleElement().satisfies(u -> {
+            assertThat(u.tail().points()).isEqualTo(2);
+            assertThat(u.tail().offsets()).isEqualTo("p1:5-6,p10:7-8");
+        });
+    }
+
     private static List<Long> read(Storage storage, List<ArchiveIndex.Unit> units, long asOf) throws IOException, InterruptedException {
         List<Long> values = new ArrayList<>();
         SelectionReader reader = new SelectionReader(storage, new Selection(W, W + 2 * HOUR, asOf, List.of(), Map.of()));
