@@ -69,10 +69,8 @@ public final class SegmentFormatBenchmark {
             Result plain = null;
             Result sealed = null;
             for (int i = 0; i < rounds; i++) {
-                Result p = published(hour, clear, dir, start);
-                Result e = published(hour, encrypted, dir, start);
-                plain = plain == null ? p : new Result(p.bytes, Math.min(plain.writeSeconds, p.writeSeconds), Math.min(plain.readSeconds, p.readSeconds));
-                sealed = sealed == null ? e : new Result(e.bytes, Math.min(sealed.writeSeconds, e.writeSeconds), Math.min(sealed.readSeconds, e.readSeconds));
+                plain = published(hour, clear, dir, start).best(plain);
+                sealed = published(hour, encrypted, dir, start).best(sealed);
             }
             print("stored in clear", plain, points);
             print("stored encrypted", sealed, points);
@@ -90,6 +88,10 @@ public final class SegmentFormatBenchmark {
     }
 
     private record Result(long bytes, double writeSeconds, double readSeconds) {
+        /** The faster time of each kind, of this round and another. */
+        Result best(Result other) {
+            return other == null ? this : new Result(bytes, Math.min(writeSeconds, other.writeSeconds), Math.min(readSeconds, other.readSeconds));
+        }
     }
 
     private interface Run {
@@ -99,9 +101,7 @@ public final class SegmentFormatBenchmark {
     private static Result best(int rounds, Run run, long points) throws IOException {
         Result best = null;
         for (int i = 0; i < rounds; i++) {
-            Result r = run.run();
-            best = best == null ? r : new Result(r.bytes, Math.min(best.writeSeconds, r.writeSeconds),
-                    Math.min(best.readSeconds, r.readSeconds));
+            best = run.run().best(best);
         }
         return best;
     }
@@ -114,28 +114,38 @@ public final class SegmentFormatBenchmark {
     private static Result columnar(List<SeriesPoints> hour, Path file, long start) throws IOException {
         Files.deleteIfExists(file);
         long t0 = System.nanoTime();
+        writeHour(hour, file, start);
+        long t1 = System.nanoTime();
+        try (InputStream in = Files.newInputStream(file); SegmentReader reader = new SegmentReader("segment.avro", in)) {
+            readHour(reader, hour);
+        }
+        long t2 = System.nanoTime();
+        return new Result(Files.size(file), (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+    }
+
+    /** The hour as one segment file, as the compactor writes it. */
+    private static SegmentWriter.WrittenFile writeHour(List<SeriesPoints> hour, Path file, long start) throws IOException {
         try (SegmentWriter writer = new SegmentWriter(file, SegmentMetadata.of(FileKind.SEGMENT, "points", 0, start,
                 start + 3_600_000L, 0, 0, 1, List.of()))) {
             for (SeriesPoints series : hour) {
                 writer.write(series);
             }
-            writer.finish();
+            return writer.finish();
         }
-        long t1 = System.nanoTime();
+    }
+
+    /** Reads every point, and checks that they are the hour's. */
+    private static void readHour(SegmentReader reader, List<SeriesPoints> hour) {
         long checksum = 0;
         long read = 0;
-        try (InputStream in = Files.newInputStream(file); SegmentReader reader = new SegmentReader("segment.avro", in)) {
-            while (reader.hasNext()) {
-                SeriesPoints series = reader.next();
-                for (int i = 0; i < series.size(); i++) {
-                    checksum += series.timestampMs(i) ^ series.valueBits(i) ^ series.ingestTimeMs(i);
-                    read++;
-                }
+        while (reader.hasNext()) {
+            SeriesPoints series = reader.next();
+            for (int i = 0; i < series.size(); i++) {
+                checksum += series.timestampMs(i) ^ series.valueBits(i) ^ series.ingestTimeMs(i);
+                read++;
             }
         }
-        long t2 = System.nanoTime();
         check(read, hour, checksum);
-        return new Result(Files.size(file), (t1 - t0) / 1e9, (t2 - t1) / 1e9);
     }
 
     private static final int WARM_UP_MIB = 256;
@@ -169,28 +179,13 @@ public final class SegmentFormatBenchmark {
         Path file = dir.resolve("published.avro");
         Files.deleteIfExists(file);
         long t0 = System.nanoTime();
-        io.rewind.archive.segment.SegmentFiles.Stored stored;
-        try (SegmentWriter writer = new SegmentWriter(file, SegmentMetadata.of(FileKind.SEGMENT, "points", 0, start,
-                start + 3_600_000L, 0, 0, 1, List.of()))) {
-            for (SeriesPoints series : hour) {
-                writer.write(series);
-            }
-            stored = io.rewind.archive.segment.SegmentFiles.publish(storage, key, writer.finish());
-        }
+        io.rewind.archive.segment.SegmentFiles.Stored stored = io.rewind.archive.segment.SegmentFiles.publish(storage, key,
+                writeHour(hour, file, start));
         long t1 = System.nanoTime();
-        long checksum = 0;
-        long read = 0;
         try (SegmentReader reader = io.rewind.archive.segment.SegmentFiles.open(storage, key, id -> true)) {
-            while (reader.hasNext()) {
-                SeriesPoints series = reader.next();
-                for (int i = 0; i < series.size(); i++) {
-                    checksum += series.timestampMs(i) ^ series.valueBits(i) ^ series.ingestTimeMs(i);
-                    read++;
-                }
-            }
+            readHour(reader, hour);
         }
         long t2 = System.nanoTime();
-        check(read, hour, checksum);
         return new Result(stored.byteSize(), (t1 - t0) / 1e9, (t2 - t1) / 1e9);
     }
 
