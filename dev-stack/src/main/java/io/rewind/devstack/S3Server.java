@@ -46,6 +46,12 @@ public final class S3Server extends DevServer {
         return Map.of("AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET_KEY, "AWS_REGION", "us-east-1");
     }
 
+    /** Gives this JVM's AWS clients its credentials, through the AWS default chain as a user's would get them. */
+    public void useInThisJvm() {
+        System.setProperty("aws.accessKeyId", ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", SECRET_KEY);
+    }
+
     /** Creates the bucket (if it does not exist) and returns a Rewind storage URI in it under {@code prefix}. */
     public String bucket(String bucket, String prefix) {
         try {

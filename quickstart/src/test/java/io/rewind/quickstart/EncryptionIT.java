@@ -56,8 +56,7 @@ class EncryptionIT {
     @Test
     void anEncryptedArchiveRestoresWithItsKeysetOnlyAcrossARotation(DevStack stack) throws Exception {
         S3Server s3 = stack.s3();
-        System.setProperty("aws.accessKeyId", S3Server.ACCESS_KEY);
-        System.setProperty("aws.secretAccessKey", S3Server.SECRET_KEY);
+        s3.useInThisJvm();
         String topic = "enc-it";
         stack.kafka().createTopic(topic, 2, Map.of());
         Path keyset = dir.resolve("keys").resolve("keyset.json");

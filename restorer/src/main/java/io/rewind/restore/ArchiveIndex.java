@@ -255,7 +255,7 @@ public final class ArchiveIndex {
             return t;
         });
         try {
-            List<Future<SegmentMetadata>> futures = keys.stream().map(key -> pool.submit(() -> readHeader(storage, key))).toList();
+            List<Future<SegmentMetadata>> futures = keys.stream().map(key -> pool.submit(() -> SegmentFiles.readHeader(storage, key))).toList();
             for (int i = 0; i < keys.size(); i++) {
                 try {
                     headers.put(keys.get(i), futures.get(i).get());
@@ -282,8 +282,4 @@ public final class ArchiveIndex {
         return headers;
     }
 
-    /** The metadata in a file's header, read from its first bytes only. */
-    public static SegmentMetadata readHeader(Storage storage, String key) throws IOException {
-        return SegmentFiles.readHeader(storage, key);
-    }
 }

@@ -40,9 +40,7 @@ class CopyIT {
     @Test
     void aCopyKilledMidwayAndRerunVerifiesAndRestoresTheSamePoints(DevStack stack) throws Exception {
         S3Server s3 = stack.s3();
-        // The copy reads its S3 credentials from the AWS default chain, as a user's does.
-        System.setProperty("aws.accessKeyId", S3Server.ACCESS_KEY);
-        System.setProperty("aws.secretAccessKey", S3Server.SECRET_KEY);
+        s3.useInThisJvm();
         Path archive = work.resolve("archive");
         LocalStorage source = new LocalStorage(archive);
         TestArchive writer = new TestArchive(source, 3);

@@ -47,7 +47,7 @@ class VerifyCatalogIT {
         try (LocalStorage storage = new LocalStorage(dir);
                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             for (String key : keys.subList(1, keys.size())) {
-                CatalogRecord record = ArchiveIndex.readHeader(storage, key).toCatalogRecord(key, storage.stat(key).orElseThrow().size(),
+                CatalogRecord record = io.rewind.archive.segment.SegmentFiles.readHeader(storage, key).toCatalogRecord(key, storage.stat(key).orElseThrow().size(),
                         SegmentFiles.sidecarSha256(storage, key).orElseThrow());
                 producer.send(new ProducerRecord<>(topic, key, format.encode(record)));
                 if (key.equals(deleted)) {
