@@ -137,6 +137,7 @@ public final class DevStack implements AutoCloseable {
     public synchronized String describe() {
         StringBuilder out = new StringBuilder();
         out.append(String.format("%-22s %s%n", "Kafka bootstrap", kafka.bootstrapServers()));
+        out.append(String.format("%-22s %s%n", "Kafka SASL_SSL", kafka.describeSecure()));
         out.append(String.format("%-22s %s%n", "HBase ZooKeeper", hbase.zookeeperQuorum()));
         for (Tsd tsd : tsds.values()) {
             out.append(String.format("%-22s %s  (telnet: 127.0.0.1 %d; tables %stsdb*)%n",

@@ -15,6 +15,9 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -24,17 +27,30 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * Kafka distribution's {@code kafka.Kafka} main after {@code kafka.tools.StorageTool format}, as an
  * operator would run it. Its ports stay the same across {@link #stop()} and {@link #start()}, so
  * clients reconnect after a broker outage.
+ *
+ * <p>Besides its plaintext listener it has a second one as a secured production cluster would: SASL_SSL, TLS with a
+ * certificate of its own CA (made by {@link Certificates} at first start) and SASL/SCRAM-SHA-512 with one user. Clients
+ * reach it with {@link #secureBootstrapServers()} and the client settings of {@link #secureClientSettings()}.
  */
 public final class KafkaBroker extends DevServer {
     private static final String MAIN = "kafka.Kafka";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
+    /** The SCRAM user of the SASL_SSL listener. */
+    public static final String SCRAM_USER = "rewind";
+    private static final String SCRAM_PASSWORD = "rewind-scram-secret";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KafkaBroker.class);
+
     private final int port;
+    private final int securePort;
     private final int controllerPort;
+    /** Why the SASL_SSL listener is not there (its certificates could not be made); null when it is. */
+    private String insecureBecause;
 
     KafkaBroker(Path dir, boolean watched) {
         super(dir, watched, Duration.ofSeconds(60));
         this.port = Ports.free();
+        this.securePort = Ports.free();
         this.controllerPort = Ports.free();
     }
 
@@ -50,12 +66,68 @@ public final class KafkaBroker extends DevServer {
         return "127.0.0.1:" + port;
     }
 
+    /** The SASL_SSL listener's address: {@code 127.0.0.1:<port>}; with {@link #secureClientSettings()}. */
+    public String secureBootstrapServers() {
+        secureListener();
+        return "127.0.0.1:" + securePort;
+    }
+
+    /**
+     * The Kafka client settings that reach the SASL_SSL listener, as a user gives them to Rewind ({@code kafka.*}, {@code --kafka}):
+     * {@code security.protocol}, the SCRAM mechanism and login, and the CA (PEM) the broker's certificate is checked against.
+     */
+    public Map<String, String> secureClientSettings() {
+        secureListener();
+        return Map.of(
+                "security.protocol", "SASL_SSL",
+                "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + SCRAM_USER
+                        + "\" password=\"" + SCRAM_PASSWORD + "\";",
+                "ssl.truststore.type", "PEM",
+                "ssl.truststore.location", certificates().ca().toString());
+    }
+
+    /** The SASL_SSL listener and the client settings that reach it, for people; or why there is none. */
+    public String describeSecure() {
+        if (insecureBecause != null) {
+            return "none: " + insecureBecause;
+        }
+        StringBuilder out = new StringBuilder(secureBootstrapServers());
+        new java.util.TreeMap<>(secureClientSettings()).forEach((k, v) -> out.append(String.format("%n%-22s kafka.%s=%s", "", k, v)));
+        return out.toString();
+    }
+
+    private void secureListener() {
+        if (insecureBecause != null) {
+            throw new IllegalStateException("The dev stack's Kafka has no SASL_SSL listener: " + insecureBecause);
+        }
+    }
+
+    private Certificates certificates() {
+        try {
+            return new Certificates(dir.resolve("tls"), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Formats the log directory on first start, starts the broker and waits until it serves requests. */
     public synchronized void start() throws IOException {
         if (process != null && process.isAlive()) {
             return;
         }
-        Path config = writeConfig();
+        Certificates certificates = null;
+        try {
+            if (!Files.exists(dir.resolve("tls").resolve("broker.p12"))) {
+                new Certificates(dir.resolve("tls")).issue("broker");
+            }
+            certificates = certificates();
+            insecureBecause = null;
+        } catch (IOException | UncheckedIOException e) {
+            insecureBecause = e.getMessage();
+            LOG.warn("The Kafka broker starts without its SASL_SSL listener: {}", e.getMessage());
+        }
+        Path config = writeConfig(certificates);
         Path logs = dir.resolve("logs");
         List<Path> classpath = ServerRuntime.classpath("kafka");
         if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
@@ -70,6 +142,15 @@ public final class KafkaBroker extends DevServer {
         try (Admin admin = admin()) {
             Await.until("the Kafka broker at " + bootstrapServers(), READY_TIMEOUT, started::checkAlive,
                     () -> !admin.describeCluster().nodes().get().isEmpty());
+            if (certificates != null) {
+                admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(SCRAM_USER,
+                        new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), SCRAM_PASSWORD))).all().get();
+            }
+        } catch (ExecutionException e) {
+            throw new IOException("Cannot create the SCRAM user of the Kafka broker at " + bootstrapServers() + ": " + e.getCause(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while starting Kafka", e);
         }
     }
 
@@ -119,16 +200,28 @@ public final class KafkaBroker extends DevServer {
         }
     }
 
-    private Path writeConfig() {
+    private Path writeConfig(Certificates certificates) {
         Properties props = new Properties();
         props.setProperty("process.roles", "broker,controller");
         props.setProperty("node.id", "1");
         props.setProperty("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
-        props.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        props.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        String secure = certificates == null ? "" : ",SASL_SSL://127.0.0.1:" + securePort;
+        props.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + secure + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        props.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + secure);
         props.setProperty("controller.listener.names", "CONTROLLER");
         props.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        props.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT");
+        if (certificates != null) {
+            // The SASL_SSL listener: TLS with the broker's certificate, then SCRAM-SHA-512 (users are kept in the metadata log).
+            props.setProperty("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+            props.setProperty("listener.name.sasl_ssl.sasl.enabled.mechanisms", "SCRAM-SHA-512");
+            props.setProperty("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            props.setProperty("listener.name.sasl_ssl.ssl.keystore.type", "PKCS12");
+            props.setProperty("listener.name.sasl_ssl.ssl.keystore.location", certificates.store("broker").toString());
+            props.setProperty("listener.name.sasl_ssl.ssl.keystore.password", Certificates.PASSWORD);
+            props.setProperty("listener.name.sasl_ssl.ssl.key.password", Certificates.PASSWORD);
+        }
         props.setProperty("log.dirs", dir.resolve("data").toString());
         props.setProperty("num.partitions", "1");
         // One broker: every internal topic has one replica.

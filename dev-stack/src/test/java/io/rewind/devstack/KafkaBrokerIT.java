@@ -1,6 +1,7 @@
 package io.rewind.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rewind.devstack.junit.DevStackExtension;
 import io.rewind.devstack.process.Await;
@@ -16,6 +17,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,6 +26,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -31,6 +36,30 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class KafkaBrokerIT {
     private static final SeriesKeySerde KEYS = new SeriesKeySerde();
     private static final WireFormatSerde<Point> POINTS = new WireFormatSerde<>(new SingleObjectWireFormat<>(Point.class));
+
+    @Test
+    void theSaslSslListenerServesTheScramUserOverTlsAndRefusesAWrongPassword(DevStack stack) throws Exception {
+        stack.kafka().createTopic("it-secure", 1, Map.of());
+        Map<String, Object> secure = new HashMap<>(stack.kafka().secureClientSettings());
+        secure.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().secureBootstrapServers());
+        secure.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
+        secure.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        try (Admin admin = Admin.create(secure)) {
+            assertThat(admin.listTopics().names().get()).contains("it-secure");
+        }
+        Map<String, Object> wrong = new HashMap<>(secure);
+        wrong.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                + KafkaBroker.SCRAM_USER + "\" password=\"not-the-password\";");
+        try (Admin admin = Admin.create(wrong)) {
+            assertThatThrownBy(() -> admin.listTopics().names().get()).hasCauseInstanceOf(SaslAuthenticationException.class);
+        }
+        Map<String, Object> untrusted = new HashMap<>(secure);
+        untrusted.remove("ssl.truststore.type");
+        untrusted.remove("ssl.truststore.location"); // the JDK's CAs do not know the broker's
+        try (Admin admin = Admin.create(untrusted)) {
+            assertThatThrownBy(() -> admin.listTopics().names().get()).hasCauseInstanceOf(SslAuthenticationException.class);
+        }
+    }
 
     @Test
     void pointsProducedAreConsumedWithTheirSeriesKeyInSeriesOrder(DevStack stack) {

@@ -75,7 +75,7 @@ public final class Tap implements AutoCloseable {
             started.push(upstreams);
             TapServer server = TapServer.start(new TapContext(config, publisher, encoder, metrics, upstreams));
             started.push(server);
-            AdminServer admin = AdminServer.start(config.adminHost(), config.adminPort(), registry,
+            AdminServer admin = AdminServer.start(config.adminHost(), config.adminPort(), config.adminTls(), registry,
                     () -> spoolHealth(publisher), () -> ready(publisher, upstreams, server.port()));
             String mode = config.standalone() ? "standalone" : "in front of " + config.upstreams().stream().map(TapConfig::hostPort).toList();
             LOG.info("Rewind tap on port {} ({}), points to topic '{}' at {}, admin port {}", server.port(), mode, config.topic(),

@@ -5,8 +5,9 @@ import io.rewind.service.config.SchemaRegistrySettings;
 import io.rewind.service.config.Setting;
 import io.rewind.service.config.Settings;
 import io.rewind.service.config.Usage;
+import io.rewind.service.tls.ServerTls;
+import io.rewind.service.tls.TlsSettings;
 import io.rewind.tap.delivery.DeliverySettings;
-import io.rewind.tap.server.TapTls;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -30,7 +31,8 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
         Durability durability, Path spoolDir, long spoolMaxBytes, DeliverySettings.FullPolicy spoolFullPolicy, long ackTimeoutMs,
         long windowBytes, int maxConnections, long idleTimeoutMs, int maxLineBytes, int maxBodyBytes, int maxTags,
         long upstreamConnectTimeoutMs, long upstreamHealthIntervalMs, String tapId, String adminHost, int adminPort,
-        Optional<URI> schemaRegistryUrl, Optional<String> schemaRegistryUserInfo, Map<String, String> kafka, TapTls.Settings tls) {
+        Optional<URI> schemaRegistryUrl, Optional<String> schemaRegistryUserInfo, Map<String, String> kafka, ServerTls.Settings tls,
+        ServerTls.Settings adminTls) {
 
     /** When a telnet point counts as safe: once handed to the producer, or once fsync'ed to the spool. */
     public enum Durability {
@@ -76,28 +78,14 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
             Parsers.millis(Duration.ofMillis(100), Duration.ofMinutes(10)));
     static final Setting<String> TAP_ID = new Setting<>("tap.id", "",
             "This tap's name in the X-Rewind-Tap header that detects a request looping back to it; default a random id.", t -> t.trim());
-    static final Setting<TapTls.Mode> TLS_MODE = new Setting<>("tls.mode", "off",
-            "TLS on the tap's port: off, optional (TLS and plaintext on the one port, told apart by a connection's first bytes) or required.",
-            Parsers.oneOf(TapTls.Mode.class));
-    static final Setting<Optional<String>> TLS_CERT = new Setting<>("tls.cert.file", "",
-            "The tap's certificate chain (PEM), read again when it changes.", Parsers.optional(text -> text));
-    static final Setting<Optional<String>> TLS_KEY = new Setting<>("tls.key.file", "", "Its private key (PEM, PKCS#8).",
-            Parsers.optional(text -> text));
-    static final Setting<Optional<String>> TLS_CA = new Setting<>("tls.ca.file", "",
-            "The CA certificates (PEM) that sign the clients' certificates, for tls.client.auth.", Parsers.optional(text -> text));
-    static final Setting<TapTls.ClientCertificates> TLS_CLIENT_AUTH = new Setting<>("tls.client.auth", "none",
-            "Client certificates (mutual TLS): none, optional, or require (a client without one signed by tls.ca.file is refused).",
-            Parsers.oneOf(TapTls.ClientCertificates.class));
-    static final Setting<Long> TLS_RELOAD = new Setting<>("tls.reload.interval.ms", "30s",
-            "How often the TLS files are checked for a change (a renewed certificate).", Parsers.millis(Duration.ofMillis(100), Duration.ofDays(1)));
     static final Setting<String> ADMIN_HOST = new Setting<>("admin.host", "0.0.0.0", "Address of the admin port.", Parsers.text());
     static final Setting<Integer> ADMIN_PORT = new Setting<>("admin.port", "9472", "Admin port: /metrics, /healthz, /readyz; 0 picks a free port.",
             Parsers.port());
 
-    public static final List<Setting<?>> SETTINGS = List.of(LISTEN_HOST, LISTEN_PORT, UPSTREAMS, BOOTSTRAP, TOPIC, DURABILITY, SPOOL_DIR,
-            SPOOL_MAX, SPOOL_FULL, ACK_TIMEOUT, WINDOW, MAX_CONNECTIONS, IDLE_TIMEOUT, MAX_LINE, MAX_BODY, MAX_TAGS, CONNECT_TIMEOUT,
-            HEALTH_INTERVAL, TAP_ID, TLS_MODE, TLS_CERT, TLS_KEY, TLS_CA, TLS_CLIENT_AUTH, TLS_RELOAD, ADMIN_HOST, ADMIN_PORT,
-            SchemaRegistrySettings.URL, SchemaRegistrySettings.USER_INFO);
+    public static final List<Setting<?>> SETTINGS = Settings.concat(List.of(LISTEN_HOST, LISTEN_PORT, UPSTREAMS, BOOTSTRAP, TOPIC,
+            DURABILITY, SPOOL_DIR, SPOOL_MAX, SPOOL_FULL, ACK_TIMEOUT, WINDOW, MAX_CONNECTIONS, IDLE_TIMEOUT, MAX_LINE, MAX_BODY, MAX_TAGS,
+            CONNECT_TIMEOUT, HEALTH_INTERVAL, TAP_ID), TlsSettings.TAP.settings(), List.of(ADMIN_HOST, ADMIN_PORT),
+            TlsSettings.ADMIN.settings(), List.of(SchemaRegistrySettings.URL, SchemaRegistrySettings.USER_INFO));
 
     /** {@code bin/rewind tap --help}: every setting, from {@link #SETTINGS}. */
     public static String help() {
@@ -146,22 +134,14 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
         }
         String tapId = s.get(TAP_ID);
         Long maxBody = s.get(MAX_BODY);
-        TapTls.Mode tlsMode = s.get(TLS_MODE);
-        Optional<String> tlsCert = s.get(TLS_CERT);
-        Optional<String> tlsKey = s.get(TLS_KEY);
-        Optional<String> tlsCa = s.get(TLS_CA);
-        Long tlsReload = s.get(TLS_RELOAD);
-        TapTls.Settings tls = new TapTls.Settings(tlsMode == null ? TapTls.Mode.OFF : tlsMode,
-                tlsCert == null ? Optional.empty() : tlsCert.map(Path::of), tlsKey == null ? Optional.empty() : tlsKey.map(Path::of),
-                tlsCa == null ? Optional.empty() : tlsCa.map(Path::of),
-                s.get(TLS_CLIENT_AUTH) == null ? TapTls.ClientCertificates.NONE : s.get(TLS_CLIENT_AUTH), tlsReload == null ? 30_000 : tlsReload);
-        tls.problems().forEach(s::problem);
+        ServerTls.Settings tls = TlsSettings.TAP.read(s);
+        ServerTls.Settings adminTls = TlsSettings.ADMIN.read(s);
         TapConfig config = new TapConfig(s.get(LISTEN_HOST), s.get(LISTEN_PORT), List.copyOf(upstreams), s.get(BOOTSTRAP), s.get(TOPIC),
                 s.get(DURABILITY), Path.of(s.get(SPOOL_DIR)), s.get(SPOOL_MAX), s.get(SPOOL_FULL), s.get(ACK_TIMEOUT), s.get(WINDOW),
                 s.get(MAX_CONNECTIONS), s.get(IDLE_TIMEOUT), s.get(MAX_LINE), maxBody == null ? 0 : (int) Math.min(maxBody, Integer.MAX_VALUE),
                 s.get(MAX_TAGS), s.get(CONNECT_TIMEOUT), s.get(HEALTH_INTERVAL),
                 tapId.isEmpty() ? "tap-" + UUID.randomUUID().toString().substring(0, 8) : tapId, s.get(ADMIN_HOST), s.get(ADMIN_PORT),
-                s.get(SchemaRegistrySettings.URL), s.get(SchemaRegistrySettings.USER_INFO), kafka, tls);
+                s.get(SchemaRegistrySettings.URL), s.get(SchemaRegistrySettings.USER_INFO), kafka, tls, adminTls);
         s.check();
         return config;
     }

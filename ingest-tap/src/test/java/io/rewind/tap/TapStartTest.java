@@ -3,6 +3,7 @@ package io.rewind.tap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.rewind.devstack.Certificates;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -44,6 +45,28 @@ class TapStartTest {
     @Test
     void aSchemaRegistryThatCannotBeReachedStopsTheStartWithAClearMessage() throws Exception {
         assertStartWithFailsCleanly("schema.registry.url", "http://127.0.0.1:1", "Schema Registry at http://127.0.0.1:1/ cannot be reached");
+    }
+
+    @Test
+    void aCertificateThatIsNotTheOneOfItsKeyStopsTheStart() throws Exception {
+        Certificates certificates = new Certificates(dir.resolve("certs"));
+        certificates.issue("tap");
+        certificates.issue("other");
+        int clientPort = freePort();
+        Map<String, String> settings = settings(clientPort);
+        settings.putAll(Map.of("admin.tls.mode", "required", "admin.tls.cert.file", certificates.cert("tap").toString(),
+                "admin.tls.key.file", certificates.key("other").toString()));
+        assertStartFailsCleanly(settings, clientPort, "the certificate " + certificates.cert("tap") + " is not the one of the key "
+                + certificates.key("other"));
+    }
+
+    @Test
+    void theAdminPortTakesTlsOrPlaintextNotBoth() {
+        Map<String, String> settings = settings(1);
+        settings.putAll(Map.of("admin.tls.mode", "optional", "tls.mode", "required"));
+        assertThatThrownBy(() -> TapConfig.of(settings)).hasMessageContaining(
+                "The 'admin.tls.mode' value 'optional' is invalid: the admin port takes TLS or plaintext, not both: off or required")
+                .hasMessageContaining("tls.mode=required needs tls.cert.file and tls.key.file (PEM)");
     }
 
     private void assertStartWithFailsCleanly(String key, String value, String why) throws Exception {

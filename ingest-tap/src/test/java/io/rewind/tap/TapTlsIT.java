@@ -3,6 +3,7 @@ package io.rewind.tap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.rewind.devstack.Certificates;
 import io.rewind.devstack.DevStack;
 import io.rewind.devstack.Tsd;
 import io.rewind.devstack.TsdClient;
@@ -43,9 +44,16 @@ class TapTlsIT {
     @TempDir
     Path dir;
 
+    private static String servedCertificate(SSLContext client, int port) throws IOException {
+        try (SSLSocket socket = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.startHandshake();
+            return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
+        }
+    }
+
     @Test
     void putsOverTlsWithClientCertificatesReachTheTsdAndKafkaAndOthersAreRefused(DevStack stack) throws Exception {
-        TestCertificates certificates = new TestCertificates(dir.resolve("certs"));
+        Certificates certificates = new Certificates(dir.resolve("certs"));
         certificates.issue("tap");
         certificates.issue("collector");
         Path cert = dir.resolve("tap.pem");
@@ -59,6 +67,8 @@ class TapTlsIT {
                 "127.0.0.1:" + tsd.port());
         settings.putAll(Map.of("tls.mode", "optional", "tls.cert.file", cert.toString(), "tls.key.file", key.toString(),
                 "tls.ca.file", certificates.ca().toString(), "tls.client.auth", "require", "tls.reload.interval.ms", "200ms"));
+        settings.putAll(Map.of("admin.host", "127.0.0.1", "admin.tls.mode", "required", "admin.tls.cert.file", cert.toString(),
+                "admin.tls.key.file", key.toString(), "admin.tls.ca.file", certificates.ca().toString(), "admin.tls.client.auth", "require"));
         SSLContext collector = certificates.client("collector");
         try (Tap tap = Tap.start(TapConfig.of(settings))) {
             // Telnet over TLS: the lines reach the TSD; a version command proves they were read.
@@ -91,6 +101,16 @@ class TapTlsIT {
             assertThatThrownBy(() -> anonymous.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + tap.port() + "/api/version"))
                     .build(), HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
 
+            // The admin port: HTTPS only, to clients with a certificate.
+            URI metrics = URI.create("https://127.0.0.1:" + tap.adminPort() + "/metrics");
+            HttpResponse<String> scraped = https.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(scraped.statusCode()).isEqualTo(200);
+            assertThat(scraped.body()).contains("rewind_tap_");
+            assertThatThrownBy(() -> anonymous.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tap.adminPort()
+                    + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+
             Await.until("the TSD to hold the points put over TLS", Duration.ofSeconds(30), () -> { },
                     () -> TsdClient.of(tsd).query("tapit.tls.telnet", T0 * 1000, (T0 + 100) * 1000).stream()
                             .mapToLong(s -> s.points().size()).sum() == 20);
@@ -105,13 +125,11 @@ class TapTlsIT {
             certificates.issue("renewed");
             Files.copy(certificates.key("renewed"), key, StandardCopyOption.REPLACE_EXISTING);
             Files.copy(certificates.cert("renewed"), cert, StandardCopyOption.REPLACE_EXISTING);
-            Await.until("the tap to serve the renewed certificate", Duration.ofSeconds(30), () -> { }, () -> {
-                try (SSLSocket socket = (SSLSocket) collector.getSocketFactory().createSocket("127.0.0.1", tap.port())) {
-                    socket.startHandshake();
-                    return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName()
-                            .equals("CN=renewed");
-                }
-            });
+            for (int port : List.of(tap.port(), tap.adminPort())) {
+                Await.until("the tap to serve the renewed certificate on port " + port, Duration.ofSeconds(30), () -> { },
+                        () -> servedCertificate(collector, port).equals("CN=renewed"));
+            }
+
         }
 
         // TLS required, no client certificates: plaintext is refused, TLS without a certificate is served.

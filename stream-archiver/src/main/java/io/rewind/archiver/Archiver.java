@@ -66,7 +66,7 @@ public final class Archiver implements AutoCloseable {
         });
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
-        this.admin = AdminServer.start(config.adminHost(), config.adminPort(), registry, this::health, this::ready);
+        this.admin = AdminServer.start(config.adminHost(), config.adminPort(), config.adminTls(), registry, this::health, this::ready);
         streams.start();
         LOG.info("Archiving topic {} into {} (window {} ms, commit every {} ms); catalog topic {}; admin port {}", config.topic(),
                 storage.uri(), config.windowSizeMs(), config.commitIntervalMs(), config.catalogTopic(), admin.port());

@@ -5,6 +5,8 @@ import io.rewind.service.config.SchemaRegistrySettings;
 import io.rewind.service.config.Setting;
 import io.rewind.service.config.Settings;
 import io.rewind.service.config.Usage;
+import io.rewind.service.tls.ServerTls;
+import io.rewind.service.tls.TlsSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +28,8 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
         Path stateDir, long windowSizeMs, long graceMs, long commitIntervalMs, long bufferMaxBytes, long pastBoundMs,
         long futureBoundMs, long deleteDelayMs, long retentionMs, long compactionCheckMs, int compactionThreads,
         long storageRetryTimeoutMs, int streamThreads, String adminHost, int adminPort, Optional<URI> schemaRegistryUrl,
-        Optional<String> schemaRegistryUserInfo, short catalogReplication, Map<String, String> kafka, Optional<Path> keyset) {
+        Optional<String> schemaRegistryUserInfo, short catalogReplication, Map<String, String> kafka, Optional<Path> keyset,
+        ServerTls.Settings adminTls) {
 
     private static final long DAY = Duration.ofDays(1).toMillis();
     static final Setting<String> BOOTSTRAP = new Setting<>("bootstrap.servers", null, "The Kafka cluster the points topic is in, host:port,...", Parsers.text());
@@ -76,9 +79,10 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
     static final Setting<Integer> CATALOG_REPLICATION = new Setting<>("catalog.replication.factor", "-1",
             "Replication factor of the catalog topic when the archiver creates it; -1 takes the broker's default.", Parsers.integer(-1, 32));
 
-    public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP, APPLICATION_ID, TOPIC, CATALOG_TOPIC, STORAGE, KEYSET, STATE_DIR, WINDOW,
-            GRACE, COMMIT, BUFFER, PAST_BOUND, FUTURE_BOUND, DELETE_DELAY, RETENTION, COMPACTION_CHECK, COMPACTION_THREADS,
-            STORAGE_RETRY, THREADS, ADMIN_HOST, ADMIN_PORT, SchemaRegistrySettings.URL, SchemaRegistrySettings.USER_INFO, CATALOG_REPLICATION);
+    public static final List<Setting<?>> SETTINGS = Settings.concat(List.of(BOOTSTRAP, APPLICATION_ID, TOPIC, CATALOG_TOPIC, STORAGE,
+            KEYSET, STATE_DIR, WINDOW, GRACE, COMMIT, BUFFER, PAST_BOUND, FUTURE_BOUND, DELETE_DELAY, RETENTION, COMPACTION_CHECK,
+            COMPACTION_THREADS, STORAGE_RETRY, THREADS, ADMIN_HOST, ADMIN_PORT), TlsSettings.ADMIN.settings(),
+            List.of(SchemaRegistrySettings.URL, SchemaRegistrySettings.USER_INFO, CATALOG_REPLICATION));
 
     /** {@code bin/rewind archiver --help}: every setting, from {@link #SETTINGS}. */
     public static String help() {
@@ -102,12 +106,13 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
             s.problem("The 'kafka.processing.guarantee' value '" + guarantee + "' is invalid: the archiver runs exactly_once_v2 only"
                     + " (guarantee 2: points archived effectively once)");
         }
+        ServerTls.Settings adminTls = TlsSettings.ADMIN.read(s);
         ArchiverConfig config = new ArchiverConfig(s.get(BOOTSTRAP), s.get(APPLICATION_ID), topic,
                 catalog == null || catalog.isEmpty() ? topic + "-catalog" : catalog, s.get(STORAGE), Path.of(s.get(STATE_DIR)),
                 window == null ? 0 : window, s.get(GRACE), s.get(COMMIT), s.get(BUFFER), s.get(PAST_BOUND), s.get(FUTURE_BOUND),
                 s.get(DELETE_DELAY), s.get(RETENTION), s.get(COMPACTION_CHECK), s.get(COMPACTION_THREADS), s.get(STORAGE_RETRY),
                 s.get(THREADS), s.get(ADMIN_HOST), s.get(ADMIN_PORT), s.get(SchemaRegistrySettings.URL), s.get(SchemaRegistrySettings.USER_INFO),
-                s.get(CATALOG_REPLICATION).shortValue(), kafka, s.get(KEYSET).map(Path::of));
+                s.get(CATALOG_REPLICATION).shortValue(), kafka, s.get(KEYSET).map(Path::of), adminTls);
         s.check();
         return config;
     }

@@ -70,6 +70,9 @@ final class DrillCommand implements Callable<Integer> {
     @Option(names = "--admin-host", defaultValue = "0.0.0.0", paramLabel = "HOST", description = "Address of the admin port (default: ${DEFAULT-VALUE}).")
     String adminHost;
 
+    @CommandLine.Mixin
+    AdminTlsOptions adminTls;
+
     @Option(names = "--json", description = "Print each drill's report as JSON.")
     boolean json;
 
@@ -114,9 +117,9 @@ final class DrillCommand implements Callable<Integer> {
         long intervalMs = TimeArgs.parseDuration(every);
         DrillMetrics metrics = new DrillMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         AtomicReference<String> last = new AtomicReference<>("no drill has run yet");
-        try (AdminServer admin = AdminServer.start(adminHost, adminPort, metrics.registry(),
+        try (AdminServer admin = AdminServer.start(adminHost, adminPort, adminTls.settings(), metrics.registry(),
                 () -> AdminServer.Health.ok(last.get()), () -> AdminServer.Health.ok("drilling every " + every))) {
-            out.printf("Drilling %s every %s; metrics on http://%s:%d/metrics%n", archive.archive, every, adminHost, admin.port());
+            out.printf("Drilling %s every %s; metrics on %s://%s:%d/metrics%n", archive.archive, every, admin.scheme(), adminHost, admin.port());
             out.flush();
             Schedule.every(intervalMs, () -> {
                 long started = System.currentTimeMillis();

@@ -95,6 +95,16 @@ public final class Settings {
         return name.substring(envPrefix.length()).toLowerCase(Locale.ROOT).replace('_', '.');
     }
 
+    /** A component's settings, from the lists of its parts (its own, the TLS of a port, ...), in order. */
+    @SafeVarargs
+    public static List<Setting<?>> concat(List<Setting<?>>... parts) {
+        List<Setting<?>> all = new java.util.ArrayList<>();
+        for (List<Setting<?>> part : parts) {
+            all.addAll(part);
+        }
+        return List.copyOf(all);
+    }
+
     /** Settings given as a map of keys to values (as in a file), for tests, benchmarks and the quickstart. */
     public static Settings fromMap(String component, Map<String, String> settings) {
         List<String> args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toList();

@@ -1,4 +1,4 @@
-package io.rewind.tap;
+package io.rewind.devstack;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,34 +13,48 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Certificates made for a test by the openssl command (Debian's, on every machine that builds Rewind): a CA, and
- * certificates it signs, each as PEM files (the key in PKCS#8) and, for Java clients, a PKCS#12 store. None is checked in.
+ * Certificates made on the spot by the openssl command (Debian's, on every machine that builds Rewind), for the dev stack's
+ * TLS listeners and the tests: a CA, and certificates it signs, each as PEM files (the key in PKCS#8) and a PKCS#12 store
+ * for Java. None is checked in; they are valid for two days.
  */
-final class TestCertificates {
-    static final String PASSWORD = "rewind-test";
+public final class Certificates {
+    /** The password of every PKCS#12 store. */
+    public static final String PASSWORD = "rewind-test";
     private final Path dir;
 
-    TestCertificates(Path dir) throws IOException, InterruptedException {
+    /** A new CA in {@code dir}. */
+    public Certificates(Path dir) throws IOException {
+        this(dir, true);
+    }
+
+    /** The CA in {@code dir}: a new one, or the one made there before. */
+    Certificates(Path dir, boolean create) throws IOException {
         this.dir = dir;
+        if (!create) {
+            if (!Files.exists(ca())) {
+                throw new IOException("no CA in " + dir);
+            }
+            return;
+        }
         Files.createDirectories(dir);
         openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj",
                 "/CN=rewind-test-ca");
     }
 
-    Path ca() {
+    public Path ca() {
         return dir.resolve("ca.pem");
     }
 
-    Path cert(String name) {
+    public Path cert(String name) {
         return dir.resolve(name + ".pem");
     }
 
-    Path key(String name) {
+    public Path key(String name) {
         return dir.resolve(name + ".key");
     }
 
     /** A certificate for {@code name} (its CN), valid for 127.0.0.1, signed by the CA. */
-    void issue(String name) throws IOException, InterruptedException {
+    public void issue(String name) throws IOException {
         Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=IP:127.0.0.1\n");
         openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name);
         openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", name + ".pem",
@@ -48,8 +62,21 @@ final class TestCertificates {
         openssl("pkcs12", "-export", "-in", name + ".pem", "-inkey", name + ".key", "-out", name + ".p12", "-passout", "pass:" + PASSWORD);
     }
 
+    /** The PKCS#12 store of {@code name}'s certificate and key (password {@link #PASSWORD}). */
+    public Path store(String name) {
+        return dir.resolve(name + ".p12");
+    }
+
     /** A client's TLS context: trusting the CA, and showing {@code client}'s certificate when given. */
-    SSLContext client(String client) throws Exception {
+    public SSLContext client(String client) throws IOException {
+        try {
+            return context(client);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot load the test certificates in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private SSLContext context(String client) throws IOException, java.security.GeneralSecurityException {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         try (InputStream in = Files.newInputStream(ca())) {
@@ -71,13 +98,23 @@ final class TestCertificates {
         return context;
     }
 
-    private void openssl(String... args) throws IOException, InterruptedException {
+    private void openssl(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("openssl"));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process process;
+        try {
+            process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new IOException("cannot run openssl to make test certificates (install Debian's openssl package): " + e.getMessage(), e);
+        }
         String out = new String(process.getInputStream().readAllBytes());
-        if (process.waitFor() != 0) {
-            throw new IOException("openssl " + String.join(" ", args) + " failed: " + out);
+        try {
+            if (process.waitFor() != 0) {
+                throw new IOException("openssl " + String.join(" ", args) + " failed: " + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while making test certificates", e);
         }
     }
 }
