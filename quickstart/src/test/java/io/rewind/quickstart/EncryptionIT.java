@@ -60,7 +60,7 @@ class EncryptionIT {
         String topic = "enc-it";
         stack.kafka().createTopic(topic, 2, Map.of());
         Path keyset = dir.resolve("keys").resolve("keyset.json");
-        Run created = run("keys", "create", "--keyset", keyset.toString());
+        CliRun created = CliRun.run("keys", "create", "--keyset", keyset.toString());
         assertThat(created.exit()).as(created.out()).isZero();
         Path local = dir.resolve("archive");
         String remote = s3.bucket("encrypted", "rewind");
@@ -80,12 +80,12 @@ class EncryptionIT {
             }
             for (String archive : List.of(local.toString(), remote)) {
                 Tsd target = stack.tsd("enc-" + (archive.equals(remote) ? "s3" : "local"), Map.of());
-                Run restore = restore(archive, target, "--keyset", keyset.toString(), "--verify");
+                CliRun restore = restore(archive, target, "--keyset", keyset.toString(), "--verify");
                 assertThat(restore.exit()).as(restore.out()).isZero();
                 assertThat(TsdData.query(TsdClient.of(target), List.of(METRIC), T0, T0 + 3_600_000)).isEqualTo(first);
             }
             int firstKey = JSON.readTree(Files.readString(keyset)).path("primaryKeyId").asInt();
-            Run withoutKeys = restore(local.toString(), stack.tsd("enc-local"));
+            CliRun withoutKeys = restore(local.toString(), stack.tsd("enc-local"));
             assertThat(withoutKeys.exit()).as(withoutKeys.out()).isEqualTo(RewindCli.FAILED);
             assertThat(withoutKeys.out()).contains("is encrypted with key " + firstKey + ": give the keyset that holds it")
                     .doesNotContain("Exception").hasLineCount(1);
@@ -93,7 +93,7 @@ class EncryptionIT {
             // Rotation: the archiver restarted on the rotated keyset writes with the new key; both generations restore.
             Path older = dir.resolve("older-keyset.json");
             Files.copy(keyset, older);
-            Run rotated = run("keys", "rotate", "--keyset", keyset.toString());
+            CliRun rotated = CliRun.run("keys", "rotate", "--keyset", keyset.toString());
             assertThat(rotated.exit()).as(rotated.out()).isZero();
             int secondKey = JSON.readTree(Files.readString(keyset)).path("primaryKeyId").asInt();
             assertThat(secondKey).isNotEqualTo(firstKey);
@@ -101,10 +101,10 @@ class EncryptionIT {
             TsdData both = first.overlay(second);
             archive(stack, topic, local.toString(), keyset, "enc-local", second.points());
             Tsd rotatedTarget = stack.tsd("enc-rotated", Map.of());
-            Run all = restore(local.toString(), rotatedTarget, "--keyset", keyset.toString(), "--verify");
+            CliRun all = restore(local.toString(), rotatedTarget, "--keyset", keyset.toString(), "--verify");
             assertThat(all.exit()).as(all.out()).isZero();
             assertThat(TsdData.query(TsdClient.of(rotatedTarget), List.of(METRIC), T0, T0 + 3_600_000)).isEqualTo(both);
-            Run old = restore(local.toString(), rotatedTarget, "--keyset", older.toString());
+            CliRun old = restore(local.toString(), rotatedTarget, "--keyset", older.toString());
             assertThat(old.exit()).as(old.out()).isEqualTo(RewindCli.FAILED);
             assertThat(old.out()).contains("is encrypted with key " + secondKey + ", which the keyset " + older + " does not hold");
         }
@@ -121,13 +121,13 @@ class EncryptionIT {
             file.write(b ^ 0x04);
         }
         String name = local.relativize(victim).toString();
-        Run keyed = run("verify", "--archive", local.toString(), "--topic", topic, "--keyset", keyset.toString());
+        CliRun keyed = CliRun.run("verify", "--archive", local.toString(), "--topic", topic, "--keyset", keyset.toString());
         assertThat(keyed.exit()).as(keyed.out()).isEqualTo(RewindCli.PROBLEMS);
         assertThat(keyed.out()).contains("PROBLEM " + name + ": ").contains("decryption failed");
-        Run unkeyed = run("verify", "--archive", local.toString(), "--topic", topic);
+        CliRun unkeyed = CliRun.run("verify", "--archive", local.toString(), "--topic", topic);
         assertThat(unkeyed.exit()).as(unkeyed.out()).isEqualTo(RewindCli.PROBLEMS);
         assertThat(unkeyed.out()).contains("PROBLEM " + name + ": SHA-256").contains("their contents were not (no keyset");
-        Run s3Unkeyed = run("verify", "--archive", remote, "--topic", topic);
+        CliRun s3Unkeyed = CliRun.run("verify", "--archive", remote, "--topic", topic);
         assertThat(s3Unkeyed.exit()).as(s3Unkeyed.out()).isZero();
         assertThat(s3Unkeyed.out()).contains("no problem; the checksums of").contains("encrypted file(s) were checked, their contents were not");
     }
@@ -166,23 +166,11 @@ class EncryptionIT {
         }
     }
 
-    private Run restore(String archive, Tsd target, String... more) {
+    private CliRun restore(String archive, Tsd target, String... more) {
         List<String> args = new ArrayList<>(List.of("restore", "--archive", archive, "--topic", "enc-it", "--from", TimeArgs.format(T0),
                 "--to", TimeArgs.format(T0 + 3_600_000), "--target", target.httpUrl().toString(), "--rejects",
                 dir.resolve("rejects-" + System.nanoTime() + ".jsonl").toString()));
         args.addAll(List.of(more));
-        return run(args.toArray(String[]::new));
-    }
-
-    private record Run(int exit, String out) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        CommandLine cli = RewindCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(out, true));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString());
+        return CliRun.run(args);
     }
 }

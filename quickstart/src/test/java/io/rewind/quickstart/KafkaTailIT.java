@@ -89,14 +89,14 @@ class KafkaTailIT {
         // Without the tail: the plan names what it leaves in Kafka, and list shows how far behind the archive is.
         List<String> common = List.of("--archive", archive.toString(), "--topic", topic, "--from", TimeArgs.format(fromMs), "--to",
                 TimeArgs.format(toMs), "--bootstrap-servers", bootstrap, "--archiver-id", archiverId);
-        Run plan = run(concat(List.of("restore"), common, List.of("--dry-run", "--json")));
+        CliRun plan = CliRun.run(concat(List.of("restore"), common, List.of("--dry-run", "--json")));
         assertThat(plan.exit()).as(plan.out()).isZero();
         JsonNode kafka = JSON.readTree(plan.out()).path("kafka");
         assertThat(kafka.path("recordsLeftInKafka").asLong()).as(plan.out()).isEqualTo(tailPoints);
         kafka.path("partitions").forEach(p -> assertThat(p.path("source").asText()).isEqualTo("committed"));
-        Run text = run(concat(List.of("restore"), common, List.of("--dry-run")));
+        CliRun text = CliRun.run(concat(List.of("restore"), common, List.of("--dry-run")));
         assertThat(text.out()).contains(String.format("Kafka: %,d record(s) of '%s' are past the archive and NOT restored", tailPoints, topic));
-        Run list = run(List.of("list", "--archive", archive.toString(), "--topic", topic, "--bootstrap-servers", bootstrap, "--archiver-id",
+        CliRun list = CliRun.run(List.of("list", "--archive", archive.toString(), "--topic", topic, "--bootstrap-servers", bootstrap, "--archiver-id",
                 archiverId, "--json"));
         JsonNode behind = JSON.readTree(list.out()).path("kafka").path("partitions");
         long behindRecords = 0;
@@ -110,7 +110,7 @@ class KafkaTailIT {
 
         // With the tail: every point the tap acknowledged.
         Tsd restored = stack.tsd("tail-restored", Map.of());
-        Run restore = run(concat(List.of("restore"), common, List.of("--kafka-tail", "--target", restored.httpUrl().toString(),
+        CliRun restore = CliRun.run(concat(List.of("restore"), common, List.of("--kafka-tail", "--target", restored.httpUrl().toString(),
                 "--rejects", dir.resolve("latest.jsonl").toString(), "--verify")));
         assertThat(restore.exit()).as(restore.out()).isZero();
         assertThat(restore.out()).contains(String.format("Kafka tail: %,d point(s) of the selection", tailPoints));
@@ -118,7 +118,7 @@ class KafkaTailIT {
 
         // As of a time inside the tail: exactly the versions ingested up to then.
         Tsd past = stack.tsd("tail-as-of", Map.of());
-        Run asOfRestore = run(concat(List.of("restore"), common, List.of("--kafka-tail", "--as-of", TimeArgs.format(asOf), "--target",
+        CliRun asOfRestore = CliRun.run(concat(List.of("restore"), common, List.of("--kafka-tail", "--as-of", TimeArgs.format(asOf), "--target",
                 past.httpUrl().toString(), "--rejects", dir.resolve("as-of.jsonl").toString())));
         assertThat(asOfRestore.exit()).as(asOfRestore.out()).isZero();
         assertThat(TsdData.query(TsdClient.of(past), List.of(METRIC), fromMs, toMs)).isEqualTo(atAsOf);
@@ -128,10 +128,10 @@ class KafkaTailIT {
         long end = stack.kafka().admin().listOffsets(Map.of(p0, org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get()
                 .get(p0).offset();
         stack.kafka().admin().deleteRecords(Map.of(p0, RecordsToDelete.beforeOffset(end))).all().get();
-        Run required = run(concat(List.of("restore"), common, List.of("--kafka-tail", "--require-tail", "--dry-run")));
+        CliRun required = CliRun.run(concat(List.of("restore"), common, List.of("--kafka-tail", "--require-tail", "--dry-run")));
         assertThat(required.exit()).as(required.out()).isEqualTo(RewindCli.FAILED);
         assertThat(required.out()).contains("Kafka has already deleted records the archive lacks").contains("partition 0");
-        Run tolerated = run(concat(List.of("restore"), common, List.of("--kafka-tail", "--dry-run")));
+        CliRun tolerated = CliRun.run(concat(List.of("restore"), common, List.of("--kafka-tail", "--dry-run")));
         assertThat(tolerated.exit()).as(tolerated.out()).isZero();
         assertThat(tolerated.out()).contains("already deleted by Kafka's retention");
     }
@@ -162,18 +162,6 @@ class KafkaTailIT {
             series.put(new TsdData.Series(METRIC, Map.of("host", "h" + host)), points);
         }
         return new TsdData(series);
-    }
-
-    private record Run(int exit, String out) {
-    }
-
-    private static Run run(List<String> args) {
-        StringWriter out = new StringWriter();
-        CommandLine cli = RewindCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(out, true));
-        int exit = cli.execute(args.toArray(String[]::new));
-        return new Run(exit, out.toString());
     }
 
     @SafeVarargs
