@@ -1,5 +1,6 @@
 package io.rewind.bench;
 
+import io.rewind.archive.segment.SegmentCodec;
 import io.rewind.archive.segment.SegmentMetadata;
 import io.rewind.archive.segment.SegmentReader;
 import io.rewind.archive.segment.SegmentWriter;
@@ -48,13 +49,23 @@ public final class SegmentFormatBenchmark {
         long points = hour.stream().mapToLong(SeriesPoints::size).sum();
         Path dir = Files.createTempDirectory("rewind-bench-");
         try {
-            Result columnar = best(rounds, () -> columnar(hour, dir.resolve("segment.avro"), start), points);
+            // The format versions alternate round by round, so that the machine's drift falls on each alike.
+            Result columnar = null;
+            Result version1 = null;
+            for (int i = 0; i < rounds; i++) {
+                columnar = columnar(hour, dir.resolve("segment.avro"), start, SegmentCodec.FORMAT_VERSION).best(columnar);
+                version1 = columnar(hour, dir.resolve("segment-v1.avro"), start, 1).best(version1);
+            }
             Result rows = best(rounds, () -> rows(hour, dir.resolve("rows.avro")), points);
             System.out.printf("Segment format, one hour of %,d points in %,d series (%s), best of %d rounds:%n",
                     points, hour.size(), "sys.cpu.* counters and 2-decimal gauges, 10 s, 32 hosts x 8 cpus", rounds);
             System.out.printf("%-26s %12s %14s %16s %16s%n", "layout", "bytes", "bytes/point", "write points/s", "read points/s");
-            print("rewind columnar (v1)", columnar, points);
+            print("rewind columnar (v" + SegmentCodec.FORMAT_VERSION + ")", columnar, points);
+            print("rewind columnar (v1)", version1, points);
             print("row per point", rows, points);
+            System.out.printf("v%d / v1: size %.2fx, write %.2fx, read %.2fx%n", SegmentCodec.FORMAT_VERSION,
+                    columnar.bytes / (double) version1.bytes, version1.writeSeconds / columnar.writeSeconds,
+                    version1.readSeconds / columnar.readSeconds);
             System.out.printf("columnar / row-per-point: size %.2fx, write %.2fx, read %.2fx%n",
                     columnar.bytes / (double) rows.bytes, columnar.writeSeconds > 0 ? rows.writeSeconds / columnar.writeSeconds : 0,
                     rows.readSeconds / columnar.readSeconds);
@@ -111,10 +122,10 @@ public final class SegmentFormatBenchmark {
                 points / r.writeSeconds, points / r.readSeconds);
     }
 
-    private static Result columnar(List<SeriesPoints> hour, Path file, long start) throws IOException {
+    private static Result columnar(List<SeriesPoints> hour, Path file, long start, int version) throws IOException {
         Files.deleteIfExists(file);
         long t0 = System.nanoTime();
-        writeHour(hour, file, start);
+        writeHour(hour, file, start, version);
         long t1 = System.nanoTime();
         try (InputStream in = Files.newInputStream(file); SegmentReader reader = new SegmentReader("segment.avro", in)) {
             readHour(reader, hour);
@@ -124,9 +135,9 @@ public final class SegmentFormatBenchmark {
     }
 
     /** The hour as one segment file, as the compactor writes it. */
-    private static SegmentWriter.WrittenFile writeHour(List<SeriesPoints> hour, Path file, long start) throws IOException {
+    private static SegmentWriter.WrittenFile writeHour(List<SeriesPoints> hour, Path file, long start, int version) throws IOException {
         try (SegmentWriter writer = new SegmentWriter(file, SegmentMetadata.of(FileKind.SEGMENT, "points", 0, start,
-                start + 3_600_000L, 0, 0, 1, List.of()))) {
+                start + 3_600_000L, 0, 0, 1, List.of()).withFormatVersion(version))) {
             for (SeriesPoints series : hour) {
                 writer.write(series);
             }
@@ -180,7 +191,7 @@ public final class SegmentFormatBenchmark {
         Files.deleteIfExists(file);
         long t0 = System.nanoTime();
         io.rewind.archive.segment.SegmentFiles.Stored stored = io.rewind.archive.segment.SegmentFiles.publish(storage, key,
-                writeHour(hour, file, start));
+                writeHour(hour, file, start, SegmentCodec.FORMAT_VERSION));
         long t1 = System.nanoTime();
         try (SegmentReader reader = io.rewind.archive.segment.SegmentFiles.open(storage, key, id -> true)) {
             readHour(reader, hour);

@@ -8,13 +8,13 @@ import java.util.HashSet;
 import java.util.Set;
 
 /** Free ports on the loopback interface; never the same one twice in this JVM. */
-final class Ports {
+public final class Ports {
     private static final Set<Integer> HANDED_OUT = new HashSet<>();
 
     private Ports() {
     }
 
-    static synchronized int free() {
+    public static synchronized int free() {
         for (int attempt = 0; attempt < 100; attempt++) {
             try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 socket.setReuseAddress(true);

@@ -12,27 +12,133 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Format version 1 of a segment file's records: {@link SeriesPoints} to and from {@link SeriesBlock}.
- * The encodings are described on the schema ({@code segment.avsc}); they keep each column's numbers
- * small, so that Avro's varints and then zstd store a regular series in little more than a byte a point.
+ * A segment file's records: {@link SeriesPoints} to and from {@link SeriesBlock}, in the format version of the file's
+ * header. The encodings are described on the schema ({@code segment.avsc}).
+ * <ul>
+ * <li>Version 1 keeps each column's numbers small (deltas, deltas of deltas, decimals as scaled integers) in Avro arrays
+ * of longs, which Avro writes as varints, a byte or more each, before zstd.</li>
+ * <li>Version 2 (written since) stores the same columns in the block's {@code columns} bytes, each with the transform that
+ * makes it smallest and then bit-packed ({@link PackedLongs}): a column of regular timestamps takes a few bytes, a noisy
+ * counter the bits its noise needs. Ingest times are stored as their lag behind the event time, or as they are when that
+ * packs smaller (a replay, whose ingest times follow one another closely).</li>
+ * </ul>
+ * Files of every version stay readable: the reader tells them apart by the block's {@code columns}.
  */
 public final class SegmentCodec {
-    public static final int FORMAT_VERSION = 1;
+    /** The version new files are written in. */
+    public static final int FORMAT_VERSION = 2;
+    /** The oldest version this Rewind reads. */
+    public static final int OLDEST_READABLE_VERSION = 1;
     private static final long[] POWERS_OF_TEN = {1L, 10L, 100L, 1_000L, 10_000L, 100_000L, 1_000_000L, 10_000_000L,
             100_000_000L, 1_000_000_000L};
     private static final double MAX_EXACT = 1L << 53;
+    /** Version 2's ingest column: the lag behind each event time, or the ingest times themselves. */
+    private static final byte INGEST_AS_LAG = 0;
+    private static final byte INGEST_AS_TIMES = 1;
 
     private SegmentCodec() {
     }
 
+    /** The block of the current format version. */
     public static SeriesBlock encode(SeriesPoints points) {
+        return encode(points, FORMAT_VERSION);
+    }
+
+    /** The block in a given format version (an older one for tests and benchmarks that compare versions). */
+    public static SeriesBlock encode(SeriesPoints points, int formatVersion) {
+        return switch (formatVersion) {
+            case 1 -> encodeVersion1(points);
+            case 2 -> encodeVersion2(points);
+            default -> throw new IllegalArgumentException("no format version " + formatVersion);
+        };
+    }
+
+    private static SeriesBlock.Builder common(SeriesPoints points) {
+        SeriesId id = points.id();
+        List<Tag> tags = new ArrayList<>();
+        id.key().tags().forEach((k, v) -> tags.add(new Tag(k, v)));
+        List<Histogram> histograms = new ArrayList<>();
+        if (points.histogram(0) != null) {
+            for (int i = 0; i < points.size(); i++) {
+                histograms.add(points.histogram(i));
+            }
+        }
+        BitSet floating = new BitSet();
+        BitSet millis = new BitSet();
+        for (int i = 0; i < points.size(); i++) {
+            floating.set(i, points.isFloatingPoint(i));
+            millis.set(i, points.isMilliseconds(i));
+        }
+        return SeriesBlock.newBuilder()
+                .setMetric(id.key().metric())
+                .setTags(tags)
+                .setKind(id.kind())
+                .setRollup(id.rollup())
+                .setCount(points.size())
+                .setMillisecondPrecision(bits(millis))
+                .setFloatingPoint(bits(floating))
+                .setHistograms(histograms);
+    }
+
+    private static SeriesBlock encodeVersion2(SeriesPoints points) {
+        int n = points.size();
+        long[] timestamps = new long[n];
+        long[] lags = new long[n];
+        long[] integers = new long[n];
+        double[] floats = new double[n];
+        int ni = 0;
+        int nf = 0;
+        for (int i = 0; i < n; i++) {
+            timestamps[i] = points.timestampMs(i);
+            lags[i] = points.ingestTimeMs(i) - timestamps[i];
+            if (points.isFloatingPoint(i)) {
+                floats[nf++] = Double.longBitsToDouble(points.valueBits(i));
+            } else {
+                integers[ni++] = points.valueBits(i);
+            }
+        }
+        int scale = decimalScale(floats, nf);
+        PackedLongs.Bytes columns = new PackedLongs.Bytes();
+        PackedLongs.write(timestamps, n, PackedLongs.INTEGER_TRANSFORMS, columns);
+        // Ingest times: as their lag behind the event times (a live feed: the lag is the collector's delay), or as they are (a
+        // replay or a backfill: they follow one another closely, whatever the event times), whichever packs smaller.
+        PackedLongs.Bytes asLags = new PackedLongs.Bytes();
+        PackedLongs.write(lags, n, PackedLongs.INTEGER_TRANSFORMS, asLags);
+        long[] ingestTimes = new long[n];
+        for (int i = 0; i < n; i++) {
+            ingestTimes[i] = timestamps[i] + lags[i];
+        }
+        PackedLongs.Bytes asTimes = new PackedLongs.Bytes();
+        PackedLongs.write(ingestTimes, n, PackedLongs.INTEGER_TRANSFORMS, asTimes);
+        boolean lagged = asLags.size() <= asTimes.size();
+        columns.write(lagged ? INGEST_AS_LAG : INGEST_AS_TIMES);
+        columns.append(lagged ? asLags : asTimes);
+        if (ni > 0) {
+            PackedLongs.write(integers, ni, PackedLongs.INTEGER_TRANSFORMS, columns);
+        }
+        if (nf > 0) {
+            long[] encoded = new long[nf];
+            for (int i = 0; i < nf; i++) {
+                encoded[i] = scale >= 0 ? Math.round(floats[i] * POWERS_OF_TEN[scale]) : Double.doubleToRawLongBits(floats[i]);
+            }
+            PackedLongs.write(encoded, nf, scale >= 0 ? PackedLongs.INTEGER_TRANSFORMS : PackedLongs.BIT_TRANSFORMS, columns);
+        }
+        return common(points)
+                .setTimestamps(List.of())
+                .setIntegerValues(List.of())
+                .setFloatScale(scale)
+                .setFloatValues(List.of())
+                .setIngestTimes(List.of())
+                .setColumns(ByteBuffer.wrap(columns.toByteArray()))
+                .build();
+    }
+
+    private static SeriesBlock encodeVersion1(SeriesPoints points) {
         int n = points.size();
         List<Long> timestamps = new ArrayList<>(n);
         List<Long> ingestTimes = new ArrayList<>(n);
         List<Long> integers = new ArrayList<>();
         List<Double> floats = new ArrayList<>();
-        BitSet floating = new BitSet();
-        BitSet millis = new BitSet();
         long previousTs = 0;
         long previousDelta = 0;
         long previousLag = 0;
@@ -46,42 +152,107 @@ public final class SegmentCodec {
             ingestTimes.add(lag - previousLag);
             previousLag = lag;
             if (points.isFloatingPoint(i)) {
-                floating.set(i);
                 floats.add(Double.longBitsToDouble(points.valueBits(i)));
             } else {
                 integers.add(points.valueBits(i));
             }
-            millis.set(i, points.isMilliseconds(i));
         }
-        int scale = decimalScale(floats);
-        SeriesId id = points.id();
-        List<Tag> tags = new ArrayList<>();
-        id.key().tags().forEach((k, v) -> tags.add(new Tag(k, v)));
-        List<Histogram> histograms = new ArrayList<>();
-        if (points.histogram(0) != null) {
-            for (int i = 0; i < n; i++) {
-                histograms.add(points.histogram(i));
-            }
-        }
-        return SeriesBlock.newBuilder()
-                .setMetric(id.key().metric())
-                .setTags(tags)
-                .setKind(id.kind())
-                .setRollup(id.rollup())
-                .setCount(n)
+        double[] floatArray = floats.stream().mapToDouble(Double::doubleValue).toArray();
+        int scale = decimalScale(floatArray, floatArray.length);
+        return common(points)
                 .setTimestamps(timestamps)
-                .setMillisecondPrecision(bits(millis))
-                .setFloatingPoint(bits(floating))
                 .setIntegerValues(deltas(integers))
                 .setFloatScale(scale)
                 .setFloatValues(scale >= 0 ? scaledDeltas(floats, POWERS_OF_TEN[scale]) : xors(floats))
                 .setIngestTimes(ingestTimes)
-                .setHistograms(histograms)
                 .build();
     }
 
     /** The points of a block, or a description of what is inconsistent in it. */
     public static SeriesPoints decode(SeriesBlock block) {
+        return block.getColumns().hasRemaining() ? decodeVersion2(block) : decodeVersion1(block);
+    }
+
+    private static SeriesPoints decodeVersion2(SeriesBlock block) {
+        int n = block.getCount();
+        BitSet floating = BitSet.valueOf(block.getFloatingPoint());
+        BitSet millis = BitSet.valueOf(block.getMillisecondPrecision());
+        int nf = floating.cardinality();
+        if (n <= 0 || nf > n || (!block.getHistograms().isEmpty() && block.getHistograms().size() != n)) {
+            throw new IllegalArgumentException("Inconsistent block of " + block.getMetric() + ": " + n + " points, " + nf + " floating point, "
+                    + block.getHistograms().size() + " histograms");
+        }
+        ByteBuffer bytes = block.getColumns();
+        byte[] array;
+        int offset;
+        if (bytes.hasArray()) {
+            array = bytes.array();
+            offset = bytes.arrayOffset() + bytes.position();
+        } else {
+            array = new byte[bytes.remaining()];
+            bytes.duplicate().get(array);
+            offset = 0;
+        }
+        PackedLongs.Bytes.Reader in = new PackedLongs.Bytes.Reader(array, offset, bytes.remaining());
+        long[] timestamps = new long[n];
+        long[] lags = new long[n];
+        long[] integers = new long[n - nf];
+        long[] floats = new long[nf];
+        try {
+            PackedLongs.read(in, n, timestamps);
+            byte ingest = in.readByte();
+            if (ingest != INGEST_AS_LAG && ingest != INGEST_AS_TIMES) {
+                throw new IllegalArgumentException("Inconsistent columns of " + block.getMetric() + ": ingest times stored as " + ingest);
+            }
+            PackedLongs.read(in, n, lags);
+            if (ingest == INGEST_AS_TIMES) {
+                for (int i = 0; i < n; i++) {
+                    lags[i] -= timestamps[i];
+                }
+            }
+            if (n - nf > 0) {
+                PackedLongs.read(in, n - nf, integers);
+            }
+            if (nf > 0) {
+                PackedLongs.read(in, nf, floats);
+            }
+        } catch (ArrayIndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("Inconsistent columns of " + block.getMetric() + ": " + e.getMessage(), e);
+        }
+        if (in.position() != offset + bytes.remaining()) {
+            throw new IllegalArgumentException("Inconsistent columns of " + block.getMetric() + ": "
+                    + (offset + bytes.remaining() - in.position()) + " bytes past the " + n + " points");
+        }
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (Tag tag : block.getTags()) {
+            tags.put(tag.getKey(), tag.getValue());
+        }
+        SeriesPoints points = new SeriesPoints(new SeriesId(SeriesKey.of(block.getMetric(), tags), block.getKind(), block.getRollup()), n);
+        int scale = block.getFloatScale();
+        if (scale >= POWERS_OF_TEN.length) {
+            throw new IllegalArgumentException("Inconsistent block of " + block.getMetric() + ": float scale " + scale);
+        }
+        double factor = scale >= 0 ? POWERS_OF_TEN[scale] : 1;
+        int nextInteger = 0;
+        int nextFloat = 0;
+        boolean histograms = !block.getHistograms().isEmpty();
+        for (int i = 0; i < n; i++) {
+            boolean isFloat = floating.get(i);
+            long bits;
+            if (isFloat) {
+                long encoded = floats[nextFloat++];
+                bits = scale >= 0 ? Double.doubleToRawLongBits(encoded / factor) : encoded;
+            } else {
+                bits = integers[nextInteger++];
+            }
+            // A copy: the reader reuses the block's records for the next block, and a decoded series may outlive it.
+            points.add(timestamps[i], millis.get(i), isFloat, bits, timestamps[i] + lags[i],
+                    histograms ? Histogram.newBuilder(block.getHistograms().get(i)).build() : null);
+        }
+        return points;
+    }
+
+    private static SeriesPoints decodeVersion1(SeriesBlock block) {
         int n = block.getCount();
         List<Long> timestamps = block.getTimestamps();
         List<Long> ingestTimes = block.getIngestTimes();
@@ -144,12 +315,13 @@ public final class SegmentCodec {
         return points;
     }
 
-    /** The fewest decimal places (0..9) that write every value exactly, or -1. */
-    static int decimalScale(List<Double> values) {
+    /** The fewest decimal places (0..9) that write each of the first {@code n} values exactly, or -1. */
+    static int decimalScale(double[] values, int n) {
         for (int scale = 0; scale < POWERS_OF_TEN.length; scale++) {
             double factor = POWERS_OF_TEN[scale];
             boolean exact = true;
-            for (double v : values) {
+            for (int i = 0; i < n; i++) {
+                double v = values[i];
                 double scaled = v * factor;
                 if (!(Math.abs(scaled) < MAX_EXACT) || Math.round(scaled) / factor != v
                         || Double.doubleToRawLongBits(v) == Double.doubleToRawLongBits(-0.0d)) {

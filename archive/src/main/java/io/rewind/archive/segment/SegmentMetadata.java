@@ -53,6 +53,12 @@ public record SegmentMetadata(int formatVersion, FileKind kind, String topic, in
                 firstOffset, lastOffset, generation, Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE, 0, 0, supersedes);
     }
 
+    /** The same header for a file written in another format version (an older one, for tests and benchmarks). */
+    public SegmentMetadata withFormatVersion(int version) {
+        return new SegmentMetadata(version, kind, topic, partition, windowStartMs, windowEndMs, firstOffset, lastOffset,
+                generation, eventTimeMinMs, eventTimeMaxMs, ingestTimeMinMs, ingestTimeMaxMs, pointCount, seriesCount, supersedes, source);
+    }
+
     SegmentMetadata withContent(long eventMin, long eventMax, long ingestMin, long ingestMax, long points, long series) {
         return new SegmentMetadata(formatVersion, kind, topic, partition, windowStartMs, windowEndMs, firstOffset, lastOffset,
                 generation, eventMin, eventMax, ingestMin, ingestMax, points, series, supersedes, source);
@@ -101,9 +107,9 @@ public record SegmentMetadata(int formatVersion, FileKind kind, String topic, in
     static SegmentMetadata fromHeader(Function<String, byte[]> meta, String file) {
         Header h = new Header(meta, file);
         int version = (int) h.number("format.version");
-        if (version != SegmentCodec.FORMAT_VERSION) {
+        if (version < SegmentCodec.OLDEST_READABLE_VERSION || version > SegmentCodec.FORMAT_VERSION) {
             throw new SegmentCorruptException(file, "header", "format version " + version
-                    + " is not one this Rewind reads (" + SegmentCodec.FORMAT_VERSION + ")", null);
+                    + " is not one this Rewind reads (" + SegmentCodec.OLDEST_READABLE_VERSION + " to " + SegmentCodec.FORMAT_VERSION + ")", null);
         }
         String supersedes = h.text("supersedes");
         Map<String, String> source = new LinkedHashMap<>();

@@ -63,7 +63,7 @@ public final class SegmentWriter implements Closeable {
             throw new IllegalArgumentException("Series out of order: " + block.id() + " after " + last);
         }
         last = block.id();
-        writer.append(SegmentCodec.encode(block));
+        writer.append(SegmentCodec.encode(block, header.formatVersion()));
         series++;
         points += block.size();
         for (int i = 0; i < block.size(); i++) {

@@ -40,8 +40,13 @@ final class Fixtures {
 
     static SegmentWriter.WrittenFile write(Path file, FileKind kind, long firstOffset, long lastOffset, Collection<SeriesPoints> series)
             throws IOException {
+        return write(file, kind, firstOffset, lastOffset, series, SegmentCodec.FORMAT_VERSION);
+    }
+
+    static SegmentWriter.WrittenFile write(Path file, FileKind kind, long firstOffset, long lastOffset, Collection<SeriesPoints> series,
+            int formatVersion) throws IOException {
         try (SegmentWriter writer = new SegmentWriter(file, SegmentMetadata.of(kind, "points", 7, WINDOW, WINDOW + HOUR,
-                firstOffset, lastOffset, kind == FileKind.SEGMENT ? 1 : 0, List.of()))) {
+                firstOffset, lastOffset, kind == FileKind.SEGMENT ? 1 : 0, List.of()).withFormatVersion(formatVersion))) {
             for (SeriesPoints points : series) {
                 writer.write(points);
             }

@@ -23,8 +23,9 @@ class SegmentFormatTest {
     @TempDir
     Path dir;
 
-    @Test
-    void everyKindOfPointIsReadBackBitIdentical() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "format version {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    void everyKindOfPointIsReadBackBitIdenticalFromEveryFormatVersion(int version) throws Exception {
         Map<Point, Long> written = new LinkedHashMap<>();
         long ingest = WINDOW + 500;
         for (Point point : SamplePoints.everyKind()) {
@@ -42,9 +43,10 @@ class SegmentFormatTest {
         }
         List<SeriesPoints> series = Fixtures.series(written);
 
-        Fixtures.write(dir.resolve("part.avro"), FileKind.PART, 0, 99, series);
+        Fixtures.write(dir.resolve("part.avro"), FileKind.PART, 0, 99, series, version);
         List<SeriesPoints> read = Fixtures.readAll(new SegmentReader("part.avro", Files.newInputStream(dir.resolve("part.avro"))));
 
+        assertThat(new SegmentReader("part.avro", Files.newInputStream(dir.resolve("part.avro"))).metadata().formatVersion()).isEqualTo(version);
         assertThat(read).containsExactlyElementsOf(series);
         Map<Point, Long> readBack = new LinkedHashMap<>();
         for (SeriesPoints points : read) {

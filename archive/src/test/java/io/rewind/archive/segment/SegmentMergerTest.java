@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Overlapping parts, as a crash between a part's write and its offset commit leaves them, and a bad
- * writer that overwrote points later: merged with the dedupe and point-in-time rules.
+ * writer that overwrote points later: merged with the dedupe and point-in-time rules. The first part is in format
+ * version 1, as an archiver before version 2 wrote it: old and new files merge alike.
  */
 class SegmentMergerTest {
     private static final long T1 = WINDOW + 1_000;
@@ -37,13 +38,13 @@ class SegmentMergerTest {
         storage = new LocalStorage(dir.resolve("archive"));
         // Part 1: offsets 0-9. Part 2 overlaps it (offsets 5-14: the same points read again after a crash),
         // then adds new ones. Part 3, much later: a bad writer overwrote cpu{host=a} at T1 and T1+10s.
-        publish("part-1", 0, 9, List.of(
+        publish("part-1", 1, 0, 9, List.of(
                 points(cpuA).add(T1, false, false, 10, T1 + 100, null).add(T1 + 10_000, false, false, 11, T1 + 10_100, null),
                 points(cpuB).add(T1, false, true, Double.doubleToRawLongBits(0.5), T1 + 150, null)));
-        publish("part-2", 5, 14, List.of(
+        publish("part-2", SegmentCodec.FORMAT_VERSION, 5, 14, List.of(
                 points(cpuA).add(T1 + 10_000, false, false, 11, T1 + 10_100, null).add(T1 + 20_000, false, false, 12, T1 + 20_100, null),
                 points(mem).add(T1, true, false, 1_024, T1 + 90, null)));
-        publish("part-3", 15, 16, List.of(
+        publish("part-3", SegmentCodec.FORMAT_VERSION, 15, 16, List.of(
                 points(cpuA).add(T1, false, false, -999, BAD_WRITE, null).add(T1 + 10_000, false, false, -999, BAD_WRITE, null)));
     }
 
@@ -104,8 +105,8 @@ class SegmentMergerTest {
         return new SeriesPoints(id, 4);
     }
 
-    private void publish(String name, long first, long last, List<SeriesPoints> series) throws Exception {
-        SegmentFiles.publish(storage, name, Fixtures.write(dir.resolve(name + ".avro"), FileKind.PART, first, last, series));
+    private void publish(String name, int version, long first, long last, List<SeriesPoints> series) throws Exception {
+        SegmentFiles.publish(storage, name, Fixtures.write(dir.resolve(name + ".avro"), FileKind.PART, first, last, series, version));
     }
 
     private List<SegmentReader> readers(String... names) throws Exception {
