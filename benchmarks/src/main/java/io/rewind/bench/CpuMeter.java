@@ -24,6 +24,56 @@ final class CpuMeter {
         return new Source(name, () -> ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO));
     }
 
+    /** The name every load generator thread of a benchmark starts with, to tell their CPU time from the rest of the JVM's. */
+    static final String LOAD_THREAD_PREFIX = "bench-load-";
+
+    /** The CPU time of this JVM's load generator threads (alive: a benchmark's pool of them lives as long as it does). */
+    static Source loadThreads(String name) {
+        return new Source(name, () -> Duration.ofNanos(loadNanos()));
+    }
+
+    /** This JVM but its load generators: the part of Rewind it runs in-process (its threads, and the JVM's GC and JIT). */
+    static Source thisJvmButLoad(String name) {
+        return new Source(name, () -> ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO).minusNanos(loadNanos()));
+    }
+
+    /** CPU time so far of every live thread of this JVM, by name. */
+    static java.util.Map<String, Long> byThread() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.Map<String, Long> cpu = new java.util.HashMap<>();
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null) {
+                cpu.merge(info.getThreadName(), Math.max(0, threads.getThreadCpuTime(info.getThreadId())), Long::sum);
+            }
+        }
+        return cpu;
+    }
+
+    /**
+     * Where a stretch's CPU went in this JVM, per million points, by kind of thread (their names without the numbers):
+     * the threads Java counts; the JVM's own (GC, JIT) are the rest of {@link #thisJvm}.
+     */
+    static String threadRow(java.util.Map<String, Long> before, java.util.Map<String, Long> after, long points) {
+        java.util.Map<String, Long> kinds = new java.util.TreeMap<>();
+        after.forEach((name, nanos) -> kinds.merge(name.replaceAll("\\|.*", "").replaceAll("[-#]?[0-9]+$", "").trim(),
+                nanos - before.getOrDefault(name, 0L), Long::sum));
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        kinds.entrySet().stream().filter(e -> e.getValue() / 1e3 / points >= 0.01).sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+                .forEach(e -> parts.add(String.format("%s %.2f", e.getKey(), e.getValue() / 1e3 / points)));
+        return "    by thread: " + String.join(", ", parts) + " CPU s (the rest of the tap's: the JVM's GC and JIT)";
+    }
+
+    private static long loadNanos() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long nanos = 0;
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().startsWith(LOAD_THREAD_PREFIX)) {
+                nanos += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return nanos;
+    }
+
     /**
      * The time this JVM's JIT compilers spent compiling: high while a path is not yet warm. Elapsed time, not CPU time (a
      * compile that waits for a CPU counts too), so on a busy machine it can exceed {@link #thisJvm}'s CPU time.

@@ -25,7 +25,7 @@ import java.util.concurrent.CompletableFuture;
  * handled every line (telnet: its {@code version} answer after the last line) or request (HTTP).
  *
  * <p>{@code bin/rewind bench tap [standalone points] [tsd points] [pin] [key=value ...]}: 0 standalone
- * points runs only the part in front of the TSD; tap settings
+ * points runs only the part in front of the TSD, 0 TSD points only the standalone part; tap settings
  * after the counts apply to every tap of the run, e.g. {@code kafka.batch.size=262144}; {@code pin}
  * keeps the TSD and HBase on CPU 0 and the tap, its load generators and Kafka on CPU 1.
  */
@@ -45,6 +45,20 @@ public final class TapBenchmark {
      * request to work on, so the figure is what the TSD can take, not one client's round trip.
      */
     private static final int HTTP_CLIENTS = 4;
+    /**
+     * The load generators' threads, named so that their CPU time can be told from the tap's in the same JVM: a pool that
+     * lives as long as the benchmark, so its threads' CPU time is still there to read after each stretch.
+     */
+    private static final java.util.concurrent.ExecutorService LOAD = java.util.concurrent.Executors.newFixedThreadPool(8, new java.util.concurrent.ThreadFactory() {
+        private final java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, CpuMeter.LOAD_THREAD_PREFIX + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }
+    });
     /** The JIT compilers' time: a column of the rows in front of a TSD, and what tells the warm-up when to stop. */
     private static final CpuMeter.Source JIT = CpuMeter.jit("JIT compiling");
 
@@ -65,6 +79,9 @@ public final class TapBenchmark {
         }
         if (!EXTRA.isEmpty()) {
             System.out.println("Tap settings for every run: " + EXTRA);
+        }
+        if (standalonePoints > 0) {
+            parseAndEncode();
         }
         Path dir = Path.of(".rewind", "bench-tap").toAbsolutePath();
         System.out.printf("Starting Kafka, HBase and a TSD in %s ...%n", dir);
@@ -91,6 +108,7 @@ public final class TapBenchmark {
                 stack.kafka().createTopic(topic, 4, Map.of());
                 try (Tap tap = Tap.start(TapConfig.of(settings(stack, topic, dir.resolve("spool-" + topic), "", durability)))) {
                     CpuMeter meter = standalone("telnet, durability=" + durability, stack);
+                    Map<String, Long> threadsBefore = CpuMeter.byThread();
                     meter.measure(points, () -> {
                         telnet(tap.port(), "bench.standalone." + durability, points, 2);
                         awaitPublished(tap, points);
@@ -98,15 +116,23 @@ public final class TapBenchmark {
                     if (measured) {
                         rows.add(row("telnet, standalone -> Kafka, durability=" + durability, meter));
                         cpuRows.add(meter.cpuRow());
+                        cpuRows.add(CpuMeter.threadRow(threadsBefore, CpuMeter.byThread(), points));
                     }
                 }
             }
+            String bareRatio = "";
             if (standalonePoints > 0) {
+                double telnetRate = pointsPerSecond(rows, "telnet, standalone -> Kafka, durability=async");
+                double bareRate = bareProducer(standalonePoints, stack, dir, rows, cpuRows);
+                bareRatio = String.format("standalone telnet (async) / a bare Kafka producer sending the same records from this JVM: %.2fx"
+                        + " (target >= 0.9)%n", telnetRate / bareRate);
                 standaloneHttp(standalonePoints, stack, dir, rows, cpuRows);
             }
             String frontTopic = "bench-tap-front";
             stack.kafka().createTopic(frontTopic, 4, Map.of());
-            try (Tap tap = Tap.start(TapConfig.of(settings(stack, frontTopic, dir.resolve("spool-front"), "127.0.0.1:" + tsd.port(), "async")))) {
+            if (tsdPoints == 0) {
+                ratios = "(no run in front of a TSD: its points were 0)";
+            } else try (Tap tap = Tap.start(TapConfig.of(settings(stack, frontTopic, dir.resolve("spool-front"), "127.0.0.1:" + tsd.port(), "async")))) {
                 int direct = tsd.port();
                 int through = tap.port();
                 // Direct and through the tap alternate, round after round, so that the TSD's own drift (compactions,
@@ -147,8 +173,10 @@ public final class TapBenchmark {
             }
             System.out.printf("%n%-48s %12s %14s%n", "run", "points", "points/s");
             rows.forEach(r -> System.out.printf("%-48s %12s %14s%n", r[0], r[1], r[2]));
-            System.out.printf("%nCPU per million points, standalone (this JVM: the tap and the benchmark's clients; the Kafka broker):%n");
+            System.out.printf("%nCPU per million points, standalone (tap: this JVM but the clients' threads, i.e. the tap's threads, GC and"
+                    + " JIT; clients: the load generator's threads; the Kafka broker):%n");
             cpuRows.forEach(System.out::println);
+            System.out.print(bareRatio);
             System.out.printf("%nCPU per million points in front of a TSD, %d rounds (this JVM: the clients, and the tap when through it):%n", ROUNDS);
             frontCpuRows.forEach(System.out::println);
             System.out.printf("%n%s%n", ratios);
@@ -198,6 +226,100 @@ public final class TapBenchmark {
         return String.format("%.2f (%.2f-%.2f)", median, ratios[0], ratios[n - 1]);
     }
 
+    /**
+     * The tap's own work on a telnet line, in this thread, without Kafka or sockets: the full parser and the Avro encoder,
+     * against the fast path that collectors' lines take, on the same million lines, CPU time per point, best of 4 warm rounds.
+     */
+    private static void parseAndEncode() {
+        io.rewind.schema.wire.SingleObjectWireFormat<io.rewind.schema.Point> format =
+                new io.rewind.schema.wire.SingleObjectWireFormat<>(io.rewind.schema.Point.class);
+        io.rewind.tap.record.PointEncoder encoder = new io.rewind.tap.record.PointEncoder(format);
+        io.rewind.tap.protocol.TelnetPutParser parser = new io.rewind.tap.protocol.TelnetPutParser(new io.rewind.tap.protocol.PointRules(8));
+        io.rewind.tap.protocol.TelnetPutFastPath fast = new io.rewind.tap.protocol.TelnetPutFastPath(8, format.header());
+        int n = 1_000_000;
+        byte[][] lines = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            lines[i] = ("put bench.parse " + (T0 + i / 200) + " " + (i % 1000) + " host=web" + i % 200 + " dc=lga").getBytes(StandardCharsets.ISO_8859_1);
+        }
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        double full = Double.MAX_VALUE;
+        double quick = Double.MAX_VALUE;
+        long sink = 0;
+        for (int round = 0; round < 8; round++) {
+            long c0 = cpu.getCurrentThreadCpuTime();
+            for (byte[] line : lines) {
+                sink += encoder.encode(parser.parse(new String(line, StandardCharsets.ISO_8859_1)), 0).value().length;
+            }
+            long c1 = cpu.getCurrentThreadCpuTime();
+            for (byte[] line : lines) {
+                sink += fast.encode(line, line.length, 0).value().length;
+            }
+            long c2 = cpu.getCurrentThreadCpuTime();
+            if (round >= 4) {
+                full = Math.min(full, (c1 - c0) / (double) n);
+                quick = Math.min(quick, (c2 - c1) / (double) n);
+            }
+        }
+        System.out.printf("Parse and encode a telnet put line, CPU per point (%d bytes encoded): full parser and Avro encoder %.0f ns,"
+                + " fast path %.0f ns (%.1fx)%n", sink, full, quick, full / quick);
+    }
+
+    /**
+     * What Kafka alone takes from this JVM: a producer with the tap's settings sending the records the telnet run's points
+     * become (key and value encoded beforehand, as the tap's parse and encode would give them), all of them once to warm
+     * up, then measured until Kafka has acknowledged every one. Returns its points per second.
+     */
+    private static double bareProducer(int points, DevStack stack, Path dir, List<String[]> rows, List<String> cpuRows) throws Exception {
+        String topic = "bench-tap-bare";
+        stack.kafka().createTopic(topic, 4, Map.of());
+        io.rewind.tap.record.PointEncoder encoder = new io.rewind.tap.record.PointEncoder(
+                new io.rewind.schema.wire.SingleObjectWireFormat<>(io.rewind.schema.Point.class));
+        List<io.rewind.tap.record.PointRecord> records = new ArrayList<>(points);
+        for (int i = 0; i < points; i++) {
+            io.rewind.schema.Point point = io.rewind.schema.Point.newBuilder().setMetric("bench.bare").setTimestampMs((T0 + i / 200) * 1000)
+                    .setPrecision(io.rewind.schema.TimestampPrecision.SECONDS).setValue((long) (i % 1000))
+                    .setTags(Map.of("host", "web" + i % 200, "dc", "lga")).build();
+            records.add(encoder.encode(point, System.currentTimeMillis()));
+        }
+        java.util.Properties props = TapConfig.of(settings(stack, topic, dir.resolve("spool-bare"), "", "async")).producerProperties();
+        CpuMeter meter = new CpuMeter("bare Kafka producer, the tap's settings", CpuMeter.thisJvmButLoad("producer"),
+                CpuMeter.loadThreads("clients"), CpuMeter.server("broker", stack.kafka()));
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer = new org.apache.kafka.clients.producer.KafkaProducer<>(props)) {
+            // Warm as the tap is when measured (it has run its paths before): the JIT compiles the producer's send path.
+            send(producer, topic, records);
+            meter.measure(points, () -> send(producer, topic, records));
+        }
+        rows.add(row("bare Kafka producer, same records -> Kafka", meter));
+        cpuRows.add(meter.cpuRow());
+        return meter.pointsPerSecond();
+    }
+
+    private static void send(org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer, String topic,
+            List<io.rewind.tap.record.PointRecord> records) {
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        for (io.rewind.tap.record.PointRecord record : records) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, null, record.receivedMs(), record.key(), record.value()),
+                    (metadata, e) -> {
+                        if (e != null) {
+                            failed.set(e);
+                        }
+                    });
+        }
+        producer.flush();
+        if (failed.get() != null) {
+            throw new IllegalStateException("Kafka refused a record", failed.get());
+        }
+    }
+
+    private static double pointsPerSecond(List<String[]> rows, String name) {
+        for (String[] row : rows) {
+            if (row[0].equals(name)) {
+                return Double.parseDouble(row[2].replace(",", ""));
+            }
+        }
+        throw new IllegalStateException("no row " + name);
+    }
+
     /** HTTP standalone: 2 clients post arrays of 500 points; measured once warm, until Kafka has acknowledged every point. */
     private static void standaloneHttp(int standalonePoints, DevStack stack, Path dir, List<String[]> rows, List<String> cpuRows) throws Exception {
         String topic = "bench-tap-http";
@@ -223,9 +345,9 @@ public final class TapBenchmark {
         return s;
     }
 
-    /** Standalone: this JVM runs the tap and its clients; the broker takes the points. */
+    /** Standalone: this JVM runs the tap and its clients, told apart by their threads; the broker takes the points. */
     private static CpuMeter standalone(String name, DevStack stack) {
-        return new CpuMeter(name, CpuMeter.thisJvm("tap + clients"), CpuMeter.server("broker", stack.kafka()));
+        return new CpuMeter(name, CpuMeter.thisJvmButLoad("tap"), CpuMeter.loadThreads("clients"), CpuMeter.server("broker", stack.kafka()));
     }
 
     /** In front of a TSD: this JVM runs the clients, and the tap when through it. */
@@ -274,7 +396,7 @@ public final class TapBenchmark {
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-            }));
+            }, LOAD));
         }
         all.forEach(CompletableFuture::join);
     }
@@ -317,7 +439,7 @@ public final class TapBenchmark {
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-            }));
+            }, LOAD));
         }
         all.forEach(CompletableFuture::join);
     }

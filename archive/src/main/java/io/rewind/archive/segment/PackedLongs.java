@@ -1,5 +1,6 @@
 package io.rewind.archive.segment;
 
+import io.rewind.schema.wire.AvroBinary;
 import java.util.Arrays;
 
 /**
@@ -228,18 +229,12 @@ final class PackedLongs {
         }
 
         void varint(long value) {
-            ensure(10);
-            long v = (value << 1) ^ (value >> 63);
-            while ((v & ~0x7FL) != 0) {
-                bytes[size++] = (byte) ((v & 0x7F) | 0x80);
-                v >>>= 7;
-            }
-            bytes[size++] = (byte) v;
+            ensure(AvroBinary.MAX_LONG_BYTES);
+            size = AvroBinary.writeLong(bytes, size, value);
         }
 
         static int varintSize(long value) {
-            long v = (value << 1) ^ (value >> 63);
-            return v == 0 ? 1 : (64 - Long.numberOfLeadingZeros(v) + 6) / 7;
+            return AvroBinary.longSize(value);
         }
 
         /** Residuals {@code [from, to)} minus {@code min}, their lowest {@code width} bits each, least significant first. */

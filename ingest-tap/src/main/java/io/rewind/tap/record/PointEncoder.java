@@ -17,6 +17,11 @@ public final class PointEncoder {
         format.prepareToEncode();
     }
 
+    /** What every record's value starts with before its Avro body; fails as {@link #encode} would (a Schema Registry down). */
+    public byte[] header() {
+        return format.header();
+    }
+
     public PointRecord encode(Point point, long receivedMs) {
         return new PointRecord(SeriesKey.of(point).toBytes(), format.encode(point), receivedMs);
     }

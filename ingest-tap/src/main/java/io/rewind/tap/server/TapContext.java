@@ -15,6 +15,7 @@ import io.rewind.tap.delivery.PointPublisher;
 import io.rewind.service.RateLimitedLog;
 import io.rewind.tap.protocol.JsonPutParser;
 import io.rewind.tap.protocol.PointRules;
+import io.rewind.tap.protocol.TelnetPutFastPath;
 import io.rewind.tap.protocol.TelnetPutParser;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -33,6 +34,7 @@ public final class TapContext {
     private final TapMetrics metrics;
     private final Upstreams upstreams;
     private final TelnetPutParser telnetParser;
+    private volatile TelnetPutFastPath telnetFastPath;
     private final JsonPutParser jsonParser;
     private final RateLimitedLog rejectLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private final RateLimitedLog connectLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
@@ -59,6 +61,23 @@ public final class TapContext {
 
     public TapMetrics metrics() {
         return metrics;
+    }
+
+    /**
+     * The telnet fast path, once the wire format can give the header of its records (with a Schema Registry: once the schema
+     * is registered); null until then, and every line goes to {@link #telnetParser} and {@link #encode}.
+     */
+    public TelnetPutFastPath telnetFastPath() {
+        TelnetPutFastPath fast = telnetFastPath;
+        if (fast == null) {
+            try {
+                fast = new TelnetPutFastPath(config.maxTags(), encoder.header());
+            } catch (RuntimeException notYet) {
+                return null;
+            }
+            telnetFastPath = fast;
+        }
+        return fast;
     }
 
     public TelnetPutParser telnetParser() {

@@ -11,6 +11,7 @@ import io.rewind.tap.TapConfig;
 import io.rewind.tap.TapMetrics;
 import io.rewind.tap.record.PointRecord;
 import io.rewind.tap.protocol.Rejection;
+import io.rewind.tap.protocol.TelnetPutFastPath;
 import io.rewind.tap.protocol.TelnetPutParser;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -202,6 +203,12 @@ public final class TelnetHandler extends ChannelInboundHandlerAdapter {
         int length = lineLength;
         if (length > 0 && line[length - 1] == '\r') {
             length--;
+        }
+        TelnetPutFastPath fast = tap.telnetFastPath();
+        PointRecord quick = fast == null ? null : fast.encode(line, length, receivedMs);
+        if (quick != null) {
+            records.add(quick);
+            return true;
         }
         String text = new String(line, 0, length, StandardCharsets.ISO_8859_1);
         String command = TelnetPutParser.writeCommand(text);

@@ -17,6 +17,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TelnetPutFuzzTest {
     private static final TelnetPutParser TAP = new TelnetPutParser(new PointRules(8));
+    private static final io.rewind.schema.wire.SingleObjectWireFormat<Point> FORMAT =
+            new io.rewind.schema.wire.SingleObjectWireFormat<>(Point.class);
+    private static final TelnetPutFastPath FAST = new TelnetPutFastPath(8, FORMAT.header());
     private static OpenTsdbPuts openTsdb;
 
     static Stream<Arguments> lines() {
@@ -46,11 +49,19 @@ class TelnetPutFuzzTest {
         } catch (Rejection e) {
             rejection = e;
         }
+        // The fast path takes a line only when OpenTSDB stores it, as the point the full parser reads.
+        byte[] bytes = line.getBytes(StandardCharsets.ISO_8859_1);
+        io.rewind.tap.record.PointRecord quick = FAST.encode(bytes, bytes.length, 0);
         if (!stored.stored()) {
             assertThat(rejection).as("OpenTSDB refuses [%s]: %s; the tap took %s", line, stored.error(), point).isNotNull();
+            assertThat(quick).as("OpenTSDB refuses [%s]: %s; the fast path took it", line, stored.error()).isNull();
             return;
         }
         assertThat(rejection).as("OpenTSDB stores [%s]; the tap refused it", line).isNull();
         stored.assertStoredAs(point, "[" + line + "]");
+        if (quick != null) {
+            assertThat(FORMAT.decode(quick.value())).as("[%s] by the fast path", line).isEqualTo(point);
+            assertThat(quick.key()).as("[%s] by the fast path", line).isEqualTo(io.rewind.schema.SeriesKey.of(point).toBytes());
+        }
     }
 }

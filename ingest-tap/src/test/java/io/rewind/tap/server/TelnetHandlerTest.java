@@ -117,6 +117,11 @@ class TelnetHandlerTest {
         }
 
         @Override
+        public byte[] header() {
+            throw new SchemaRegistryException("Schema Registry at http://registry:8081/ cannot be reached", true, null);
+        }
+
+        @Override
         public Point decode(byte[] bytes) {
             throw new SchemaRegistryException("Schema Registry at http://registry:8081/ cannot be reached", true, null);
         }

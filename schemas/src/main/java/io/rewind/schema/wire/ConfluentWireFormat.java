@@ -53,6 +53,12 @@ public final class ConfluentWireFormat<T extends SpecificRecord> implements Wire
     }
 
     @Override
+    public byte[] header() {
+        prepareToEncode();
+        return ByteBuffer.allocate(5).put(MAGIC).putInt(schemaId).array();
+    }
+
+    @Override
     public byte[] encode(T record) {
         prepareToEncode();
         int id = schemaId;

@@ -38,6 +38,11 @@ public final class SingleObjectWireFormat<T extends SpecificRecord> implements W
         this.decoder = new BinaryMessageDecoder<>(model, schema);
     }
 
+    @Override
+    public byte[] header() {
+        return header.clone();
+    }
+
     /** The single-object marker C3 01, then the schema's 64-bit parsing fingerprint, little-endian. */
     private static byte[] header(Schema schema) {
         long fingerprint = SchemaNormalization.parsingFingerprint64(schema);

@@ -20,6 +20,12 @@ public interface WireFormat<T extends SpecificRecord> {
     default void prepareToEncode() {
     }
 
+    /**
+     * The bytes every encoded record starts with, before its Avro binary body, for a writer that encodes the body itself
+     * (the tap's telnet fast path); call after {@link #prepareToEncode}.
+     */
+    byte[] header();
+
     /** @throws WireFormatException when the bytes are not a record of this type in this format */
     T decode(byte[] bytes);
 
