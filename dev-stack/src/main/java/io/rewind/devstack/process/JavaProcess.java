@@ -138,6 +138,12 @@ public final class JavaProcess {
     /** The exit code once the process has ended (0 for a process this JVM did not start), empty on timeout. */
     private Optional<Integer> awaitExit(Duration timeout) {
         try {
+            if (process.isPresent()) {
+                // The Process itself, not its handle: the handle's onExit can complete before the Process has taken the exit
+                // status, and exitValue() then fails with "process hasn't exited".
+                return process.get().waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? Optional.of(process.get().exitValue())
+                        : Optional.empty();
+            }
             handle.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             return Optional.empty();
@@ -147,7 +153,7 @@ public final class JavaProcess {
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
-        return Optional.of(process.map(Process::exitValue).orElse(0));
+        return Optional.of(0);
     }
 
     /** The last lines of the log, to put into an error message. */
