@@ -64,14 +64,7 @@ final class CpuMeter {
     }
 
     private static long loadNanos() {
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        long nanos = 0;
-        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-            if (info != null && info.getThreadName().startsWith(LOAD_THREAD_PREFIX)) {
-                nanos += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
-            }
-        }
-        return nanos;
+        return byThread().entrySet().stream().filter(e -> e.getKey().startsWith(LOAD_THREAD_PREFIX)).mapToLong(java.util.Map.Entry::getValue).sum();
     }
 
     /**

@@ -112,12 +112,15 @@ final class VictoriaMetrics implements AutoCloseable {
         long deadline = System.nanoTime() + 600_000_000_000L;
         boolean merging = false;
         while (true) {
-            if (metric("vm_rows_ignored_total") > 0) {
-                throw new IllegalStateException("VictoriaMetrics ignored " + metric("vm_rows_ignored_total") + " points: see its log in " + dir);
+            String[] metrics = get("/metrics").body().split("\n");
+            if (metric(metrics, "vm_rows_ignored_total") > 0) {
+                throw new IllegalStateException("VictoriaMetrics ignored " + metric(metrics, "vm_rows_ignored_total") + " points: see its log in "
+                        + dir);
             }
-            double stored = metric("vm_rows{type=\"storage/small\"}") + metric("vm_rows{type=\"storage/big\"}");
-            double parts = metric("vm_parts{type=\"storage/small\"}") + metric("vm_parts{type=\"storage/big\"}");
-            double active = metric("vm_active_merges{type=\"storage/small\"}") + metric("vm_active_merges{type=\"storage/big\"}");
+            double stored = metric(metrics, "vm_rows{type=\"storage/small\"}") + metric(metrics, "vm_rows{type=\"storage/big\"}");
+            double parts = metric(metrics, "vm_parts{type=\"storage/small\"}") + metric(metrics, "vm_parts{type=\"storage/big\"}");
+            double active = metric(metrics, "vm_active_merges{type=\"storage/small\"}")
+                    + metric(metrics, "vm_active_merges{type=\"storage/big\"}");
             if (stored >= points && !merging) {
                 get("/internal/force_flush");
                 get("/internal/force_merge");
@@ -147,10 +150,10 @@ final class VictoriaMetrics implements AutoCloseable {
         }
     }
 
-    /** The sum of a metric's samples: by its name, or by its name and labels as they are written. */
-    private double metric(String name) throws Exception {
+    /** The sum of a metric's samples in a /metrics page: by its name, or by its name and labels as they are written. */
+    private static double metric(String[] metrics, String name) {
         double sum = 0;
-        for (String line : get("/metrics").body().split("\n")) {
+        for (String line : metrics) {
             boolean labelled = name.contains("{");
             if (labelled ? line.startsWith(name + " ") : line.startsWith(name + " ") || line.startsWith(name + "{")) {
                 sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));

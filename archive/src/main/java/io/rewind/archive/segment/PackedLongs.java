@@ -31,40 +31,31 @@ final class PackedLongs {
 
     /** Appends the first {@code n} values, with the transform of {@code transforms} that packs them smallest. */
     static void write(long[] values, int n, byte[] transforms, Bytes out) {
-        long[] residuals = new long[n];
-        long[] candidate = new long[n];
-        byte best = transforms[0];
-        long bestSize = Long.MAX_VALUE;
+        Plan best = null;
+        Plan candidate = new Plan(n);
         for (byte transform : transforms) {
-            long size = packedBytes(candidate, residuals(values, n, transform, candidate), n);
-            if (size < bestSize) {
-                bestSize = size;
-                best = transform;
-                long[] kept = residuals;
-                residuals = candidate;
-                candidate = kept;
+            candidate.measure(transform, values, n);
+            if (best == null || candidate.bytes < best.bytes) {
+                Plan spare = best == null ? new Plan(n) : best;
+                best = candidate;
+                candidate = spare;
             }
         }
-        int kept = kept(best, n);
-        out.write(best);
+        int kept = kept(best.transform, n);
+        out.write(best.transform);
         for (int i = 0; i < kept; i++) {
             out.varint(values[i]);
         }
-        for (int from = kept; from < n; from += BLOCK) {
+        long[] residuals = best.residuals;
+        for (int from = kept, block = 0; from < n; from += BLOCK, block++) {
             int to = Math.min(n, from + BLOCK);
-            long min = min(residuals, from, to);
-            int width = bestWidth(residuals, from, to, min);
+            long min = best.mins[block];
+            int width = best.widths[block];
             out.varint(min);
             out.write((byte) width);
-            int exceptions = 0;
-            for (int i = from; i < to; i++) {
-                if (width < 64 && (residuals[i] - min) >>> width != 0) {
-                    exceptions++;
-                }
-            }
-            out.varint(exceptions);
+            out.varint(best.exceptions[block]);
             out.pack(residuals, from, to, min, width);
-            if (exceptions > 0) {
+            if (best.exceptions[block] > 0) {
                 for (int i = from; i < to; i++) {
                     long high = (residuals[i] - min) >>> width;
                     if (high != 0) {
@@ -72,6 +63,49 @@ final class PackedLongs {
                         out.varint(high);
                     }
                 }
+            }
+        }
+    }
+
+    /** A transform's residuals and, per block, the frame the column is packed with: its minimum, width and exceptions. */
+    private static final class Plan {
+        final long[] residuals;
+        final long[] mins;
+        final int[] widths;
+        final int[] exceptions;
+        byte transform;
+        long bytes;
+
+        Plan(int n) {
+            residuals = new long[n];
+            int blocks = n / BLOCK + 1;
+            mins = new long[blocks];
+            widths = new int[blocks];
+            exceptions = new int[blocks];
+        }
+
+        /** The residuals of {@code transform}, each block's frame, and the bytes they pack into. */
+        void measure(byte transform, long[] values, int n) {
+            this.transform = transform;
+            bytes = 0;
+            int from = residuals(values, n, transform, residuals);
+            for (int start = from, block = 0; start < n; start += BLOCK, block++) {
+                int end = Math.min(n, start + BLOCK);
+                long min = min(residuals, start, end);
+                int width = bestWidth(residuals, start, end, min);
+                int exceptionCount = 0;
+                bytes += Bytes.varintSize(min) + 1;
+                for (int i = start; i < end; i++) {
+                    long high = width == 64 ? 0 : (residuals[i] - min) >>> width;
+                    if (high != 0) {
+                        exceptionCount++;
+                        bytes += 1 + Bytes.varintSize(high);
+                    }
+                }
+                bytes += blockBytes(end - start, width, exceptionCount);
+                mins[block] = min;
+                widths[block] = width;
+                exceptions[block] = exceptionCount;
             }
         }
     }
@@ -195,27 +229,6 @@ final class PackedLongs {
             default -> throw new IllegalArgumentException("unknown column transform " + transform);
         }
         return kept;
-    }
-
-    /** The bytes the residuals from {@code from} take packed (the kept values are about the same for every transform). */
-    private static long packedBytes(long[] r, int from, int n) {
-        long bytes = 0;
-        for (int start = from; start < n; start += BLOCK) {
-            int end = Math.min(n, start + BLOCK);
-            long min = min(r, start, end);
-            int width = bestWidth(r, start, end, min);
-            bytes += Bytes.varintSize(min) + 1;
-            int exceptions = 0;
-            for (int i = start; i < end; i++) {
-                long high = width == 64 ? 0 : (r[i] - min) >>> width;
-                if (high != 0) {
-                    exceptions++;
-                    bytes += 1 + Bytes.varintSize(high);
-                }
-            }
-            bytes += blockBytes(end - start, width, exceptions);
-        }
-        return bytes;
     }
 
     /** A growable byte array with zig-zag varints and bit packing, and its reader. */

@@ -181,12 +181,16 @@ public final class PointRules {
     private static int illegalChar(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/'
-                    || Character.isLetter(c))) {
+            if (!(isAsciiNameChar(c) || Character.isLetter(c))) {
                 return i;
             }
         }
         return -1;
+    }
+
+    /** The ASCII characters OpenTSDB takes in a name: {@code a-z A-Z 0-9 - _ . /} (it takes Unicode letters too). */
+    static boolean isAsciiNameChar(int c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/';
     }
 
     /** OpenTSDB's text for a name that {@link #isValidString} refuses. */

@@ -142,7 +142,7 @@ public final class TelnetPutFastPath {
         if (tags == 0) {
             return null;
         }
-        boolean millis = timestamp > 0xFFFFFFFFL; // OpenTSDB's SECOND_MASK: a bit above the low 32
+        boolean millis = PointRules.isMilliseconds(timestamp);
         // The series key: metric, then NUL key NUL value per tag in key order.
         int keyLength = metricEnd - metricStart;
         for (int t = 0; t < tags; t++) {
@@ -190,11 +190,7 @@ public final class TelnetPutFastPath {
     /** Where a name of OpenTSDB's ASCII characters ({@code a-z A-Z 0-9 - _ . /}) that starts at {@code from} ends. */
     private static int nameEnd(byte[] line, int from, int length) {
         int at = from;
-        while (at < length) {
-            byte b = line[at];
-            if (!(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_' || b == '.' || b == '/')) {
-                break;
-            }
+        while (at < length && PointRules.isAsciiNameChar(line[at])) {
             at++;
         }
         return at;

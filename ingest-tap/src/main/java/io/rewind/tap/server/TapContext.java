@@ -34,7 +34,7 @@ public final class TapContext {
     private final TapMetrics metrics;
     private final Upstreams upstreams;
     private final TelnetPutParser telnetParser;
-    private volatile TelnetPutFastPath telnetFastPath;
+    private final TelnetPutFastPath telnetFastPath;
     private final JsonPutParser jsonParser;
     private final RateLimitedLog rejectLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private final RateLimitedLog connectLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
@@ -48,6 +48,7 @@ public final class TapContext {
         this.upstreams = upstreams;
         PointRules rules = new PointRules(config.maxTags());
         this.telnetParser = new TelnetPutParser(rules);
+        this.telnetFastPath = fastPath(config.maxTags(), encoder);
         this.jsonParser = new JsonPutParser(rules);
     }
 
@@ -64,20 +65,20 @@ public final class TapContext {
     }
 
     /**
-     * The telnet fast path, once the wire format can give the header of its records (with a Schema Registry: once the schema
-     * is registered); null until then, and every line goes to {@link #telnetParser} and {@link #encode}.
+     * The telnet fast path; null when the wire format cannot give the header of its records (the tap prepares it before it
+     * serves, so only a wire format that cannot encode at all), and then every line goes to {@link #telnetParser} and
+     * {@link #encode}.
      */
     public TelnetPutFastPath telnetFastPath() {
-        TelnetPutFastPath fast = telnetFastPath;
-        if (fast == null) {
-            try {
-                fast = new TelnetPutFastPath(config.maxTags(), encoder.header());
-            } catch (RuntimeException notYet) {
-                return null;
-            }
-            telnetFastPath = fast;
+        return telnetFastPath;
+    }
+
+    private static TelnetPutFastPath fastPath(int maxTags, PointEncoder encoder) {
+        try {
+            return new TelnetPutFastPath(maxTags, encoder.header());
+        } catch (RuntimeException cannotEncode) {
+            return null;
         }
-        return fast;
     }
 
     public TelnetPutParser telnetParser() {
