@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,12 +76,10 @@ final class SpoolDrainer {
                     backlog.awaitWork();
                     continue;
                 }
-                List<CompletableFuture<Void>> acks = send(batch.records());
-                CompletableFuture<Void> all = CompletableFuture.allOf(acks.stream().map(ack -> ack.exceptionally(e -> null))
-                        .toArray(CompletableFuture[]::new));
+                Answers answers = send(batch.records());
                 while (running) {
                     try {
-                        all.get(1, TimeUnit.SECONDS);
+                        answers.all.get(1, TimeUnit.SECONDS);
                         break;
                     } catch (TimeoutException e) {
                         // Kafka is away: the producer keeps retrying; keep waiting
@@ -89,7 +88,7 @@ final class SpoolDrainer {
                 if (!running) {
                     return;
                 }
-                int refused = setAsideRefused(batch.records(), acks);
+                int refused = setAsideRefused(batch.records(), answers);
                 spool.commit(batch.end());
                 metrics.published(batch.records().size() - refused);
                 metrics.drained(batch.records().size() - refused);
@@ -117,58 +116,71 @@ final class SpoolDrainer {
      * Once every record of a batch has Kafka's answer: throws the first error about Kafka (the batch is sent again), or puts
      * the records Kafka refuses for good into the dead letters and returns how many.
      */
-    private int setAsideRefused(List<PointRecord> records, List<CompletableFuture<Void>> acks) throws ExecutionException, InterruptedException {
+    private int setAsideRefused(List<PointRecord> records, Answers answers) throws ExecutionException, InterruptedException {
         List<Integer> refused = new ArrayList<>();
-        for (int i = 0; i < acks.size(); i++) {
-            try {
-                acks.get(i).get();
-            } catch (ExecutionException e) {
-                if (!KafkaErrors.refusesRecord(e.getCause())) {
-                    throw e;
+        for (int i = 0; i < records.size(); i++) {
+            Throwable error = answers.errors[i];
+            if (error != null) {
+                if (!KafkaErrors.refusesRecord(error)) {
+                    throw new ExecutionException(error);
                 }
                 refused.add(i);
             }
         }
         for (int i : refused) {
-            deadLetters.add(records.get(i), errorOf(acks.get(i))).get();
+            deadLetters.add(records.get(i), answers.errors[i]).get();
         }
         return refused.size();
     }
 
-    private static Throwable errorOf(CompletableFuture<Void> ack) {
-        return ack.handle((ok, error) -> error).join();
+    /**
+     * Kafka's answers to the records of one batch: an error or none per record, and a future completed by the last answer.
+     * The errors are written before the count of answers falls, and read only after the future completes.
+     */
+    private static final class Answers {
+        final Throwable[] errors;
+        final CompletableFuture<Void> all = new CompletableFuture<>();
+        private final AtomicInteger left;
+
+        Answers(int records) {
+            errors = new Throwable[records];
+            left = new AtomicInteger(records);
+            if (records == 0) {
+                all.complete(null);
+            }
+        }
+
+        void answer(int record, Throwable error) {
+            errors[record] = error;
+            if (left.decrementAndGet() == 0) {
+                all.complete(null);
+            }
+        }
     }
 
-    /** Hands the records to the lane's producer, in order; one future per record, completed by Kafka's answer. */
-    private List<CompletableFuture<Void>> send(List<PointRecord> records) {
-        List<CompletableFuture<Void>> acks = new ArrayList<>(records.size());
-        for (int i = 0; i < records.size(); i++) {
-            acks.add(new CompletableFuture<>());
-        }
+    /** Hands the records to the lane's producer, in order; their answers come as Kafka gives them. */
+    private Answers send(List<PointRecord> records) {
+        Answers answers = new Answers(records.size());
         lane.execute(() -> {
             for (int i = 0; i < records.size(); i++) {
-                CompletableFuture<Void> ack = acks.get(i);
+                int record = i;
                 if (!link.ready() || !running) {
                     // Kafka went away: the rest of this batch stays in the spool for the next round.
-                    ack.completeExceptionally(new org.apache.kafka.common.errors.TimeoutException("Kafka is not reachable"));
+                    answers.answer(record, new org.apache.kafka.common.errors.TimeoutException("Kafka is not reachable"));
                     continue;
                 }
                 try {
                     lane.producer().send(link.record(records.get(i)), (metadata, error) -> {
-                        if (error != null) {
-                            if (!KafkaErrors.refusesRecord(error)) {
-                                link.lost();
-                            }
-                            ack.completeExceptionally(error);
-                        } else {
-                            ack.complete(null);
+                        if (error != null && !KafkaErrors.refusesRecord(error)) {
+                            link.lost();
                         }
+                        answers.answer(record, error);
                     });
                 } catch (RuntimeException e) {
-                    ack.completeExceptionally(e);
+                    answers.answer(record, e);
                 }
             }
         });
-        return acks;
+        return answers;
     }
 }

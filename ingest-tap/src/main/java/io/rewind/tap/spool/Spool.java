@@ -32,6 +32,9 @@ public final class Spool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
     private static final int HEADER = 8;
     private static final String POSITION = "position";
+    /** The drainer reads at most this much at once (its buffer's size) and at least {@link #READ_CHUNK_MIN}. */
+    private static final int READ_CHUNK = 4 << 20;
+    private static final int READ_CHUNK_MIN = 64 << 10;
 
     private final Path dir;
     private final long maxBytes;
@@ -52,6 +55,10 @@ public final class Spool implements AutoCloseable {
     private long pendingBytes;
     private long truncatedBytes;
     private boolean closed;
+    /** The drainer's read buffer (reads hold this spool's lock). */
+    private ByteBuffer read;
+    private long appendedRecords;
+    private long appendedBytes;
 
     /** Where the drainer is: a segment and an offset in it. */
     public record Position(long segment, long offset) {
@@ -197,6 +204,8 @@ public final class Spool implements AutoCloseable {
                 throw new UncheckedIOException("Cannot append to the spool in " + dir + ": " + e.getMessage(), e);
             }
             pendingBytes += bytes;
+            appendedRecords += records.size();
+            appendedBytes += bytes;
         }
         synchronized (syncLock) {
             unsynced.add(synced);
@@ -248,7 +257,10 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    /** Reads up to {@code maxRecords} records from the drain position; an empty batch when everything is drained. */
+    /**
+     * Reads up to {@code maxRecords} records from the drain position; an empty batch when everything is drained. The bytes
+     * are read into one buffer the spool keeps for its drainer, and no more of them than the records asked for need.
+     */
     public synchronized Batch read(int maxRecords) {
         List<PointRecord> records = new ArrayList<>();
         long segment = readSegment;
@@ -265,19 +277,14 @@ public final class Spool implements AutoCloseable {
                     continue;
                 }
                 try (FileChannel channel = FileChannel.open(segments.get(segment), StandardOpenOption.READ)) {
-                    int chunk = (int) Math.min(end - offset, 4 << 20);
-                    ByteBuffer buffer = ByteBuffer.allocate(chunk);
-                    while (buffer.hasRemaining() && channel.read(buffer, offset + buffer.position()) > 0) {
-                        // read the chunk
-                    }
-                    buffer.flip();
+                    ByteBuffer buffer = readBuffer(channel, offset, end, maxRecords - records.size());
                     while (records.size() < maxRecords && buffer.remaining() >= HEADER) {
                         int start = buffer.position();
                         int length = buffer.getInt(start);
+                        if (length < 12 || length > end - offset - HEADER) {
+                            throw new IOException("no whole record at offset " + offset + " of " + segments.get(segment));
+                        }
                         if (buffer.remaining() < HEADER + length) {
-                            if (start == 0 && chunk == end - offset) {
-                                throw new IOException("no whole record at offset " + offset + " of " + segments.get(segment));
-                            }
                             break;
                         }
                         buffer.position(start + HEADER);
@@ -295,6 +302,46 @@ public final class Spool implements AutoCloseable {
             throw new UncheckedIOException("Cannot read the spool in " + dir + ": " + e.getMessage(), e);
         }
         return new Batch(records, new Position(segment, offset));
+    }
+
+    /**
+     * The drainer's buffer, filled from {@code offset} with the bytes up to {@code end}, as far as {@code records} records of
+     * the average size appended so far need, and at least the first record whole (a record larger than the buffer gets a
+     * buffer of its size, kept for the next ones).
+     */
+    private ByteBuffer readBuffer(FileChannel channel, long offset, long end, int records) throws IOException {
+        long available = end - offset;
+        if (read == null) {
+            read = ByteBuffer.allocate(READ_CHUNK);
+        }
+        ByteBuffer buffer = read;
+        buffer.clear().limit((int) Math.min(Math.min(available, Math.max(READ_CHUNK_MIN, (long) records * averageRecordBytes())),
+                buffer.capacity()));
+        fill(channel, buffer, offset);
+        if (buffer.position() >= HEADER) {
+            long first = HEADER + (long) buffer.getInt(0);
+            if (first > buffer.position() && first <= available) {
+                if (first > buffer.capacity()) {
+                    ByteBuffer larger = ByteBuffer.allocate((int) first);
+                    larger.put(buffer.flip());
+                    read = buffer = larger;
+                }
+                buffer.limit((int) first);
+                fill(channel, buffer, offset);
+            }
+        }
+        return buffer.flip();
+    }
+
+    private static void fill(FileChannel channel, ByteBuffer buffer, long offset) throws IOException {
+        while (buffer.hasRemaining() && channel.read(buffer, offset + buffer.position()) > 0) {
+            // read on to the buffer's limit
+        }
+    }
+
+    /** The average bytes a record takes in the spool (header included), from what was appended; 128 before any append. */
+    private long averageRecordBytes() {
+        return appendedRecords == 0 ? 128 : Math.max(HEADER + 12, appendedBytes / appendedRecords);
     }
 
     /** Records that everything before {@code position} is in Kafka: saved atomically, drained segments deleted. */

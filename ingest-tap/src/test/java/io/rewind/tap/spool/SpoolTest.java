@@ -36,6 +36,39 @@ class SpoolTest {
     }
 
     @Test
+    void readsRecordsOfEverySizeWholeAndInOrderWhateverTheBatchSize() throws Exception {
+        // Small records and records larger than the drainer's buffer (4 MiB), read in batches of every size: each read stops at
+        // a record boundary, and a large record is read whole.
+        java.util.Random random = new java.util.Random(7);
+        List<PointRecord> written = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            int size = i % 997 == 500 ? (5 << 20) + random.nextInt(1000) : 1 + random.nextInt(i % 3 == 0 ? 2000 : 60);
+            byte[] value = new byte[size];
+            random.nextBytes(value);
+            written.add(new PointRecord(("key" + i).getBytes(StandardCharsets.UTF_8), value, i));
+        }
+        try (Spool spool = Spool.open(dir, 1L << 34, 64 << 20)) {
+            for (int i = 0; i < written.size(); i += 100) {
+                spool.append(written.subList(i, i + 100)).get();
+            }
+            List<PointRecord> read = new ArrayList<>();
+            for (int batch = 1; read.size() < written.size(); batch = batch * 3 % 2011 + 1) {
+                Spool.Batch next = spool.read(batch);
+                assertThat(next.records()).isNotEmpty().hasSizeLessThanOrEqualTo(batch);
+                read.addAll(next.records());
+                spool.commit(next.end());
+            }
+            assertThat(spool.isEmpty()).isTrue();
+            assertThat(read).hasSameSizeAs(written);
+            for (int i = 0; i < written.size(); i++) {
+                assertThat(read.get(i).key()).isEqualTo(written.get(i).key());
+                assertThat(read.get(i).value()).as("record %d", i).isEqualTo(written.get(i).value());
+                assertThat(read.get(i).receivedMs()).isEqualTo(i);
+            }
+        }
+    }
+
+    @Test
     void drainsInOrderAcrossSegmentsAndARestartContinuesWhereTheDrainStopped() throws Exception {
         try (Spool spool = Spool.open(dir, 1 << 30, 300)) {
             for (int i = 0; i < 100; i += 10) {
