@@ -117,6 +117,8 @@ public final class TapBenchmark {
                         rows.add(row("telnet, standalone -> Kafka, durability=" + durability, meter));
                         cpuRows.add(meter.cpuRow());
                         cpuRows.add(CpuMeter.threadRow(threadsBefore, CpuMeter.byThread(), points));
+                        cpuRows.add(String.format("    through the spool: %.0f%% of the points (%s)", 100 * tap.metrics().spooledCount() / points,
+                                durability.equals("wal") ? "durability=wal: every point" : "those that came while the producer held a full window"));
                     }
                 }
             }
@@ -326,15 +328,18 @@ public final class TapBenchmark {
         stack.kafka().createTopic(topic, 4, Map.of());
         try (Tap tap = Tap.start(TapConfig.of(settings(stack, topic, dir.resolve("spool-http"), "", "async")))) {
             int client = tap.port();
-            http(client, "bench.standalone.http", standalonePoints / 20, 2);
-            awaitPublished(tap, standalonePoints / 20);
+            // As many points to warm up as are measured: the JIT compiles the HTTP path (Netty's codec, the JSON parser) for them.
+            http(client, "bench.standalone.http", standalonePoints / 4, 2);
+            awaitPublished(tap, standalonePoints / 4);
             CpuMeter meter = standalone("HTTP", stack);
+            Map<String, Long> threadsBefore = CpuMeter.byThread();
             meter.measure(standalonePoints / 4, () -> {
                 http(client, "bench.standalone.http", standalonePoints / 4, 2);
-                awaitPublished(tap, standalonePoints / 20 + standalonePoints / 4);
+                awaitPublished(tap, standalonePoints / 4 * 2);
             });
             rows.add(row("HTTP /api/put, standalone -> Kafka", meter));
             cpuRows.add(meter.cpuRow());
+            cpuRows.add(CpuMeter.threadRow(threadsBefore, CpuMeter.byThread(), standalonePoints / 4));
         }
     }
 

@@ -144,4 +144,8 @@ public final class TapMetrics {
     public double publishedCount() {
         return published.count();
     }
+
+    public double spooledCount() {
+        return spooled.count();
+    }
 }

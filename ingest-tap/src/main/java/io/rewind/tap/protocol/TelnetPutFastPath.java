@@ -1,6 +1,7 @@
 package io.rewind.tap.protocol;
 
-import io.rewind.schema.wire.AvroBinary;
+import io.rewind.tap.record.AvroBody;
+import io.rewind.tap.record.PointEncoder;
 import io.rewind.tap.record.PointRecord;
 import java.util.Arrays;
 
@@ -16,9 +17,7 @@ import java.util.Arrays;
  * line.
  */
 public final class TelnetPutFastPath {
-    /** Avro's indexes: the union {@code ["null", "long", "double"]}, the enums' symbols. */
-    private static final int LONG_BRANCH = 1;
-    private static final int DOUBLE_BRANCH = 2;
+    /** Avro's indexes of the enums' symbols. */
     private static final int SECONDS = 0;
     private static final int MILLISECONDS = 1;
     private static final int PUT = 0;
@@ -51,7 +50,7 @@ public final class TelnetPutFastPath {
         final int[] tagEquals;
         final int[] tagEnd;
         final int[] order;
-        byte[] body = new byte[256];
+        final AvroBody body = new AvroBody();
 
         Scratch(int maxTags) {
             tagStart = new int[maxTags];
@@ -161,17 +160,17 @@ public final class TelnetPutFastPath {
             k += s.tagEnd[t] - s.tagEquals[t] - 1;
         }
         // The Avro body of the Point record, field by field in the schema's order.
-        Body body = new Body(s, header);
+        AvroBody body = s.body.start(header);
         body.string(line, metricStart, metricEnd);
         body.varLong(millis ? timestamp : timestamp * 1000);
         body.varLong(millis ? MILLISECONDS : SECONDS);
         if (point < 0) {
-            body.varLong(LONG_BRANCH);
+            body.varLong(PointEncoder.LONG_BRANCH);
             body.varLong(negative ? -mantissa : mantissa);
         } else {
             // Exact: a mantissa below 2^53 and a power of ten up to 10^22 are both doubles, and one division rounds correctly.
             double value = mantissa / POWERS_OF_TEN[valueEnd - point - 1];
-            body.varLong(DOUBLE_BRANCH);
+            body.varLong(PointEncoder.DOUBLE_BRANCH);
             body.fixedDouble(negative ? -value : value);
         }
         body.varLong(tags); // one block of map entries, then the end of the map
@@ -194,50 +193,5 @@ public final class TelnetPutFastPath {
             at++;
         }
         return at;
-    }
-
-    /** Avro's binary encoding into the thread's buffer, after the wire format's header. */
-    private static final class Body {
-        private final Scratch scratch;
-        private byte[] bytes;
-        private int size;
-
-        Body(Scratch scratch, byte[] header) {
-            this.scratch = scratch;
-            this.bytes = scratch.body;
-            System.arraycopy(header, 0, bytes, 0, header.length);
-            this.size = header.length;
-        }
-
-        void varLong(long value) {
-            ensure(AvroBinary.MAX_LONG_BYTES);
-            size = AvroBinary.writeLong(bytes, size, value);
-        }
-
-        void string(byte[] from, int start, int end) {
-            varLong(end - start);
-            ensure(end - start);
-            System.arraycopy(from, start, bytes, size, end - start);
-            size += end - start;
-        }
-
-        void fixedDouble(double value) {
-            ensure(8);
-            long bits = Double.doubleToRawLongBits(value);
-            for (int i = 0; i < 8; i++) {
-                bytes[size++] = (byte) (bits >>> (8 * i));
-            }
-        }
-
-        byte[] toByteArray() {
-            return Arrays.copyOf(bytes, size);
-        }
-
-        private void ensure(int more) {
-            if (size + more > bytes.length) {
-                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
-                scratch.body = bytes;
-            }
-        }
     }
 }
