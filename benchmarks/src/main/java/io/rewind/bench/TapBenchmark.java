@@ -99,27 +99,16 @@ public final class TapBenchmark {
             List<String> cpuRows = new ArrayList<>();
             List<String> frontCpuRows = new ArrayList<>();
             String ratios;
-            // Every path runs once unmeasured first, so the JIT, the broker and the TSD are warm when measured.
-            int n = 0;
-            for (String durability : standalonePoints == 0 ? List.<String>of() : List.of("async", "wal", "async", "wal")) {
-                boolean measured = n >= 2;
-                int points = measured ? standalonePoints : standalonePoints / 4;
-                String topic = "bench-tap-" + n++;
-                stack.kafka().createTopic(topic, 4, Map.of());
-                try (Tap tap = Tap.start(TapConfig.of(settings(stack, topic, dir.resolve("spool-" + topic), "", durability)))) {
-                    CpuMeter meter = standalone("telnet, durability=" + durability, stack);
-                    Map<String, Long> threadsBefore = CpuMeter.byThread();
-                    meter.measure(points, () -> {
-                        telnet(tap.port(), "bench.standalone." + durability, points, 2);
-                        awaitPublished(tap, points);
-                    });
-                    if (measured) {
-                        rows.add(row("telnet, standalone -> Kafka, durability=" + durability, meter));
-                        cpuRows.add(meter.cpuRow());
-                        cpuRows.add(CpuMeter.threadRow(threadsBefore, CpuMeter.byThread(), points));
-                        cpuRows.add(String.format("    through the spool: %.0f%% of the points (%s)", 100 * tap.metrics().spooledCount() / points,
-                                durability.equals("wal") ? "durability=wal: every point" : "those that came while the producer held a full window"));
+            // Both paths run unmeasured first, until the JIT has compiled them (a tap that has run for a while), then measured.
+            int[] n = {0};
+            if (standalonePoints > 0) {
+                System.out.println("Standalone telnet warm after " + warm(4, () -> {
+                    for (String durability : List.of("async", "wal")) {
+                        standaloneTelnet(durability, "bench-tap-warm-" + n[0]++, standalonePoints / 4, stack, dir, null, null);
                     }
+                }));
+                for (String durability : List.of("async", "wal")) {
+                    standaloneTelnet(durability, "bench-tap-" + durability, standalonePoints, stack, dir, rows, cpuRows);
                 }
             }
             String bareRatio = "";
@@ -150,17 +139,10 @@ public final class TapBenchmark {
                     telnet(port, "bench.warm.telnet", 20_000, 1, 200);
                     http(port, "bench.warm.http", 20_000, 1, 1);
                 }
-                // Then unmeasured rounds until one leaves the JIT compilers nearly idle (they lag behind on a busy machine):
-                // the figures are the tap's steady state, as in a tap that has run for a while, not its first minute.
-                int warmRounds = 0;
-                double compiledShare;
-                do {
-                    long compiledBefore = JIT.cpu().get().toMillis();
-                    long start = System.nanoTime();
-                    round(false, warmRounds++, Math.min(perRound, WARM_ROUND), direct, through, telnetDirect, telnetThrough, httpDirect, httpThrough);
-                    compiledShare = (JIT.cpu().get().toMillis() - compiledBefore) / ((System.nanoTime() - start) / 1e6);
-                } while (compiledShare > 0.02 && warmRounds < 12);
-                System.out.printf("Warm after %d unmeasured rounds (the JIT compiled for %.1f%% of the last one)%n", warmRounds, compiledShare * 100);
+                // Then unmeasured rounds until the JIT has compiled the paths.
+                int[] warmRounds = {0};
+                System.out.println("Warm after " + warm(12, () -> round(false, warmRounds[0]++, Math.min(perRound, WARM_ROUND), direct, through,
+                        telnetDirect, telnetThrough, httpDirect, httpThrough)));
                 for (int round = 0; round < ROUNDS; round++) {
                     round(true, round, perRound, direct, through, telnetDirect, telnetThrough, httpDirect, httpThrough);
                 }
@@ -267,6 +249,46 @@ public final class TapBenchmark {
     }
 
     /**
+     * Runs {@code round} unmeasured until one leaves the JIT compilers nearly idle (they lag behind on a busy machine), at
+     * most {@code maxRounds} times: what is measured next is the steady state of a tap that has run for a while, not its
+     * first minute. Returns how many rounds that took and how busy the JIT still was, for the output: the compilers' time is
+     * elapsed time, so under a flood that keeps both cores busy it stays above the mark however warm the tap is.
+     */
+    private static String warm(int maxRounds, CpuMeter.Work round) throws Exception {
+        int rounds = 0;
+        double compiledShare;
+        do {
+            long compiledBefore = JIT.cpu().get().toMillis();
+            long start = System.nanoTime();
+            round.run();
+            rounds++;
+            compiledShare = (JIT.cpu().get().toMillis() - compiledBefore) / ((System.nanoTime() - start) / 1e6);
+        } while (compiledShare > 0.02 && rounds < maxRounds);
+        return String.format("%d unmeasured rounds (the JIT compiled for %.1f%% of the last one)", rounds, compiledShare * 100);
+    }
+
+    /** One standalone telnet run into a topic of its own, through a tap of its own; its rows added when {@code rows} is given. */
+    private static void standaloneTelnet(String durability, String topic, int points, DevStack stack, Path dir, List<String[]> rows,
+            List<String> cpuRows) throws Exception {
+        stack.kafka().createTopic(topic, 4, Map.of());
+        try (Tap tap = Tap.start(TapConfig.of(settings(stack, topic, dir.resolve("spool-" + topic), "", durability)))) {
+            CpuMeter meter = standalone("telnet, durability=" + durability, stack);
+            Map<String, Long> threadsBefore = CpuMeter.byThread();
+            meter.measure(points, () -> {
+                telnet(tap.port(), "bench.standalone." + durability, points, 2);
+                awaitPublished(tap, points);
+            });
+            if (rows != null) {
+                rows.add(row("telnet, standalone -> Kafka, durability=" + durability, meter));
+                cpuRows.add(meter.cpuRow());
+                cpuRows.add(CpuMeter.threadRow(threadsBefore, CpuMeter.byThread(), points));
+                cpuRows.add(String.format("    through the spool: %.0f%% of the points (%s)", 100 * tap.metrics().spooledCount() / points,
+                        durability.equals("wal") ? "durability=wal: every point" : "those that came while the producer held a full window"));
+            }
+        }
+    }
+
+    /**
      * What Kafka alone takes from this JVM: a producer with the tap's settings sending the records the telnet run's points
      * become (key and value encoded beforehand, as the tap's parse and encode would give them), all of them once to warm
      * up, then measured until Kafka has acknowledged every one. Returns its points per second.
@@ -328,14 +350,16 @@ public final class TapBenchmark {
         stack.kafka().createTopic(topic, 4, Map.of());
         try (Tap tap = Tap.start(TapConfig.of(settings(stack, topic, dir.resolve("spool-http"), "", "async")))) {
             int client = tap.port();
-            // As many points to warm up as are measured: the JIT compiles the HTTP path (Netty's codec, the JSON parser) for them.
-            http(client, "bench.standalone.http", standalonePoints / 4, 2);
-            awaitPublished(tap, standalonePoints / 4);
+            int[] warmed = {0};
+            System.out.println("Standalone HTTP warm after " + warm(6, () -> {
+                http(client, "bench.standalone.http", standalonePoints / 20, 2);
+                awaitPublished(tap, standalonePoints / 20 * ++warmed[0]);
+            }));
             CpuMeter meter = standalone("HTTP", stack);
             Map<String, Long> threadsBefore = CpuMeter.byThread();
             meter.measure(standalonePoints / 4, () -> {
                 http(client, "bench.standalone.http", standalonePoints / 4, 2);
-                awaitPublished(tap, standalonePoints / 4 * 2);
+                awaitPublished(tap, standalonePoints / 20 * warmed[0] + standalonePoints / 4);
             });
             rows.add(row("HTTP /api/put, standalone -> Kafka", meter));
             cpuRows.add(meter.cpuRow());
