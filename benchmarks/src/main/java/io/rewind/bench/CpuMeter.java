@@ -168,6 +168,11 @@ final class CpuMeter {
         return List.copyOf(stretchRates);
     }
 
+    /** CPU seconds per million points of the source at {@code index}, in the order given. */
+    double cpuPerMillion(int index) {
+        return cpuSeconds[index] * 1e6 / points;
+    }
+
     /** CPU seconds per million points of every source, named. */
     String cpuRow() {
         StringBuilder row = new StringBuilder(String.format("  %-46s", name));

@@ -41,6 +41,11 @@ public final class TapBenchmark {
     /** Points of an unmeasured round, per path (the measured ones have the TSD points / {@link #ROUNDS}). */
     private static final int WARM_ROUND = 100_000;
     /**
+     * The rate of the paced standalone telnet run: above what the TSD here takes (about 150k points a second direct), below
+     * what the tap's producer sends, so no point needs the spool.
+     */
+    private static final int PACED_RATE = 250_000;
+    /**
      * HTTP clients at once in front of the TSD, as several collectors post to one TSD: enough that the TSD always has a
      * request to work on, so the figure is what the TSD can take, not one client's round trip.
      */
@@ -101,14 +106,24 @@ public final class TapBenchmark {
             String ratios;
             // Both paths run unmeasured first, until the JIT has compiled them (a tap that has run for a while), then measured.
             int[] n = {0};
+            String lingerRatio = "";
             if (standalonePoints > 0) {
                 System.out.println("Standalone telnet warm after " + warm(4, () -> {
                     for (String durability : List.of("async", "wal")) {
-                        standaloneTelnet(durability, "bench-tap-warm-" + n[0]++, standalonePoints / 4, stack, dir, null, null);
+                        standaloneTelnet(durability, 0, Map.of(), "bench-tap-warm-" + n[0]++, standalonePoints / 4, stack, dir, null, null);
                     }
                 }));
                 for (String durability : List.of("async", "wal")) {
-                    standaloneTelnet(durability, "bench-tap-" + durability, standalonePoints, stack, dir, rows, cpuRows);
+                    standaloneTelnet(durability, 0, Map.of(), "bench-tap-" + durability, standalonePoints, stack, dir, rows, cpuRows);
+                }
+                // At a rate the producer keeps up with (above what a TSD takes here): the path of a tap in front of a TSD, where
+                // no point needs the spool; and the same with a 5 ms linger, to show what the telnet producer's 25 ms saves.
+                CpuMeter paced = standaloneTelnet("async", PACED_RATE, Map.of(), "bench-tap-paced", standalonePoints / 2, stack, dir, rows, cpuRows);
+                if (!EXTRA.containsKey("kafka.linger.ms")) {
+                    CpuMeter shortLinger = standaloneTelnet("async", PACED_RATE, Map.of("kafka.linger.ms", "5"), "bench-tap-paced-5ms",
+                            standalonePoints / 2, stack, dir, rows, cpuRows);
+                    lingerRatio = String.format("paced telnet, the tap's 25 ms linger / a 5 ms linger, CPU per point: tap %.2fx, broker %.2fx%n",
+                            paced.cpuPerMillion(0) / shortLinger.cpuPerMillion(0), paced.cpuPerMillion(2) / shortLinger.cpuPerMillion(2));
                 }
             }
             String bareRatio = "";
@@ -161,6 +176,7 @@ public final class TapBenchmark {
                     + " JIT; clients: the load generator's threads; the Kafka broker):%n");
             cpuRows.forEach(System.out::println);
             System.out.print(bareRatio);
+            System.out.print(lingerRatio);
             System.out.printf("%nCPU per million points in front of a TSD, %d rounds (this JVM: the clients, and the tap when through it):%n", ROUNDS);
             frontCpuRows.forEach(System.out::println);
             System.out.printf("%n%s%n", ratios);
@@ -217,7 +233,10 @@ public final class TapBenchmark {
     private static void parseAndEncode() {
         io.rewind.schema.wire.SingleObjectWireFormat<io.rewind.schema.Point> format =
                 new io.rewind.schema.wire.SingleObjectWireFormat<>(io.rewind.schema.Point.class);
+        // Avro's own writer (an encoder not prepared), and the encoder as the tap prepares it, which writes put points itself.
+        io.rewind.tap.record.PointEncoder avro = new io.rewind.tap.record.PointEncoder(format);
         io.rewind.tap.record.PointEncoder encoder = new io.rewind.tap.record.PointEncoder(format);
+        encoder.prepare();
         io.rewind.tap.protocol.TelnetPutParser parser = new io.rewind.tap.protocol.TelnetPutParser(new io.rewind.tap.protocol.PointRules(8));
         io.rewind.tap.protocol.TelnetPutFastPath fast = new io.rewind.tap.protocol.TelnetPutFastPath(8, format.header());
         int n = 1_000_000;
@@ -226,26 +245,33 @@ public final class TapBenchmark {
             lines[i] = ("put bench.parse " + (T0 + i / 200) + " " + (i % 1000) + " host=web" + i % 200 + " dc=lga").getBytes(StandardCharsets.ISO_8859_1);
         }
         java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        double withAvro = Double.MAX_VALUE;
         double full = Double.MAX_VALUE;
         double quick = Double.MAX_VALUE;
         long sink = 0;
         for (int round = 0; round < 8; round++) {
             long c0 = cpu.getCurrentThreadCpuTime();
             for (byte[] line : lines) {
-                sink += encoder.encode(parser.parse(new String(line, StandardCharsets.ISO_8859_1)), 0).value().length;
+                sink += avro.encode(parser.parse(new String(line, StandardCharsets.ISO_8859_1)), 0).value().length;
             }
             long c1 = cpu.getCurrentThreadCpuTime();
             for (byte[] line : lines) {
-                sink += fast.encode(line, line.length, 0).value().length;
+                sink += encoder.encode(parser.parse(new String(line, StandardCharsets.ISO_8859_1)), 0).value().length;
             }
             long c2 = cpu.getCurrentThreadCpuTime();
+            for (byte[] line : lines) {
+                sink += fast.encode(line, line.length, 0).value().length;
+            }
+            long c3 = cpu.getCurrentThreadCpuTime();
             if (round >= 4) {
-                full = Math.min(full, (c1 - c0) / (double) n);
-                quick = Math.min(quick, (c2 - c1) / (double) n);
+                withAvro = Math.min(withAvro, (c1 - c0) / (double) n);
+                full = Math.min(full, (c2 - c1) / (double) n);
+                quick = Math.min(quick, (c3 - c2) / (double) n);
             }
         }
-        System.out.printf("Parse and encode a telnet put line, CPU per point (%d bytes encoded): full parser and Avro encoder %.0f ns,"
-                + " fast path %.0f ns (%.1fx)%n", sink, full, quick, full / quick);
+        System.out.printf("Parse and encode a telnet put line, CPU per point (%d bytes encoded): full parser and Avro's writer %.0f ns,"
+                + " full parser and the tap's encoder %.0f ns (the path of HTTP points and of lines the fast path leaves), fast path %.0f ns"
+                + " (%.1fx Avro's)%n", sink, withAvro, full, quick, withAvro / quick);
     }
 
     /**
@@ -267,24 +293,32 @@ public final class TapBenchmark {
         return String.format("%d unmeasured rounds (the JIT compiled for %.1f%% of the last one)", rounds, compiledShare * 100);
     }
 
-    /** One standalone telnet run into a topic of its own, through a tap of its own; its rows added when {@code rows} is given. */
-    private static void standaloneTelnet(String durability, String topic, int points, DevStack stack, Path dir, List<String[]> rows,
-            List<String> cpuRows) throws Exception {
+    /**
+     * One standalone telnet run into a topic of its own, through a tap of its own with {@code more} settings, as fast as
+     * the tap reads or at {@code pace} points a second; its rows added when {@code rows} is given. Returns its meter.
+     */
+    private static CpuMeter standaloneTelnet(String durability, int pace, Map<String, String> more, String topic, int points, DevStack stack,
+            Path dir, List<String[]> rows, List<String> cpuRows) throws Exception {
         stack.kafka().createTopic(topic, 4, Map.of());
-        try (Tap tap = Tap.start(TapConfig.of(settings(stack, topic, dir.resolve("spool-" + topic), "", durability)))) {
-            CpuMeter meter = standalone("telnet, durability=" + durability, stack);
+        String name = "telnet, durability=" + durability + (pace > 0 ? String.format(", paced at %,d/s", pace) : "")
+                + (more.isEmpty() ? "" : ", " + more.entrySet().iterator().next());
+        Map<String, String> settings = settings(stack, topic, dir.resolve("spool-" + topic), "", durability);
+        settings.putAll(more);
+        try (Tap tap = Tap.start(TapConfig.of(settings))) {
+            CpuMeter meter = standalone(name, stack);
             Map<String, Long> threadsBefore = CpuMeter.byThread();
             meter.measure(points, () -> {
-                telnet(tap.port(), "bench.standalone." + durability, points, 2);
+                telnet(tap.port(), "bench.standalone." + durability, points, 2, pace > 0 ? 64 << 10 : 1 << 20, pace);
                 awaitPublished(tap, points);
             });
             if (rows != null) {
-                rows.add(row("telnet, standalone -> Kafka, durability=" + durability, meter));
+                rows.add(row("telnet, standalone -> Kafka, " + name.substring("telnet, ".length()), meter));
                 cpuRows.add(meter.cpuRow());
                 cpuRows.add(CpuMeter.threadRow(threadsBefore, CpuMeter.byThread(), points));
                 cpuRows.add(String.format("    through the spool: %.0f%% of the points (%s)", 100 * tap.metrics().spooledCount() / points,
                         durability.equals("wal") ? "durability=wal: every point" : "those that came while the producer held a full window"));
             }
+            return meter;
         }
     }
 
@@ -394,8 +428,12 @@ public final class TapBenchmark {
         telnet(port, metric, points, connections, 1 << 20);
     }
 
-    /** As above, writing at most {@code writeBytes} at a time. */
     private static void telnet(int port, String metric, int points, int connections, int writeBytes) {
+        telnet(port, metric, points, connections, writeBytes, 0);
+    }
+
+    /** As above, writing at most {@code writeBytes} at a time, and with {@code pace} above 0 no faster than that many points a second. */
+    private static void telnet(int port, String metric, int points, int connections, int writeBytes, int pace) {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
             int conn = c;
@@ -404,12 +442,18 @@ public final class TapBenchmark {
                     OutputStream out = socket.getOutputStream();
                     socket.setTcpNoDelay(true);
                     StringBuilder chunk = new StringBuilder(writeBytes);
+                    long start = System.nanoTime();
                     for (int i = conn; i < points; i += connections) {
                         chunk.append("put ").append(metric).append(' ').append(T0 + i / 200).append(' ').append(i % 1000)
                                 .append(" host=web").append(i % 200).append(" dc=lga\n");
                         if (chunk.length() > writeBytes - 200) {
                             out.write(chunk.toString().getBytes(StandardCharsets.ISO_8859_1));
                             chunk.setLength(0);
+                            if (pace > 0) {
+                                // This connection's share of the rate: wait until the points written so far are due.
+                                long due = start + (long) ((i / connections + 1) * 1e9 / (pace / (double) connections));
+                                java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
+                            }
                         }
                     }
                     chunk.append("version\n");

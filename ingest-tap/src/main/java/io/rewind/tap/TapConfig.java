@@ -174,10 +174,17 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
                 awaitedProducerProperties());
     }
 
+    /** The producers' {@code linger.ms} unless {@code kafka.linger.ms} is set: telnet points and the spool drain; HTTP puts. */
+    static final int TELNET_LINGER_MS = 25;
+    static final int AWAITED_LINGER_MS = 5;
+
     /**
-     * The producer's settings: idempotent, acks=all, lz4, 5 ms linger, and a delivery timeout with no
-     * practical end, so a record handed to the producer reaches Kafka exactly once however long Kafka
-     * is away (the window bounds how many are in it); then every {@code kafka.*} setting.
+     * The settings of the producer for telnet points and the spool drain: idempotent, acks=all, lz4, a 25 ms linger, and a
+     * delivery timeout with no practical end, so a record handed to the producer reaches Kafka exactly once however long
+     * Kafka is away (the window bounds how many are in it); then every {@code kafka.*} setting. The linger makes a produce
+     * request carry 25 ms of points: at 250,000 points a second, 5 ms made batches of about 300 records per partition,
+     * and the producer's and the broker's work per request cost more than the tap's work per point
+     * ({@code bin/rewind bench tap}, the paced run).
      */
     public Properties producerProperties() {
         Properties props = new Properties();
@@ -186,7 +193,7 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(TELNET_LINGER_MS));
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 << 10));
         props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(64L << 20, windowBytes * 3)));
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.toString(Integer.MAX_VALUE));
@@ -199,13 +206,16 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
 
     /**
      * The settings of the producer for points whose client waits for them (HTTP puts): the same, with a
-     * client id of its own. The publisher flushes it as soon as the requests queued are in it (group
+     * client id of its own and a 5 ms linger (unless {@code kafka.linger.ms} says otherwise). The publisher flushes it as soon as the requests queued are in it (group
      * commit), so no request waits for the linger; the linger only keeps the producer from sending a
      * request's points a few at a time while they are being handed to it.
      */
     public Properties awaitedProducerProperties() {
         Properties props = producerProperties();
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "rewind-" + tapId + "-awaited");
+        if (!kafka.containsKey(ProducerConfig.LINGER_MS_CONFIG)) {
+            props.put(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(AWAITED_LINGER_MS));
+        }
         return props;
     }
 }
