@@ -31,7 +31,10 @@ final class PutBody {
         }
     }
 
-    /** The points of a request: what to publish, and how OpenTSDB would answer on its own. */
+    /**
+     * The points of a request: what to publish, and how OpenTSDB would answer on its own (the data points the full parser
+     * read, valid or not; none when the fast path read the body, whose every point is valid).
+     */
     record Parsed(List<PointRecord> records, List<JsonPutParser.Entry> entries, JsonPutParser.BadBody badBody) {
         static final Parsed NONE = new Parsed(List.of(), List.of(), null);
     }
@@ -76,9 +79,19 @@ final class PutBody {
         return new Json(inflated, length);
     }
 
-    /** Reads the JSON body (inflated) into points, counting and logging the ones OpenTSDB would refuse. */
+    /**
+     * Reads the JSON body (inflated) into points, counting and logging the ones OpenTSDB would refuse: with the fast path
+     * when it reads the body, else with the full parser.
+     */
     static Parsed parse(TapContext tap, Json json, String uri, PointKind kind) {
         long receivedMs = System.currentTimeMillis();
+        if (kind == PointKind.PUT && tap.jsonFastPath() != null) {
+            List<PointRecord> quick = tap.jsonFastPath().encode(json.bytes(), json.length(), receivedMs);
+            if (quick != null) {
+                tap.metrics().received(TapMetrics.Protocol.HTTP, quick.size());
+                return new Parsed(quick, List.of(), null);
+            }
+        }
         try {
             List<JsonPutParser.Entry> entries = tap.jsonParser().parse(json.bytes(), json.length(), kind);
             List<PointRecord> records = new ArrayList<>(entries.size());

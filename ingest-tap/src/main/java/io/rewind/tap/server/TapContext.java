@@ -13,6 +13,7 @@ import io.rewind.tap.record.PointEncoder;
 import io.rewind.tap.record.PointRecord;
 import io.rewind.tap.delivery.PointPublisher;
 import io.rewind.service.RateLimitedLog;
+import io.rewind.tap.protocol.JsonPutFastPath;
 import io.rewind.tap.protocol.JsonPutParser;
 import io.rewind.tap.protocol.PointRules;
 import io.rewind.tap.protocol.TelnetPutFastPath;
@@ -36,6 +37,7 @@ public final class TapContext {
     private final TelnetPutParser telnetParser;
     private final TelnetPutFastPath telnetFastPath;
     private final JsonPutParser jsonParser;
+    private final JsonPutFastPath jsonFastPath;
     private final RateLimitedLog rejectLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private final RateLimitedLog connectLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private final RateLimitedLog encodeLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
@@ -48,8 +50,10 @@ public final class TapContext {
         this.upstreams = upstreams;
         PointRules rules = new PointRules(config.maxTags());
         this.telnetParser = new TelnetPutParser(rules);
-        this.telnetFastPath = fastPath(config.maxTags(), encoder);
+        byte[] header = header(encoder);
+        this.telnetFastPath = header == null ? null : new TelnetPutFastPath(config.maxTags(), header);
         this.jsonParser = new JsonPutParser(rules);
+        this.jsonFastPath = header == null ? null : new JsonPutFastPath(config.maxTags(), header);
     }
 
     public TapConfig config() {
@@ -73,9 +77,14 @@ public final class TapContext {
         return telnetFastPath;
     }
 
-    private static TelnetPutFastPath fastPath(int maxTags, PointEncoder encoder) {
+    /** The {@code /api/put} fast path; null when the telnet one is, and then every body goes to {@link #jsonParser}. */
+    public JsonPutFastPath jsonFastPath() {
+        return jsonFastPath;
+    }
+
+    private static byte[] header(PointEncoder encoder) {
         try {
-            return new TelnetPutFastPath(maxTags, encoder.header());
+            return encoder.header();
         } catch (RuntimeException cannotEncode) {
             return null;
         }

@@ -19,6 +19,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class JsonPutFuzzTest {
     private static final JsonPutParser TAP = new JsonPutParser(new PointRules(8));
+    private static final io.rewind.schema.wire.SingleObjectWireFormat<io.rewind.schema.Point> FORMAT =
+            new io.rewind.schema.wire.SingleObjectWireFormat<>(io.rewind.schema.Point.class);
+    private static final JsonPutFastPath FAST = new JsonPutFastPath(8, FORMAT.header());
     private static OpenTsdbPuts openTsdb;
 
     static Stream<Arguments> bodies() {
@@ -28,7 +31,8 @@ class JsonPutFuzzTest {
                 "[{\"metric\":\"m\",\"timestamp\":1700000000,\"value\":\"abc\",\"tags\":{\"host\":\"a\"}},null,"
                         + "{\"metric\":\"m$\",\"timestamp\":1700000000,\"value\":1e400,\"tags\":{}}]",
                 "{\"metric\":\"m\",\"timestamp\":\"1700000000\",\"value\":NaN,\"tags\":{\"h\":\"a\"},\"extra\":[1,{}]}",
-                "{bad json", "  [ ]  ", "\"just a string\"")
+                "{bad json", "  [ ]  ", "\"just a string\"",
+                "[ {\"tags\": {\"host\": \"web01\", \"dc\": \"lga\"}, \"value\": -0.25, \"metric\": \"sys.load\", \"timestamp\": 1700000000123} ]")
                 .map(body -> Arguments.of((Object) body.getBytes(StandardCharsets.UTF_8)));
     }
 
@@ -41,6 +45,19 @@ class JsonPutFuzzTest {
         OpenTsdbPuts.Outcome expected = openTsdb.http(body);
         if (expected == null) {
             return; // only white space: a TSD fails with an internal error, no answer to compare with
+        }
+        // The fast path takes a body only when OpenTSDB stores its every point, as the records of the points it stores.
+        List<io.rewind.tap.record.PointRecord> quick = FAST.encode(body, body.length, 0);
+        if (quick != null) {
+            assertThat(expected.badBody()).as("OpenTSDB refuses [%s] as a whole; the fast path read it", text(body)).isNull();
+            assertThat(quick).as("data points of [%s] by the fast path", text(body)).hasSameSizeAs(expected.points());
+            for (int i = 0; i < quick.size(); i++) {
+                OpenTsdbPuts.Result stored = expected.points().get(i);
+                io.rewind.schema.Point point = FORMAT.decode(quick.get(i).value());
+                assertThat(stored.stored()).as("OpenTSDB refuses point %d of [%s]: %s; the fast path took it", i, text(body), stored.error()).isTrue();
+                stored.assertStoredAs(point, "point " + i + " of [" + text(body) + "] by the fast path");
+                assertThat(quick.get(i).key()).isEqualTo(io.rewind.schema.SeriesKey.of(point).toBytes());
+            }
         }
         List<JsonPutParser.Entry> entries;
         try {
