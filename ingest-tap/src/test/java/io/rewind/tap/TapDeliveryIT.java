@@ -107,6 +107,22 @@ class TapDeliveryIT {
     }
 
     @Test
+    void aDrainedBatchGoesToKafkaAtOnceNotAfterTheProducersLinger(DevStack stack) throws Exception {
+        // With durability=wal every point goes through the spool; the drainer waits for Kafka's answer to each batch, so a
+        // batch that waited out the producer's linger (here ten minutes) would hold the drain up that long.
+        KafkaBroker kafka = stack.kafka();
+        String topic = "tap-it-drain-linger";
+        kafka.createTopic(topic, 4, Map.of());
+        Map<String, String> settings = settings(kafka.bootstrapServers(), topic, dir.resolve("spool-linger"), "");
+        settings.put("durability", "wal");
+        settings.put("kafka.linger.ms", "600000");
+        try (Tap tap = Tap.start(TapConfig.of(settings))) {
+            send(new TsdClient("127.0.0.1", tap.port()), 0, 2_000);
+            assertExactlyOnce(TopicPoints.read(kafka.bootstrapServers(), topic, 2_000, Duration.ofSeconds(60)), 2_000);
+        }
+    }
+
+    @Test
     void aTapStartedBeforeItsTopicExistsSaysSoOnItsHealthEndpointsAndDrainsItsSpoolIntoTheTopicOnceCreated(DevStack stack)
             throws Exception {
         KafkaBroker kafka = stack.kafka();

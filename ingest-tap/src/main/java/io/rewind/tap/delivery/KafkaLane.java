@@ -40,11 +40,19 @@ final class KafkaLane {
     /** Group commit: once nothing else is queued, sends what the producer holds now. Interrupted by a close while Kafka is away. */
     void flushIfIdle() {
         if (groupCommit && sender.getQueue().isEmpty()) {
-            try {
-                producer.flush();
-            } catch (RuntimeException e) {
-                // Interrupted by close while Kafka is away: the producer's close hands what it holds back.
-            }
+            flush();
+        }
+    }
+
+    /**
+     * Sends what the producer holds now, without waiting for its linger, and waits until Kafka has answered for it.
+     * Interrupted by a close while Kafka is away.
+     */
+    void flush() {
+        try {
+            producer.flush();
+        } catch (RuntimeException e) {
+            // Interrupted by close while Kafka is away: the producer's close hands what it holds back.
         }
     }
 
