@@ -9,7 +9,7 @@ import java.util.Arrays;
  * One put point read straight from the bytes a client sent, as the fast paths ({@link TelnetPutFastPath},
  * {@link JsonPutFastPath}) read it: where its names are in those bytes, its timestamp and value as read, and the Kafka
  * record written from them in one pass (the series key, and the Avro body with its tags in key order). Each thread that
- * reads points keeps one and reuses it for the next point ({@link #start}).
+ * reads points keeps one ({@link #perThread}) and reuses it for the next point ({@link #start}).
  *
  * <p>Only what OpenTSDB stores as it is read here is taken: names of its ASCII characters, a timestamp of 1 to 13 digits,
  * an integer of at most 18 digits or a decimal of at most 15 digits without exponent, 1 to {@code max.tags} tags of
@@ -37,18 +37,32 @@ final class FastPut {
     /** The tags' indexes in key order. */
     private final int[] order;
     private final AvroBody body = new AvroBody();
+    /** The bytes every record value starts with before its Avro body (the wire format's). */
+    private final byte[] header;
     private int tags;
     private long mantissa;
     private boolean negative;
     /** Digits after the decimal point, or -1 for an integer. */
     private int decimals;
 
-    FastPut(int maxTags) {
+    private FastPut(int maxTags, byte[] header) {
+        this.header = header;
         keyStart = new int[maxTags];
         keyEnd = new int[maxTags];
         valueStart = new int[maxTags];
         valueEnd = new int[maxTags];
         order = new int[maxTags];
+    }
+
+    /**
+     * One for each thread that reads points.
+     *
+     * @param maxTags OpenTSDB's {@code tsd.storage.max_tags}
+     * @param header  the bytes every record value starts with before its Avro body (the wire format's)
+     */
+    static ThreadLocal<FastPut> perThread(int maxTags, byte[] header) {
+        byte[] copy = header.clone();
+        return ThreadLocal.withInitial(() -> new FastPut(maxTags, copy));
     }
 
     /** Starts the next point. */
@@ -139,13 +153,10 @@ final class FastPut {
     }
 
     /**
-     * The point's record: the metric in {@code [metricStart, metricEnd)}, the timestamp, the value and tags read before;
-     * null without a tag.
+     * The point's record: the metric in {@code [metricStart, metricEnd)}, the timestamp, the value and the tags read before
+     * (at least one: both readers give up on a point without).
      */
-    PointRecord record(byte[] bytes, int metricStart, int metricEnd, long timestamp, byte[] header, long receivedMs) {
-        if (tags == 0) {
-            return null;
-        }
+    PointRecord record(byte[] bytes, int metricStart, int metricEnd, long timestamp, long receivedMs) {
         boolean millis = PointRules.isMilliseconds(timestamp);
         // The series key: metric, then NUL key NUL value per tag in key order.
         int keyLength = metricEnd - metricStart;

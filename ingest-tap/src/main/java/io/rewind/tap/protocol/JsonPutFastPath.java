@@ -22,7 +22,6 @@ public final class JsonPutFastPath {
     private static final byte[] VALUE = {'v', 'a', 'l', 'u', 'e'};
     private static final byte[] TAGS = {'t', 'a', 'g', 's'};
 
-    private final byte[] header;
     private final ThreadLocal<FastPut> points;
 
     /**
@@ -30,8 +29,7 @@ public final class JsonPutFastPath {
      * @param header  the bytes every record value starts with before its Avro body (the wire format's)
      */
     public JsonPutFastPath(int maxTags, byte[] header) {
-        this.header = header.clone();
-        this.points = ThreadLocal.withInitial(() -> new FastPut(maxTags));
+        this.points = FastPut.perThread(maxTags, header);
     }
 
     /** The records of the body's points in its first {@code length} bytes, or null when this path does not read that body. */
@@ -42,7 +40,7 @@ public final class JsonPutFastPath {
         if (at < length && body[at] == '[') {
             at = in.space(at + 1);
             while (true) {
-                at = in.point(at, header, receivedMs, records);
+                at = in.point(at, receivedMs, records);
                 if (at < 0) {
                     return null;
                 }
@@ -57,7 +55,7 @@ public final class JsonPutFastPath {
                 }
             }
         } else {
-            at = in.point(at, header, receivedMs, records);
+            at = in.point(at, receivedMs, records);
             if (at < 0) {
                 return null;
             }
@@ -75,7 +73,7 @@ public final class JsonPutFastPath {
         }
 
         /** One data point's object, its record added to {@code records}. */
-        int point(int at, byte[] header, long receivedMs, List<PointRecord> records) {
+        int point(int at, long receivedMs, List<PointRecord> records) {
             if (at >= length || b[at] != '{') {
                 return -1;
             }
@@ -106,10 +104,7 @@ public final class JsonPutFastPath {
                     at = metricEnd + 1;
                 } else if (is(nameStart, nameEnd, TIMESTAMP) && timestamp < 0) {
                     int end = numberEnd(at);
-                    if (end < 0 || b[at] == '0') {
-                        return -1; // JSON has no leading zero, and 0 is no timestamp OpenTSDB takes
-                    }
-                    timestamp = FastPut.timestamp(b, at, end);
+                    timestamp = end < 0 ? -1 : FastPut.timestamp(b, at, end);
                     if (timestamp < 0) {
                         return -1;
                     }
@@ -142,11 +137,7 @@ public final class JsonPutFastPath {
             if (metricStart < 0 || timestamp < 0 || !value || !tags) {
                 return -1;
             }
-            PointRecord record = point.record(b, metricStart, metricEnd, timestamp, header, receivedMs);
-            if (record == null) {
-                return -1;
-            }
-            records.add(record);
+            records.add(point.record(b, metricStart, metricEnd, timestamp, receivedMs));
             return at + 1;
         }
 

@@ -14,7 +14,6 @@ import io.rewind.tap.record.PointRecord;
  * line.
  */
 public final class TelnetPutFastPath {
-    private final byte[] header;
     private final ThreadLocal<FastPut> points;
 
     /**
@@ -22,8 +21,7 @@ public final class TelnetPutFastPath {
      * @param header  the bytes every record value starts with before its Avro body (the wire format's)
      */
     public TelnetPutFastPath(int maxTags, byte[] header) {
-        this.header = header.clone();
-        this.points = ThreadLocal.withInitial(() -> new FastPut(maxTags));
+        this.points = FastPut.perThread(maxTags, header);
     }
 
     /** The record of the line's point, or null when the line is not one this path reads (then {@link TelnetPutParser} does). */
@@ -66,7 +64,7 @@ public final class TelnetPutFastPath {
             }
             at = end;
         }
-        return point.record(line, metricStart, metricEnd, timestamp, header, receivedMs);
+        return point.record(line, metricStart, metricEnd, timestamp, receivedMs);
     }
 
     /** Where the word that starts at {@code from} ends: at the next space or the line's end. */
