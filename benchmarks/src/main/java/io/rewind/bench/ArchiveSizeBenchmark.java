@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  * <ol>
  *   <li>Rewind: the put lines go through a standalone tap (telnet, one connection per few hosts, as collectors send) into
  *       a Kafka topic; the archiver archives it, and once every window is compacted, the bytes of its segment files are
- *       counted (their checksum sidecars apart). The same segments, re-encoded in format version 1, give the size before.</li>
+ *       counted (their checksum sidecars apart). The same segments, re-encoded in the previous format version, give the size before.</li>
  *   <li>VictoriaMetrics, when Debian's {@code victoria-metrics} is installed (said so when not): the same points on its
  *       OpenTSDB HTTP listener, flushed and force-merged; the bytes of its data directory, and of its index.</li>
  * </ol>
@@ -46,11 +46,13 @@ import java.util.stream.Stream;
 public final class ArchiveSizeBenchmark {
     private static final int CONNECTIONS = 4;
     private static final int PARTITIONS = 4;
+    /** The format version the segments are also written in, for the size before. */
+    private static final int PREVIOUS = SegmentCodec.FORMAT_VERSION - 1;
 
     private ArchiveSizeBenchmark() {
     }
 
-    private record Sizes(String dataset, long points, int series, long rewind, long rewindSidecars, long version1, long[] victoria) {
+    private record Sizes(String dataset, long points, int series, long rewind, long rewindSidecars, long previous, long[] victoria) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -86,24 +88,24 @@ public final class ArchiveSizeBenchmark {
             kafka.stop();
         }
         System.out.printf("%n%-8s %11s %16s %16s %16s %16s %12s%n", "dataset", "points", "Rewind v" + SegmentCodec.FORMAT_VERSION,
-                "Rewind v1", "VictoriaMetrics", "VM with index", "Rewind / VM");
+                "Rewind v" + PREVIOUS, "VictoriaMetrics", "VM with index", "Rewind / VM");
         for (Sizes s : all) {
             System.out.printf("%-8s %,11d %10.3f B/pt %10.3f B/pt %s %s %12s%n", s.dataset, s.points, s.rewind / (double) s.points,
-                    s.version1 / (double) s.points,
+                    s.previous / (double) s.points,
                     s.victoria == null ? String.format("%16s", "-") : String.format("%10.3f B/pt", s.victoria[0] / (double) s.points),
                     s.victoria == null ? String.format("%16s", "-") : String.format("%10.3f B/pt", (s.victoria[0] + s.victoria[1]) / (double) s.points),
                     s.victoria == null ? "-" : String.format("%.2fx", s.rewind / (double) s.victoria[0]));
         }
         for (Sizes s : all) {
-            System.out.printf("%s: Rewind's segments %,d bytes (+%,d of checksum sidecars), v%d / v1 %.2fx%s%n", s.dataset, s.rewind,
-                    s.rewindSidecars, SegmentCodec.FORMAT_VERSION, s.rewind / (double) s.version1, s.victoria == null ? ""
+            System.out.printf("%s: Rewind's segments %,d bytes (+%,d of checksum sidecars), v%d / v%d %.2fx%s%n", s.dataset, s.rewind,
+                    s.rewindSidecars, SegmentCodec.FORMAT_VERSION, PREVIOUS, s.rewind / (double) s.previous, s.victoria == null ? ""
                             : String.format("; VictoriaMetrics' data %,d bytes, index %,d bytes", s.victoria[0], s.victoria[1]));
         }
         System.out.printf("machine: %d cores, %s %s, Java %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
                 System.getProperty("os.arch"), System.getProperty("java.version"));
     }
 
-    /** The dataset through the tap and the archiver; returns the segments' bytes, their sidecars' and the version 1 bytes. */
+    /** The dataset through the tap and the archiver; returns the segments' bytes, their sidecars' and the previous version's bytes. */
     private static long[] rewind(KafkaBroker kafka, PutLineDatasets.Dataset dataset, Path dir) throws Exception {
         String topic = "size-" + dataset.name();
         kafka.createTopic(topic, PARTITIONS, Map.of());
@@ -138,15 +140,15 @@ public final class ArchiveSizeBenchmark {
         }
         long bytes = 0;
         long sidecars = 0;
-        long version1 = 0;
+        long previous = 0;
         try (LocalStorage storage = new LocalStorage(archive)) {
             for (String key : segments(storage, topic)) {
                 bytes += Files.size(archive.resolve(key));
                 sidecars += Files.size(archive.resolve(key + SegmentFiles.SIDECAR_SUFFIX));
-                version1 += reencoded(storage, key, dir.resolve("v1.avro"), 1);
+                previous += reencoded(storage, key, dir.resolve("previous.avro"), PREVIOUS);
             }
         }
-        return new long[] {bytes, sidecars, version1};
+        return new long[] {bytes, sidecars, previous};
     }
 
     /** Points in segment files, and how many part files are left. */

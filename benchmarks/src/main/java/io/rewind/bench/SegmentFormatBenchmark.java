@@ -51,9 +51,11 @@ public final class SegmentFormatBenchmark {
         try {
             // The format versions alternate round by round, so that the machine's drift falls on each alike.
             Result columnar = null;
+            Result version2 = null;
             Result version1 = null;
             for (int i = 0; i < rounds; i++) {
                 columnar = columnar(hour, dir.resolve("segment.avro"), start, SegmentCodec.FORMAT_VERSION).best(columnar);
+                version2 = columnar(hour, dir.resolve("segment-v2.avro"), start, 2).best(version2);
                 version1 = columnar(hour, dir.resolve("segment-v1.avro"), start, 1).best(version1);
             }
             Result rows = best(rounds, () -> rows(hour, dir.resolve("rows.avro")), points);
@@ -61,11 +63,15 @@ public final class SegmentFormatBenchmark {
                     points, hour.size(), "sys.cpu.* counters and 2-decimal gauges, 10 s, 32 hosts x 8 cpus", rounds);
             System.out.printf("%-26s %12s %14s %16s %16s%n", "layout", "bytes", "bytes/point", "write points/s", "read points/s");
             print("rewind columnar (v" + SegmentCodec.FORMAT_VERSION + ")", columnar, points);
+            print("rewind columnar (v2)", version2, points);
             print("rewind columnar (v1)", version1, points);
             print("row per point", rows, points);
-            System.out.printf("v%d / v1: size %.2fx, write %.2fx, read %.2fx%n", SegmentCodec.FORMAT_VERSION,
-                    columnar.bytes / (double) version1.bytes, version1.writeSeconds / columnar.writeSeconds,
-                    version1.readSeconds / columnar.readSeconds);
+            for (int v = 2; v >= 1; v--) {
+                Result older = v == 2 ? version2 : version1;
+                System.out.printf("v%d / v%d: size %.2fx, write %.2fx, read %.2fx%n", SegmentCodec.FORMAT_VERSION, v,
+                        columnar.bytes / (double) older.bytes, older.writeSeconds / columnar.writeSeconds,
+                        older.readSeconds / columnar.readSeconds);
+            }
             System.out.printf("columnar / row-per-point: size %.2fx, write %.2fx, read %.2fx%n",
                     columnar.bytes / (double) rows.bytes, columnar.writeSeconds > 0 ? rows.writeSeconds / columnar.writeSeconds : 0,
                     rows.readSeconds / columnar.readSeconds);

@@ -1,10 +1,13 @@
 package io.rewind.archive.segment;
 
 import io.rewind.schema.wire.AvroBinary;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * One column of longs as format version 2 stores it: turned into small residuals by the transform that makes them smallest
+ * One column of longs as format versions 2 and 3 store it: turned into small residuals by the transform that makes them smallest
  * for this column (the values as they are, their deltas, their deltas of deltas, or each one XOR the one before, for
  * floating-point bits), then bit-packed in blocks of {@value #BLOCK} with a frame of reference: each block stores its
  * smallest residual and the bits every residual needs above it, then the residuals in exactly that many bits.
@@ -15,6 +18,17 @@ import java.util.Arrays;
  * byte), then each exception: its index in the block (a byte) and the bits of its residual above the width (varint). The
  * width is the one that makes the block smallest: a rare burst in a noisy counter costs its own few bytes, not a wider
  * width for the whole block (patched frame of reference).
+ *
+ * <p>Format version 3 adds a second kind of block, Rice-coded, and each block is the kind that makes it smaller. The transform
+ * byte then carries {@link #CODED_BLOCKS}, and each block starts with one byte: below {@value #RICE}, a frame-of-reference
+ * block of that bit width (its minimum and number of exceptions follow as varints, then the bits and exceptions as above);
+ * from {@value #RICE} on, a Rice-coded block with parameter {@code k} = the byte minus {@value #RICE}: its center, the
+ * residuals' mean rounded (zig-zag varint), then for each residual {@code u} = zig-zag(residual minus center), least significant bit
+ * first: {@code u >>> k} zero bits and a one bit, then the low {@code k} bits of {@code u}; when {@code u >>> k} would be
+ * {@value #RICE_LIMIT} or more, {@value #RICE_LIMIT} zero bits and a one bit, then 6 bits holding u's bit length minus one,
+ * then u's bits below its highest. The block ends at a whole byte. A frame of reference spends the bits of the block's
+ * widest residual on every residual; a Rice code spends on each about the bits of its own size, which is what noise
+ * clustered around a level costs (Gaussian or bursty noise, a gauge idle most of the time).
  */
 final class PackedLongs {
     static final int BLOCK = 128;
@@ -25,67 +39,130 @@ final class PackedLongs {
     /** The transforms tried for integer columns; floating-point bits also try {@link #XOR}. */
     static final byte[] INTEGER_TRANSFORMS = {RAW, DELTA, DELTA_OF_DELTA};
     static final byte[] BIT_TRANSFORMS = {RAW, DELTA, DELTA_OF_DELTA, XOR};
+    /** In the transform byte: each block starts with a byte saying its kind (format version 3). */
+    static final int CODED_BLOCKS = 0x10;
+    /** A block byte from this one on: Rice-coded, with parameter (byte - RICE). */
+    static final int RICE = 128;
+    /** The quotient from which a residual is written whole, its length first. */
+    static final int RICE_LIMIT = 32;
+
+    private static final VarHandle LITTLE_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private PackedLongs() {
     }
 
-    /** Appends the first {@code n} values, with the transform of {@code transforms} that packs them smallest. */
+    /** Appends the first {@code n} values as format version 2 does: every block a frame of reference. */
     static void write(long[] values, int n, byte[] transforms, Bytes out) {
+        write(values, n, transforms, false, out);
+    }
+
+    /**
+     * Appends the first {@code n} values, with the transform of {@code transforms} that packs them smallest; with
+     * {@code coded} (format version 3), each block the kind, frame of reference or Rice code, that makes it smaller.
+     */
+    static void write(long[] values, int n, byte[] transforms, boolean coded, Bytes out) {
+        plan(values, n, transforms, coded).write(out);
+    }
+
+    /**
+     * How the first {@code n} values would be written: with the transform of {@code transforms} that packs them smallest as
+     * frames of reference. Its {@link Plan#bytes()} compare two ways of storing a column before one is written.
+     */
+    static Plan plan(long[] values, int n, byte[] transforms, boolean coded) {
         Plan best = null;
-        Plan candidate = new Plan(n);
+        Plan candidate = new Plan(n, coded);
         for (byte transform : transforms) {
             candidate.measure(transform, values, n);
             if (best == null || candidate.bytes < best.bytes) {
-                Plan spare = best == null ? new Plan(n) : best;
+                Plan spare = best == null ? new Plan(n, coded) : best;
                 best = candidate;
                 candidate = spare;
             }
         }
-        int kept = kept(best.transform, n);
-        out.write(best.transform);
-        for (int i = 0; i < kept; i++) {
-            out.varint(values[i]);
-        }
-        long[] residuals = best.residuals;
-        for (int from = kept, block = 0; from < n; from += BLOCK, block++) {
-            int to = Math.min(n, from + BLOCK);
-            long min = best.mins[block];
-            int width = best.widths[block];
-            out.varint(min);
-            out.write((byte) width);
-            out.varint(best.exceptions[block]);
-            out.pack(residuals, from, to, min, width);
-            if (best.exceptions[block] > 0) {
-                for (int i = from; i < to; i++) {
-                    long high = (residuals[i] - min) >>> width;
-                    if (high != 0) {
-                        out.write((byte) (i - from));
-                        out.varint(high);
-                    }
-                }
-            }
-        }
+        return best;
     }
 
-    /** A transform's residuals and, per block, the frame the column is packed with: its minimum, width and exceptions. */
-    private static final class Plan {
+    /**
+     * A transform's residuals and, per block, how it is written: the frame of reference (minimum, width and exceptions), or,
+     * when blocks may be coded and that is smaller, the Rice code (center and parameter).
+     */
+    static final class Plan {
         final long[] residuals;
         final long[] mins;
         final int[] widths;
         final int[] exceptions;
+        /** Per block, the Rice parameter when the block is Rice-coded, else -1; null when blocks are not coded. */
+        final int[] riceParameters;
+        final long[] centers;
+        /** Per block, its bytes as a frame of reference. */
+        final long[] frames;
+        long[] values;
+        int n;
         byte transform;
         long bytes;
 
-        Plan(int n) {
+        Plan(int n, boolean coded) {
             residuals = new long[n];
             int blocks = n / BLOCK + 1;
             mins = new long[blocks];
             widths = new int[blocks];
             exceptions = new int[blocks];
+            riceParameters = coded ? new int[blocks] : null;
+            centers = coded ? new long[blocks] : null;
+            frames = coded ? new long[blocks] : null;
+        }
+
+        /** The column's bytes as frames of reference, before any block is Rice-coded. */
+        long bytes() {
+            return bytes;
+        }
+
+        /** Appends the column; when blocks are coded, each is first Rice-coded if that is smaller. */
+        void write(Bytes out) {
+            boolean coded = riceParameters != null;
+            if (coded) {
+                code(n);
+            }
+            int kept = kept(transform, n);
+            out.write((byte) (coded ? transform | CODED_BLOCKS : transform));
+            for (int i = 0; i < kept; i++) {
+                out.varint(values[i]);
+            }
+            for (int from = kept, block = 0; from < n; from += BLOCK, block++) {
+                int to = Math.min(n, from + BLOCK);
+                if (coded && riceParameters[block] >= 0) {
+                    out.write((byte) (RICE + riceParameters[block]));
+                    out.varint(centers[block]);
+                    out.rice(residuals, from, to, centers[block], riceParameters[block]);
+                    continue;
+                }
+                long min = mins[block];
+                int width = widths[block];
+                if (coded) {
+                    out.write((byte) width);
+                    out.varint(min);
+                } else {
+                    out.varint(min);
+                    out.write((byte) width);
+                }
+                out.varint(exceptions[block]);
+                out.pack(residuals, from, to, min, width);
+                if (exceptions[block] > 0) {
+                    for (int i = from; i < to; i++) {
+                        long high = (residuals[i] - min) >>> width;
+                        if (high != 0) {
+                            out.write((byte) (i - from));
+                            out.varint(high);
+                        }
+                    }
+                }
+            }
         }
 
         /** The residuals of {@code transform}, each block's frame, and the bytes they pack into. */
         void measure(byte transform, long[] values, int n) {
+            this.values = values;
+            this.n = n;
             this.transform = transform;
             bytes = 0;
             int from = residuals(values, n, transform, residuals);
@@ -94,20 +171,97 @@ final class PackedLongs {
                 long min = min(residuals, start, end);
                 int width = bestWidth(residuals, start, end, min);
                 int exceptionCount = 0;
-                bytes += Bytes.varintSize(min) + 1;
+                long frameBytes = Bytes.varintSize(min) + 1;
                 for (int i = start; i < end; i++) {
                     long high = width == 64 ? 0 : (residuals[i] - min) >>> width;
                     if (high != 0) {
                         exceptionCount++;
-                        bytes += 1 + Bytes.varintSize(high);
+                        frameBytes += 1 + Bytes.varintSize(high);
                     }
                 }
-                bytes += blockBytes(end - start, width, exceptionCount);
+                frameBytes += blockBytes(end - start, width, exceptionCount);
                 mins[block] = min;
                 widths[block] = width;
                 exceptions[block] = exceptionCount;
+                bytes += frameBytes;
+                if (riceParameters != null) {
+                    riceParameters[block] = -1;
+                    frames[block] = frameBytes;
+                }
             }
         }
+
+        /**
+         * Rice-codes each block that is smaller so. Only the transform chosen by the frames is coded: the transform that
+         * packs a column smallest is, but for a few bytes, the one that codes it smallest, and trying each would cost the
+         * writer three times the time.
+         */
+        void code(int n) {
+            for (int start = kept(transform, n), block = 0; start < n; start += BLOCK, block++) {
+                int end = Math.min(n, start + BLOCK);
+                if (widths[block] <= 1) {
+                    continue; // a Rice code takes at least a bit a residual
+                }
+                long riceBytes = rice(start, end, block);
+                if (riceBytes < frames[block]) {
+                    bytes += riceBytes - frames[block];
+                } else {
+                    riceParameters[block] = -1;
+                }
+            }
+        }
+
+        /** The bytes of the block Rice-coded with its best parameter, which it records with the center. */
+        private long rice(int start, int end, int block) {
+            int count = end - start;
+            // Around the mean: the median would fit bursty noise a little better, but finding it costs the writer a fifth of its speed.
+            double sum = 0;
+            for (int i = start; i < end; i++) {
+                sum += residuals[i];
+            }
+            long center = Math.round(sum / count);
+            // The parameter near the bits of the residuals' mean size is the best one; a few around it are tried.
+            double size = 0;
+            for (int i = start; i < end; i++) {
+                size += zigZagUnsigned(residuals[i] - center);
+            }
+            int around = 64 - Long.numberOfLeadingZeros((long) Math.min(size / count, Long.MAX_VALUE));
+            int lowest = Math.max(0, Math.min(59, around - 3));
+            long[] bitsAt = new long[5];
+            for (int i = start; i < end; i++) {
+                long u = zigZag(residuals[i] - center);
+                for (int c = 0; c < 5; c++) {
+                    int k = lowest + c;
+                    long quotient = u >>> k;
+                    bitsAt[c] += quotient < RICE_LIMIT ? quotient + 1 + k : RICE_LIMIT + 1 + 6 + 63 - Long.numberOfLeadingZeros(u);
+                }
+            }
+            long bestBits = Long.MAX_VALUE;
+            int bestK = 0;
+            for (int c = 0; c < 5; c++) {
+                if (bitsAt[c] < bestBits) {
+                    bestBits = bitsAt[c];
+                    bestK = lowest + c;
+                }
+            }
+            riceParameters[block] = bestK;
+            centers[block] = center;
+            return 1 + Bytes.varintSize(center) + (bestBits + 7) / 8;
+        }
+    }
+
+    /** The residual's zig-zag form as a double (unsigned), for the mean size only. */
+    private static double zigZagUnsigned(long residual) {
+        long u = zigZag(residual);
+        return u >= 0 ? u : u + 0x1p64;
+    }
+
+    static long zigZag(long value) {
+        return (value << 1) ^ (value >> 63);
+    }
+
+    static long unZigZag(long u) {
+        return (u >>> 1) ^ -(u & 1);
     }
 
     private static long min(long[] r, int from, int to) {
@@ -154,17 +308,37 @@ final class PackedLongs {
         return ((long) width * count + 7) / 8 + Bytes.varintSize(exceptions);
     }
 
-    /** Reads {@code n} values written by {@link #write} at the reader's position into {@code into}. */
-    static void read(Bytes.Reader in, int n, long[] into) {
-        byte transform = in.readByte();
+    /** Reads {@code n} values written by {@link #write} at the reader's position into {@code into}; returns how many blocks were Rice-coded. */
+    static int read(Bytes.Reader in, int n, long[] into) {
+        byte header = in.readByte();
+        boolean coded = (header & CODED_BLOCKS) != 0;
+        byte transform = (byte) (header & ~CODED_BLOCKS);
         int kept = kept(transform, n);
         for (int i = 0; i < kept; i++) {
             into[i] = in.varint();
         }
+        int riceBlocks = 0;
         for (int from = kept; from < n; from += BLOCK) {
             int to = Math.min(n, from + BLOCK);
-            long min = in.varint();
-            int width = in.readByte() & 0xff;
+            long min;
+            int width;
+            if (coded) {
+                int kind = in.readByte() & 0xff;
+                if (kind >= RICE) {
+                    if (kind - RICE > 63) {
+                        throw new IllegalArgumentException("a Rice-coded block of parameter " + (kind - RICE));
+                    }
+                    long center = in.varint();
+                    in.unrice(into, from, to, center, kind - RICE);
+                    riceBlocks++;
+                    continue;
+                }
+                width = kind;
+                min = in.varint();
+            } else {
+                min = in.varint();
+                width = in.readByte() & 0xff;
+            }
             long exceptions = in.varint();
             if (width > 64 || exceptions < 0 || exceptions > to - from || (width == 64 && exceptions > 0)) {
                 throw new IllegalArgumentException("a packed block of bit width " + width + " with " + exceptions + " exceptions");
@@ -199,6 +373,7 @@ final class PackedLongs {
             }
             default -> throw new IllegalArgumentException("unknown column transform " + transform);
         }
+        return riceBlocks;
     }
 
     /** How many leading values a transform stores whole. */
@@ -283,10 +458,66 @@ final class PackedLongs {
             size = at;
         }
 
-        void append(Bytes other) {
-            ensure(other.size);
-            System.arraycopy(other.bytes, 0, bytes, size, other.size);
-            size += other.size;
+        /** Residuals {@code [from, to)} Rice-coded around {@code center} with parameter {@code k}, ending at a whole byte. */
+        void rice(long[] values, int from, int to, long center, int k) {
+            // At most RICE_LIMIT + 1 + 6 + 63 bits a residual, and the last partial word.
+            ensure((to - from) * 13 + 16);
+            BitWriter bits = new BitWriter(bytes, size);
+            long lowMask = k == 0 ? 0 : -1L >>> (64 - k);
+            for (int i = from; i < to; i++) {
+                long u = zigZag(values[i] - center);
+                long quotient = u >>> k;
+                if (quotient < RICE_LIMIT) {
+                    bits.put(1L << quotient, (int) quotient + 1);
+                    bits.put(u & lowMask, k);
+                } else {
+                    int length = 64 - Long.numberOfLeadingZeros(u);
+                    bits.put(1L << RICE_LIMIT, RICE_LIMIT + 1);
+                    bits.put(length - 1, 6);
+                    bits.put(length == 1 ? 0 : u & (-1L >>> (65 - length)), length - 1);
+                }
+            }
+            size = bits.finish();
+        }
+
+        /** Bits appended least significant first into a byte array with room for them. */
+        private static final class BitWriter {
+            private final byte[] bytes;
+            private int at;
+            private long pending;
+            private int pendingBits;
+
+            BitWriter(byte[] bytes, int at) {
+                this.bytes = bytes;
+                this.at = at;
+            }
+
+            /** The low {@code count} bits of {@code value} (0 to 64; the bits above them are zero). */
+            void put(long value, int count) {
+                if (count == 0) {
+                    return;
+                }
+                pending |= value << pendingBits;
+                if (pendingBits + count >= 64) {
+                    LITTLE_ENDIAN_LONG.set(bytes, at, pending);
+                    at += 8;
+                    int written = 64 - pendingBits;
+                    pending = written == 64 ? 0 : value >>> written;
+                    pendingBits += count - 64;
+                } else {
+                    pendingBits += count;
+                }
+            }
+
+            /** Writes the last bits, padded to a byte; returns the position after them. */
+            int finish() {
+                while (pendingBits > 0) {
+                    bytes[at++] = (byte) pending;
+                    pending >>>= 8;
+                    pendingBits -= 8;
+                }
+                return at;
+            }
         }
 
         byte[] toByteArray() {
@@ -361,6 +592,59 @@ final class PackedLongs {
                     bitPos += width;
                 }
                 at += total;
+            }
+
+            /** Reads a block written by {@link Bytes#rice} into {@code [from, to)}. */
+            void unrice(long[] into, int from, int to, long center, int k) {
+                long bit = (long) at * 8;
+                long endBit = (long) end * 8;
+                for (int i = from; i < to; i++) {
+                    int quotient = Long.numberOfTrailingZeros(window(bit));
+                    if (quotient > RICE_LIMIT) {
+                        throw new IllegalArgumentException("the packed columns end early or hold a Rice quotient above " + RICE_LIMIT);
+                    }
+                    bit += quotient + 1;
+                    long u;
+                    if (quotient < RICE_LIMIT) {
+                        u = ((long) quotient << k) | bits(bit, k);
+                        bit += k;
+                    } else {
+                        int length = (int) bits(bit, 6) + 1;
+                        bit += 6;
+                        u = (1L << (length - 1)) | bits(bit, length - 1);
+                        bit += length - 1;
+                    }
+                    if (bit > endBit) {
+                        throw new IllegalArgumentException("the packed columns end early");
+                    }
+                    into[i] = center + unZigZag(u);
+                }
+                at = (int) ((bit + 7) >>> 3);
+            }
+
+            /** The {@code count} bits (0 to 64) from bit {@code bit} on. */
+            private long bits(long bit, int count) {
+                if (count == 0) {
+                    return 0;
+                }
+                if (count <= 56) {
+                    return window(bit) & (-1L >>> (64 - count));
+                }
+                return (window(bit) & 0xFFFF_FFFFL) | (window(bit + 32) & (-1L >>> (96 - count))) << 32;
+            }
+
+            /** At least 57 bits from bit {@code bit} on, least significant first; zeros past the end. */
+            private long window(long bit) {
+                int index = (int) (bit >>> 3);
+                int shift = (int) (bit & 7);
+                if (index + 8 <= end) {
+                    return (long) LITTLE_ENDIAN_LONG.get(bytes, index) >>> shift;
+                }
+                long word = 0;
+                for (int b = 0; index + b < end; b++) {
+                    word |= (bytes[index + b] & 0xFFL) << (8 * b);
+                }
+                return word >>> shift;
             }
 
             int position() {

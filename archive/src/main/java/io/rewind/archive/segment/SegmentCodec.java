@@ -17,7 +17,7 @@ import java.util.Map;
  * <ul>
  * <li>Version 1 keeps each column's numbers small (deltas, deltas of deltas, decimals as scaled integers) in Avro arrays
  * of longs, which Avro writes as varints, a byte or more each, before zstd.</li>
- * <li>Version 2 (written since) stores the same columns in the block's {@code columns} bytes, each with the transform that
+ * <li>Version 2 stores the same columns in the block's {@code columns} bytes, each with the transform that
  * makes it smallest and then bit-packed ({@link PackedLongs}): a column of regular timestamps takes a few bytes, a noisy
  * counter the bits its noise needs. Ingest times are stored as their lag behind the event time, or as they are when that
  * packs smaller (a replay, whose ingest times follow one another closely).</li>
@@ -26,13 +26,13 @@ import java.util.Map;
  */
 public final class SegmentCodec {
     /** The version new files are written in. */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
     /** The oldest version this Rewind reads. */
     public static final int OLDEST_READABLE_VERSION = 1;
     private static final long[] POWERS_OF_TEN = {1L, 10L, 100L, 1_000L, 10_000L, 100_000L, 1_000_000L, 10_000_000L,
             100_000_000L, 1_000_000_000L};
     private static final double MAX_EXACT = 1L << 53;
-    /** Version 2's ingest column: the lag behind each event time, or the ingest times themselves. */
+    /** Versions 2 and 3: the ingest column: the lag behind each event time, or the ingest times themselves. */
     private static final byte INGEST_AS_LAG = 0;
     private static final byte INGEST_AS_TIMES = 1;
 
@@ -48,7 +48,8 @@ public final class SegmentCodec {
     public static SeriesBlock encode(SeriesPoints points, int formatVersion) {
         return switch (formatVersion) {
             case 1 -> encodeVersion1(points);
-            case 2 -> encodeVersion2(points);
+            case 2 -> encodeColumns(points, false);
+            case 3 -> encodeColumns(points, true);
             default -> throw new IllegalArgumentException("no format version " + formatVersion);
         };
     }
@@ -80,7 +81,8 @@ public final class SegmentCodec {
                 .setHistograms(histograms);
     }
 
-    private static SeriesBlock encodeVersion2(SeriesPoints points) {
+    /** Versions 2 and 3: the columns packed, with blocks Rice-coded where smaller when {@code coded} (version 3). */
+    private static SeriesBlock encodeColumns(SeriesPoints points, boolean coded) {
         int n = points.size();
         long[] timestamps = new long[n];
         long[] lags = new long[n];
@@ -99,29 +101,27 @@ public final class SegmentCodec {
         }
         int scale = decimalScale(floats, nf);
         PackedLongs.Bytes columns = new PackedLongs.Bytes();
-        PackedLongs.write(timestamps, n, PackedLongs.INTEGER_TRANSFORMS, columns);
+        PackedLongs.write(timestamps, n, PackedLongs.INTEGER_TRANSFORMS, coded, columns);
         // Ingest times: as their lag behind the event times (a live feed: the lag is the collector's delay), or as they are (a
         // replay or a backfill: they follow one another closely, whatever the event times), whichever packs smaller.
-        PackedLongs.Bytes asLags = new PackedLongs.Bytes();
-        PackedLongs.write(lags, n, PackedLongs.INTEGER_TRANSFORMS, asLags);
+        PackedLongs.Plan asLags = PackedLongs.plan(lags, n, PackedLongs.INTEGER_TRANSFORMS, coded);
         long[] ingestTimes = new long[n];
         for (int i = 0; i < n; i++) {
             ingestTimes[i] = timestamps[i] + lags[i];
         }
-        PackedLongs.Bytes asTimes = new PackedLongs.Bytes();
-        PackedLongs.write(ingestTimes, n, PackedLongs.INTEGER_TRANSFORMS, asTimes);
-        boolean lagged = asLags.size() <= asTimes.size();
+        PackedLongs.Plan asTimes = PackedLongs.plan(ingestTimes, n, PackedLongs.INTEGER_TRANSFORMS, coded);
+        boolean lagged = asLags.bytes() <= asTimes.bytes();
         columns.write(lagged ? INGEST_AS_LAG : INGEST_AS_TIMES);
-        columns.append(lagged ? asLags : asTimes);
+        (lagged ? asLags : asTimes).write(columns);
         if (ni > 0) {
-            PackedLongs.write(integers, ni, PackedLongs.INTEGER_TRANSFORMS, columns);
+            PackedLongs.write(integers, ni, PackedLongs.INTEGER_TRANSFORMS, coded, columns);
         }
         if (nf > 0) {
             long[] encoded = new long[nf];
             for (int i = 0; i < nf; i++) {
                 encoded[i] = scale >= 0 ? Math.round(floats[i] * POWERS_OF_TEN[scale]) : Double.doubleToRawLongBits(floats[i]);
             }
-            PackedLongs.write(encoded, nf, scale >= 0 ? PackedLongs.INTEGER_TRANSFORMS : PackedLongs.BIT_TRANSFORMS, columns);
+            PackedLongs.write(encoded, nf, scale >= 0 ? PackedLongs.INTEGER_TRANSFORMS : PackedLongs.BIT_TRANSFORMS, coded, columns);
         }
         return common(points)
                 .setTimestamps(List.of())
@@ -170,10 +170,11 @@ public final class SegmentCodec {
 
     /** The points of a block, or a description of what is inconsistent in it. */
     public static SeriesPoints decode(SeriesBlock block) {
-        return block.getColumns().hasRemaining() ? decodeVersion2(block) : decodeVersion1(block);
+        return block.getColumns().hasRemaining() ? decodeColumns(block) : decodeVersion1(block);
     }
 
-    private static SeriesPoints decodeVersion2(SeriesBlock block) {
+    /** Versions 2 and 3 (each column says whether its blocks are coded). */
+    private static SeriesPoints decodeColumns(SeriesBlock block) {
         int n = block.getCount();
         BitSet floating = BitSet.valueOf(block.getFloatingPoint());
         BitSet millis = BitSet.valueOf(block.getMillisecondPrecision());

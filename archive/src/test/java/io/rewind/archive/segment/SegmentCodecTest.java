@@ -24,12 +24,44 @@ class SegmentCodecTest {
             replayed.add(ts, false, false, counter, T0 + 86_400_000L + i, null); // a backfill, one point a millisecond
         }
         for (SeriesPoints points : new SeriesPoints[] {live, replayed}) {
-            SeriesBlock version2 = SegmentCodec.encode(points, 2);
-            assertThat(SegmentCodec.decode(version2)).isEqualTo(points);
+            for (int version = 2; version <= SegmentCodec.FORMAT_VERSION; version++) {
+                SeriesBlock block = SegmentCodec.encode(points, version);
+                assertThat(SegmentCodec.decode(block)).isEqualTo(points);
+                // 6 bits of noise a point for the values; timestamps and ingest times take a few bytes a block.
+                assertThat(block.getColumns().remaining()).as(points.id() + " in version " + version).isLessThan(720 * 6 / 8 + 100);
+            }
             assertThat(SegmentCodec.decode(SegmentCodec.encode(points, 1))).isEqualTo(points);
-            // 6 bits of noise a point for the values; timestamps and ingest times take a few bytes a block.
-            assertThat(version2.getColumns().remaining()).as(points.id().toString()).isLessThan(720 * 6 / 8 + 100);
         }
+    }
+
+    @Test
+    void version3CodesAGaugeIdleMostOfTheTimeInFewerBytesAndNothingInMore() {
+        Random random = new Random(12);
+        SeriesPoints idle = series("idle");
+        SeriesPoints bursty = series("bursty");
+        long used = 51_234;
+        long value = 1_000_000_000L;
+        for (int i = 0; i < 720; i++) {
+            long ts = T0 + i * 15_000L;
+            // A file system's use in thousandths of a percent: moves one interval in ten, by a few thousandths.
+            used += random.nextInt(10) == 0 ? Math.round(random.nextGaussian() * 10) : 0;
+            // Interrupts: a rate with a little noise, and one interval in fifty a burst of five times the rate.
+            value += Math.round(30_000 * (random.nextInt(50) == 0 ? 5 : 1) * (1 + random.nextGaussian() * 0.01));
+            idle.add(ts, false, false, used, ts + 500, null);
+            bursty.add(ts, false, false, value, ts + 500, null);
+        }
+        SeriesBlock idle2 = SegmentCodec.encode(idle, 2);
+        SeriesBlock idle3 = SegmentCodec.encode(idle, 3);
+        SeriesBlock bursty2 = SegmentCodec.encode(bursty, 2);
+        SeriesBlock bursty3 = SegmentCodec.encode(bursty, 3);
+        assertThat(SegmentCodec.decode(idle3)).isEqualTo(idle);
+        assertThat(SegmentCodec.decode(bursty3)).isEqualTo(bursty);
+        // Framed, each block of the idle gauge takes the bits of its largest move on every point; coded, a bit a point
+        // and a few for each move.
+        assertThat(idle3.getColumns().remaining()).isLessThan(idle2.getColumns().remaining() * 6 / 10);
+        // Framed, the bursts are exceptions of a few bytes each, cheaper than a Rice code's escapes: those blocks stay framed,
+        // and no column takes more than it did.
+        assertThat(bursty3.getColumns().remaining()).isLessThanOrEqualTo(bursty2.getColumns().remaining());
     }
 
     private static SeriesPoints series(String host) {

@@ -24,7 +24,7 @@ class SegmentFormatTest {
     Path dir;
 
     @org.junit.jupiter.params.ParameterizedTest(name = "format version {0}")
-    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3})
     void everyKindOfPointIsReadBackBitIdenticalFromEveryFormatVersion(int version) throws Exception {
         Map<Point, Long> written = new LinkedHashMap<>();
         long ingest = WINDOW + 500;
