@@ -38,7 +38,8 @@ import java.util.stream.Stream;
  * <ol>
  *   <li>Rewind: the put lines go through a standalone tap (telnet, one connection per few hosts, as collectors send) into
  *       a Kafka topic; the archiver archives it, and once every window is compacted, the bytes of its segment files are
- *       counted (their checksum sidecars apart). The same segments, re-encoded in the previous format version, give the size before.</li>
+ *       counted (their checksum sidecars apart). The same segments, re-encoded in the previous format version, give the size
+ *       before; their values' entropy, estimated by {@link ValueEntropy}, where the value columns can at best arrive.</li>
  *   <li>VictoriaMetrics, when Debian's {@code victoria-metrics} is installed (said so when not): the same points on its
  *       OpenTSDB HTTP listener, flushed and force-merged; the bytes of its data directory, and of its index.</li>
  * </ol>
@@ -52,7 +53,10 @@ public final class ArchiveSizeBenchmark {
     private ArchiveSizeBenchmark() {
     }
 
-    private record Sizes(String dataset, long points, int series, long rewind, long rewindSidecars, long previous, long[] victoria) {
+    private record Archived(long bytes, long sidecars, long previous, double valueBits) {
+    }
+
+    private record Sizes(String dataset, long points, int series, long rewind, long rewindSidecars, long previous, double valueBits, long[] victoria) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -68,7 +72,7 @@ public final class ArchiveSizeBenchmark {
         try {
             for (PutLineDatasets.Dataset dataset : PutLineDatasets.all(CONNECTIONS)) {
                 System.out.printf("%s: %s, %,d points in %,d series%n", dataset.name(), dataset.description(), dataset.points(), dataset.series());
-                long[] rewind = rewind(kafka, dataset, work.resolve(dataset.name()));
+                Archived rewind = rewind(kafka, dataset, work.resolve(dataset.name()));
                 long[] vm = null;
                 if (victoria.isPresent()) {
                     try (VictoriaMetrics node = VictoriaMetrics.start(victoria.get(), work.resolve(dataset.name()).resolve("victoria-metrics"))) {
@@ -82,7 +86,7 @@ public final class ArchiveSizeBenchmark {
                         vm = node.bytes();
                     }
                 }
-                all.add(new Sizes(dataset.name(), dataset.points(), dataset.series(), rewind[0], rewind[1], rewind[2], vm));
+                all.add(new Sizes(dataset.name(), dataset.points(), dataset.series(), rewind.bytes(), rewind.sidecars(), rewind.previous(), rewind.valueBits(), vm));
             }
         } finally {
             kafka.stop();
@@ -101,12 +105,21 @@ public final class ArchiveSizeBenchmark {
                     s.rewindSidecars, SegmentCodec.FORMAT_VERSION, PREVIOUS, s.rewind / (double) s.previous, s.victoria == null ? ""
                             : String.format("; VictoriaMetrics' data %,d bytes, index %,d bytes", s.victoria[0], s.victoria[1]));
         }
+        for (Sizes s : all) {
+            double floor = s.valueBits / 8 / s.points;
+            System.out.printf("%s: the values' entropy, estimated (ValueEntropy), %.3f B/pt: Rewind's values and the rest (timestamps,"
+                    + " ingest times, names) take %.3f B/pt above it%s%n", s.dataset, floor, s.rewind / (double) s.points - floor,
+                    s.victoria == null ? "" : String.format("; 0.75x VictoriaMetrics is %.3f B/pt", 0.75 * s.victoria[0] / s.points));
+        }
         System.out.printf("machine: %d cores, %s %s, Java %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
                 System.getProperty("os.arch"), System.getProperty("java.version"));
     }
 
-    /** The dataset through the tap and the archiver; returns the segments' bytes, their sidecars' and the previous version's bytes. */
-    private static long[] rewind(KafkaBroker kafka, PutLineDatasets.Dataset dataset, Path dir) throws Exception {
+    /**
+     * The dataset through the tap and the archiver: the segments' bytes, their sidecars', the previous version's bytes and
+     * the values' estimated entropy.
+     */
+    private static Archived rewind(KafkaBroker kafka, PutLineDatasets.Dataset dataset, Path dir) throws Exception {
         String topic = "size-" + dataset.name();
         kafka.createTopic(topic, PARTITIONS, Map.of());
         Map<String, String> tapSettings = TapConfig.localSettings(kafka.bootstrapServers(), topic, dir.resolve("spool"), "");
@@ -141,14 +154,20 @@ public final class ArchiveSizeBenchmark {
         long bytes = 0;
         long sidecars = 0;
         long previous = 0;
+        double valueBits = 0;
         try (LocalStorage storage = new LocalStorage(archive)) {
             for (String key : segments(storage, topic)) {
+                try (SegmentReader reader = SegmentFiles.open(storage, key, id -> true)) {
+                    while (reader.hasNext()) {
+                        valueBits += ValueEntropy.bits(reader.next());
+                    }
+                }
                 bytes += Files.size(archive.resolve(key));
                 sidecars += Files.size(archive.resolve(key + SegmentFiles.SIDECAR_SUFFIX));
                 previous += reencoded(storage, key, dir.resolve("previous.avro"), PREVIOUS);
             }
         }
-        return new long[] {bytes, sidecars, previous};
+        return new Archived(bytes, sidecars, previous, valueBits);
     }
 
     /** Points in segment files, and how many part files are left. */

@@ -317,7 +317,7 @@ public final class SegmentCodec {
     }
 
     /** The fewest decimal places (0..9) that write each of the first {@code n} values exactly, or -1. */
-    static int decimalScale(double[] values, int n) {
+    public static int decimalScale(double[] values, int n) {
         for (int scale = 0; scale < POWERS_OF_TEN.length; scale++) {
             double factor = POWERS_OF_TEN[scale];
             boolean exact = true;
