@@ -124,6 +124,9 @@ public final class TapBenchmark {
                 }
                 // At a rate the producer keeps up with (above what a TSD takes here): the path of a tap in front of a TSD, where
                 // no point needs the spool; and the same with a 5 ms linger, to show what the telnet producer's 25 ms saves.
+                // Without the spool the path compiles anew: warm it too, a quarter of a second's points a round.
+                System.out.println("Paced telnet warm after " + warm(STANDALONE_WARM_ROUNDS, () -> standaloneTelnet("async", PACED_RATE,
+                        Map.of(), "bench-tap-paced-warm-" + n[0]++, PACED_RATE / 4, stack, dir, null, null)));
                 CpuMeter paced = standaloneTelnet("async", PACED_RATE, Map.of(), "bench-tap-paced", standalonePoints / 2, stack, dir, rows, cpuRows);
                 if (!EXTRA.containsKey("kafka.linger.ms")) {
                     CpuMeter shortLinger = standaloneTelnet("async", PACED_RATE, Map.of("kafka.linger.ms", "5"), "bench-tap-paced-5ms",
