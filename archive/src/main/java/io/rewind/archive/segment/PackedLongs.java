@@ -220,20 +220,17 @@ final class PackedLongs {
                 sum += residuals[i];
             }
             long center = Math.round(sum / count);
-            // The parameter near the bits of the residuals' mean size is the best one; a few around it are tried.
-            double size = 0;
-            for (int i = start; i < end; i++) {
-                size += zigZagUnsigned(residuals[i] - center);
-            }
-            int around = 64 - Long.numberOfLeadingZeros((long) Math.min(size / count, Long.MAX_VALUE));
-            int lowest = Math.max(0, Math.min(59, around - 3));
+            // The best parameter is near the bits of the residuals' typical distance from the center, a bit or two below the
+            // frame's width; a few around it are tried.
+            int lowest = Math.max(0, Math.min(59, widths[block] - 4));
             long[] bitsAt = new long[5];
             for (int i = start; i < end; i++) {
                 long u = zigZag(residuals[i] - center);
                 for (int c = 0; c < 5; c++) {
                     int k = lowest + c;
-                    long quotient = u >>> k;
-                    bitsAt[c] += quotient < RICE_LIMIT ? quotient + 1 + k : RICE_LIMIT + 1 + 6 + 63 - Long.numberOfLeadingZeros(u);
+                    long quotient = u >>> k; // unsigned: with k = 0, u itself
+                    bitsAt[c] += Long.compareUnsigned(quotient, RICE_LIMIT) < 0 ? quotient + 1 + k
+                            : RICE_LIMIT + 1 + 6 + 63 - Long.numberOfLeadingZeros(u);
                 }
             }
             long bestBits = Long.MAX_VALUE;
@@ -248,12 +245,6 @@ final class PackedLongs {
             centers[block] = center;
             return 1 + Bytes.varintSize(center) + (bestBits + 7) / 8;
         }
-    }
-
-    /** The residual's zig-zag form as a double (unsigned), for the mean size only. */
-    private static double zigZagUnsigned(long residual) {
-        long u = zigZag(residual);
-        return u >= 0 ? u : u + 0x1p64;
     }
 
     static long zigZag(long value) {
@@ -466,8 +457,8 @@ final class PackedLongs {
             long lowMask = k == 0 ? 0 : -1L >>> (64 - k);
             for (int i = from; i < to; i++) {
                 long u = zigZag(values[i] - center);
-                long quotient = u >>> k;
-                if (quotient < RICE_LIMIT) {
+                long quotient = u >>> k; // unsigned: with k = 0, u itself
+                if (Long.compareUnsigned(quotient, RICE_LIMIT) < 0) {
                     bits.put(1L << quotient, (int) quotient + 1);
                     bits.put(u & lowMask, k);
                 } else {
