@@ -8,6 +8,7 @@ import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.archive.segment.SegmentMetadata;
 import io.rewind.archive.segment.SegmentReader;
 import io.rewind.archive.segment.SegmentWriter;
+import io.rewind.archive.segment.SeriesPoints;
 import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.local.LocalStorage;
 import io.rewind.archiver.Archiver;
@@ -29,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.DoubleAdder;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -154,20 +157,15 @@ public final class ArchiveSizeBenchmark {
         long bytes = 0;
         long sidecars = 0;
         long previous = 0;
-        double valueBits = 0;
+        DoubleAdder valueBits = new DoubleAdder();
         try (LocalStorage storage = new LocalStorage(archive)) {
             for (String key : segments(storage, topic)) {
-                try (SegmentReader reader = SegmentFiles.open(storage, key, id -> true)) {
-                    while (reader.hasNext()) {
-                        valueBits += ValueEntropy.bits(reader.next());
-                    }
-                }
                 bytes += Files.size(archive.resolve(key));
                 sidecars += Files.size(archive.resolve(key + SegmentFiles.SIDECAR_SUFFIX));
-                previous += reencoded(storage, key, dir.resolve("previous.avro"), PREVIOUS);
+                previous += reencoded(storage, key, dir.resolve("previous.avro"), PREVIOUS, points -> valueBits.add(ValueEntropy.bits(points)));
             }
         }
-        return new Archived(bytes, sidecars, previous, valueBits);
+        return new Archived(bytes, sidecars, previous, valueBits.sum());
     }
 
     /** Points in segment files, and how many part files are left. */
@@ -199,8 +197,9 @@ public final class ArchiveSizeBenchmark {
         }
     }
 
-    /** The bytes of the same segment written in another format version. */
-    private static long reencoded(Storage storage, String key, Path file, int version) throws Exception {
+    /** The bytes of the same segment written in another format version; {@code each} sees every series as it is read. */
+    private static long reencoded(Storage storage, String key, Path file, int version,
+            Consumer<SeriesPoints> each) throws Exception {
         Files.deleteIfExists(file);
         try (SegmentReader reader = SegmentFiles.open(storage, key, id -> true);
                 SegmentWriter writer = new SegmentWriter(file, SegmentMetadata.of(reader.metadata().kind(), reader.metadata().topic(),
@@ -208,7 +207,9 @@ public final class ArchiveSizeBenchmark {
                         reader.metadata().firstOffset(), reader.metadata().lastOffset(), reader.metadata().generation(),
                         reader.metadata().supersedes()).withFormatVersion(version))) {
             while (reader.hasNext()) {
-                writer.write(reader.next());
+                SeriesPoints points = reader.next();
+                each.accept(points);
+                writer.write(points);
             }
             return writer.finish().byteSize();
         }

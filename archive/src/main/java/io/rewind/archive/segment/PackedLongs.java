@@ -127,7 +127,7 @@ final class PackedLongs {
         void write(Bytes out) {
             boolean coded = riceParameters != null;
             if (coded) {
-                code(n);
+                code();
             }
             int kept = kept(transform, n);
             out.write((byte) (coded ? transform | CODED_BLOCKS : transform));
@@ -202,7 +202,7 @@ final class PackedLongs {
          * packs a column smallest is, but for a few bytes, the one that codes it smallest, and trying each would cost the
          * writer three times the time.
          */
-        void code(int n) {
+        void code() {
             for (int start = kept(transform, n), block = 0; start < n; start += BLOCK, block++) {
                 int end = Math.min(n, start + BLOCK);
                 if (widths[block] <= 1) {
@@ -427,32 +427,13 @@ final class PackedLongs {
             if (width == 0) {
                 return;
             }
-            int total = (int) (((long) width * (to - from) + 7) / 8);
-            ensure(total + 8);
-            long buffer = 0;
-            int filled = 0;
-            int at = size;
-            long mask = width == 64 ? -1L : (1L << width) - 1;
+            ensure((int) (((long) width * (to - from) + 7) / 8) + 8);
+            BitWriter bits = new BitWriter(bytes, size);
+            long mask = -1L >>> (64 - width);
             for (int i = from; i < to; i++) {
-                long v = (values[i] - min) & mask; // an exception's higher bits follow the block
-                buffer |= v << filled;
-                int room = 64 - filled;
-                if (width >= room) {
-                    for (int b = 0; b < 8; b++) {
-                        bytes[at++] = (byte) (buffer >>> (8 * b));
-                    }
-                    buffer = room == 64 ? 0 : v >>> room;
-                    filled = width - room;
-                } else {
-                    filled += width;
-                }
+                bits.put((values[i] - min) & mask, width); // an exception's higher bits follow the block
             }
-            while (filled > 0) {
-                bytes[at++] = (byte) buffer;
-                buffer >>>= 8;
-                filled -= 8;
-            }
-            size = at;
+            size = bits.finish();
         }
 
         /** Residuals {@code [from, to)} Rice-coded around {@code center} with parameter {@code k}, ending at a whole byte. */
@@ -556,7 +537,7 @@ final class PackedLongs {
                     byte b = readByte();
                     v |= (long) (b & 0x7F) << shift;
                     if (b >= 0) {
-                        return (v >>> 1) ^ -(v & 1);
+                        return unZigZag(v);
                     }
                 }
                 throw new IllegalArgumentException("a varint longer than 10 bytes in the packed columns");
@@ -571,22 +552,10 @@ final class PackedLongs {
                 if (at + total > end) {
                     throw new IllegalArgumentException("the packed columns end early");
                 }
-                long mask = width == 64 ? -1L : (1L << width) - 1;
-                long bitPos = (long) at * 8;
+                long bit = (long) at * 8;
                 for (int i = from; i < to; i++) {
-                    int index = (int) (bitPos >>> 3);
-                    int shift = (int) (bitPos & 7);
-                    long word = 0;
-                    int needed = (shift + width + 7) >>> 3; // bytes that hold the value, up to 9
-                    for (int b = 0; b < Math.min(needed, 8); b++) {
-                        word |= (bytes[index + b] & 0xFFL) << (8 * b);
-                    }
-                    long v = word >>> shift;
-                    if (needed == 9) {
-                        v |= (bytes[index + 8] & 0xFFL) << (64 - shift);
-                    }
-                    into[i] = (v & mask) + min;
-                    bitPos += width;
+                    into[i] = bits(bit, width) + min;
+                    bit += width;
                 }
                 at += total;
             }
