@@ -2,6 +2,7 @@ package io.rewind.restore;
 
 import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.archive.segment.SegmentMerger;
+import io.rewind.archive.segment.SegmentMetadata;
 import io.rewind.archive.segment.SegmentReader;
 import io.rewind.archive.segment.SeriesId;
 import io.rewind.archive.segment.SeriesPoints;
@@ -53,7 +54,9 @@ public final class SelectionReader {
         List<SegmentReader> readers = new ArrayList<>();
         List<Iterator<SeriesPoints>> inputs = new ArrayList<>();
         try {
-            for (ArchiveIndex.StoredFile file : unit.live()) {
+            List<ArchiveIndex.StoredFile> live = new ArrayList<>(unit.live());
+            live.sort(java.util.Comparator.comparing(ArchiveIndex.StoredFile::header, SegmentMetadata.ARRIVAL_ORDER));
+            for (ArchiveIndex.StoredFile file : live) {
                 // Every file, when series with nothing to restore are wanted too: a series the unit holds only outside the
                 // range, or only after the as-of time, is still one of the archive's.
                 if (withEmptySeries || (selection.overlaps(file.header().eventTimeMinMs(), file.header().eventTimeMaxMs())

@@ -229,6 +229,46 @@ class ArchiveProcessorTest {
     }
 
     @Test
+    void ofTwoVersionsReceivedInOneMillisecondTheLaterIsRestoredBeforeAndAfterCompaction() throws Exception {
+        Map<String, String> tags = Map.of("host", "web0");
+        long ingest = W + 5 * 60_000;
+        // A telnet batch corrects a value in the same millisecond: 50, then 7. Each lands in a part of its own here.
+        send(List.of(point("sys.cpu.user", W + 60_000, TimestampPrecision.SECONDS, 50L, tags),
+                point("sys.cpu.user", W + 60_000, TimestampPrecision.SECONDS, 7L, tags)), ingest);
+        assertThat(latestValues(storage)).containsExactly(7L);
+
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+
+        assertThat(StoredPoints.live(storage)).extracting(f -> f.name().segment()).containsExactly(true);
+        assertThat(latestValues(storage)).containsExactly(7L);
+        assertThat(StoredPoints.versions(storage)).isEqualTo(sent);
+    }
+
+    /** The latest version of every point, as a restore reads the live files: merged in arrival order. */
+    private static List<Long> latestValues(Storage storage) throws Exception {
+        List<StoredPoints.File> live = new ArrayList<>(StoredPoints.live(storage));
+        live.sort(java.util.Comparator.comparing(StoredPoints.File::header, io.rewind.archive.segment.SegmentMetadata.ARRIVAL_ORDER));
+        List<io.rewind.archive.segment.SegmentReader> readers = new ArrayList<>();
+        for (StoredPoints.File file : live) {
+            readers.add(io.rewind.archive.segment.SegmentFiles.open(storage, file.key(), id -> true));
+        }
+        List<Long> values = new ArrayList<>();
+        try {
+            io.rewind.archive.segment.SegmentMerger.asOf(readers, Long.MAX_VALUE).forEachRemaining(s -> {
+                for (int i = 0; i < s.size(); i++) {
+                    values.add(s.valueBits(i));
+                }
+            });
+        } finally {
+            for (var reader : readers) {
+                reader.close();
+            }
+        }
+        return values;
+    }
+
+    @Test
     void retentionDeletesTheWindowsThatEndedBeforeItAndRecordsItInTheCatalog() throws Exception {
         start(Map.of("retention.ms", "90m"));
         send(workload(W, 3, 2), W + 60_000); // its window ended 1 h before the clock (W + 2 h)

@@ -11,7 +11,9 @@ import java.util.PriorityQueue;
  * Merges several files of one (window, partition), each in series order, into one stream in series
  * order, by a k-way merge that holds one series per input at a time. For each series the points of
  * all inputs are merged by (timestamp, ingest time) and the same version read twice collapses to
- * one (guarantee 2). Then, by the rule of guarantee 4:
+ * one (guarantee 2). The inputs come in arrival order ({@link SegmentMetadata#ARRIVAL_ORDER}, the Kafka tail
+ * last): versions of one timestamp ingested in the same millisecond keep that order, so that the one received
+ * last wins (guarantee 11). Then, by the rule of guarantee 4:
  * <ul>
  *   <li>{@link #allVersions}: every distinct version of a (series, timestamp) stays, with its
  *       ingest time: what compaction writes, so that any later point in time can still be restored;</li>
@@ -23,14 +25,17 @@ public final class SegmentMerger extends LookaheadIterator<SeriesPoints> {
     private final long asOfMs;
     private final boolean latestOnly;
     private final boolean keepEmpty;
-    private final PriorityQueue<Head> heads = new PriorityQueue<>(Comparator.comparing((Head h) -> h.points.id()));
+    private final PriorityQueue<Head> heads = new PriorityQueue<>(
+            Comparator.comparing((Head h) -> h.points.id()).thenComparingInt(Head::input));
+    private final List<? extends Iterator<SeriesPoints>> inputs;
 
     private SegmentMerger(List<? extends Iterator<SeriesPoints>> inputs, long asOfMs, boolean latestOnly, boolean keepEmpty) {
         this.asOfMs = asOfMs;
         this.latestOnly = latestOnly;
         this.keepEmpty = keepEmpty;
-        for (Iterator<SeriesPoints> input : inputs) {
-            advance(input);
+        this.inputs = List.copyOf(inputs);
+        for (int i = 0; i < inputs.size(); i++) {
+            advance(i);
         }
     }
 
@@ -70,9 +75,10 @@ public final class SegmentMerger extends LookaheadIterator<SeriesPoints> {
         return null;
     }
 
-    private void advance(Iterator<SeriesPoints> input) {
-        if (input.hasNext()) {
-            heads.add(new Head(input.next(), input));
+    private void advance(int input) {
+        Iterator<SeriesPoints> it = inputs.get(input);
+        if (it.hasNext()) {
+            heads.add(new Head(it.next(), input));
         }
     }
 
@@ -112,6 +118,6 @@ public final class SegmentMerger extends LookaheadIterator<SeriesPoints> {
         return out;
     }
 
-    private record Head(SeriesPoints points, Iterator<SeriesPoints> input) {
+    private record Head(SeriesPoints points, int input) {
     }
 }

@@ -23,6 +23,16 @@ public record SegmentMetadata(int formatVersion, FileKind kind, String topic, in
 
     static final String PREFIX = "rewind.";
 
+    /**
+     * The order in which files' points arrived: a baseline's first (read from the cluster, before the tap), then by the
+     * input offsets they were read from (a part written after a segment holds later offsets; of two overlapping files, the
+     * one that ends first). Files merged in this order keep versions of one millisecond in arrival order (guarantee 11).
+     */
+    public static final java.util.Comparator<SegmentMetadata> ARRIVAL_ORDER = java.util.Comparator
+            .comparing((SegmentMetadata h) -> h.kind() != FileKind.BASELINE)
+            .thenComparingLong(SegmentMetadata::firstOffset)
+            .thenComparingLong(SegmentMetadata::lastOffset);
+
     public SegmentMetadata {
         supersedes = List.copyOf(supersedes);
         source = Collections.unmodifiableMap(new LinkedHashMap<>(source));

@@ -6,10 +6,8 @@ import io.rewind.schema.TimestampPrecision;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import org.apache.avro.specific.SpecificData;
 
 /**
  * The points of one series, column by column in primitive arrays: event time, ingest time, value
@@ -75,9 +73,6 @@ public final class SeriesPoints {
         return floating.get(i) ? (Object) Double.longBitsToDouble(values[i]) : (Object) values[i];
     }
 
-    private static final Comparator<Histogram> HISTOGRAMS = Comparator.nullsFirst(
-            (x, y) -> SpecificData.get().compare(x, y, Histogram.getClassSchema()));
-
     public Histogram histogram(int i) {
         return histograms == null ? null : histograms.get(i);
     }
@@ -136,9 +131,12 @@ public final class SeriesPoints {
     }
 
     /**
-     * Orders the points by (timestamp, ingest time, then value) and drops exact duplicates: the same
-     * point, ingested at the same time, read twice (guarantee 2: effectively once). Points already in
-     * that order without duplicates, as a file's blocks are, are returned as they are, unsorted again.
+     * Orders the points by (timestamp, ingest time) and drops exact duplicates: the same point, ingested at the same time,
+     * read twice (guarantee 2: effectively once). Versions of one timestamp ingested in the same millisecond keep the order
+     * in which they were appended, which is the order they arrived in (guarantee 11: the tie is broken by arrival, never by
+     * value), and a version read twice keeps its last place among them, so that the version received last stays last even
+     * when overlapping files are merged in arrival order. Points already in order with no two of one (timestamp, ingest
+     * time), as a file's blocks nearly always are, are returned as they are.
      */
     public SeriesPoints sorted() {
         boolean inOrder = true;
@@ -152,35 +150,36 @@ public final class SeriesPoints {
         for (int i = 0; i < size; i++) {
             order[i] = i;
         }
-        Arrays.sort(order, this::compare);
+        Arrays.sort(order, this::compare); // stable: points of one (timestamp, ingest time) stay in arrival order
         SeriesPoints out = new SeriesPoints(id, size);
-        for (int k = 0; k < size; k++) {
-            int i = order[k];
-            if (out.size > 0 && sameVersion(i, out, out.size - 1)) {
-                continue;
+        for (int start = 0, end; start < size; start = end) {
+            end = start + 1;
+            while (end < size && compare(order[start], order[end]) == 0) {
+                end++;
             }
-            out.addFrom(this, i);
+            for (int k = start; k < end; k++) {
+                if (!arrivesAgain(order, k, end)) {
+                    out.addFrom(this, order[k]);
+                }
+            }
         }
         return out;
     }
 
+    /** Whether the version at {@code order[k]} comes again before {@code order[end]}: then only its last arrival counts. */
+    private boolean arrivesAgain(Integer[] order, int k, int end) {
+        for (int later = k + 1; later < end; later++) {
+            if (sameVersion(order[k], this, order[later])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** By timestamp, then ingest time; versions that tie on both are ordered by arrival, which the order of the points holds. */
     int compare(int a, int b) {
         int c = Long.compare(timestamps[a], timestamps[b]);
-        if (c == 0) {
-            c = Long.compare(ingestTimes[a], ingestTimes[b]);
-        }
-        if (c == 0) {
-            c = Boolean.compare(floating.get(a), floating.get(b));
-        }
-        if (c == 0) {
-            c = Long.compare(values[a], values[b]);
-        }
-        if (c == 0) {
-            c = Boolean.compare(millis.get(a), millis.get(b));
-        }
-        // Histogram points have no value: their versions differ by their histogram, which orders them too, so that the same
-        // version read twice always lands next to itself and is dropped.
-        return c != 0 || histograms == null ? c : HISTOGRAMS.compare(histograms.get(a), histograms.get(b));
+        return c != 0 ? c : Long.compare(ingestTimes[a], ingestTimes[b]);
     }
 
     /** Same timestamp, ingest time, value and precision: one version, however often it was read. */

@@ -101,6 +101,53 @@ class SegmentMergerTest {
         assertThat(regenerated).containsExactlyElementsOf(drain(SegmentMerger.allVersions(readers())));
     }
 
+    @Test
+    void ofTwoVersionsReceivedInOneMillisecondTheLaterWinsWhateverTheirValues() throws Exception {
+        long ingest = T1 + 500;
+        // A telnet batch corrects a value within one millisecond: 50 first, then 7. Order by value would keep 50.
+        publish("tie-part", SegmentCodec.FORMAT_VERSION, 20, 21, List.of(
+                points(mem).add(T1 + 30_000, false, false, 50, ingest, null).add(T1 + 30_000, false, false, 7, ingest, null)));
+
+        assertThat(latest(drain(SegmentMerger.asOf(readers("tie-part"), Long.MAX_VALUE)), mem)).isEqualTo(7L);
+        assertThat(latest(drain(SegmentMerger.asOf(readers("tie-part"), ingest)), mem)).isEqualTo(7L);
+    }
+
+    @Test
+    void aCorrectionInTheSameMillisecondInALaterPartWinsAndSurvivesCompaction() throws Exception {
+        long ingest = T1 + 700;
+        // The commit cut the batch in two: the first version in one part, its correction (a smaller value) in the next.
+        publish("tie-a", SegmentCodec.FORMAT_VERSION, 20, 20, List.of(points(mem).add(T1 + 40_000, false, false, 900, ingest, null)));
+        publish("tie-b", SegmentCodec.FORMAT_VERSION, 21, 21, List.of(points(mem).add(T1 + 40_000, false, false, 3, ingest, null)));
+        // A crash left the first part once more, as an orphan overlapping both.
+        publish("tie-orphan", SegmentCodec.FORMAT_VERSION, 20, 20, List.of(points(mem).add(T1 + 40_000, false, false, 900, ingest, null)));
+
+        assertThat(latest(drain(SegmentMerger.asOf(readers("tie-a", "tie-orphan", "tie-b"), Long.MAX_VALUE)), mem)).isEqualTo(3L);
+
+        SegmentWriter.WrittenFile segment = Fixtures.write(dir.resolve("tie-segment.avro"), FileKind.SEGMENT, 20, 21,
+                drain(SegmentMerger.allVersions(readers("tie-a", "tie-orphan", "tie-b"))));
+        SegmentFiles.publish(storage, "tie-segment.avro", segment);
+        List<SeriesPoints> compacted = drain(SegmentMerger.allVersions(readers("tie-segment.avro")));
+        assertThat(compacted.get(0).size()).isEqualTo(2);
+        assertThat(latest(drain(SegmentMerger.asOf(readers("tie-segment.avro"), Long.MAX_VALUE)), mem)).isEqualTo(3L);
+    }
+
+    @Test
+    void aVersionReceivedAgainAfterAnotherInOneMillisecondIsTheLatest() throws Exception {
+        long ingest = T1 + 900;
+        SeriesPoints sent = points(mem).add(T1 + 50_000, false, false, 1, ingest, null).add(T1 + 50_000, false, false, 2, ingest, null)
+                .add(T1 + 50_000, false, false, 1, ingest, null);
+
+        SeriesPoints sorted = sent.sorted();
+
+        assertThat(sorted.size()).isEqualTo(2);
+        assertThat(sorted.valueBits(sorted.size() - 1)).isEqualTo(1L);
+    }
+
+    private static long latest(List<SeriesPoints> merged, SeriesId id) {
+        SeriesPoints series = merged.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
+        return series.valueBits(series.size() - 1);
+    }
+
     private SeriesPoints points(SeriesId id) {
         return new SeriesPoints(id, 4);
     }

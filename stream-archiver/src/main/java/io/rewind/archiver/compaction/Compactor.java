@@ -87,7 +87,9 @@ public final class Compactor {
         List<SegmentReader> readers = new ArrayList<>();
         CatalogRecord record;
         try {
-            for (WindowFile file : live) {
+            List<WindowFile> inArrivalOrder = new ArrayList<>(live);
+            inArrivalOrder.sort(java.util.Comparator.comparing(WindowFile::header, SegmentMetadata.ARRIVAL_ORDER));
+            for (WindowFile file : inArrivalOrder) {
                 readers.add(writer.retrying("open " + file.key(), () -> SegmentFiles.open(writer.storage(), file.key(), id -> true)));
             }
             record = writer.write(key, header, SegmentMerger.allVersions(readers));
