@@ -96,7 +96,8 @@ public final class BaselineCommand implements Callable<Integer> {
     double maxRate;
 
     @Option(names = "--shard", defaultValue = "0/1", paramLabel = "I/N",
-            description = "Read only the regions of shard I of N (from 0), to split a large table over N machines.")
+            description = {"Read only shard I of N (from 0), to split a large table over N machines: a share of every salt bucket's",
+                    "metric UIDs, fixed whatever the regions."})
     String shard;
 
     @Option(names = "--dry-run", description = "Print the regions to read and their bytes, and read nothing.")
@@ -168,9 +169,9 @@ public final class BaselineCommand implements Callable<Integer> {
             }
             try (HBaseCluster cluster = HBaseCluster.connect(layout, hbaseSettings)) {
                 Uids uids = new Uids(cluster.connection(), layout.uidTable());
-                List<KeyRange> wanted = wanted(uids, layout, fromMs, toMs);
+                List<KeyRange> wanted = new ShardKeySpace(layout, shardOf[1]).within(shardOf[0], wanted(uids, layout, fromMs, toMs));
                 if (dryRun) {
-                    Plan plan = plan(cluster.regions(layout.dataTable()), wanted, state.done, shardOf);
+                    Plan plan = plan(cluster.regions(layout.dataTable()), wanted, state.done);
                     out.printf("Baseline '%s' of %s (ZooKeeper %s), shard %d of %d: %d region(s), %d key range(s) to read, %s of store files%s%n",
                             baseline, layout.dataTable(), layout.zkQuorum(), shardOf[0], shardOf[1], plan.regions(), plan.units().size(),
                             Report.bytes(plan.bytes()), state.done.isEmpty() ? "" : " (" + state.done.size() + " range(s) done by an earlier run)");
@@ -233,7 +234,7 @@ public final class BaselineCommand implements Callable<Integer> {
         source.put("scan.time", TimeArgs.format(System.currentTimeMillis()));
         UnitReader.Progress progress = new UnitReader.Progress();
         try (RejectFile rejects = new RejectFile(rejectsPath, true)) {
-            Plan plan = plan(cluster.regions(scanned), wanted, state.done, shardOf);
+            Plan plan = plan(cluster.regions(scanned), wanted, state.done);
             out.printf("Baseline '%s' of %s (%s), shard %d of %d: %d key range(s) in %d region(s), %s%n", baseline, layout.dataTable(),
                     snapshot == null ? "live table" : "snapshot " + snapshot, shardOf[0], shardOf[1], plan.units().size(), plan.regions(),
                     Report.bytes(plan.bytes()));
@@ -387,24 +388,21 @@ public final class BaselineCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--metric " + metric + ": the cluster has no such metric (no UID in " + layout.uidTable() + ")");
             }
             for (int bucket = 0; bucket < layout.saltPrefixes(); bucket++) {
-                byte[] prefix = concat(layout.saltBytes(bucket), uid);
-                byte[] start = concat(prefix, fourBytes(fromBase));
-                byte[] stop = toBase > 0xFFFFFFFFL ? increment(prefix) : concat(prefix, fourBytes(toBase));
+                byte[] prefix = KeyRange.concat(layout.saltBytes(bucket), uid);
+                byte[] start = KeyRange.concat(prefix, fourBytes(fromBase));
+                byte[] stop = toBase > 0xFFFFFFFFL ? KeyRange.afterPrefix(prefix) : KeyRange.concat(prefix, fourBytes(toBase));
                 ranges.add(new KeyRange(start, stop));
             }
         }
         return ranges;
     }
 
-    /** The pieces of the wanted ranges in this shard's regions, less what an earlier run finished. */
-    static Plan plan(List<HBaseCluster.Region> regions, List<KeyRange> wanted, List<KeyRange> done, int[] shardOf) {
+    /** The key ranges to read: the pieces of this shard's wanted keys in each region, less what an earlier run finished. */
+    static Plan plan(List<HBaseCluster.Region> regions, List<KeyRange> wanted, List<KeyRange> done) {
         List<KeyRange> units = new ArrayList<>();
         long bytes = 0;
         int count = 0;
         for (HBaseCluster.Region region : regions) {
-            if (Math.floorMod(java.util.Arrays.hashCode(region.range().start()), shardOf[1]) != shardOf[0]) {
-                continue;
-            }
             boolean used = false;
             for (KeyRange w : wanted) {
                 KeyRange piece = region.range().intersect(w);
@@ -445,26 +443,8 @@ public final class BaselineCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--shard " + text + ": give I/N with 0 <= I < N, e.g. 0/4");
     }
 
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
-    }
-
     private static byte[] fourBytes(long v) {
         return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
-    }
-
-    /** The first key after every key that starts with {@code prefix}. */
-    private static byte[] increment(byte[] prefix) {
-        byte[] out = prefix.clone();
-        for (int i = out.length - 1; i >= 0; i--) {
-            if (out[i] != (byte) 0xFF) {
-                out[i]++;
-                return java.util.Arrays.copyOf(out, i + 1);
-            }
-        }
-        return new byte[0];
     }
 
     private static void deleteQuietly(Path dir) {

@@ -69,6 +69,24 @@ public record KeyRange(byte[] start, byte[] stop) {
         return left;
     }
 
+    /** The first key after every key that starts with {@code prefix} (empty, the table's end, when there is none). */
+    public static byte[] afterPrefix(byte[] prefix) {
+        byte[] out = prefix.clone();
+        for (int i = out.length - 1; i >= 0; i--) {
+            if (out[i] != (byte) 0xFF) {
+                out[i]++;
+                return Arrays.copyOf(out, i + 1);
+            }
+        }
+        return new byte[0];
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     /** A short, stable name of the range: the first 16 hex digits of the SHA-256 of its bounds. */
     public String id() {
         java.security.MessageDigest sha = io.rewind.archive.Sha256.digest();

@@ -3,6 +3,7 @@ package io.rewind.baseline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.rewind.opentsdb.StorageLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -41,12 +42,19 @@ class KeyRangeTest {
                 new HBaseCluster.Region(r(20, 30), 300), new HBaseCluster.Region(r(30, -1), 400));
         List<KeyRange> wanted = List.of(r(5, 12), r(25, 35));
         List<KeyRange> all = new ArrayList<>();
+        ShardKeySpace space = new ShardKeySpace(new StorageLayout("zk", "/hbase", "tsdb", "tsdb-uid", 0, 20, 1, 3, 3), 3);
         for (int shard = 0; shard < 3; shard++) {
-            all.addAll(BaselineCommand.plan(regions, wanted, List.of(), new int[] {shard, 3}).units());
+            all.addAll(BaselineCommand.plan(regions, space.within(shard, wanted), List.of()).units());
         }
-        assertThat(all).containsExactlyInAnyOrder(r(5, 10), r(10, 12), r(25, 30), r(30, 35));
+        for (int key = 0; key < 256; key++) {
+            byte[] k = {(byte) key};
+            boolean isWanted = wanted.stream().anyMatch(w -> w.contains(k));
+            assertThat(all.stream().filter(u -> u.contains(k)).count()).as("key %d", key).isEqualTo(isWanted ? 1 : 0);
+            assertThat(all).filteredOn(u -> u.contains(k)).allMatch(u -> regions.stream().anyMatch(
+                    r -> r.range().intersect(u).equals(u)), "within one region");
+        }
 
-        BaselineCommand.Plan rest = BaselineCommand.plan(regions, wanted, List.of(r(5, 10), r(26, 28)), new int[] {0, 1});
+        BaselineCommand.Plan rest = BaselineCommand.plan(regions, wanted, List.of(r(5, 10), r(26, 28)));
         assertThat(rest.units()).containsExactly(r(10, 12), r(25, 26), r(28, 30), r(30, 35));
         assertThat(rest.regions()).isEqualTo(3);
         assertThat(rest.bytes()).isEqualTo(900);
