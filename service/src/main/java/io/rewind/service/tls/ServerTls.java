@@ -81,6 +81,9 @@ public final class ServerTls implements AutoCloseable {
             if (certFile.isEmpty() || keyFile.isEmpty()) {
                 problems.add(prefix + "mode=" + mode.name().toLowerCase() + " needs " + prefix + "cert.file and " + prefix + "key.file (PEM)");
             }
+            if (mode == Mode.OPTIONAL && clientCertificates == ClientCertificates.REQUIRE) {
+                problems.add(plaintextBypassesClientCertificates());
+            }
             if (clientCertificates != ClientCertificates.NONE && caFile.isEmpty()) {
                 problems.add(prefix + "client.auth=" + clientCertificates.name().toLowerCase() + " needs " + prefix
                         + "ca.file (PEM): the CA that signs the clients' certificates");
@@ -89,6 +92,13 @@ public final class ServerTls implements AutoCloseable {
                 file.filter(f -> !Files.isReadable(f)).ifPresent(f -> problems.add("cannot read " + f));
             }
             return problems;
+        }
+
+        /** Mutual TLS required on a port that also takes plaintext: a plaintext connection would skip the certificate check. */
+        private String plaintextBypassesClientCertificates() {
+            return "The '" + prefix + "client.auth' value 'require' is invalid: " + prefix + "mode=optional also takes plaintext"
+                    + " connections, which show no certificate: set " + prefix + "mode=required for mutual TLS (or " + prefix
+                    + "client.auth=optional)";
         }
     }
 
@@ -113,11 +123,15 @@ public final class ServerTls implements AutoCloseable {
     }
 
     /**
-     * TLS as configured, or empty when it is off; fails naming the file that does not load.
+     * TLS as configured, or empty when it is off; fails naming the file that does not load, and refuses client certificates
+     * required on a port that also takes plaintext ({@link Settings#problems()} names that to the configuration).
      *
      * @param port what the port is, for messages ("the tap's port", "the admin port")
      */
     public static Optional<ServerTls> start(Settings settings, String port) throws IOException {
+        if (settings.mode() == Mode.OPTIONAL && settings.clientCertificates() == ClientCertificates.REQUIRE) {
+            throw new IllegalArgumentException(settings.plaintextBypassesClientCertificates());
+        }
         return settings.mode() == Mode.OFF ? Optional.empty() : Optional.of(new ServerTls(settings, port));
     }
 

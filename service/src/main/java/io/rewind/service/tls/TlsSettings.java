@@ -40,7 +40,7 @@ public final class TlsSettings {
         this.ca = new Setting<>(prefix + "ca.file", "", "The CA certificates (PEM) that sign the clients' certificates, for "
                 + prefix + "client.auth.", Parsers.optional(text -> text));
         this.clientAuth = new Setting<>(prefix + "client.auth", "none", "Client certificates (mutual TLS): none, optional, or require (a"
-                + " client without one signed by " + prefix + "ca.file is refused).", Parsers.oneOf(ServerTls.ClientCertificates.class));
+                + " client without one signed by " + prefix + "ca.file is refused; needs " + prefix + "mode=required).", Parsers.oneOf(ServerTls.ClientCertificates.class));
         this.reload = new Setting<>(prefix + "reload.interval.ms", "30s", "How often the TLS files of " + port
                 + " are checked for a change (a renewed certificate).", Parsers.millis(Duration.ofMillis(100), Duration.ofDays(1)));
     }
