@@ -162,14 +162,17 @@ public final class BaselineCommand implements Callable<Integer> {
         try (Storage storage = archive.open()) {
             BaselineState state = BaselineState.load(storage, archive.topic, baseline, shardOf[0], shardOf[1])
                     .orElseGet(() -> BaselineState.fresh(archive.topic, baseline, shardOf[0], shardOf[1]));
-            if (state.complete()) {
-                out.printf("Baseline '%s' (shard %d of %d) is complete since %s: %,d points from %s. Name another with --name to take a new one.%n",
-                        baseline, shardOf[0], shardOf[1], TimeArgs.format(state.completedMs), state.points, state.table);
-                return RewindCli.OK;
-            }
             try (HBaseCluster cluster = HBaseCluster.connect(layout, hbaseSettings)) {
+                BaselineRequest request = state.bind(new BaselineRequest(cluster.clusterId(), layout.dataTable(), from, fromMs, to, toMs,
+                        metrics));
+                if (state.complete()) {
+                    out.printf("Baseline '%s' (shard %d of %d) is complete since %s: %,d points from %s. Name another with --name to take a new one.%n",
+                            baseline, shardOf[0], shardOf[1], TimeArgs.format(state.completedMs), state.points, state.table);
+                    return RewindCli.OK;
+                }
                 Uids uids = new Uids(cluster.connection(), layout.uidTable());
-                List<KeyRange> wanted = new ShardKeySpace(layout, shardOf[1]).within(shardOf[0], wanted(uids, layout, fromMs, toMs));
+                state.wanted = wanted(uids, layout, request);
+                List<KeyRange> wanted = new ShardKeySpace(layout, shardOf[1]).within(shardOf[0], state.wanted);
                 if (dryRun) {
                     Plan plan = plan(cluster.regions(layout.dataTable()), wanted, state.done);
                     out.printf("Baseline '%s' of %s (ZooKeeper %s), shard %d of %d: %d region(s), %d key range(s) to read, %s of store files%s%n",
@@ -178,7 +181,7 @@ public final class BaselineCommand implements Callable<Integer> {
                     plan.units().forEach(u -> out.println("  " + u));
                     return RewindCli.OK;
                 }
-                return run(out, storage, cluster, uids, layout, state, baseline, wanted, shardOf, fromMs, toMs, rate);
+                return run(out, storage, cluster, uids, layout, state, baseline, wanted, shardOf, request.fromMs(), request.toMs(), rate);
             }
         }
     }
@@ -375,14 +378,16 @@ public final class BaselineCommand implements Callable<Integer> {
      * The key ranges of the rows wanted: the whole table, or with {@code --metric} each metric's rows under every salt
      * prefix, from the base hour of {@code --from} to that of {@code --to}.
      */
-    private List<KeyRange> wanted(Uids uids, StorageLayout layout, long fromMs, long toMs) throws IOException {
-        if (metrics.isEmpty()) {
+    private static List<KeyRange> wanted(Uids uids, StorageLayout layout, BaselineRequest request) throws IOException {
+        long fromMs = request.fromMs();
+        long toMs = request.toMs();
+        if (request.metrics().isEmpty()) {
             return List.of(KeyRange.ALL);
         }
         List<KeyRange> ranges = new ArrayList<>();
         long fromBase = Math.max(0, Math.floorDiv(fromMs, 1000L) - Math.floorMod(Math.floorDiv(fromMs, 1000L), 3600));
         long toBase = toMs == Long.MAX_VALUE ? 0xFFFFFFFFL + 1 : Math.min(0xFFFFFFFFL + 1, Math.floorDiv(toMs - 1, 1000L) + 1);
-        for (String metric : metrics) {
+        for (String metric : request.metrics()) {
             byte[] uid = uids.uid(Uids.Kind.METRIC, metric);
             if (uid == null) {
                 throw new IllegalArgumentException("--metric " + metric + ": the cluster has no such metric (no UID in " + layout.uidTable() + ")");

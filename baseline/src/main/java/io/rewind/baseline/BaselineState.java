@@ -1,5 +1,6 @@
 package io.rewind.baseline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,7 +17,8 @@ import java.util.Optional;
 
 /**
  * A baseline shard's progress, kept in the archive itself beside its files (so that a rerun on any machine
- * continues it): where it reads from (cluster, table, snapshot), which key ranges are done, the files of the
+ * continues it): what it was asked ({@link BaselineRequest}) and the row keys that makes, where it reads from (cluster,
+ * table, snapshot), which key ranges are done, the files of the
  * ranges under way (deleted before such a range is read again, so that no point is written twice), its
  * counts, and once complete when it completed. Written whole after every flush and every finished range.
  */
@@ -28,6 +30,9 @@ public final class BaselineState {
     final int shard;
     final int shards;
     String cluster;
+    BaselineRequest request; // null in a state written before requests were kept: unknown
+    List<KeyRange> wanted; // every shard's row keys the request makes; null when unknown
+    private boolean stored;
     String table;
     String snapshot; // null when the live table is read
     long startedMs;
@@ -58,12 +63,17 @@ public final class BaselineState {
         BaselineState state = fresh(topic, name, shard, shards);
         try (InputStream in = storage.get(state.key)) {
             ObjectNode json = (ObjectNode) JSON.readTree(in);
+            state.stored = true;
             state.cluster = json.path("cluster").asText();
+            state.request = BaselineRequest.readFrom(json.get("request"));
+            if (json.has("wanted")) {
+                state.wanted = ranges(json.get("wanted"));
+            }
             state.table = json.path("table").asText();
             state.snapshot = json.hasNonNull("snapshot") ? json.get("snapshot").asText() : null;
             state.startedMs = json.path("startedMs").asLong();
             state.completedMs = json.path("completedMs").asLong();
-            json.path("done").forEach(r -> state.done.add(KeyRange.of(r.get(0).asText(), r.get(1).asText())));
+            state.done.addAll(ranges(json.path("done")));
             json.path("underway").fields().forEachRemaining(e -> {
                 List<String> keys = new ArrayList<>();
                 e.getValue().forEach(k -> keys.add(k.asText()));
@@ -83,6 +93,30 @@ public final class BaselineState {
         }
     }
 
+    /**
+     * Binds the state to what this run asks: a new state takes it; one an earlier run left must have been asked the same,
+     * or this run is refused naming what differs. Returns the request to read: the earlier one when there is one (its
+     * times as the first run resolved them).
+     */
+    BaselineRequest bind(BaselineRequest asked) {
+        String which = "Baseline '" + name + "' (shard " + shard + " of " + shards + ")";
+        if (stored && request == null) {
+            throw new IllegalArgumentException(which + " has a state that does not record the time range, metrics and cluster it"
+                    + " was asked to read (an earlier version of Rewind wrote it), so this run cannot tell whether it asks the same:"
+                    + " name a new baseline with --name (the files of '" + name + "' stay in the archive and restore as before)");
+        }
+        if (request != null) {
+            List<String> differs = asked.differences(request);
+            if (!differs.isEmpty()) {
+                throw new IllegalArgumentException(which + " was asked for " + String.join(", ", differs) + ": pass the same"
+                        + " arguments to continue it, or name a new baseline with --name");
+            }
+            return request;
+        }
+        request = asked;
+        return asked;
+    }
+
     boolean complete() {
         return completedMs > 0;
     }
@@ -91,8 +125,13 @@ public final class BaselineState {
         ObjectNode json = JSON.createObjectNode();
         json.put("name", name).put("shard", shard).put("shards", shards).put("cluster", cluster).put("table", table);
         json.put("snapshot", snapshot).put("startedMs", startedMs).put("completedMs", completedMs);
-        ArrayNode ranges = json.putArray("done");
-        done.forEach(r -> ranges.addArray().add(r.startHex()).add(r.stopHex()));
+        if (request != null) {
+            request.writeTo(json.putObject("request"));
+        }
+        if (wanted != null) {
+            write(wanted, json.putArray("wanted"));
+        }
+        write(done, json.putArray("done"));
         ObjectNode open = json.putObject("underway");
         underway.forEach((unit, keys) -> {
             ArrayNode list = open.putArray(unit);
@@ -101,5 +140,15 @@ public final class BaselineState {
         json.putObject("counts").put("points", points).put("rows", rows).put("files", files).put("duplicates", duplicates)
                 .put("conflicting", conflicting).put("skippedCells", skippedCells).put("rejected", rejected);
         storage.put(key, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json));
+    }
+
+    private static List<KeyRange> ranges(JsonNode json) {
+        List<KeyRange> ranges = new ArrayList<>();
+        json.forEach(r -> ranges.add(KeyRange.of(r.get(0).asText(), r.get(1).asText())));
+        return ranges;
+    }
+
+    private static void write(List<KeyRange> ranges, ArrayNode json) {
+        ranges.forEach(r -> json.addArray().add(r.startHex()).add(r.stopHex()));
     }
 }

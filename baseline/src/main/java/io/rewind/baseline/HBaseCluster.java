@@ -43,6 +43,11 @@ final class HBaseCluster implements AutoCloseable {
         return connection;
     }
 
+    /** HBase's id of the cluster: what tells one cluster from another whatever their ZooKeeper quorums. */
+    String clusterId() {
+        return connection.getClusterId();
+    }
+
     boolean snapshotExists(String snapshot) throws IOException {
         try (Admin admin = connection.getAdmin()) {
             return admin.listSnapshots().stream().anyMatch(s -> s.getName().equals(snapshot));
