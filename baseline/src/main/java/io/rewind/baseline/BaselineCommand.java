@@ -97,8 +97,12 @@ public final class BaselineCommand implements Callable<Integer> {
 
     @Option(names = "--shard", defaultValue = "0/1", paramLabel = "I/N",
             description = {"Read only shard I of N (from 0), to split a large table over N machines: a share of every salt bucket's",
-                    "metric UIDs, fixed whatever the regions."})
+                    "metric UIDs, fixed whatever the regions (--status tells whether the shards together cover the table)."})
     String shard;
+
+    @Option(names = "--status", description = {"Read nothing: report every shard's state of this baseline in the archive, and",
+            "whether the shards together cover what this command line asks (exit 0) or not (exit 1)."})
+    boolean status;
 
     @Option(names = "--dry-run", description = "Print the regions to read and their bytes, and read nothing.")
     boolean dryRun;
@@ -160,6 +164,10 @@ public final class BaselineCommand implements Callable<Integer> {
         }
         RateLimit rate = RateLimit.of(maxRate);
         try (Storage storage = archive.open()) {
+            if (status) {
+                return ShardCoverage.report(storage, archive.topic, baseline, new BaselineRequest(null, layout.dataTable(), from, fromMs,
+                        to, toMs, metrics), out);
+            }
             BaselineState state = BaselineState.load(storage, archive.topic, baseline, shardOf[0], shardOf[1])
                     .orElseGet(() -> BaselineState.fresh(archive.topic, baseline, shardOf[0], shardOf[1]));
             try (HBaseCluster cluster = HBaseCluster.connect(layout, hbaseSettings)) {
