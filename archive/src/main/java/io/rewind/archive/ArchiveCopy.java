@@ -35,8 +35,13 @@ import java.util.stream.Stream;
  *       lacks is still being published there: it is left for the next run.</li>
  *   <li>A file the target holds with the source's sidecar is already copied: a rerun continues an interrupted copy.</li>
  *   <li>Other objects (a baseline's progress) are copied when their bytes differ.</li>
+ *   <li>A file the source deleted between its listing and its copy (a compaction that ran meanwhile) is work left: what
+ *       replaced it was not listed, so the next run copies that.</li>
  *   <li>With {@code delete}, the Rewind files the source no longer holds (superseded parts, expired windows) are deleted
- *       from the target, after everything was copied, so that the target never lacks a segment whose parts it lost.</li>
+ *       from the target once every copy of the run succeeded, so that the target never lacks a segment whose parts it
+ *       lost. A run with a problem or with work left deletes nothing: a segment that failed its checksum, or that was
+ *       replaced in the source while the run copied, is not in the target, and its window's parts there are its only
+ *       copy.</li>
  * </ul>
  */
 public final class ArchiveCopy {
@@ -50,11 +55,19 @@ public final class ArchiveCopy {
     public record Options(boolean delete, boolean dryRun, int parallelism, RateLimit bytesPerSecond, Path scratch) {
     }
 
-    /** What a run did, and the problems it found (each naming its object). */
-    public record Result(long copied, long copiedBytes, long alreadyThere, long unpublished, long deleted, List<String> problems,
-            long elapsedMs) {
+    /**
+     * What a run did, and the problems it found (each naming its object). {@code gone}: files the source deleted between
+     * its listing and their copy, which the next run replaces with what the source holds then.
+     */
+    public record Result(long copied, long copiedBytes, long alreadyThere, long unpublished, long gone, long deleted,
+            List<String> problems, long elapsedMs) {
         public boolean sound() {
             return problems.isEmpty();
+        }
+
+        /** The target holds everything the listing named: no problem and no work left (deletions, if asked, were made). */
+        public boolean complete() {
+            return sound() && gone == 0;
         }
     }
 
@@ -63,6 +76,7 @@ public final class ArchiveCopy {
         public final AtomicLong copied = new AtomicLong();
         public final AtomicLong copiedBytes = new AtomicLong();
         public final AtomicLong alreadyThere = new AtomicLong();
+        public final AtomicLong gone = new AtomicLong();
     }
 
     private enum Action {
@@ -137,7 +151,7 @@ public final class ArchiveCopy {
             pool.shutdownNow();
         }
         long deleted = 0;
-        if (options.delete()) {
+        if (options.delete() && problems.isEmpty() && progress.gone.get() == 0) {
             for (String key : target.keySet()) {
                 boolean rewindObject = ArchiveLayout.parse(key).isPresent() || ArchiveLayout.isBaselineState(key);
                 if (rewindObject && !source.containsKey(key)) {
@@ -154,8 +168,8 @@ public final class ArchiveCopy {
         }
         List<String> sorted = new ArrayList<>(problems);
         sorted.sort(null);
-        return new Result(progress.copied.get(), progress.copiedBytes.get(), progress.alreadyThere.get(), unpublished, deleted, sorted,
-                (System.nanoTime() - started) / 1_000_000);
+        return new Result(progress.copied.get(), progress.copiedBytes.get(), progress.alreadyThere.get(), unpublished, progress.gone.get(),
+                deleted, sorted, (System.nanoTime() - started) / 1_000_000);
     }
 
     private static void copy(Storage from, Storage to, Work w, Options options, Progress progress, List<String> problems)
@@ -181,7 +195,8 @@ public final class ArchiveCopy {
                     options.bytesPerSecond().acquire(w.size());
                     byte[] content = bytes(from, w.key());
                     if (content == null) {
-                        return; // deleted in the source since the listing
+                        progress.gone.incrementAndGet(); // deleted in the source since the listing
+                        return;
                     }
                     to.put(w.key(), content);
                 }
@@ -198,7 +213,8 @@ public final class ArchiveCopy {
         byte[] sidecar = bytes(from, key + SegmentFiles.SIDECAR_SUFFIX);
         Optional<String> want = SegmentFiles.sidecarSha256(from, key);
         if (want.isEmpty()) {
-            return; // the source deleted it since the listing
+            progress.gone.incrementAndGet(); // the source deleted it since the listing
+            return;
         }
         if (options.dryRun()) {
             progress.copied.incrementAndGet();
@@ -212,7 +228,8 @@ public final class ArchiveCopy {
             try (InputStream in = from.get(key); OutputStream out = Files.newOutputStream(local)) {
                 read = copyCounting(in, out, options.bytesPerSecond());
             } catch (NoSuchObjectException gone) {
-                return; // superseded and deleted in the source since the listing
+                progress.gone.incrementAndGet(); // superseded and deleted in the source since the listing
+                return;
             }
             if (!read.equals(want.get())) {
                 problems.add(key + ": the source's bytes have SHA-256 " + read + ", its sidecar says " + want.get()

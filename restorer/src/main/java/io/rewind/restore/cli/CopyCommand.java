@@ -26,7 +26,8 @@ final class CopyCommand implements Callable<Integer> {
     String to;
 
     @Option(names = "--delete", description = {"Also delete from the copy the files the archive no longer holds (superseded parts,",
-            "expired windows), once everything else is copied. Without it the copy keeps them."})
+            "expired windows), once everything else is copied; a run with a problem, or that the archive changed under",
+            "(exit 1), deletes nothing. Without it the copy keeps them."})
     boolean delete;
 
     @Option(names = "--dry-run", description = "Say what would be copied and deleted; change nothing.")
@@ -85,22 +86,29 @@ final class CopyCommand implements Callable<Integer> {
         }
     }
 
-    private int report(PrintWriter out, Storage source, Storage copy, ArchiveCopy.Result result) {
+    /** Prints a run's result; exit 1 when it found a problem or left work for the next run (the copy is not complete). */
+    int report(PrintWriter out, Storage source, Storage copy, ArchiveCopy.Result result) {
         if (json) {
             ObjectNode node = Report.JSON.createObjectNode().put("from", source.uri().toString()).put("to", copy.uri().toString())
                     .put("dryRun", dryRun).put("copied", result.copied()).put("copiedBytes", result.copiedBytes())
-                    .put("alreadyThere", result.alreadyThere()).put("unpublished", result.unpublished()).put("deleted", result.deleted())
-                    .put("seconds", result.elapsedMs() / 1000.0);
+                    .put("alreadyThere", result.alreadyThere()).put("unpublished", result.unpublished()).put("gone", result.gone())
+                    .put("deleted", result.deleted()).put("complete", result.complete()).put("seconds", result.elapsedMs() / 1000.0);
             result.problems().forEach(node.withArray("problems")::add);
             out.println(node.toPrettyString());
         } else {
             out.printf("%s %s to %s: %,d object(s) %s, %s; %,d already there; %,d file(s) not yet published in the archive (the next"
-                    + " run copies them); %,d deleted%s; in %.1f s.%n", dryRun ? "Would copy" : "Copied", source.uri(), copy.uri(),
-                    result.copied(), dryRun ? "to copy" : "copied", Report.bytes(result.copiedBytes()), result.alreadyThere(),
-                    result.unpublished(), result.deleted(), delete ? "" : " (--delete mirrors deletions)", result.elapsedMs() / 1000.0);
+                    + " run copies them); %,d file(s) gone from the archive since it was listed (replaced by a compaction: the next run"
+                    + " copies what replaced them); %,d deleted%s; in %.1f s.%n", dryRun ? "Would copy" : "Copied", source.uri(),
+                    copy.uri(), result.copied(), dryRun ? "to copy" : "copied", Report.bytes(result.copiedBytes()), result.alreadyThere(),
+                    result.unpublished(), result.gone(), result.deleted(), !delete ? " (--delete mirrors deletions)"
+                            : result.complete() ? "" : " (deletions wait for a complete run)", result.elapsedMs() / 1000.0);
             result.problems().forEach(p -> out.println("PROBLEM: " + p));
+            if (result.sound() && !result.complete()) {
+                out.printf("INCOMPLETE: run rewind copy again: the archive changed while this run copied (%,d file(s) gone).%n",
+                        result.gone());
+            }
         }
         out.flush();
-        return result.sound() ? RewindCli.OK : RewindCli.PROBLEMS;
+        return result.complete() ? RewindCli.OK : RewindCli.PROBLEMS;
     }
 }
