@@ -6,7 +6,6 @@ import io.rewind.archive.storage.Backoff;
 import io.rewind.archive.storage.Storage;
 import io.rewind.opentsdb.RowDecoder;
 import io.rewind.opentsdb.StorageLayout;
-import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.restore.RejectFile;
 import io.rewind.restore.StorageTarget;
 import io.rewind.restore.TimeArgs;
@@ -178,20 +177,27 @@ public final class BaselineCommand implements Callable<Integer> {
                             baseline, shardOf[0], shardOf[1], TimeArgs.format(state.completedMs), state.points, state.table);
                     return RewindCli.OK;
                 }
-                Uids uids = new Uids(cluster.connection(), layout.uidTable());
-                state.wanted = wanted(uids, layout, request);
-                List<KeyRange> wanted = new ShardKeySpace(layout, shardOf[1]).within(shardOf[0], state.wanted);
-                if (dryRun) {
-                    Plan plan = plan(cluster.regions(layout.dataTable()), wanted, state.done);
-                    out.printf("Baseline '%s' of %s (ZooKeeper %s), shard %d of %d: %d region(s), %d key range(s) to read, %s of store files%s%n",
-                            baseline, layout.dataTable(), layout.zkQuorum(), shardOf[0], shardOf[1], plan.regions(), plan.units().size(),
-                            Report.bytes(plan.bytes()), state.done.isEmpty() ? "" : " (" + state.done.size() + " range(s) done by an earlier run)");
-                    plan.units().forEach(u -> out.println("  " + u));
-                    return RewindCli.OK;
+                try (Uids uids = new Uids(cluster.connection(), layout.uidTable())) {
+                    return read(out, storage, cluster, uids, layout, state, baseline, request, shardOf, rate);
                 }
-                return run(out, storage, cluster, uids, layout, state, baseline, wanted, shardOf, request.fromMs(), request.toMs(), rate);
             }
         }
+    }
+
+    /** Plans this shard's key ranges, prints them for a dry run, or reads them. */
+    private int read(PrintWriter out, Storage storage, HBaseCluster cluster, Uids uids, StorageLayout layout, BaselineState state,
+            String baseline, BaselineRequest request, int[] shardOf, RateLimit rate) throws Exception {
+        state.wanted = wanted(uids, layout, request);
+        List<KeyRange> wanted = new ShardKeySpace(layout, shardOf[1]).within(shardOf[0], state.wanted);
+        if (dryRun) {
+            Plan plan = plan(cluster.regions(layout.dataTable()), wanted, state.done);
+            out.printf("Baseline '%s' of %s (ZooKeeper %s), shard %d of %d: %d region(s), %d key range(s) to read, %s of store files%s%n",
+                    baseline, layout.dataTable(), layout.zkQuorum(), shardOf[0], shardOf[1], plan.regions(), plan.units().size(),
+                    Report.bytes(plan.bytes()), state.done.isEmpty() ? "" : " (" + state.done.size() + " range(s) done by an earlier run)");
+            plan.units().forEach(u -> out.println("  " + u));
+            return RewindCli.OK;
+        }
+        return run(out, storage, cluster, uids, layout, state, baseline, wanted, shardOf, request.fromMs(), request.toMs(), rate);
     }
 
     private int run(PrintWriter out, Storage storage, HBaseCluster cluster, Uids uids, StorageLayout layout, BaselineState state,
@@ -245,6 +251,7 @@ public final class BaselineCommand implements Callable<Integer> {
         source.put("scan.time", TimeArgs.format(System.currentTimeMillis()));
         UnitReader.Progress progress = new UnitReader.Progress();
         try (RejectFile rejects = new RejectFile(rejectsPath, true)) {
+            state.abandonUnderway(storage);
             Plan plan = plan(cluster.regions(scanned), wanted, state.done);
             out.printf("Baseline '%s' of %s (%s), shard %d of %d: %d key range(s) in %d region(s), %s%n", baseline, layout.dataTable(),
                     snapshot == null ? "live table" : "snapshot " + snapshot, shardOf[0], shardOf[1], plan.units().size(), plan.regions(),
@@ -324,16 +331,7 @@ public final class BaselineCommand implements Callable<Integer> {
         String id = unit.id();
         Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
         for (int attempt = 1; ; attempt++) {
-            List<String> earlier;
-            synchronized (state) {
-                earlier = new ArrayList<>(state.underway.getOrDefault(id, List.of()));
-            }
-            for (String key : earlier) {
-                SegmentFiles.delete(storage, key);
-            }
-            synchronized (state) {
-                state.underway.put(id, new ArrayList<>());
-            }
+            state.abandon(storage, id);
             RowDecoder.Tally tally = new RowDecoder.Tally();
             AtomicLong rows = new AtomicLong();
             AtomicLong rejected = new AtomicLong();
@@ -342,11 +340,7 @@ public final class BaselineCommand implements Callable<Integer> {
                 UnitReader.Flushes flush = full -> {
                     int chunk = chunks[0]++;
                     writer.submit(() -> {
-                        List<String> keys = full.flush(storage, scratch, archive.topic, state.name, id, chunk, source);
-                        synchronized (state) {
-                            state.underway.get(id).addAll(keys);
-                            state.save(storage);
-                        }
+                        full.flush(storage, scratch, state, id, chunk, source);
                         return null;
                     });
                     return new WindowBuffers();

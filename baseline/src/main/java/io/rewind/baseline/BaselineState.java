@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rewind.archive.ArchiveLayout;
+import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.archive.storage.NoSuchObjectException;
 import io.rewind.archive.storage.Storage;
 import java.io.IOException;
@@ -26,6 +27,7 @@ public final class BaselineState {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String key;
+    final String topic;
     final String name;
     final int shard;
     final int shards;
@@ -47,15 +49,16 @@ public final class BaselineState {
     long skippedCells;
     long rejected;
 
-    private BaselineState(String key, String name, int shard, int shards) {
+    private BaselineState(String key, String topic, String name, int shard, int shards) {
         this.key = key;
+        this.topic = topic;
         this.name = name;
         this.shard = shard;
         this.shards = shards;
     }
 
     static BaselineState fresh(String topic, String name, int shard, int shards) {
-        return new BaselineState(ArchiveLayout.baselineState(topic, name, shard, shards), name, shard, shards);
+        return new BaselineState(ArchiveLayout.baselineState(topic, name, shard, shards), topic, name, shard, shards);
     }
 
     /** The shard's state as an earlier run left it, if any. */
@@ -115,6 +118,41 @@ public final class BaselineState {
         }
         request = asked;
         return asked;
+    }
+
+    /** Records files of a unit under way, before they are published. */
+    synchronized void recordUnderway(Storage storage, String unit, List<String> keys) throws IOException {
+        underway.computeIfAbsent(unit, u -> new ArrayList<>()).addAll(keys);
+        save(storage);
+    }
+
+    /** Deletes the files a unit under way has published so far, before it is read again from its start. */
+    void abandon(Storage storage, String unit) throws IOException {
+        List<String> keys;
+        synchronized (this) {
+            keys = new ArrayList<>(underway.getOrDefault(unit, List.of()));
+        }
+        for (String file : keys) {
+            SegmentFiles.delete(storage, file);
+        }
+        synchronized (this) {
+            underway.put(unit, new ArrayList<>());
+            save(storage);
+        }
+    }
+
+    /**
+     * Deletes the files of every unit an earlier run left under way: its ranges are read again from their start, and
+     * one whose regions changed since (a split, a new snapshot) is read as other ranges, which would never delete them.
+     */
+    synchronized void abandonUnderway(Storage storage) throws IOException {
+        for (List<String> keys : underway.values()) {
+            for (String file : keys) {
+                SegmentFiles.delete(storage, file);
+            }
+        }
+        underway.clear();
+        save(storage);
     }
 
     boolean complete() {

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Connection;
 import org.apache.hadoop.hbase.client.Get;
@@ -17,7 +19,7 @@ import org.apache.hadoop.hbase.client.Table;
  * (ISO-8859-1), and kept: a table holds far fewer names than rows. Shared by the scanning threads. And the
  * other way, the UID of a name (row: the name; family {@code id}), for the metrics a baseline is limited to.
  */
-final class Uids {
+final class Uids implements AutoCloseable {
     static final byte[] NAME_FAMILY = "name".getBytes(StandardCharsets.ISO_8859_1);
     static final byte[] ID_FAMILY = "id".getBytes(StandardCharsets.ISO_8859_1);
 
@@ -45,6 +47,7 @@ final class Uids {
     private final TableName table;
     private final ConcurrentHashMap<Long, String>[] names;
     private final ThreadLocal<Table> handles;
+    private final Queue<Table> opened = new ConcurrentLinkedQueue<>();
 
     @SuppressWarnings("unchecked")
     Uids(Connection connection, String uidTable) {
@@ -52,7 +55,9 @@ final class Uids {
         this.names = new ConcurrentHashMap[] {new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), new ConcurrentHashMap<>()};
         this.handles = ThreadLocal.withInitial(() -> {
             try {
-                return connection.getTable(table);
+                Table handle = connection.getTable(table);
+                opened.add(handle);
+                return handle;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -82,5 +87,21 @@ final class Uids {
     byte[] uid(Kind kind, String name) throws IOException {
         Result result = handles.get().get(new Get(name.getBytes(StandardCharsets.ISO_8859_1)).addColumn(ID_FAMILY, kind.qualifier));
         return result.getValue(ID_FAMILY, kind.qualifier);
+    }
+
+    /** Closes the table handle of every thread that looked a name up. */
+    @Override
+    public void close() throws IOException {
+        IOException failed = null;
+        for (Table handle = opened.poll(); handle != null; handle = opened.poll()) {
+            try {
+                handle.close();
+            } catch (IOException e) {
+                failed = e;
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
     }
 }

@@ -44,14 +44,23 @@ final class WindowBuffers {
         return points;
     }
 
-    /** Writes what is buffered as files named by the unit and the chunk, and empties the buffers; returns the keys. */
-    List<String> flush(Storage storage, Path scratch, String topic, String name, String unit, int chunk, Map<String, String> source)
+    /**
+     * Writes what is buffered as files named by the unit and the chunk, and empties the buffers; returns the keys. The keys
+     * are recorded in the shard's state as the unit's files before the first is published, so that files a flush failing
+     * midway (or a killed process) leaves are ones a rerun finds and deletes before it reads the unit again.
+     */
+    List<String> flush(Storage storage, Path scratch, BaselineState state, String unit, int chunk, Map<String, String> source)
             throws IOException {
         List<String> keys = new ArrayList<>();
+        for (long window : windows.keySet()) {
+            keys.add(ArchiveLayout.baseline(state.topic, window, state.name, unit, chunk));
+        }
+        state.recordUnderway(storage, unit, keys);
+        int i = 0;
         for (Map.Entry<Long, Map<SeriesId, SeriesPoints>> window : windows.entrySet()) {
-            String key = ArchiveLayout.baseline(topic, window.getKey(), name, unit, chunk);
+            String key = keys.get(i++);
             Path file = scratch.resolve(key.replace('/', '_'));
-            try (SegmentWriter writer = new SegmentWriter(file, SegmentMetadata.baseline(topic, window.getKey(),
+            try (SegmentWriter writer = new SegmentWriter(file, SegmentMetadata.baseline(state.topic, window.getKey(),
                     window.getKey() + HOUR_MS, source))) {
                 List<SeriesPoints> series = new ArrayList<>(window.getValue().values());
                 series.sort((a, b) -> a.id().compareTo(b.id()));
@@ -62,7 +71,6 @@ final class WindowBuffers {
             } finally {
                 Files.deleteIfExists(file);
             }
-            keys.add(key);
         }
         clear();
         return keys;
