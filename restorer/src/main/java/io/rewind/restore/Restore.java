@@ -35,19 +35,20 @@ public final class Restore {
     /**
      * What a restore reads: the units of the range, and the files that could not be read. A plan that {@code replaces}
      * hands each batch the time span its series cover in the target ({@link Slice#domainFromMs()}), series with no
-     * point in it included, so that a target can remove what the archive lacks there. With Kafka, {@code kafka} says where
-     * the archive stands in each partition of the points topic, and {@code tail} is what was read past it (null when the
-     * tail is not restored).
+     * point in it included, so that a target can remove what the archive lacks there; it reads every unit whose window
+     * overlaps the range, one with no point in the range included ({@code windows}: its series lose what the target holds
+     * there). With Kafka, {@code kafka} says where the archive stands in each partition of the points topic, and
+     * {@code tail} is what was read past it (null when the tail is not restored).
      */
     public record Plan(String topic, Selection selection, List<ArchiveIndex.Unit> units, List<String> unreadable, boolean replaces,
-            List<KafkaTail.Position> kafka, KafkaTail.Tail tail) {
+            List<KafkaTail.Position> kafka, KafkaTail.Tail tail, List<ArchiveIndex.Unit> windows) {
         public Plan(String topic, Selection selection, List<ArchiveIndex.Unit> units, List<String> unreadable, boolean replaces) {
-            this(topic, selection, units, unreadable, replaces, List.of(), null);
+            this(topic, selection, units, unreadable, replaces, List.of(), null, units);
         }
 
-        /** This plan, replacing the target's series. */
+        /** This plan, replacing the target's series: every unit of {@code windows}, with points in the range or not. */
         public Plan replacing() {
-            return new Plan(topic, selection, units, unreadable, true, kafka, tail);
+            return new Plan(topic, selection, windows, unreadable, true, kafka, tail, windows);
         }
 
         /** Points of the selection read from the Kafka tail. */
@@ -101,8 +102,10 @@ public final class Restore {
                 units = KafkaTail.into(units, tail, topic, window);
             }
         }
+        List<ArchiveIndex.Unit> windows = units.stream().filter(u -> u.windowStartMs() < selection.toMs()
+                && u.windowEndMs() > selection.fromMs() || selection.overlaps(u.eventTimeMinMs(), u.eventTimeMaxMs())).toList();
         units = units.stream().filter(u -> selection.overlaps(u.eventTimeMinMs(), u.eventTimeMaxMs())).toList();
-        return new Plan(topic, selection, units, unreadable, false, positions, tail);
+        return new Plan(topic, selection, units, unreadable, false, positions, tail, windows);
     }
 
     /** Where the archived files end, for partitions the archiver has committed nothing in: the range's files and the last day's. */
@@ -188,6 +191,7 @@ public final class Restore {
     public static Map<String, Long> produce(Storage storage, Plan plan, Transforms transforms, int batchSize,
             Checkpoint checkpoint, BatchSink sink) throws IOException, InterruptedException {
         Map<String, Long> perMetric = new TreeMap<>();
+        ReplacedSeries.refuseMerges(storage, plan, transforms); // before any batch: no transform merges series it replaces
         SelectionReader reader = new SelectionReader(storage, plan.selection(), plan.replaces());
         for (ArchiveIndex.Unit unit : plan.units()) {
             String key = unitKey(unit);
@@ -200,7 +204,7 @@ public final class Restore {
                             Math.min(unit.windowEndMs(), plan.selection().toMs()) + transforms.shiftMs()}
                     : null;
             BatchBuilder builder = new BatchBuilder(key, batchSize, acked, domain, sink);
-            reader.read(unit, series -> {
+            ReplacedSeries.read(storage, plan, reader, unit, series -> {
                 OutputSeries out = OutputSeries.of(series, transforms);
                 if (out.size() > 0) {
                     perMetric.merge(out.metric(), (long) out.size(), Long::sum);

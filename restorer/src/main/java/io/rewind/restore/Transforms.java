@@ -1,11 +1,15 @@
 package io.rewind.restore;
 
+import io.rewind.schema.SeriesKey;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -33,14 +37,14 @@ public final class Transforms {
         this.shiftMs = shiftMs;
     }
 
-    private record Rename(Pattern pattern, String replacement) {
+    private record Rename(String rule, Pattern pattern, String replacement) {
         static Rename parse(String rule) {
             int eq = rule.lastIndexOf('=');
             if (eq <= 0) {
                 throw new IllegalArgumentException("--rename-metric '" + rule + "' is not PATTERN=REPLACEMENT, e.g. 'sys\\.(.*)=staging.sys.$1'");
             }
             try {
-                return new Rename(Pattern.compile(rule.substring(0, eq)), rule.substring(eq + 1));
+                return new Rename(rule, Pattern.compile(rule.substring(0, eq)), rule.substring(eq + 1));
             } catch (PatternSyntaxException e) {
                 throw new IllegalArgumentException("--rename-metric '" + rule + "': " + e.getDescription() + " in the pattern");
             }
@@ -49,6 +53,37 @@ public final class Transforms {
 
     public boolean isIdentity() {
         return renames.isEmpty() && setTags.isEmpty() && dropTags.isEmpty() && shiftMs == 0;
+    }
+
+    /** Whether two series can come out as one: a rename, a tag set or a tag dropped can map distinct series together; a shift cannot. */
+    public boolean canMergeSeries() {
+        return !renames.isEmpty() || !setTags.isEmpty() || !dropTags.isEmpty();
+    }
+
+    /**
+     * The options that map two distinct series onto one, as given on the command line: the {@code --rename-metric} rules
+     * that renamed either metric, and the {@code --drop-tag} or {@code --set-tag} of each tag where they differ.
+     */
+    public List<String> merging(SeriesKey a, SeriesKey b) {
+        Set<String> options = new LinkedHashSet<>();
+        if (!a.metric().equals(b.metric())) {
+            for (String metric : List.of(a.metric(), b.metric())) {
+                renames.stream().filter(r -> r.pattern.matcher(metric).matches()).findFirst()
+                        .ifPresent(r -> options.add("--rename-metric '" + r.rule + "'"));
+            }
+        }
+        Set<String> keys = new TreeSet<>(a.tags().keySet());
+        keys.addAll(b.tags().keySet());
+        for (String key : keys) {
+            if (!Objects.equals(a.tags().get(key), b.tags().get(key))) {
+                if (dropTags.contains(key)) {
+                    options.add("--drop-tag " + key);
+                } else if (setTags.containsKey(key)) {
+                    options.add("--set-tag " + key + "=" + setTags.get(key));
+                }
+            }
+        }
+        return List.copyOf(options);
     }
 
     public long shiftMs() {

@@ -5,6 +5,7 @@ import io.rewind.archive.RateLimit;
 import io.rewind.archive.storage.Storage;
 import io.rewind.restore.Checkpoint;
 import io.rewind.restore.RejectFile;
+import io.rewind.restore.ReplacedSeries;
 import io.rewind.restore.Restore;
 import io.rewind.restore.RowTarget;
 import io.rewind.restore.StorageTarget;
@@ -73,7 +74,8 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Option(names = "--replace", description = {"With --storage-config (rows): in the restored range, each series the archive holds",
             "keeps exactly the archive's points as of --as-of: points the archive lacks there are deleted, and so are",
-            "series first written after --as-of. Series the archive never saw are not touched. Asks on a terminal."})
+            "series first written after --as-of. Series the archive never saw are not touched. Refused when --rename-metric,",
+            "--set-tag or --drop-tag map two archived series onto one. Asks on a terminal."})
     boolean replace;
 
     @Option(names = "--yes", description = "Do not ask before --replace deletes points.")
@@ -228,6 +230,11 @@ final class RestoreCommand implements Callable<Integer> {
                     Report.plan(out, json, storage, plan, Restore.countPerMetric(storage, plan, transforms), null, 0);
                 }
                 return plan.unreadable().isEmpty() ? RewindCli.OK : RewindCli.PROBLEMS;
+            }
+            if (replace && transforms.canMergeSeries()) {
+                // Before asking, checkpointing or writing anything; the restore checks its own plan again, Kafka tail included.
+                ReplacedSeries.refuseMerges(storage, Restore.plan(storage, archive.topic, select.selection(System.currentTimeMillis()))
+                        .replacing(), transforms);
             }
             if (replace && !yes && !confirmed(out)) {
                 out.println("Nothing written.");
