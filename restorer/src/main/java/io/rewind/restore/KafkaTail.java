@@ -23,10 +23,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -40,6 +43,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * past the last offset of the partition's archived files. Both are read before the archive is scanned, so a file the
  * archiver writes meanwhile only repeats versions the tail also holds, which the merge reads once. The tail ends at each
  * partition's end offset when it is read: what the tap had acknowledged when the restore started.
+ *
+ * <p>Kafka's retention may delete the start of a partition's tail between the snapshot and the read (the scan of an
+ * archive on S3 takes minutes). The consumer never resets an offset on its own ({@code auto.offset.reset=none}: it would
+ * jump to the end and skip the whole tail); the read continues from the log start instead, and the tail's positions
+ * count the offsets lost as deleted, which {@link Tail#incomplete()} reports.
  */
 public final class KafkaTail {
     /** The archiver's default {@code application.id}. */
@@ -92,15 +100,26 @@ public final class KafkaTail {
         public long deleted() {
             return Math.max(0, Math.min(end, logStart) - archivedTo);
         }
+
+        /** This partition, its log starting at {@code start} now: retention deleted more since it was read. */
+        Position withLogStart(long start) {
+            return new Position(partition, Math.max(logStart, start), archivedTo, source, end);
+        }
     }
 
     /** The topic's offsets, and the archiver's, read before the archive is scanned. */
     public record Snapshot(Settings settings, Map<Integer, long[]> logRange, Map<Integer, Long> committed) {
         /**
          * Each partition's position, given the offset just past each partition's archived files (from a scan that
-         * started after this snapshot was taken), used where the archiver has committed nothing.
+         * started after this snapshot was taken), used where the archiver has committed nothing. The log starts are read
+         * again: retention may have deleted records while the archive was scanned.
          */
         public List<Position> positions(Map<Integer, Long> pastFiles) {
+            return positions(pastFiles, settings == null ? Map.of() : logStarts(settings));
+        }
+
+        /** The positions, with the log starts read after the scan where there are. */
+        List<Position> positions(Map<Integer, Long> pastFiles, Map<Integer, Long> logStartsNow) {
             List<Position> positions = new ArrayList<>();
             logRange.forEach((partition, range) -> {
                 Long committedOffset = committed.get(partition);
@@ -108,9 +127,22 @@ public final class KafkaTail {
                 Position p = committedOffset != null ? new Position(partition, range[0], committedOffset, Source.COMMITTED, range[1])
                         : files != null ? new Position(partition, range[0], files, Source.FILES, range[1])
                         : new Position(partition, range[0], 0, Source.NOTHING, range[1]);
-                positions.add(p);
+                positions.add(p.withLogStart(logStartsNow.getOrDefault(partition, range[0])));
             });
             return positions;
+        }
+    }
+
+    /** The first offset Kafka holds in each partition now. */
+    private static Map<Integer, Long> logStarts(Settings settings) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings)) {
+            Map<Integer, Long> starts = new TreeMap<>();
+            consumer.beginningOffsets(partitions(consumer, settings), settings.timeout())
+                    .forEach((tp, start) -> starts.put(tp.partition(), start));
+            return starts;
+        } catch (KafkaException e) {
+            throw new IllegalStateException("reading the log start offsets of the points topic '" + settings.topic() + "' from Kafka at "
+                    + settings.bootstrap() + ": " + e.getMessage(), e);
         }
     }
 
@@ -167,7 +199,14 @@ public final class KafkaTail {
             behind.forEach(p -> consumer.seek(new TopicPartition(settings.topic(), p.partition()), p.from()));
             long deadline = System.nanoTime() + settings.timeout().toNanos();
             while (times.size() < behind.size() && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                ConsumerRecords<byte[], byte[]> batch;
+                try {
+                    batch = consumer.poll(Duration.ofMillis(200));
+                } catch (OffsetOutOfRangeException deletedSince) {
+                    seekToLogStart(consumer, deletedSince, settings.timeout());
+                    continue;
+                }
+                for (ConsumerRecord<byte[], byte[]> record : batch) {
                     if (times.putIfAbsent(record.partition(), record.timestamp()) == null) {
                         consumer.pause(List.of(new TopicPartition(record.topic(), record.partition())));
                     }
@@ -191,79 +230,94 @@ public final class KafkaTail {
     /**
      * Reads every partition from its {@link Position#from()} to its end, keeping the points in the selection's range whose
      * series it selects, with the record's timestamp (when the tap received the point) as ingest time, as the archiver does.
-     * Every version is kept: the as-of rule is the merge's.
+     * Every version is kept: the as-of rule is the merge's. Where retention has deleted more since the positions were read,
+     * the read starts at the log start, and the tail's positions count what was lost.
      */
     public static Tail read(Settings settings, List<Position> positions, Selection selection) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings)) {
+            return read(consumer, settings, positions, selection);
+        } catch (KafkaException e) {
+            throw new IllegalStateException("reading the Kafka tail of '" + settings.topic() + "' from " + settings.bootstrap() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #read(Settings, List, Selection)} with this consumer. */
+    static Tail read(Consumer<byte[], byte[]> consumer, Settings settings, List<Position> positions, Selection selection) {
         Predicate<SeriesId> filter = selection.seriesFilter();
         WireFormat<Point> format = WireFormats.forTopic(settings.topic(), Point.class, settings.schemaRegistry(), Optional.empty());
         Map<Integer, Map<SeriesId, SeriesPoints>> series = new TreeMap<>();
         long points = 0;
         long records = 0;
         long undecodable = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings)) {
-            Map<TopicPartition, Long> ends = new HashMap<>();
-            for (Position p : positions) {
-                if (p.records() > 0) {
-                    ends.put(new TopicPartition(settings.topic(), p.partition()), p.end());
-                }
+        Map<Integer, Position> byPartition = new HashMap<>();
+        positions.forEach(p -> byPartition.put(p.partition(), p));
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        for (Position p : positions) {
+            if (p.records() > 0) {
+                ends.put(new TopicPartition(settings.topic(), p.partition()), p.end());
             }
-            if (ends.isEmpty()) {
-                return new Tail(positions, series, 0, 0, 0);
-            }
-            consumer.assign(ends.keySet());
-            positions.stream().filter(p -> p.records() > 0)
-                    .forEach(p -> consumer.seek(new TopicPartition(settings.topic(), p.partition()), p.from()));
-            long deadline = System.nanoTime() + settings.timeout().toNanos();
-            while (!ends.isEmpty()) {
-                var batch = consumer.poll(Duration.ofMillis(500));
-                if (batch.isEmpty() && System.nanoTime() > deadline) {
-                    throw new IllegalStateException("reading the Kafka tail of '" + settings.topic() + "': no record for "
-                            + settings.timeout() + " before the end of partition(s) " + ends.keySet());
-                }
-                for (ConsumerRecord<byte[], byte[]> record : batch) {
-                    TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-                    Long end = ends.get(tp);
-                    if (end == null || record.offset() >= end) {
-                        continue;
-                    }
-                    records++;
-                    Point point;
-                    try {
-                        point = format.decode(record.value());
-                    } catch (WireFormatException | NullPointerException e) {
-                        undecodable++; // the archiver skips it too
-                        continue;
-                    }
-                    if (!selection.inRange(point.getTimestampMs())) {
-                        continue;
-                    }
-                    SeriesId id = new SeriesId(SeriesKey.of(point), point.getKind(), point.getRollup());
-                    if (!filter.test(id)) {
-                        continue;
-                    }
-                    series.computeIfAbsent(record.partition(), p -> new HashMap<>())
-                            .computeIfAbsent(id, i -> new SeriesPoints(i, 8)).add(point, record.timestamp());
-                    if (++points > settings.maxPoints()) {
-                        throw new IllegalStateException("the Kafka tail holds more than " + settings.maxPoints() + " points of the"
-                                + " selection, more than a restore keeps in memory: let the archiver catch up, narrow the selection,"
-                                + " or raise --tail-max-points (about 40 bytes of heap each)");
-                    }
-                }
-                for (TopicPartition tp : List.copyOf(ends.keySet())) {
-                    if (consumer.position(tp, settings.timeout()) >= ends.get(tp)) {
-                        ends.remove(tp);
-                        consumer.pause(List.of(tp));
-                    }
-                }
-                if (!batch.isEmpty()) {
-                    deadline = System.nanoTime() + settings.timeout().toNanos();
-                }
-            }
-        } catch (KafkaException e) {
-            throw new IllegalStateException("reading the Kafka tail of '" + settings.topic() + "' from " + settings.bootstrap() + ": "
-                    + e.getMessage(), e);
         }
-        return new Tail(positions, series, points, records, undecodable);
+        if (ends.isEmpty()) {
+            return new Tail(positions, series, 0, 0, 0);
+        }
+        consumer.assign(ends.keySet());
+        positions.stream().filter(p -> p.records() > 0)
+                .forEach(p -> consumer.seek(new TopicPartition(settings.topic(), p.partition()), p.from()));
+        long deadline = System.nanoTime() + settings.timeout().toNanos();
+        while (!ends.isEmpty()) {
+            ConsumerRecords<byte[], byte[]> batch;
+            try {
+                batch = consumer.poll(Duration.ofMillis(500));
+            } catch (OffsetOutOfRangeException deletedSince) {
+                seekToLogStart(consumer, deletedSince, settings.timeout())
+                        .forEach((tp, start) -> byPartition.computeIfPresent(tp.partition(), (k, p) -> p.withLogStart(start)));
+                batch = ConsumerRecords.empty();
+            }
+            if (batch.isEmpty() && System.nanoTime() > deadline) {
+                throw new IllegalStateException("reading the Kafka tail of '" + settings.topic() + "': no record for "
+                        + settings.timeout() + " before the end of partition(s) " + ends.keySet());
+            }
+            for (ConsumerRecord<byte[], byte[]> record : batch) {
+                TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+                Long end = ends.get(tp);
+                if (end == null || record.offset() >= end) {
+                    continue;
+                }
+                records++;
+                Point point;
+                try {
+                    point = format.decode(record.value());
+                } catch (WireFormatException | NullPointerException e) {
+                    undecodable++; // the archiver skips it too
+                    continue;
+                }
+                if (!selection.inRange(point.getTimestampMs())) {
+                    continue;
+                }
+                SeriesId id = new SeriesId(SeriesKey.of(point), point.getKind(), point.getRollup());
+                if (!filter.test(id)) {
+                    continue;
+                }
+                series.computeIfAbsent(record.partition(), p -> new HashMap<>())
+                        .computeIfAbsent(id, i -> new SeriesPoints(i, 8)).add(point, record.timestamp());
+                if (++points > settings.maxPoints()) {
+                    throw new IllegalStateException("the Kafka tail holds more than " + settings.maxPoints() + " points of the"
+                            + " selection, more than a restore keeps in memory: let the archiver catch up, narrow the selection,"
+                            + " or raise --tail-max-points (about 40 bytes of heap each)");
+                }
+            }
+            for (TopicPartition tp : List.copyOf(ends.keySet())) {
+                if (consumer.position(tp, settings.timeout()) >= ends.get(tp)) {
+                    ends.remove(tp);
+                    consumer.pause(List.of(tp));
+                }
+            }
+            if (!batch.isEmpty()) {
+                deadline = System.nanoTime() + settings.timeout().toNanos();
+            }
+        }
+        return new Tail(positions.stream().map(p -> byPartition.get(p.partition())).toList(), series, points, records, undecodable);
     }
 
     /**
@@ -333,6 +387,24 @@ public final class KafkaTail {
         }
     }
 
+    /**
+     * Moves the partitions whose offset Kafka no longer holds to their log start, and returns it: what retention deleted is
+     * lost, what follows is still read. An offset past the end of the log (truncated, or the topic recreated) is no
+     * deletion, and fails.
+     */
+    private static Map<TopicPartition, Long> seekToLogStart(Consumer<?, ?> consumer, OffsetOutOfRangeException e, Duration timeout) {
+        Map<TopicPartition, Long> starts = consumer.beginningOffsets(e.offsetOutOfRangePartitions().keySet(), timeout);
+        e.offsetOutOfRangePartitions().forEach((tp, offset) -> {
+            long start = starts.get(tp);
+            if (start <= offset) {
+                throw new IllegalStateException("offset " + offset + " of " + tp + " is past the end of its log, which starts at " + start
+                        + " (truncated, or the topic recreated): the Kafka tail cannot tell what the archive lacks");
+            }
+            consumer.seek(tp, start);
+        });
+        return starts;
+    }
+
     private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer, Settings settings) {
         var info = consumer.partitionsFor(settings.topic(), settings.timeout());
         if (info == null || info.isEmpty()) {
@@ -349,12 +421,17 @@ public final class KafkaTail {
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(Settings settings) {
+        return new KafkaConsumer<>(consumerProperties(settings), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    static Properties consumerProperties(Settings settings) {
         Properties props = new Properties();
         props.putAll(settings.kafka());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"); // out of range is a loss to count, never a jump to the end
         props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "rewind-restore-tail");
-        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return props;
     }
 }

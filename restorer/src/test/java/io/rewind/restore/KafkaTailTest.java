@@ -9,13 +9,23 @@ import io.rewind.archive.storage.local.LocalStorage;
 import io.rewind.schema.Point;
 import io.rewind.schema.SeriesKey;
 import io.rewind.schema.TimestampPrecision;
+import io.rewind.schema.wire.WireFormat;
+import io.rewind.schema.wire.WireFormats;
 import java.io.IOException;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +53,20 @@ class KafkaTailTest {
         assertThat(positions.get(1).records()).isEqualTo(40);
         assertThat(positions.get(2)).isEqualTo(new KafkaTail.Position(2, 0, 0, KafkaTail.Source.NOTHING, 10));
         assertThat(positions.get(2).records()).isEqualTo(10);
+    }
+
+    @Test
+    void recordsRetentionDeletedWhileTheArchiveWasScannedCountAsDeleted() {
+        KafkaTail.Snapshot snapshot = new KafkaTail.Snapshot(null, new TreeMap<>(Map.of(0, new long[] {0, 100}, 1, new long[] {0, 90})),
+                Map.of(0, 80L, 1, 40L));
+
+        List<KafkaTail.Position> positions = snapshot.positions(Map.of(), Map.of(0, 30L, 1, 60L));
+
+        assertThat(positions.get(0)).isEqualTo(new KafkaTail.Position(0, 30, 80, KafkaTail.Source.COMMITTED, 100));
+        assertThat(positions.get(0).deleted()).isZero();
+        assertThat(positions.get(1).logStart()).isEqualTo(60);
+        assertThat(positions.get(1).deleted()).isEqualTo(20);
+        assertThat(positions.get(1).from()).isEqualTo(60);
     }
 
     @Test
@@ -103,6 +127,67 @@ class KafkaTailTest {
             assertThat(u.tail().points()).isEqualTo(2);
             assertThat(u.tail().offsets()).isEqualTo("p1:5-6,p10:7-8");
         });
+    }
+
+    @Test
+    void recordsRetentionDeletesAfterTheSnapshotAreCountedAsDeletedAndTheRestOfThePartitionIsRead() {
+        // The snapshot, before the archive was scanned: partition 0 held offsets 0..99, archived to 10. Retention has since
+        // deleted offsets up to 60; partition 1 is intact.
+        List<KafkaTail.Position> positions = List.of(new KafkaTail.Position(0, 0, 10, KafkaTail.Source.COMMITTED, 100),
+                new KafkaTail.Position(1, 0, 5, KafkaTail.Source.COMMITTED, 8));
+        MockConsumer<byte[], byte[]> consumer = consumer(Map.of(0, 60L, 1, 0L));
+        consumer.schedulePollTask(() -> {
+            addRecords(consumer, 0, 60, 100);
+            addRecords(consumer, 1, 0, 8);
+        });
+
+        KafkaTail.Tail tail = KafkaTail.read(consumer, SETTINGS, positions, EVERYTHING);
+
+        assertThat(tail.records()).isEqualTo(40 + 3);
+        assertThat(tail.points()).isEqualTo(40 + 3);
+        assertThat(tail.positions().get(0)).isEqualTo(new KafkaTail.Position(0, 60, 10, KafkaTail.Source.COMMITTED, 100));
+        assertThat(tail.positions().get(0).deleted()).isEqualTo(50);
+        assertThat(tail.incomplete()).extracting(KafkaTail.Position::partition).containsExactly(0);
+        assertThat(tail.series().get(0).values()).singleElement().satisfies(s -> assertThat(s.size()).isEqualTo(40));
+    }
+
+    @Test
+    void aPartitionRetentionEmptiedPastItsEndIsAllDeletedAndNothingIsRead() {
+        List<KafkaTail.Position> positions = List.of(new KafkaTail.Position(0, 0, 10, KafkaTail.Source.COMMITTED, 100));
+        MockConsumer<byte[], byte[]> consumer = consumer(Map.of(0, 120L));
+        consumer.schedulePollTask(() -> addRecords(consumer, 0, 120, 125));
+
+        KafkaTail.Tail tail = KafkaTail.read(consumer, SETTINGS, positions, EVERYTHING);
+
+        assertThat(tail.records()).isZero();
+        assertThat(tail.positions()).singleElement().satisfies(p -> assertThat(p.deleted()).isEqualTo(90));
+    }
+
+    @Test
+    void theConsumerNeverJumpsOnItsOwnWhenItsOffsetIsOutOfRange() {
+        assertThat(KafkaTail.consumerProperties(SETTINGS)).containsEntry(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+    }
+
+    private static final KafkaTail.Settings SETTINGS = new KafkaTail.Settings(Map.of("bootstrap.servers", "kafka:9092"),
+            TestArchive.TOPIC, KafkaTail.DEFAULT_ARCHIVER_ID, Optional.empty(), Duration.ofSeconds(10), 1_000_000);
+    private static final Selection EVERYTHING = new Selection(0, Long.MAX_VALUE, Long.MAX_VALUE, List.of(), Map.of());
+    private static final WireFormat<Point> WIRE = WireFormats.forTopic(TestArchive.TOPIC, Point.class, Optional.empty(), Optional.empty());
+
+    /** A consumer of a topic whose partitions start at these offsets, with the auto.offset.reset KafkaTail sets. */
+    private static MockConsumer<byte[], byte[]> consumer(Map<Integer, Long> logStarts) {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
+        Map<TopicPartition, Long> starts = new HashMap<>();
+        logStarts.forEach((partition, start) -> starts.put(new TopicPartition(TestArchive.TOPIC, partition), start));
+        consumer.updateBeginningOffsets(starts);
+        return consumer;
+    }
+
+    private static void addRecords(MockConsumer<byte[], byte[]> consumer, int partition, long from, long to) {
+        for (long offset = from; offset < to; offset++) {
+            byte[] value = WIRE.encode(point(W + offset * 1_000, offset, Map.of("host", "p" + partition)));
+            consumer.addRecord(new ConsumerRecord<>(TestArchive.TOPIC, partition, offset, W + HOUR, TimestampType.CREATE_TIME, 0,
+                    value.length, null, value, new RecordHeaders(), Optional.empty()));
+        }
     }
 
     private static List<Long> read(Storage storage, List<ArchiveIndex.Unit> units, long asOf) throws IOException, InterruptedException {
