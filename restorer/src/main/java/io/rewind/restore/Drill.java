@@ -4,6 +4,7 @@ import io.rewind.archive.ArchiveLayout;
 import io.rewind.archive.RateLimit;
 import io.rewind.archive.storage.Storage;
 import java.io.IOException;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -91,13 +92,17 @@ public final class Drill {
         return samples;
     }
 
-    /** Runs the drill; a sample that cannot be restored or compared fails the run with its error. */
-    public static Result run(Storage storage, Settings settings, long nowMs) throws IOException, InterruptedException {
+    /**
+     * Runs the drill, writing and comparing through {@code http}: a client built once, which the runs of {@code drill --every}
+     * share (its connections with them); a sample that cannot be restored or compared fails the run with its error.
+     */
+    public static Result run(Storage storage, Settings settings, HttpClient http, long nowMs)
+            throws IOException, InterruptedException {
         long started = System.nanoTime();
         List<SampleResult> results = new ArrayList<>();
         List<Sample> samples = choose(hoursWithData(storage, settings.topic()), nowMs, settings.sample(), settings.seed());
         try (RejectFile rejects = new RejectFile(settings.rejects(), false)) {
-            TargetWriter writer = new TargetWriter(settings.target(), rejects);
+            TargetWriter writer = new TargetWriter(settings.target(), rejects, http);
             for (Sample sample : samples) {
                 long rejectedBefore = rejects.count();
                 Selection selection = new Selection(sample.fromMs(), sample.toMs(), nowMs, settings.metrics(), settings.tags());
@@ -109,7 +114,7 @@ public final class Drill {
                 Restore.Result restored = Restore.run(storage, plan, settings.transforms(), settings.batchSize(), settings.parallelism(),
                         Restore.limited(writer, settings.limit()), null, new Restore.Progress());
                 TargetVerifier.Report verification = TargetVerifier.verify(storage, plan, settings.transforms(),
-                        settings.target().targets().get(0), settings.target().timeout());
+                        settings.target().targets().get(0), settings.target().timeout(), http);
                 results.add(new SampleResult(sample, plan.files(), restored.pointsSent(), rejects.count() - rejectedBefore, verification));
             }
         }

@@ -99,11 +99,16 @@ public final class TargetVerifier {
 
     public static Report verify(Storage storage, Restore.Plan plan, Transforms transforms, URI target, Duration timeout)
             throws IOException, InterruptedException {
+        return verify(storage, plan, transforms, target, timeout, TargetWriter.httpClient());
+    }
+
+    /** {@link #verify(Storage, Restore.Plan, Transforms, URI, Duration)} with this client. */
+    public static Report verify(Storage storage, Restore.Plan plan, Transforms transforms, URI target, Duration timeout,
+            HttpClient http) throws IOException, InterruptedException {
         Map<SeriesName, Digest> expected = new HashMap<>();
         read(storage, plan, transforms, (name, timestampMs, value) -> expected.computeIfAbsent(name, k -> new Digest()).add(timestampMs, value));
         Map<String, List<SeriesName>> byMetric = new TreeMap<>();
         expected.keySet().forEach(name -> byMetric.computeIfAbsent(name.metric(), m -> new ArrayList<>()).add(name));
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         Map<SeriesName, SortedMap<Long, Value>> differing = new HashMap<>();
         long points = 0;
         long start = plan.selection().fromMs() + transforms.shiftMs();

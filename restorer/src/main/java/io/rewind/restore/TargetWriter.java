@@ -68,10 +68,19 @@ public final class TargetWriter implements Restore.Target {
     private final AtomicLong retries = new AtomicLong();
 
     public TargetWriter(Settings settings, RejectFile rejects) {
+        this(settings, rejects, httpClient());
+    }
+
+    /** A writer on a client that outlives it: runs that follow one another (drill --every) share its connections. */
+    public TargetWriter(Settings settings, RejectFile rejects, HttpClient http) {
         this.settings = settings;
         this.rejects = rejects;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
+        this.http = http;
+    }
+
+    /** The HTTP client a restore talks to OpenTSDB with. */
+    public static HttpClient httpClient() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     }
 
     @Override

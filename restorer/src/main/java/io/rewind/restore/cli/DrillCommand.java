@@ -14,6 +14,7 @@ import io.rewind.restore.TimeArgs;
 import io.rewind.service.AdminServer;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -110,8 +111,19 @@ final class DrillCommand implements Callable<Integer> {
         }
         settings(0); // refuses a wrong transform or duration before anything is written
         PrintWriter out = spec.commandLine().getOut();
+        HttpClient http = TargetWriter.httpClient(); // one for every drill: its connections are reused
+        try {
+            return drill(out, http);
+        } finally {
+            if (http instanceof AutoCloseable closeable) { // from Java 21 on
+                closeable.close();
+            }
+        }
+    }
+
+    private int drill(PrintWriter out, HttpClient http) throws Exception {
         if (every == null) {
-            Drill.Result result = drillOnce(out);
+            Drill.Result result = drillOnce(out, http);
             return result.passed() ? RewindCli.OK : RewindCli.PROBLEMS;
         }
         long intervalMs = TimeArgs.parseDuration(every);
@@ -124,7 +136,7 @@ final class DrillCommand implements Callable<Integer> {
             Schedule.every(intervalMs, () -> {
                 long started = System.currentTimeMillis();
                 try {
-                    Drill.Result result = drillOnce(out);
+                    Drill.Result result = drillOnce(out, http);
                     metrics.passedOrFailed(result, System.currentTimeMillis());
                     last.set((result.passed() ? "last drill passed" : "LAST DRILL FAILED") + " at " + TimeArgs.format(System.currentTimeMillis()));
                 } catch (InterruptedException e) {
@@ -141,12 +153,12 @@ final class DrillCommand implements Callable<Integer> {
         return RewindCli.OK;
     }
 
-    private Drill.Result drillOnce(PrintWriter out) throws Exception {
+    private Drill.Result drillOnce(PrintWriter out, HttpClient http) throws Exception {
         long drillSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong(1, 1_000_000_000L);
         long now = System.currentTimeMillis();
         Drill.Result result;
         try (Storage storage = archive.open()) {
-            result = Drill.run(storage, settings(drillSeed), now);
+            result = Drill.run(storage, settings(drillSeed), http, now);
             if (json) {
                 out.println(json(storage, result).toPrettyString());
             } else {
