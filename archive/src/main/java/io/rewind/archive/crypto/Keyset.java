@@ -11,7 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
@@ -69,8 +75,29 @@ public final class Keyset {
         return new Key(id, material, Instant.now().toString());
     }
 
-    /** Reads a keyset file; a missing or malformed one is one clear error naming the file. */
+    /**
+     * Makes a new keyset at {@code file}, or adds a new primary key to the one there, under an exclusive lock on
+     * {@code <file>.lock}: two rotations at once each add their key, neither is lost, and two creations cannot both win.
+     */
+    public static Keyset createOrRotate(Path file, boolean rotate) throws IOException {
+        Path lock = file.resolveSibling(file.getFileName() + ".lock");
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        synchronized (Keyset.class) { // a file lock excludes other processes; threads of this one wait here
+            try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock held = channel.lock()) {
+                Keyset keyset = rotate ? read(file).rotate() : generate(file);
+                keyset.write(file, rotate);
+                return keyset;
+            }
+        }
+    }
+
+    /**
+     * Reads a keyset file; a missing or malformed one is one clear error naming the file, and so is one that others than
+     * its owner may read or write (as ssh refuses such a private key): the keys must not leak to other users of the host.
+     */
     public static Keyset read(Path file) {
+        checkOwnerOnly(file);
         JsonNode root;
         try {
             root = JSON.readTree(Files.readAllBytes(file));
@@ -102,6 +129,25 @@ public final class Keyset {
             throw new IllegalArgumentException("the keyset " + file + " is not a Rewind keyset: its primary key " + primary + " is not in it");
         }
         return new Keyset(file, primary, keys);
+    }
+
+    private static void checkOwnerOnly(Path file) {
+        Set<PosixFilePermission> mode;
+        try {
+            mode = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException notPosix) {
+            return; // no owner-only mode on this file system
+        } catch (IOException e) {
+            return; // missing or unreadable: said with the reading below
+        }
+        Set<PosixFilePermission> others = EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+                PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
+        others.retainAll(mode);
+        if (!others.isEmpty()) {
+            throw new IllegalArgumentException("the keyset " + file + " is accessible to others than its owner (mode "
+                    + PosixFilePermissions.toString(mode) + "): its keys may have leaked; make it the owner's only (chmod 600 "
+                    + file + ") and consider rotating (rewind keys rotate)");
+        }
     }
 
     /** Writes the keyset, readable by its owner only, replacing the file atomically. */

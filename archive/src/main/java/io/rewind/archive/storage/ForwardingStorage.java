@@ -62,6 +62,11 @@ public abstract class ForwardingStorage implements Storage {
     }
 
     @Override
+    public ReadPolicy readPolicy() {
+        return storage.readPolicy();
+    }
+
+    @Override
     public void close() throws IOException {
         storage.close();
     }

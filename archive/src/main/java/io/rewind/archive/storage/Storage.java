@@ -50,6 +50,11 @@ public interface Storage extends AutoCloseable {
     /** Where this storage is, for messages: {@code file:///var/lib/rewind}, {@code s3://bucket/prefix}. */
     URI uri();
 
+    /** What its readers accept: {@link ReadPolicy#STRICT} unless the operator relaxed it ({@link Storages#withReadPolicy}). */
+    default ReadPolicy readPolicy() {
+        return ReadPolicy.STRICT;
+    }
+
     /** The cipher its data files are written with and read with, when the archive is encrypted ({@link Storages#withCipher}). */
     default Optional<ArchiveCipher> cipher() {
         return Optional.empty();

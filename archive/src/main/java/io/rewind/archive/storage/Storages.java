@@ -44,4 +44,14 @@ public final class Storages {
             }
         };
     }
+
+    /** The same storage, whose readers accept what the policy allows. */
+    public static Storage withReadPolicy(Storage storage, ReadPolicy policy) {
+        return policy.equals(storage.readPolicy()) ? storage : new ForwardingStorage(storage) {
+            @Override
+            public ReadPolicy readPolicy() {
+                return policy;
+            }
+        };
+    }
 }

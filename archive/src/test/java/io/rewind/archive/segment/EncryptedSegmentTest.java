@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Files written with a keyset: stored encrypted, read back equal, checked without the keys, refused without them. */
 class EncryptedSegmentTest {
-    private static final String KEY = "v1/points/dt=2025-11-20/hour=12/p=0007/part-00000000000000000000-00000000000000000009.avro";
+    private static final String KEY = "v1/points/dt=2025-11-21/hour=12/p=0007/part-00000000000000000000-00000000000000000009.avro";
 
     @TempDir
     Path dir;
@@ -78,7 +78,7 @@ class EncryptedSegmentTest {
         Keyset rotated = Keyset.read(dir.resolve("keyset.json")).rotate();
         rotated.write(dir.resolve("keyset.json"), true);
         Keyset reread = Keyset.read(dir.resolve("keyset.json"));
-        String second = KEY.replace("p=0007", "p=0008");
+        String second = "v1/points/rotated.avro"; // not in the archive's layout: its name is not compared with its header
         publish(encrypted(reread), second);
 
         assertThat(reread.keys()).hasSize(2);
@@ -103,18 +103,24 @@ class EncryptedSegmentTest {
         bytes[bytes.length / 2] ^= 0x10;
         Files.write(file, bytes);
 
+        // The checksum is checked first, before anything is decrypted; a file moved with its sidecar fails its decryption.
         assertThat(SegmentFiles.verify(encrypted(keyset), KEY).problems()).singleElement().asString().startsWith(KEY + ": ")
-                .contains("decryption failed: the stored bytes were changed, or are another file's");
+                .contains("does not match the expected");
         assertThat(SegmentFiles.verify(plain, KEY).problems()).singleElement().asString().contains("does not match the expected");
         assertThat(SegmentFiles.verify(encrypted(keyset), moved).problems()).singleElement().asString().startsWith(moved + ": ")
                 .contains("decryption failed");
     }
 
     @Test
-    void filesStoredInClearStayReadableWithAKeyset() throws Exception {
-        publish(plain, KEY);
+    void aFileStoredInClearIsRefusedWithAKeysetUnlessPlaintextIsAllowed() throws Exception {
+        publish(plain, KEY); // planted, or written before the archive was encrypted: its sidecar matches
 
-        assertThat(Fixtures.readAll(encrypted(keyset), KEY)).containsExactlyElementsOf(series);
+        assertThatThrownBy(() -> Fixtures.readAll(encrypted(keyset), KEY)).isInstanceOf(SegmentCorruptException.class)
+                .hasMessageStartingWith(KEY + ": not encrypted, though the archive is read with a keyset");
+        assertThat(SegmentFiles.verify(encrypted(keyset), KEY).problems()).singleElement().asString()
+                .startsWith(KEY + ": not encrypted");
+        Storage allowing = Storages.withReadPolicy(encrypted(keyset), new io.rewind.archive.storage.ReadPolicy(false, true));
+        assertThat(Fixtures.readAll(allowing, KEY)).containsExactlyElementsOf(series);
         try (InputStream in = plain.get(KEY)) {
             assertThat(ArchiveCipher.keyId(in.readNBytes(8))).isEmpty();
         }

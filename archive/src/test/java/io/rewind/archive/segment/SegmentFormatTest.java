@@ -4,6 +4,7 @@ import static io.rewind.archive.segment.Fixtures.WINDOW;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.rewind.archive.storage.ReadPolicy;
 import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.local.LocalStorage;
 import io.rewind.schema.FileKind;
@@ -171,7 +172,10 @@ class SegmentFormatTest {
                 .isInstanceOf(SegmentCorruptException.class)
                 .satisfies(e -> assertThat(((SegmentCorruptException) e).file()).isEqualTo("v1/points/flipped.avro"));
         assertThat(Fixtures.readAll(storage, "v1/points/good.avro")).containsExactlyElementsOf(series);
-        assertThat(Fixtures.readAll(storage, "v1/points/unsigned.avro")).containsExactlyElementsOf(series);
+        assertThatThrownBy(() -> Fixtures.readAll(storage, "v1/points/unsigned.avro")).isInstanceOf(SegmentCorruptException.class)
+                .hasMessageStartingWith("v1/points/unsigned.avro: no checksum sidecar");
+        assertThat(Fixtures.readAll(SegmentFiles.open(storage, "v1/points/unsigned.avro", id -> true,
+                ReadPolicy.STRICT.allowingUnchecked()))).containsExactlyElementsOf(series);
     }
 
     @Test

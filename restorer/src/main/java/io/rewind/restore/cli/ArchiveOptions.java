@@ -1,5 +1,6 @@
 package io.rewind.restore.cli;
 
+import io.rewind.archive.storage.ReadPolicy;
 import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.Storages;
 import java.io.IOException;
@@ -21,7 +22,18 @@ public final class ArchiveOptions {
                     "environment variable names, if any."})
     public java.nio.file.Path keyset;
 
+    @Option(names = "--allow-unchecked",
+            description = {"Read data files that have no checksum sidecar (an archiver crash can leave one until its window is",
+                    "compacted), unchecked. Without it such a file is refused, naming it, before any of its points is used."})
+    public boolean allowUnchecked;
+
+    @Option(names = "--allow-plaintext",
+            description = {"With a keyset, also read data files that are not encrypted (written before the archive was encrypted).",
+                    "Without it such a file is refused, naming it: with a keyset, every file must be encrypted."})
+    public boolean allowPlaintext;
+
     public Storage open() throws IOException {
-        return Storages.open(archive, java.util.Optional.ofNullable(keyset));
+        return Storages.withReadPolicy(Storages.open(archive, java.util.Optional.ofNullable(keyset)),
+                new ReadPolicy(allowUnchecked, allowPlaintext));
     }
 }

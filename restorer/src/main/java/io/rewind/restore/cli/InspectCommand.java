@@ -52,7 +52,8 @@ final class InspectCommand implements Callable<Integer> {
         ArrayNode points = Report.JSON.createArrayNode();
         SegmentMetadata header;
         long seriesCount = 0;
-        try (Storage storage = Storages.open(location); SegmentReader reader = SegmentFiles.open(storage, key, id -> true)) {
+        try (Storage storage = Storages.open(location); SegmentReader reader = SegmentFiles.open(storage, key, id -> true,
+                new io.rewind.archive.storage.ReadPolicy(true, true))) { // a diagnosis: a file without sidecar is shown too
             header = reader.metadata();
             while (reader.hasNext()) {
                 SeriesPoints s = reader.next();

@@ -44,8 +44,7 @@ final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Keyset created = Keyset.generate(keyset.file);
-            created.write(keyset.file, false);
+            Keyset created = Keyset.createOrRotate(keyset.file, false);
             describe(spec.commandLine().getOut(), created, "Created");
             return RewindCli.OK;
         }
@@ -62,8 +61,7 @@ final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Keyset rotated = Keyset.read(keyset.file).rotate();
-            rotated.write(keyset.file, true);
+            Keyset rotated = Keyset.createOrRotate(keyset.file, true);
             describe(spec.commandLine().getOut(), rotated, "Rotated");
             return RewindCli.OK;
         }

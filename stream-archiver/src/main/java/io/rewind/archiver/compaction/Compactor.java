@@ -90,7 +90,8 @@ public final class Compactor {
             List<WindowFile> inArrivalOrder = new ArrayList<>(live);
             inArrivalOrder.sort(java.util.Comparator.comparing(WindowFile::header, SegmentMetadata.ARRIVAL_ORDER));
             for (WindowFile file : inArrivalOrder) {
-                readers.add(writer.retrying("open " + file.key(), () -> SegmentFiles.open(writer.storage(), file.key(), id -> true)));
+                readers.add(writer.retrying("open " + file.key(), () -> SegmentFiles.open(writer.storage(), file.key(), id -> true,
+                        writer.storage().readPolicy().allowingUnchecked()))); // a part whose sidecar a crash cut off is whole
             }
             record = writer.write(key, header, SegmentMerger.allVersions(readers));
         } finally {
