@@ -34,8 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * TLS on the tap's port against the real TSD and broker: telnet and HTTP puts over TLS, with a client certificate
- * (mutual TLS), reach the TSD and Kafka as in plaintext; a client without a certificate is refused; plaintext shares the
- * port when TLS is optional and is refused when it is required; a renewed certificate is served without a restart.
+ * (mutual TLS, which takes TLS only), reach the TSD and Kafka as in plaintext; a client without a certificate and a plaintext
+ * client are refused; required client certificates with optional TLS are refused at start; plaintext shares the port when TLS
+ * is optional; a renewed certificate is served without a restart.
  */
 @ExtendWith(DevStackExtension.class)
 class TapTlsIT {
@@ -65,7 +66,7 @@ class TapTlsIT {
         Tsd tsd = stack.tsd(DevStackExtension.PRODUCTION);
         Map<String, String> settings = TapConfig.localSettings(stack.kafka().bootstrapServers(), topic, dir.resolve("spool"),
                 "127.0.0.1:" + tsd.port());
-        settings.putAll(Map.of("tls.mode", "optional", "tls.cert.file", cert.toString(), "tls.key.file", key.toString(),
+        settings.putAll(Map.of("tls.mode", "required", "tls.cert.file", cert.toString(), "tls.key.file", key.toString(),
                 "tls.ca.file", certificates.ca().toString(), "tls.client.auth", "require", "tls.reload.interval.ms", "200ms"));
         settings.putAll(Map.of("admin.host", "127.0.0.1", "admin.tls.mode", "required", "admin.tls.cert.file", cert.toString(),
                 "admin.tls.key.file", key.toString(), "admin.tls.ca.file", certificates.ca().toString(), "admin.tls.client.auth", "require"));
@@ -92,10 +93,10 @@ class TapTlsIT {
                             + ",\"value\":8.5,\"tags\":{\"host\":\"a\"}}]")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
             assertThat(put.body()).contains("\"success\":2");
-            // Plaintext on the same port, TLS being optional.
-            TsdClient plain = new TsdClient("127.0.0.1", tap.port());
-            assertThat(plain.post("/api/put?sync", "{\"metric\":\"tapit.tls.plain\",\"timestamp\":" + T0
-                    + ",\"value\":1,\"tags\":{\"host\":\"a\"}}", false).status()).isIn(200, 204);
+            // Mutual TLS is TLS only: plaintext, which shows no certificate, is refused.
+            assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + tap.port() + "/api/version")).build(), HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(IOException.class);
             // Without a client certificate: refused.
             HttpClient anonymous = HttpClient.newBuilder().sslContext(certificates.client(null)).build();
             assertThatThrownBy(() -> anonymous.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + tap.port() + "/api/version"))
@@ -116,10 +117,9 @@ class TapTlsIT {
                             .mapToLong(s -> s.points().size()).sum() == 20);
             assertThat(TsdClient.of(tsd).query("tapit.tls.http", T0 * 1000, (T0 + 100) * 1000)).singleElement()
                     .satisfies(s -> assertThat(s.points()).hasSize(2));
-            Set<String> inKafka = TopicPoints.read(stack.kafka().bootstrapServers(), topic, 23, Duration.ofSeconds(60)).stream()
+            Set<String> inKafka = TopicPoints.read(stack.kafka().bootstrapServers(), topic, 22, Duration.ofSeconds(60)).stream()
                     .map(r -> r.point().getMetric() + "@" + r.point().getTimestampMs()).collect(Collectors.toCollection(TreeSet::new));
-            assertThat(inKafka).hasSize(23).contains("tapit.tls.http@" + T0 * 1000, "tapit.tls.telnet@" + (T0 + 19) * 1000,
-                    "tapit.tls.plain@" + T0 * 1000);
+            assertThat(inKafka).hasSize(22).contains("tapit.tls.http@" + T0 * 1000, "tapit.tls.telnet@" + (T0 + 19) * 1000);
 
             // A renewed certificate: new connections get it, with no restart.
             certificates.issue("renewed");
@@ -132,8 +132,12 @@ class TapTlsIT {
 
         }
 
-        // TLS required, no client certificates: plaintext is refused, TLS without a certificate is served.
-        settings.putAll(Map.of("tls.mode", "required", "tls.client.auth", "none"));
+        // Client certificates required on a port that also takes plaintext would let plaintext skip the check: refused at start.
+        settings.putAll(Map.of("tls.mode", "optional", "tls.client.auth", "require"));
+        assertThatThrownBy(() -> TapConfig.of(settings)).hasMessageContaining("The 'tls.client.auth' value 'require' is invalid");
+
+        // TLS optional, no client certificates: plaintext and TLS without a certificate are both served on one port.
+        settings.putAll(Map.of("tls.mode", "optional", "tls.client.auth", "none"));
         settings.remove("tls.ca.file");
         try (Tap tap = Tap.start(TapConfig.of(settings))) {
             HttpClient https = HttpClient.newBuilder().sslContext(certificates.client(null)).build();
@@ -141,9 +145,11 @@ class TapTlsIT {
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(version.statusCode()).isEqualTo(200);
             assertThat(version.body()).contains("version");
-            assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + tap.port() + "/api/version")).build(), HttpResponse.BodyHandlers.ofString()))
-                    .isInstanceOf(IOException.class);
+            TsdClient plain = new TsdClient("127.0.0.1", tap.port());
+            assertThat(plain.post("/api/put?sync", "{\"metric\":\"tapit.tls.plain\",\"timestamp\":" + T0
+                    + ",\"value\":1,\"tags\":{\"host\":\"a\"}}", false).status()).isIn(200, 204);
+            assertThat(TopicPoints.read(stack.kafka().bootstrapServers(), topic, 23, Duration.ofSeconds(60)).stream()
+                    .map(r -> r.point().getMetric() + "@" + r.point().getTimestampMs())).contains("tapit.tls.plain@" + T0 * 1000);
         }
     }
 }
