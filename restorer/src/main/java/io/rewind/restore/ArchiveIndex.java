@@ -237,7 +237,7 @@ public final class ArchiveIndex {
     }
 
     private static Unit unit(String directory, List<StoredFile> files) {
-        List<StoredFile> live = Supersession.live(files, StoredFile::key, f -> f.header().supersedes());
+        List<StoredFile> live = Supersession.live(files, StoredFile::key, StoredFile::hasSidecar, StoredFile::header);
         SegmentMetadata first = files.get(0).header();
         return new Unit(directory, first.topic(), first.windowStartMs(), first.windowEndMs(), first.partition(), List.copyOf(files), live);
     }

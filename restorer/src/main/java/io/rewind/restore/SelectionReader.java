@@ -6,6 +6,7 @@ import io.rewind.archive.segment.SegmentMetadata;
 import io.rewind.archive.segment.SegmentReader;
 import io.rewind.archive.segment.SeriesId;
 import io.rewind.archive.segment.SeriesPoints;
+import io.rewind.archive.segment.Supersession;
 import io.rewind.archive.storage.Storage;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -55,6 +56,8 @@ public final class SelectionReader {
         List<Iterator<SeriesPoints>> inputs = new ArrayList<>();
         try {
             List<ArchiveIndex.StoredFile> live = new ArrayList<>(unit.live());
+            // A file whose publication did not finish, all of whose points checked files hold, is not read (nor refused).
+            live.removeAll(Supersession.coveredUnpublished(unit.live(), ArchiveIndex.StoredFile::hasSidecar, ArchiveIndex.StoredFile::header));
             live.sort(java.util.Comparator.comparing(ArchiveIndex.StoredFile::header, SegmentMetadata.ARRIVAL_ORDER));
             for (ArchiveIndex.StoredFile file : live) {
                 // Every file, when series with nothing to restore are wanted too: a series the unit holds only outside the

@@ -245,6 +245,66 @@ class ArchiveProcessorTest {
         assertThat(StoredPoints.versions(storage)).isEqualTo(sent);
     }
 
+    @Test
+    void anEncryptedArchiveIsCompactedLikeAPlainOne() throws Exception {
+        Path keyset = dir.resolve("keyset.json");
+        io.rewind.archive.storage.Storage[] encrypted = new io.rewind.archive.storage.Storage[1];
+        start(Map.of(), Runnable::run, local -> encrypted[0] = io.rewind.archive.storage.Storages.withCipher(local,
+                new io.rewind.archive.crypto.ArchiveCipher(createKeyset(keyset))));
+        send(workload(W, 10, 2), W + 5 * 60_000);
+        assertThat(StoredPoints.live(encrypted[0])).hasSize(40); // a part per point under the test driver
+
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+
+        assertThat(StoredPoints.live(encrypted[0])).singleElement().satisfies(f -> assertThat(f.name().segment()).isTrue());
+        assertThat(StoredPoints.versions(encrypted[0])).isEqualTo(sent);
+        assertThat(metrics.registry().find("rewind.archiver.errors").counters()).allSatisfy(c -> assertThat(c.count()).isZero());
+    }
+
+    private static io.rewind.archive.crypto.Keyset createKeyset(Path file) {
+        try {
+            return io.rewind.archive.crypto.Keyset.createOrRotate(file, false);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aPartWithoutSidecarIsSupersededUnreadWhenCheckedPartsHoldItsOffsetsAndLeftLiveWhenNot() throws Exception {
+        send(workload(W, 4, 1), W + 5 * 60_000); // 8 points: parts of offsets 0 to 7, one each
+        String dirKey = io.rewind.archive.ArchiveLayout.directory("points", W, HOUR, 0);
+        // A crash's orphan over offsets 2-5, whose sidecar was never written: checked parts hold those offsets. It holds a
+        // version nobody sent, so that reading it would show.
+        String orphan = io.rewind.archive.ArchiveLayout.part("points", W, HOUR, 0, 2, 5);
+        writeUnpublished(orphan, 2, 5);
+        // A part past every checked one (offsets 50-60), its sidecar lost: its points are in no checked file.
+        String lost = io.rewind.archive.ArchiveLayout.part("points", W, HOUR, 0, 50, 60);
+        writeUnpublished(lost, 50, 60);
+
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+
+        List<StoredPoints.File> live = StoredPoints.live(storage);
+        assertThat(live).extracting(StoredPoints.File::key).containsExactlyInAnyOrder(dirKey + "segment-0000000001.avro", lost);
+        assertThat(live.stream().filter(f -> f.name().segment()).findFirst().orElseThrow().header().supersedes()).contains(orphan)
+                .doesNotContain(lost);
+        assertThat(StoredPoints.read(storage, dirKey + "segment-0000000001.avro").stream().mapToInt(SeriesPoints::size).sum()).isEqualTo(8);
+        assertThat(metrics.registry().get("rewind.archiver.errors").tag("kind", "unchecked-file").counter().count()).isEqualTo(1);
+    }
+
+    /** A part as a crash leaves it: the data put, its sidecar not. */
+    private void writeUnpublished(String key, long first, long last) throws Exception {
+        SeriesPoints garbage = new SeriesPoints(io.rewind.archive.segment.SeriesId.of(SeriesKey.of("sys.cpu.user",
+                Map.of("host", "web0", "dc", "lga"))), 1).add(W, false, false, 999_999, W + 1, null);
+        Path file = dir.resolve("unpublished.avro");
+        try (io.rewind.archive.segment.SegmentWriter writer = new io.rewind.archive.segment.SegmentWriter(file,
+                io.rewind.archive.segment.SegmentMetadata.of(FileKind.PART, "points", 0, W, W + HOUR, first, last, 0, List.of()))) {
+            writer.write(garbage);
+            storage.put(key, writer.finish().path());
+        }
+    }
+
     /** The latest version of every point, as a restore reads the live files: merged in arrival order. */
     private static List<Long> latestValues(Storage storage) throws Exception {
         List<StoredPoints.File> live = new ArrayList<>(StoredPoints.live(storage));

@@ -35,9 +35,7 @@ final class StoredPoints {
         for (String key : keys) {
             var name = ArchiveLayout.parse(key);
             if (name.isPresent()) {
-                try (SegmentReader reader = new SegmentReader(key, storage.get(key))) {
-                    files.add(new File(key, name.get(), reader.metadata()));
-                }
+                files.add(new File(key, name.get(), SegmentFiles.readHeader(storage, key)));
             }
         }
         return files;

@@ -93,6 +93,10 @@ public final class SegmentFiles {
     static SegmentReader open(Storage storage, String key, Predicate<SeriesId> filter, ReadPolicy policy, int inMemoryBytes)
             throws IOException {
         Optional<String> sha = sidecarSha256(storage, key);
+        if (sha.isEmpty() && storage.stat(key).isEmpty()) {
+            throw new java.io.FileNotFoundException(key + ": gone since it was listed (compaction superseded it, or retention"
+                    + " expired its window, meanwhile): run the same command again; a restore continues from its checkpoint");
+        }
         if (sha.isEmpty() && !policy.allowUnchecked()) {
             throw new SegmentCorruptException(key, "sidecar", "no checksum sidecar " + fileName(key) + SIDECAR_SUFFIX
                     + ": its publication did not finish, or the sidecar was deleted; refused unchecked (rewind verify names such"
@@ -162,13 +166,14 @@ public final class SegmentFiles {
     private record CheckedBytes(byte[] bytes, Path file, boolean encrypted) {
         static CheckedBytes read(Storage storage, String key, Optional<String> sha, int inMemoryBytes) throws IOException {
             MessageDigest digest = Sha256.digest();
-            byte[] head = new byte[inMemoryBytes + 1];
+            byte[] head;
             int n;
             CheckedBytes read;
             try (InputStream in = new DigestInputStream(storage.get(key), digest)) {
-                n = in.readNBytes(head, 0, head.length);
+                head = in.readNBytes(inMemoryBytes + 1); // grows with what it reads: a small part costs its size only
+                n = head.length;
                 if (n <= inMemoryBytes) {
-                    read = new CheckedBytes(java.util.Arrays.copyOf(head, n), null, encrypted(head, n));
+                    read = new CheckedBytes(head, null, encrypted(head, n));
                 } else {
                     Path file = Files.createTempFile("rewind-read-", ".avro");
                     try (OutputStream out = Files.newOutputStream(file)) {

@@ -24,14 +24,17 @@ public record SegmentMetadata(int formatVersion, FileKind kind, String topic, in
     static final String PREFIX = "rewind.";
 
     /**
-     * The order in which files' points arrived: a baseline's first (read from the cluster, before the tap), then by the
-     * input offsets they were read from (a part written after a segment holds later offsets; of two overlapping files, the
-     * one that ends first). Files merged in this order keep versions of one millisecond in arrival order (guarantee 11).
+     * The order in which files are merged so that, of versions of one point received in the same millisecond, the one
+     * received last comes last (guarantee 11): a baseline's files first (read from the cluster, before the tap), then by the
+     * last input offset each holds, then by the first. Each archiver file holds every point of its window read in its offset
+     * range, in the order read, so the file that ends last among those holding a version of a (series, timestamp, ingest
+     * time) also holds the last one received, last: a part after the segment it came too late for, a crash's orphan or a
+     * fenced instance's part before the file that covers it, whether they overlap or one lies inside the other.
      */
     public static final java.util.Comparator<SegmentMetadata> ARRIVAL_ORDER = java.util.Comparator
             .comparing((SegmentMetadata h) -> h.kind() != FileKind.BASELINE)
-            .thenComparingLong(SegmentMetadata::firstOffset)
-            .thenComparingLong(SegmentMetadata::lastOffset);
+            .thenComparingLong(SegmentMetadata::lastOffset)
+            .thenComparingLong(SegmentMetadata::firstOffset);
 
     public SegmentMetadata {
         supersedes = List.copyOf(supersedes);

@@ -1,10 +1,14 @@
 package io.rewind.archive.segment;
 
+import io.rewind.schema.FileKind;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Which files of one (window, partition) hold its data: a segment supersedes the parts (and older
@@ -30,5 +34,54 @@ public final class Supersession {
     public static <T> List<T> live(List<T> files, Function<T, String> path, Function<T, List<String>> supersedes) {
         Set<String> superseded = superseded(files, supersedes);
         return files.stream().filter(f -> !superseded.contains(path.apply(f))).toList();
+    }
+
+    /**
+     * The files no published file supersedes, in their given order: a file without its sidecar is one whose publication did
+     * not finish (or whose sidecar was lost), so its header supersedes nothing, and the files it names stay live.
+     */
+    public static <T> List<T> live(List<T> files, Function<T, String> path, Predicate<T> published,
+            Function<T, SegmentMetadata> header) {
+        return live(files, path, f -> published.test(f) ? header.apply(f).supersedes() : List.of());
+    }
+
+    /**
+     * Of the unpublished archiver files (no sidecar), those whose whole offset range the published archiver files of
+     * their partition cover together. Every archiver file holds each point of its window read in its offset range, so the
+     * points of such a file are all in checked files: a crash's orphan, or a part whose sidecar was cut off, that the
+     * checked files make redundant. An unpublished file not covered holds points no checked file holds.
+     */
+    public static <T> Set<T> coveredUnpublished(List<T> files, Predicate<T> published, Function<T, SegmentMetadata> header) {
+        Map<Integer, java.util.TreeMap<Long, Long>> ranges = new HashMap<>();
+        for (T file : files) {
+            SegmentMetadata h = header.apply(file);
+            if (published.test(file) && h.kind() != FileKind.BASELINE && h.firstOffset() >= 0) {
+                ranges.computeIfAbsent(h.partition(), p -> new java.util.TreeMap<>()).merge(h.firstOffset(), h.lastOffset(), Math::max);
+            }
+        }
+        Set<T> covered = new HashSet<>();
+        for (T file : files) {
+            SegmentMetadata h = header.apply(file);
+            if (!published.test(file) && h.kind() != FileKind.BASELINE && h.firstOffset() >= 0
+                    && covers(ranges.getOrDefault(h.partition(), new java.util.TreeMap<>()), h.firstOffset(), h.lastOffset())) {
+                covered.add(file);
+            }
+        }
+        return covered;
+    }
+
+    /** Whether the ranges (start to end, inclusive) together hold every offset of [first, last]. */
+    private static boolean covers(java.util.TreeMap<Long, Long> ranges, long first, long last) {
+        long next = first; // the first offset not yet known to be covered
+        for (Map.Entry<Long, Long> range : ranges.entrySet()) {
+            if (range.getKey() > next) {
+                break;
+            }
+            next = Math.max(next, range.getValue() + 1);
+            if (next > last) {
+                return true;
+            }
+        }
+        return next > last;
     }
 }

@@ -132,6 +132,36 @@ class SegmentMergerTest {
     }
 
     @Test
+    void aFencedInstancesPartInsideACompactedSegmentDoesNotReorderItsMillisecond() throws Exception {
+        long ingest = T1 + 800;
+        long t = T1 + 45_000;
+        // Offsets 110, 111, 112 carry 1, 2, 3 in one millisecond; the archiver's parts 100-104 and 105-150 were compacted.
+        publish("f-a", SegmentCodec.FORMAT_VERSION, 100, 104, List.of(points(cpuB).add(T1, false, false, 5, T1 + 1, null)));
+        publish("f-b", SegmentCodec.FORMAT_VERSION, 105, 150, List.of(points(mem).add(t, false, false, 1, ingest, null)
+                .add(t, false, false, 2, ingest, null).add(t, false, false, 3, ingest, null)));
+        SegmentFiles.publish(storage, "f-segment.avro", Fixtures.write(dir.resolve("f-segment.avro"), FileKind.SEGMENT, 100, 150,
+                drain(SegmentMerger.allVersions(readers("f-a", "f-b")))));
+        // A fenced instance had read 105-111 and wrote its part after the compaction: it lies inside the segment's range.
+        publish("f-zombie", SegmentCodec.FORMAT_VERSION, 105, 111, List.of(points(mem).add(t, false, false, 1, ingest, null)
+                .add(t, false, false, 2, ingest, null)));
+        List<String> inArrivalOrder = java.util.stream.Stream.of("f-segment.avro", "f-zombie").sorted(java.util.Comparator.comparing(
+                (String key) -> header(key), SegmentMetadata.ARRIVAL_ORDER)).toList();
+
+        assertThat(latest(drain(SegmentMerger.asOf(readers(inArrivalOrder.toArray(String[]::new)), Long.MAX_VALUE)), mem)).isEqualTo(3L);
+        SegmentFiles.publish(storage, "f-segment-2.avro", Fixtures.write(dir.resolve("f-segment-2.avro"), FileKind.SEGMENT, 100, 150,
+                drain(SegmentMerger.allVersions(readers(inArrivalOrder.toArray(String[]::new))))));
+        assertThat(latest(drain(SegmentMerger.asOf(readers("f-segment-2.avro"), Long.MAX_VALUE)), mem)).isEqualTo(3L);
+    }
+
+    private SegmentMetadata header(String key) {
+        try {
+            return SegmentFiles.readHeader(storage, key);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void aVersionReceivedAgainAfterAnotherInOneMillisecondIsTheLatest() throws Exception {
         long ingest = T1 + 900;
         SeriesPoints sent = points(mem).add(T1 + 50_000, false, false, 1, ingest, null).add(T1 + 50_000, false, false, 2, ingest, null)

@@ -161,6 +161,29 @@ class RefusedFilesTest {
         assertThat(plaintext.exitCode()).as(plaintext.out() + plaintext.err()).isZero();
     }
 
+    @Test
+    void aSegmentWhosePublicationDidNotFinishLeavesItsPartsToTheRestoreUnrefused() throws Exception {
+        Path root = dir.resolve("crashed");
+        List<Point> hour = points.stream().filter(p -> p.getTimestampMs() < W + HOUR).toList();
+        String segment;
+        try (LocalStorage local = new LocalStorage(root)) {
+            TestArchive writer = new TestArchive(local, 1);
+            List<String> parts = new ArrayList<>(writer.commit(TestArchive.ingestedAt(hour.subList(0, hour.size() / 2), W + 2 * HOUR)));
+            parts.addAll(writer.commit(TestArchive.ingestedAt(hour.subList(hour.size() / 2, hour.size()), W + 3 * HOUR)));
+            segment = writer.compact(W, 0, 1, parts);
+            local.delete(segment + SegmentFiles.SIDECAR_SUFFIX); // the archiver stopped between the segment and its sidecar
+        }
+
+        CliRun export = CliRun.of("export", "--archive", root.toString(), "--from", Long.toString(W), "--to", Long.toString(W + HOUR),
+                "--output", dir.resolve("crashed.txt").toString());
+
+        assertThat(export.exitCode()).as(export.out() + export.err()).isZero();
+        assertThat(Files.readAllLines(dir.resolve("crashed.txt"))).hasSize(hour.size());
+        CliRun verify = CliRun.of("verify", "--archive", root.toString());
+        assertThat(verify.out().lines().filter(l -> l.startsWith("PROBLEM"))).singleElement().asString()
+                .contains(segment + ": no sidecar");
+    }
+
     private static String[] concat(String[] options, String verb, String... more) {
         List<String> all = new ArrayList<>(List.of(verb));
         all.addAll(List.of(options));

@@ -70,7 +70,15 @@ class ArchivePromiseProperties {
     static final List<String> SERIES = List.of("a", "b", "c");
 
     /** What can happen to the pipeline. */
-    sealed interface Step permits Put, Correct, Compact, Copy, Restart, Baseline, Check {
+    sealed interface Step permits Put, Correct, Compact, Copy, Restart, Zombie, Baseline, Check {
+    }
+
+    /**
+     * A fenced instance (or a crash before the commit) wrote, late, the parts of records it had read: offsets
+     * {@code [end - back, end - back + length)} of what was sent so far, a part per window, each holding every point of its
+     * window in that range, published. They overlap the archiver's own parts and segments, or lie inside them.
+     */
+    record Zombie(int back, int length) implements Step {
     }
 
     /** The previous put's point again, in the same millisecond, with this value: a client correcting itself within a batch. */
@@ -119,13 +127,14 @@ class ArchivePromiseProperties {
 
     @Property(tries = 150, seed = "20261204", afterFailure = net.jqwik.api.AfterFailureMode.RANDOM_SEED)
     void aRestoreEqualsTheLastVersionReceivedAtOrBeforeItsTime(@ForAll("scenarios") List<Step> steps) throws Exception {
-        for (Class<?> kind : List.of(Compact.class, Copy.class, Restart.class, Baseline.class, Check.class)) {
+        for (Class<?> kind : List.of(Compact.class, Copy.class, Restart.class, Zombie.class, Baseline.class, Check.class)) {
             net.jqwik.api.statistics.Statistics.label(kind.getSimpleName()).collect(steps.stream().anyMatch(kind::isInstance));
         }
         net.jqwik.api.statistics.Statistics.label("same-millisecond rewrite").collect(steps.stream().anyMatch(Correct.class::isInstance));
         net.jqwik.api.statistics.Statistics.label("late point").collect(steps.stream()
                 .anyMatch(s -> s instanceof Put p && p.afterMs() >= 70 * 60_000L));
         run(steps);
+        net.jqwik.api.statistics.Statistics.label("compacted before the end").collect(compacted);
     }
 
     @Property(tries = 2_000)
@@ -141,13 +150,19 @@ class ArchivePromiseProperties {
                 Arbitraries.of(0L, 0L, 1L, 999L, 20 * 60_000L, 70 * 60_000L)).as(Put::new);
         Arbitrary<Step> check = Combinators.combine(Arbitraries.integers().between(0, 3), Arbitraries.integers().between(1, 4),
                 Arbitraries.integers().between(0, 40), Arbitraries.of(0, 1), Arbitraries.of(false, true)).as(Check::new);
+        Arbitrary<Step> zombie = Combinators.combine(Arbitraries.integers().between(1, 12), Arbitraries.integers().between(1, 8))
+                .as(Zombie::new);
         Arbitrary<Step> correct = Combinators.combine(Arbitraries.of(false, true), Arbitraries.integers().between(0, 3)).as(Correct::new);
         Arbitrary<Step> baseline = put.map(p -> (Put) p).list().ofMinSize(1).ofMaxSize(3).map(Baseline::new);
         Arbitrary<Step> step = Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(10, put), net.jqwik.api.Tuple.of(2, Arbitraries.just(new Compact())),
                 net.jqwik.api.Tuple.of(1, Arbitraries.just(new Copy())), net.jqwik.api.Tuple.of(1, Arbitraries.just(new Restart())),
-                net.jqwik.api.Tuple.of(1, baseline), net.jqwik.api.Tuple.of(3, check), net.jqwik.api.Tuple.of(2, correct));
+                net.jqwik.api.Tuple.of(1, baseline), net.jqwik.api.Tuple.of(3, check), net.jqwik.api.Tuple.of(2, correct),
+                net.jqwik.api.Tuple.of(1, zombie));
         return step.list().ofMinSize(2).ofMaxSize(40);
     }
+
+    /** Whether the last run's archiver wrote a segment before its final compaction. */
+    static boolean compacted;
 
     /** Runs the steps against a fresh archiver and the model, and a final restore of everything at the end. */
     static void run(List<Step> steps) throws Exception {
@@ -168,6 +183,8 @@ class ArchivePromiseProperties {
                     pipeline.copy();
                 } else if (step instanceof Restart) {
                     pipeline.restart();
+                } else if (step instanceof Zombie zombie) {
+                    pipeline.zombie(zombie);
                 } else if (step instanceof Baseline baseline) {
                     pipeline.baseline(baseline);
                     baseline.cells().forEach(cell -> model.received(cell, Baseline.ingestMs(cell)));
@@ -175,6 +192,7 @@ class ArchivePromiseProperties {
                     pipeline.check(model, check);
                 }
             }
+            compacted = pipeline.segments() > 0;
             pipeline.compact();
             pipeline.copy();
             pipeline.check(model, new Check(0, 4, 0, 0, true));
@@ -232,12 +250,15 @@ class ArchivePromiseProperties {
         int starts;
         int baselines;
         long clock = W + 30 * 60_000L;
+        /** The driver's wall clock. */
+        long wall;
         /** How many puts the archive held when it was last copied; -1 before the first copy. */
         int copiedPuts = -1;
         /** Puts received, baselines' cells included: what the model holds. */
         int sent;
-        /** The input topic's next offset. */
-        int offset;
+        /** Every put sent to the topic, by offset, with its ingest time: a restarted archiver resumes after the last. */
+        final List<Put> records = new ArrayList<>();
+        final List<Long> recordTimes = new ArrayList<>();
 
         Pipeline(Path dir) throws Exception {
             this.dir = dir;
@@ -253,10 +274,11 @@ class ArchivePromiseProperties {
             resources = new ArchiverResources(config, storage, new ArchiverMetrics(new SimpleMeterRegistry()), POINTS, Runnable::run);
             driver = new TopologyTestDriver(ArchiverTopology.build(resources, new SingleObjectWireFormat<>(CatalogRecord.class)),
                     config.streamsProperties(), Instant.ofEpochMilli(clock));
+            wall = clock;
             input = driver.createInputTopic(config.topic(), new ByteArraySerializer(), new ByteArraySerializer());
             // A new driver's topic starts at offset 0: records that are not points carry it to where the last run stopped,
             // as a restarted archiver resumes from its committed offsets.
-            for (int i = 0; i < offset; i++) {
+            for (int i = 0; i < records.size(); i++) {
                 input.pipeInput("skip".getBytes(), "not a point".getBytes(), Instant.ofEpochMilli(clock));
             }
             starts++;
@@ -266,6 +288,34 @@ class ArchivePromiseProperties {
             driver.close();
             resources.close();
             start();
+        }
+
+        void zombie(Zombie zombie) throws IOException {
+            int first = Math.max(0, records.size() - zombie.back());
+            int last = Math.min(records.size() - 1, first + zombie.length() - 1);
+            if (last < first) {
+                return;
+            }
+            Map<Long, Map<io.rewind.archive.segment.SeriesId, io.rewind.archive.segment.SeriesPoints>> windows = new TreeMap<>();
+            for (int o = first; o <= last; o++) {
+                Point point = point(records.get(o));
+                windows.computeIfAbsent(Math.floorDiv(point.getTimestampMs(), HOUR) * HOUR, w -> new TreeMap<>())
+                        .computeIfAbsent(io.rewind.archive.segment.SeriesId.of(SeriesKey.of(point)),
+                                id -> new io.rewind.archive.segment.SeriesPoints(id, 4))
+                        .add(point, recordTimes.get(o));
+            }
+            for (var window : windows.entrySet()) {
+                String key = io.rewind.archive.ArchiveLayout.part("points", window.getKey(), HOUR, 0, first, last);
+                Path file = dir.resolve("zombie.avro");
+                try (io.rewind.archive.segment.SegmentWriter writer = new io.rewind.archive.segment.SegmentWriter(file,
+                        io.rewind.archive.segment.SegmentMetadata.of(io.rewind.schema.FileKind.PART, "points", 0, window.getKey(),
+                                window.getKey() + HOUR, first, last, 0, List.of()))) {
+                    for (var series : window.getValue().values()) {
+                        writer.write(series.sorted());
+                    }
+                    io.rewind.archive.segment.SegmentFiles.publish(storage, key, writer.finish());
+                }
+            }
         }
 
         void baseline(Baseline baseline) throws IOException {
@@ -279,7 +329,8 @@ class ArchivePromiseProperties {
         long send(Put put) {
             clock += put.afterMs();
             sent++;
-            offset++;
+            records.add(put);
+            recordTimes.add(clock);
             Point point = point(put);
             input.pipeInput(SeriesKey.of(point).toBytes(), POINTS.encode(point), Instant.ofEpochMilli(clock));
             return clock;
@@ -292,9 +343,22 @@ class ArchivePromiseProperties {
                     .setValue(put.floating() ? (Object) (put.value() + 0.5) : (Object) (long) put.value()).build();
         }
 
+        /**
+         * The partition goes idle for 31 s after the last put (the commit interval is 30 s): the archiver then closes windows by
+         * the wall clock, which follows the tap's clock here, and compacts each closed one.
+         */
         void compact() {
-            driver.advanceWallClockTime(Duration.ofSeconds(31));
+            long idle = Math.max(0, clock - wall) + 31_000;
+            driver.advanceWallClockTime(Duration.ofMillis(idle));
             driver.advanceWallClockTime(Duration.ofSeconds(5));
+            wall += idle + 5_000;
+        }
+
+        /** How many segments compaction wrote, superseded ones included. */
+        long segments() throws IOException {
+            try (Stream<io.rewind.archive.storage.Storage.ObjectInfo> all = storage.list("v1/")) {
+                return all.filter(o -> io.rewind.archive.ArchiveLayout.parse(o.key()).map(n -> n.segment()).orElse(false)).count();
+            }
         }
 
         void copy() throws Exception {

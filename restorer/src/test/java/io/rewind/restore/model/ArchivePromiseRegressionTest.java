@@ -3,7 +3,9 @@ package io.rewind.restore.model;
 import io.rewind.restore.model.ArchivePromiseProperties.Check;
 import io.rewind.restore.model.ArchivePromiseProperties.Compact;
 import io.rewind.restore.model.ArchivePromiseProperties.Copy;
+import io.rewind.restore.model.ArchivePromiseProperties.Correct;
 import io.rewind.restore.model.ArchivePromiseProperties.Put;
+import io.rewind.restore.model.ArchivePromiseProperties.Zombie;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,5 +25,14 @@ class ArchivePromiseRegressionTest {
         ArchivePromiseProperties.run(List.of(new Put(0, 0, false, false, 3, 0), new Put(0, 0, false, false, 1, 0),
                 new Put(1, 4, false, false, 2, 70 * 60_000L), new Compact(), new Put(0, 0, false, false, 2, 20 * 60_000L),
                 new Put(0, 0, false, false, 0, 0), new Copy(), new Check(0, 2, 2, 0, false), new Compact()));
+    }
+
+    @Test
+    void aFencedInstancesPartInsideACompactedSegmentKeepsTheCorrectionLast() throws Exception {
+        // Offsets 1-3 carry 1, 2, 3 for one point in one millisecond; window 0 is compacted (offsets 0-3), then a fenced
+        // instance publishes its part of offsets 1-2. Merging by first offset put that part after the segment: 2 won.
+        ArchivePromiseProperties.run(List.of(new Put(2, 0, false, false, 0, 0), new Put(0, 0, false, false, 1, 1),
+                new Correct(false, 2), new Correct(false, 3), new Put(1, 4, false, false, 0, 70 * 60_000L), new Compact(),
+                new Zombie(4, 2), new Check(0, 2, 0, 0, true)));
     }
 }

@@ -58,7 +58,7 @@ public final class Compactor {
     }
 
     /** A data file of the window and its header. */
-    private record WindowFile(String key, ArchiveLayout.FileName name, SegmentMetadata header) {
+    private record WindowFile(String key, ArchiveLayout.FileName name, SegmentMetadata header, boolean published) {
     }
 
     /** Compacts the window's live files into a new segment; when the latest segment is already all there is, returns it unchanged. */
@@ -68,30 +68,44 @@ public final class Compactor {
         if (files.isEmpty()) {
             return Optional.empty();
         }
-        List<WindowFile> live = Supersession.live(files, WindowFile::key, f -> f.header().supersedes());
-        Optional<WindowFile> latest = latestSegment(files);
-        if (live.size() == 1 && latest.isPresent() && live.get(0).equals(latest.get())) {
+        List<WindowFile> live = Supersession.live(files, WindowFile::key, WindowFile::published, WindowFile::header);
+        // A file whose publication did not finish (no sidecar) is merged only as far as checked files hold its points: one they
+        // cover is superseded unread; one they do not is left live and unread, for the operator (rewind verify names it), rather
+        // than republished under a new checksum (guarantee 12).
+        Set<WindowFile> covered = Supersession.coveredUnpublished(live, WindowFile::published, WindowFile::header);
+        List<WindowFile> unchecked = live.stream().filter(f -> !f.published() && !covered.contains(f)).toList();
+        for (WindowFile file : unchecked) {
+            metrics.error("unchecked-file");
+            LOG.error("Leaving {} out of the compaction of window {} partition {}: it has no checksum sidecar and no checked file holds"
+                    + " its offsets {}-{}; a restore refuses it until it is checked or removed", file.key(), windowStartMs, partition,
+                    file.header().firstOffset(), file.header().lastOffset());
+        }
+        List<WindowFile> merged = live.stream().filter(f -> f.published()).toList();
+        if (merged.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<WindowFile> latest = latestSegment(files.stream().filter(WindowFile::published).toList());
+        if (merged.size() == 1 && latest.isPresent() && merged.get(0).equals(latest.get()) && covered.isEmpty()) {
             WindowFile segment = latest.get();
             long size = writer.retrying("stat " + segment.key(), () -> writer.storage().stat(segment.key())).orElseThrow().size();
             String sha = writer.retrying("read sidecar of " + segment.key(), () -> SegmentFiles.sidecarSha256(writer.storage(), segment.key()))
-                    .orElse("");
+                    .orElseThrow();
             return Optional.of(new Compacted(windowStartMs, partition, segment.header().toCatalogRecord(segment.key(), size, sha),
                     segment.header().supersedes(), false));
         }
-        int generation = latest.map(f -> f.name().generation() + 1).orElse(1);
-        long first = live.stream().mapToLong(f -> f.header().firstOffset()).min().orElse(0);
-        long last = live.stream().mapToLong(f -> f.header().lastOffset()).max().orElse(0);
+        int generation = latestSegment(files).map(f -> f.name().generation() + 1).orElse(1);
+        long first = merged.stream().mapToLong(f -> f.header().firstOffset()).min().orElse(0);
+        long last = merged.stream().mapToLong(f -> f.header().lastOffset()).max().orElse(0);
         String key = ArchiveLayout.segment(topic, windowStartMs, windowSizeMs, partition, generation);
         SegmentMetadata header = SegmentMetadata.of(FileKind.SEGMENT, topic, partition, windowStartMs, windowStartMs + windowSizeMs,
-                first, last, generation, files.stream().map(WindowFile::key).toList());
+                first, last, generation, files.stream().filter(f -> !unchecked.contains(f)).map(WindowFile::key).toList());
         List<SegmentReader> readers = new ArrayList<>();
         CatalogRecord record;
         try {
-            List<WindowFile> inArrivalOrder = new ArrayList<>(live);
+            List<WindowFile> inArrivalOrder = new ArrayList<>(merged);
             inArrivalOrder.sort(java.util.Comparator.comparing(WindowFile::header, SegmentMetadata.ARRIVAL_ORDER));
             for (WindowFile file : inArrivalOrder) {
-                readers.add(writer.retrying("open " + file.key(), () -> SegmentFiles.open(writer.storage(), file.key(), id -> true,
-                        writer.storage().readPolicy().allowingUnchecked()))); // a part whose sidecar a crash cut off is whole
+                readers.add(writer.retrying("open " + file.key(), () -> SegmentFiles.open(writer.storage(), file.key(), id -> true)));
             }
             record = writer.write(key, header, SegmentMerger.allVersions(readers));
         } finally {
@@ -112,7 +126,8 @@ public final class Compactor {
      */
     public List<String> deleteSuperseded(long windowStartMs, int partition, List<String> paths) throws IOException {
         List<WindowFile> files = files(windowStartMs, partition);
-        List<String> superseded = latestSegment(files).map(f -> f.header().supersedes()).orElse(List.of());
+        List<String> superseded = latestSegment(files.stream().filter(WindowFile::published).toList())
+                .map(f -> f.header().supersedes()).orElse(List.of());
         List<String> deleted = new ArrayList<>();
         Set<String> present = new HashSet<>(files.stream().map(WindowFile::key).toList());
         for (String path : paths) {
@@ -170,21 +185,18 @@ public final class Compactor {
                 return listed.map(Storage.ObjectInfo::key).toList();
             }
         });
+        Set<String> listed = new HashSet<>(keys);
         List<WindowFile> files = new ArrayList<>();
         for (String key : keys) {
             Optional<ArchiveLayout.FileName> name = ArchiveLayout.parse(key);
             if (name.isEmpty()) {
                 continue; // a sidecar or a foreign object
             }
-            // A data file without its sidecar is one whose publication a crash interrupted after the data was put
-            // (atomically, so it is whole): it is merged like the others, its points kept once, and then superseded.
+            // A data file without its sidecar is one whose publication a crash interrupted after the data was put (or whose
+            // sidecar was lost): it supersedes nothing, and is merged only as far as checked files hold its points.
             try {
-                SegmentMetadata header = writer.retrying("read header of " + key, () -> {
-                    try (SegmentReader reader = new SegmentReader(key, storage.get(key))) {
-                        return reader.metadata();
-                    }
-                });
-                files.add(new WindowFile(key, name.get(), header));
+                SegmentMetadata header = writer.retrying("read header of " + key, () -> SegmentFiles.readHeader(storage, key));
+                files.add(new WindowFile(key, name.get(), header, listed.contains(key + SegmentFiles.SIDECAR_SUFFIX)));
             } catch (SegmentCorruptException e) {
                 metrics.error("corrupt-file");
                 LOG.error("Leaving out an unreadable file of window {} partition {}: {}", windowStartMs, partition, e.getMessage());
