@@ -271,32 +271,38 @@ class ArchiveProcessorTest {
     }
 
     @Test
-    void aPartWithoutSidecarIsSupersededUnreadWhenCheckedPartsHoldItsOffsetsAndLeftLiveWhenNot() throws Exception {
+    void aPartWithoutSidecarIsSupersededUnreadWhenCheckedPartsHoldItsOffsetsAndMergedWhenNot() throws Exception {
         send(workload(W, 4, 1), W + 5 * 60_000); // 8 points: parts of offsets 0 to 7, one each
         String dirKey = io.rewind.archive.ArchiveLayout.directory("points", W, HOUR, 0);
         // A crash's orphan over offsets 2-5, whose sidecar was never written: checked parts hold those offsets. It holds a
         // version nobody sent, so that reading it would show.
         String orphan = io.rewind.archive.ArchiveLayout.part("points", W, HOUR, 0, 2, 5);
-        writeUnpublished(orphan, 2, 5);
-        // A part past every checked one (offsets 50-60), its sidecar lost: its points are in no checked file.
-        String lost = io.rewind.archive.ArchiveLayout.part("points", W, HOUR, 0, 50, 60);
-        writeUnpublished(lost, 50, 60);
+        writeUnpublished(orphan, 2, 5, W + 30_000, 999_999);
+        // A crash's part past every checked one (offsets 50-60): its point is in no checked file, and is kept.
+        String last = io.rewind.archive.ArchiveLayout.part("points", W, HOUR, 0, 50, 60);
+        writeUnpublished(last, 50, 60, W + 90_000, 42);
 
         driver.advanceWallClockTime(Duration.ofSeconds(31));
         driver.advanceWallClockTime(Duration.ofSeconds(5));
 
+        String segment = dirKey + "segment-0000000001.avro";
         List<StoredPoints.File> live = StoredPoints.live(storage);
-        assertThat(live).extracting(StoredPoints.File::key).containsExactlyInAnyOrder(dirKey + "segment-0000000001.avro", lost);
-        assertThat(live.stream().filter(f -> f.name().segment()).findFirst().orElseThrow().header().supersedes()).contains(orphan)
-                .doesNotContain(lost);
-        assertThat(StoredPoints.read(storage, dirKey + "segment-0000000001.avro").stream().mapToInt(SeriesPoints::size).sum()).isEqualTo(8);
+        assertThat(live).extracting(StoredPoints.File::key).containsExactly(segment);
+        assertThat(live.get(0).header().supersedes()).contains(orphan, last);
+        List<Long> values = new ArrayList<>();
+        StoredPoints.read(storage, segment).forEach(s -> {
+            for (int i = 0; i < s.size(); i++) {
+                values.add(s.valueBits(i));
+            }
+        });
+        assertThat(values).hasSize(9).contains(42L).doesNotContain(999_999L);
         assertThat(metrics.registry().get("rewind.archiver.errors").tag("kind", "unchecked-file").counter().count()).isEqualTo(1);
     }
 
     /** A part as a crash leaves it: the data put, its sidecar not. */
-    private void writeUnpublished(String key, long first, long last) throws Exception {
+    private void writeUnpublished(String key, long first, long last, long timestampMs, long value) throws Exception {
         SeriesPoints garbage = new SeriesPoints(io.rewind.archive.segment.SeriesId.of(SeriesKey.of("sys.cpu.user",
-                Map.of("host", "web0", "dc", "lga"))), 1).add(W, false, false, 999_999, W + 1, null);
+                Map.of("host", "web0", "dc", "lga"))), 1).add(timestampMs, false, false, value, W + 1, null);
         Path file = dir.resolve("unpublished.avro");
         try (io.rewind.archive.segment.SegmentWriter writer = new io.rewind.archive.segment.SegmentWriter(file,
                 io.rewind.archive.segment.SegmentMetadata.of(FileKind.PART, "points", 0, W, W + HOUR, first, last, 0, List.of()))) {

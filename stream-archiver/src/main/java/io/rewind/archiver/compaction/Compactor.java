@@ -69,18 +69,19 @@ public final class Compactor {
             return Optional.empty();
         }
         List<WindowFile> live = Supersession.live(files, WindowFile::key, WindowFile::published, WindowFile::header);
-        // A file whose publication did not finish (no sidecar) is merged only as far as checked files hold its points: one they
-        // cover is superseded unread; one they do not is left live and unread, for the operator (rewind verify names it), rather
-        // than republished under a new checksum (guarantee 12).
+        // A file whose publication did not finish (no sidecar): one whose offsets checked files cover holds nothing they lack,
+        // and is superseded unread; one they do not cover (a crash's part whose points no later part holds yet) was put whole,
+        // atomically, by an archiver: it is merged, so that its points are kept, and counted.
         Set<WindowFile> covered = Supersession.coveredUnpublished(live, WindowFile::published, WindowFile::header);
-        List<WindowFile> unchecked = live.stream().filter(f -> !f.published() && !covered.contains(f)).toList();
-        for (WindowFile file : unchecked) {
-            metrics.error("unchecked-file");
-            LOG.error("Leaving {} out of the compaction of window {} partition {}: it has no checksum sidecar and no checked file holds"
-                    + " its offsets {}-{}; a restore refuses it until it is checked or removed", file.key(), windowStartMs, partition,
-                    file.header().firstOffset(), file.header().lastOffset());
+        for (WindowFile file : live) {
+            if (!file.published() && !covered.contains(file)) {
+                metrics.error("unchecked-file");
+                LOG.warn("Merging {} into the compaction of window {} partition {} without a checksum: it has no sidecar and no checked"
+                        + " file holds its offsets {}-{}", file.key(), windowStartMs, partition, file.header().firstOffset(),
+                        file.header().lastOffset());
+            }
         }
-        List<WindowFile> merged = live.stream().filter(f -> f.published()).toList();
+        List<WindowFile> merged = live.stream().filter(f -> !covered.contains(f)).toList();
         if (merged.isEmpty()) {
             return Optional.empty();
         }
@@ -98,14 +99,15 @@ public final class Compactor {
         long last = merged.stream().mapToLong(f -> f.header().lastOffset()).max().orElse(0);
         String key = ArchiveLayout.segment(topic, windowStartMs, windowSizeMs, partition, generation);
         SegmentMetadata header = SegmentMetadata.of(FileKind.SEGMENT, topic, partition, windowStartMs, windowStartMs + windowSizeMs,
-                first, last, generation, files.stream().filter(f -> !unchecked.contains(f)).map(WindowFile::key).toList());
+                first, last, generation, files.stream().map(WindowFile::key).toList());
         List<SegmentReader> readers = new ArrayList<>();
         CatalogRecord record;
         try {
             List<WindowFile> inArrivalOrder = new ArrayList<>(merged);
             inArrivalOrder.sort(java.util.Comparator.comparing(WindowFile::header, SegmentMetadata.ARRIVAL_ORDER));
             for (WindowFile file : inArrivalOrder) {
-                readers.add(writer.retrying("open " + file.key(), () -> SegmentFiles.open(writer.storage(), file.key(), id -> true)));
+                readers.add(writer.retrying("open " + file.key(), () -> SegmentFiles.open(writer.storage(), file.key(), id -> true,
+                        file.published() ? writer.storage().readPolicy() : writer.storage().readPolicy().allowingUnchecked())));
             }
             record = writer.write(key, header, SegmentMerger.allVersions(readers));
         } finally {
