@@ -11,10 +11,12 @@ import io.rewind.archiver.ArchiverConfig;
 import io.rewind.archiver.ArchiverMetrics;
 import io.rewind.archiver.ArchiverResources;
 import io.rewind.archiver.ArchiverTopology;
+import io.rewind.restore.Checkpoint;
 import io.rewind.restore.Restore;
 import io.rewind.restore.Selection;
 import io.rewind.restore.SelectionReader;
 import io.rewind.restore.TestArchive;
+import io.rewind.restore.Transforms;
 import io.rewind.schema.AvroTrust;
 import io.rewind.schema.CatalogRecord;
 import io.rewind.schema.Point;
@@ -33,6 +35,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
@@ -68,6 +71,7 @@ class ArchivePromiseProperties {
     static final long W = Instant.parse("2026-11-21T10:00:00Z").toEpochMilli();
     static final WireFormat<Point> POINTS = new SingleObjectWireFormat<>(Point.class);
     static final List<String> SERIES = List.of("a", "b", "c");
+    static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** What can happen to the pipeline. */
     sealed interface Step permits Put, Correct, Compact, Copy, Restart, Zombie, Baseline, Check {
@@ -121,11 +125,22 @@ class ArchivePromiseProperties {
     record Copy() implements Step {
     }
 
-    /** A restore of {@code [from, to)} (half-hours from W) as of the ingest time of put {@code asOf} (its index, back), less {@code before} ms. */
-    record Check(int from, int to, int asOf, int before, boolean latest) implements Step {
+    /**
+     * A restore of {@code [from, to)} (half-hours from W) as of the ingest time of put {@code asOf} (its index, back), less
+     * {@code before} ms, of every series or of series {@code only}; {@code replay}: through the restore's senders into a
+     * target that records what it is sent, renamed, retagged and shifted as staging restores are.
+     */
+    record Check(int from, int to, int asOf, int before, boolean latest, int only, boolean replay) implements Step {
+        Check(int from, int to, int asOf, int before, boolean latest) {
+            this(from, to, asOf, before, latest, -1, false);
+        }
     }
 
-    @Property(tries = 150, seed = "20261204", afterFailure = net.jqwik.api.AfterFailureMode.RANDOM_SEED)
+    /** The staging transforms a replayed check applies, and what they make of a series name and a timestamp. */
+    static final Transforms STAGING = new Transforms(List.of("model\\.(.*)=staging.$1"), Map.of("env", "staging"), Set.of(),
+            7 * 24 * HOUR);
+
+    @Property(tries = 120, seed = "20261204", afterFailure = net.jqwik.api.AfterFailureMode.RANDOM_SEED)
     void aRestoreEqualsTheLastVersionReceivedAtOrBeforeItsTime(@ForAll("scenarios") List<Step> steps) throws Exception {
         for (Class<?> kind : List.of(Compact.class, Copy.class, Restart.class, Zombie.class, Baseline.class, Check.class)) {
             net.jqwik.api.statistics.Statistics.label(kind.getSimpleName()).collect(steps.stream().anyMatch(kind::isInstance));
@@ -149,7 +164,8 @@ class ArchivePromiseProperties {
                 Arbitraries.of(false, true), Arbitraries.of(false, true), Arbitraries.integers().between(0, 3),
                 Arbitraries.of(0L, 0L, 1L, 999L, 20 * 60_000L, 70 * 60_000L)).as(Put::new);
         Arbitrary<Step> check = Combinators.combine(Arbitraries.integers().between(0, 3), Arbitraries.integers().between(1, 4),
-                Arbitraries.integers().between(0, 40), Arbitraries.of(0, 1), Arbitraries.of(false, true)).as(Check::new);
+                Arbitraries.integers().between(0, 40), Arbitraries.of(0, 1), Arbitraries.of(false, true),
+                Arbitraries.integers().between(-1, SERIES.size() - 1), Arbitraries.of(false, true)).as(Check::new);
         Arbitrary<Step> zombie = Combinators.combine(Arbitraries.integers().between(1, 12), Arbitraries.integers().between(1, 8))
                 .as(Zombie::new);
         Arbitrary<Step> correct = Combinators.combine(Arbitraries.of(false, true), Arbitraries.integers().between(0, 3)).as(Correct::new);
@@ -195,7 +211,7 @@ class ArchivePromiseProperties {
             compacted = pipeline.segments() > 0;
             pipeline.compact();
             pipeline.copy();
-            pipeline.check(model, new Check(0, 4, 0, 0, true));
+            pipeline.check(model, new Check(0, 4, 0, 0, true, -1, true));
         } finally {
             delete(dir);
         }
@@ -214,6 +230,13 @@ class ArchivePromiseProperties {
         /** For each (series, timestamp) in the range, the version received last at or before {@code asOfMs}. */
         Map<String, String> restore(long fromMs, long toMs, long asOfMs) {
             return restore(fromMs, toMs, asOfMs, puts.size());
+        }
+
+        /** Of series {@code only} (all when -1). */
+        Map<String, String> restore(long fromMs, long toMs, long asOfMs, int received, int only) {
+            Map<String, String> all = restore(fromMs, toMs, asOfMs, received);
+            all.keySet().removeIf(key -> only >= 0 && !key.startsWith(SERIES.get(only) + "@"));
+            return all;
         }
 
         /** The same, of the first {@code received} puts only. */
@@ -249,6 +272,7 @@ class ArchivePromiseProperties {
         TestInputTopic<byte[], byte[]> input;
         int starts;
         int baselines;
+        int replays;
         long clock = W + 30 * 60_000L;
         /** The driver's wall clock. */
         long wall;
@@ -378,18 +402,73 @@ class ArchivePromiseProperties {
             long toMs = W + Math.max(check.to(), from + 1) * HOUR / 2;
             long asOfMs = check.latest() ? Long.MAX_VALUE
                     : model.ingested.get(Math.max(0, model.ingested.size() - 1 - check.asOf() % model.ingested.size())) - check.before();
-            Map<String, String> expected = model.restore(fromMs, toMs, asOfMs);
-            assertThat(restore(storage, fromMs, toMs, asOfMs)).as("the archive, [%s, %s) as of %s", Instant.ofEpochMilli(fromMs),
-                    Instant.ofEpochMilli(toMs), asOfMs == Long.MAX_VALUE ? "now" : Instant.ofEpochMilli(asOfMs)).isEqualTo(expected);
+            Map<String, String> expected = model.restore(fromMs, toMs, asOfMs, model.puts.size(), check.only());
+            String what = String.format("[%s, %s) as of %s, series %s", Instant.ofEpochMilli(fromMs), Instant.ofEpochMilli(toMs),
+                    asOfMs == Long.MAX_VALUE ? "now" : Instant.ofEpochMilli(asOfMs), check.only() < 0 ? "all" : SERIES.get(check.only()));
+            assertThat(restore(storage, fromMs, toMs, asOfMs, check.only())).as("the archive, %s", what).isEqualTo(expected);
+            if (check.replay()) {
+                assertThat(replay(storage, fromMs, toMs, asOfMs, check.only())).as("replayed into staging, %s", what)
+                        .isEqualTo(staged(expected));
+            }
             if (copiedPuts >= 0) {
-                assertThat(restore(copy, fromMs, toMs, asOfMs)).as("its copy, taken after %d puts", copiedPuts)
-                        .isEqualTo(model.restore(fromMs, toMs, asOfMs, copiedPuts));
+                assertThat(restore(copy, fromMs, toMs, asOfMs, check.only())).as("its copy, taken after %d puts, %s", copiedPuts, what)
+                        .isEqualTo(model.restore(fromMs, toMs, asOfMs, copiedPuts, check.only()));
             }
         }
 
+        /** The model's answer as the staging transforms make it. */
+        static Map<String, String> staged(Map<String, String> expected) {
+            Map<String, String> out = new TreeMap<>();
+            expected.forEach((key, version) -> {
+                int at = key.indexOf('@');
+                out.put("staging." + key.substring(0, at) + "@" + (Long.parseLong(key.substring(at + 1)) + 7 * 24 * HOUR), version);
+            });
+            return out;
+        }
+
+        /** A restore through the senders, in small batches on two of them, into a target that records the JSON it is sent. */
+        Map<String, String> replay(Storage storage, long fromMs, long toMs, long asOfMs, int only) throws Exception {
+            Restore.Plan plan = Restore.plan(storage, "points", selection(fromMs, toMs, asOfMs, only));
+            List<String[]> sent = java.util.Collections.synchronizedList(new ArrayList<>());
+            Restore.Target target = new Restore.Target() {
+                @Override
+                public int write(Restore.Batch batch) throws IOException {
+                    for (com.fasterxml.jackson.databind.JsonNode p : JSON.readTree(batch.json())) {
+                        long t = p.get("timestamp").asLong();
+                        boolean millis = t > 9_999_999_999L;
+                        com.fasterxml.jackson.databind.JsonNode value = p.get("value");
+                        String version = version(value.isFloatingPointNumber(),
+                                value.isFloatingPointNumber() ? (Object) Math.round(value.asDouble() - 0.5) : (Object) value.asLong(), millis);
+                        // Checked once the run is over: an assertion failing on a sender's thread would stop that sender only.
+                        sent.add(new String[] {p.get("metric").asText() + "@" + (millis ? t : t * 1000), version,
+                                p.get("tags").toString()});
+                    }
+                    return 0;
+                }
+
+                @Override
+                public long retries() {
+                    return 0;
+                }
+            };
+            try (Checkpoint checkpoint = Checkpoint.open(dir.resolve("checkpoint-" + replays++), "model", true)) {
+                Restore.run(storage, plan, STAGING, 7, 2, target, checkpoint, new Restore.Progress());
+            }
+            Map<String, String> out = new TreeMap<>();
+            for (String[] point : sent) {
+                assertThat(JSON.readTree(point[2])).isEqualTo(JSON.readTree("{\"host\":\"h\",\"env\":\"staging\"}"));
+                assertThat(out.put(point[0], point[1])).as("%s sent once", point[0]).isNull();
+            }
+            return out;
+        }
+
+        static Selection selection(long fromMs, long toMs, long asOfMs, int only) {
+            return new Selection(fromMs, toMs, asOfMs, List.of(only < 0 ? "model.*" : "model." + SERIES.get(only)), Map.of());
+        }
+
         /** What the real restore path reads: the plan, then each unit through the selection reader. */
-        static Map<String, String> restore(Storage storage, long fromMs, long toMs, long asOfMs) throws Exception {
-            Selection selection = new Selection(fromMs, toMs, asOfMs, List.of("model.*"), Map.of());
+        static Map<String, String> restore(Storage storage, long fromMs, long toMs, long asOfMs, int only) throws Exception {
+            Selection selection = selection(fromMs, toMs, asOfMs, only);
             Restore.Plan plan = Restore.plan(storage, "points", selection);
             assertThat(plan.unreadable()).isEmpty();
             SelectionReader reader = new SelectionReader(storage, plan.selection());
