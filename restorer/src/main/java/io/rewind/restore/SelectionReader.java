@@ -57,7 +57,8 @@ public final class SelectionReader {
         try {
             List<ArchiveIndex.StoredFile> live = new ArrayList<>(unit.live());
             // A file whose publication did not finish, all of whose points checked files hold, is not read (nor refused).
-            live.removeAll(Supersession.coveredUnpublished(unit.live(), ArchiveIndex.StoredFile::hasSidecar, ArchiveIndex.StoredFile::header));
+            live.removeAll(Supersession.coveredUnpublished(unit.files(), ArchiveIndex.StoredFile::key, ArchiveIndex.StoredFile::hasSidecar,
+                    ArchiveIndex.StoredFile::header));
             live.sort(java.util.Comparator.comparing(ArchiveIndex.StoredFile::header, SegmentMetadata.ARRIVAL_ORDER));
             for (ArchiveIndex.StoredFile file : live) {
                 // Every file, when series with nothing to restore are wanted too: a series the unit holds only outside the

@@ -46,28 +46,50 @@ public final class Supersession {
     }
 
     /**
-     * Of the unpublished archiver files (no sidecar), those whose whole offset range the published archiver files of
-     * their partition cover together. Every archiver file holds each point of its window read in its offset range, so the
-     * points of such a file are all in checked files: a crash's orphan, or a part whose sidecar was cut off, that the
-     * checked files make redundant. An unpublished file not covered holds points no checked file holds.
+     * Of the unpublished archiver files (no sidecar) among {@code files}, every file listed (live or superseded), those whose
+     * points checked files of the list hold:
+     * <ul>
+     *   <li>a file whose whole offset range the published files of its own window and partition cover together: every
+     *       archiver file holds each point of its window read in its offset range, so all of its points are in those files
+     *       (a crash's orphan, a part whose sidecar was cut off);</li>
+     *   <li>a segment every file of which its header names (what it merged) is in the list, published or itself covered:
+     *       it holds what they hold, whatever gaps their offsets leave.</li>
+     * </ul>
+     * An unpublished file not covered may hold points no checked file holds. Windows are told apart, because one commit
+     * writes a part of the same offset range for each window it read.
      */
-    public static <T> Set<T> coveredUnpublished(List<T> files, Predicate<T> published, Function<T, SegmentMetadata> header) {
-        Map<Integer, java.util.TreeMap<Long, Long>> ranges = new HashMap<>();
+    public static <T> Set<T> coveredUnpublished(List<T> files, Function<T, String> path, Predicate<T> published,
+            Function<T, SegmentMetadata> header) {
+        Map<String, java.util.TreeMap<Long, Long>> ranges = new HashMap<>();
         for (T file : files) {
             SegmentMetadata h = header.apply(file);
             if (published.test(file) && h.kind() != FileKind.BASELINE && h.firstOffset() >= 0) {
-                ranges.computeIfAbsent(h.partition(), p -> new java.util.TreeMap<>()).merge(h.firstOffset(), h.lastOffset(), Math::max);
+                ranges.computeIfAbsent(window(h), w -> new java.util.TreeMap<>()).merge(h.firstOffset(), h.lastOffset(), Math::max);
             }
         }
         Set<T> covered = new HashSet<>();
         for (T file : files) {
             SegmentMetadata h = header.apply(file);
             if (!published.test(file) && h.kind() != FileKind.BASELINE && h.firstOffset() >= 0
-                    && covers(ranges.getOrDefault(h.partition(), new java.util.TreeMap<>()), h.firstOffset(), h.lastOffset())) {
+                    && covers(ranges.getOrDefault(window(h), new java.util.TreeMap<>()), h.firstOffset(), h.lastOffset())) {
+                covered.add(file);
+            }
+        }
+        Map<String, T> byPath = new HashMap<>();
+        files.forEach(f -> byPath.put(path.apply(f), f));
+        for (T file : files) {
+            SegmentMetadata h = header.apply(file);
+            if (!published.test(file) && h.kind() == FileKind.SEGMENT && !h.supersedes().isEmpty()
+                    && h.supersedes().stream().map(byPath::get).allMatch(f -> f != null && f != file
+                            && (published.test(f) || covered.contains(f)))) {
                 covered.add(file);
             }
         }
         return covered;
+    }
+
+    private static String window(SegmentMetadata h) {
+        return h.topic() + "/" + h.partition() + "/" + h.windowStartMs();
     }
 
     /** Whether the ranges (start to end, inclusive) together hold every offset of [first, last]. */

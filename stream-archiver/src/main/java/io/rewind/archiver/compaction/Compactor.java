@@ -72,7 +72,7 @@ public final class Compactor {
         // A file whose publication did not finish (no sidecar): one whose offsets checked files cover holds nothing they lack,
         // and is superseded unread; one they do not cover (a crash's part whose points no later part holds yet) was put whole,
         // atomically, by an archiver: it is merged, so that its points are kept, and counted.
-        Set<WindowFile> covered = Supersession.coveredUnpublished(live, WindowFile::published, WindowFile::header);
+        Set<WindowFile> covered = Supersession.coveredUnpublished(files, WindowFile::key, WindowFile::published, WindowFile::header);
         for (WindowFile file : live) {
             if (!file.published() && !covered.contains(file)) {
                 metrics.error("unchecked-file");
@@ -86,7 +86,7 @@ public final class Compactor {
             return Optional.empty();
         }
         Optional<WindowFile> latest = latestSegment(files.stream().filter(WindowFile::published).toList());
-        if (merged.size() == 1 && latest.isPresent() && merged.get(0).equals(latest.get()) && covered.isEmpty()) {
+        if (merged.size() == 1 && latest.isPresent() && merged.get(0).equals(latest.get()) && live.stream().noneMatch(covered::contains)) {
             WindowFile segment = latest.get();
             long size = writer.retrying("stat " + segment.key(), () -> writer.storage().stat(segment.key())).orElseThrow().size();
             String sha = writer.retrying("read sidecar of " + segment.key(), () -> SegmentFiles.sidecarSha256(writer.storage(), segment.key()))

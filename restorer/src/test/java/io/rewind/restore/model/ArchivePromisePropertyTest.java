@@ -62,7 +62,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
  * <p>The test command runs a fixed seed (the same cases every build); {@code -Drewind.properties=long} runs many more with a
  * random seed. A failure shrinks to a short sequence: keep it in {@link ArchivePromiseRegressionTest}.
  */
-class ArchivePromiseProperties {
+class ArchivePromisePropertyTest {
     static {
         AvroTrust.trustRewindSchemas();
     }
