@@ -82,11 +82,8 @@ public final class Compactor {
             }
         }
         List<WindowFile> merged = live.stream().filter(f -> !covered.contains(f)).toList();
-        if (merged.isEmpty()) {
-            return Optional.empty();
-        }
         Optional<WindowFile> latest = latestSegment(files.stream().filter(WindowFile::published).toList());
-        if (merged.size() == 1 && latest.isPresent() && merged.get(0).equals(latest.get()) && live.stream().noneMatch(covered::contains)) {
+        if (live.size() == 1 && latest.isPresent() && live.get(0).equals(latest.get())) {
             WindowFile segment = latest.get();
             long size = writer.retrying("stat " + segment.key(), () -> writer.storage().stat(segment.key())).orElseThrow().size();
             String sha = writer.retrying("read sidecar of " + segment.key(), () -> SegmentFiles.sidecarSha256(writer.storage(), segment.key()))
