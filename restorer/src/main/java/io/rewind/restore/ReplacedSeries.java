@@ -1,7 +1,6 @@
 package io.rewind.restore;
 
 import io.rewind.archive.segment.SeriesId;
-import io.rewind.archive.segment.SeriesPoints;
 import io.rewind.archive.storage.Storage;
 import io.rewind.schema.PointKind;
 import io.rewind.schema.Rollup;
@@ -14,36 +13,15 @@ import java.util.SortedMap;
 import java.util.stream.Collectors;
 
 /**
- * What a restore that replaces the target's series reads, and what it refuses (guarantee 12: nothing is deleted on a
- * guess). Each (window, partition) of the range is all the archive holds of its series there, so every series the
- * selection names in it is handed over, one with no point in the range empty, even when the unit holds no point in the
- * range at all: its span is replaced too. And since each batch deletes, in the span of each of its series, what it does
- * not restore, two archived series that the transforms map onto one target series would delete each other's points:
- * such a restore is refused before anything is written.
+ * What a restore that replaces the target's series refuses (guarantee 12: nothing is deleted on a guess). Each
+ * (window, partition) of the range is all the archive holds of its series there, so a replacing restore reads every series
+ * the selection names in it ({@link SelectionReader} with empty series), one with no point in the range empty, even when
+ * the unit holds no point in the range at all: its span is replaced too. And since each batch deletes, in the span of each
+ * of its series, what it does not restore, two archived series that the transforms map onto one target series would
+ * delete each other's points: such a restore is refused before anything is written.
  */
 public final class ReplacedSeries {
     private ReplacedSeries() {
-    }
-
-    /**
-     * Hands over the selected series of the unit as {@code reader} reads them; for a plan that replaces, a unit with no
-     * point in the range hands over every selected series it holds, empty (the reader alone skips such a unit).
-     */
-    static void read(Storage storage, Restore.Plan plan, SelectionReader reader, ArchiveIndex.Unit unit,
-            SelectionReader.SeriesConsumer consumer) throws IOException, InterruptedException {
-        Selection selection = plan.selection();
-        if (!plan.replaces() || selection.overlaps(unit.eventTimeMinMs(), unit.eventTimeMaxMs())) {
-            reader.read(unit, consumer);
-            return;
-        }
-        // Read over the whole unit, so that its series are found, then restore nothing of them: none has a point in the range.
-        long to = Math.max(selection.toMs(), unit.windowEndMs());
-        if (unit.eventTimeMaxMs() != Long.MIN_VALUE) {
-            to = Math.max(to, unit.eventTimeMaxMs() + 1);
-        }
-        Selection whole = new Selection(Math.min(selection.fromMs(), Math.min(unit.windowStartMs(), unit.eventTimeMinMs())), to,
-                selection.asOfMs(), selection.metrics(), selection.tags());
-        new SelectionReader(storage, whole, true).read(unit, series -> consumer.accept(new SeriesPoints(series.id(), 0)));
     }
 
     /** A series as the target stores it. */
@@ -67,7 +45,7 @@ public final class ReplacedSeries {
         Map<Output, SeriesId> firstInput = new HashMap<>();
         SelectionReader reader = new SelectionReader(storage, plan.selection(), true);
         for (ArchiveIndex.Unit unit : plan.units()) {
-            read(storage, plan, reader, unit, series -> {
+            reader.read(unit, series -> {
                 Output output = Output.of(series.id(), transforms);
                 SeriesId other = firstInput.putIfAbsent(output, series.id());
                 if (other != null && !other.equals(series.id())) {

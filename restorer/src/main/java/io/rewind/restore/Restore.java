@@ -204,7 +204,7 @@ public final class Restore {
                             Math.min(unit.windowEndMs(), plan.selection().toMs()) + transforms.shiftMs()}
                     : null;
             BatchBuilder builder = new BatchBuilder(key, batchSize, acked, domain, sink);
-            ReplacedSeries.read(storage, plan, reader, unit, series -> {
+            reader.read(unit, series -> {
                 OutputSeries out = OutputSeries.of(series, transforms);
                 if (out.size() > 0) {
                     perMetric.merge(out.metric(), (long) out.size(), Long::sum);

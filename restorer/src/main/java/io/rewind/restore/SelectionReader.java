@@ -34,7 +34,8 @@ public final class SelectionReader {
 
     /**
      * @param withEmptySeries also hand over, empty, each selected series the unit holds with no version as of the
-     *        selection's as-of time or none in its range: what a restore that replaces the target's series deletes
+     *        selection's as-of time or none in its range, even in a unit with no point in the range at all: what a restore
+     *        that replaces the target's series deletes
      */
     public SelectionReader(Storage storage, Selection selection, boolean withEmptySeries) {
         this.storage = storage;
@@ -49,8 +50,8 @@ public final class SelectionReader {
     }
 
     public void read(ArchiveIndex.Unit unit, SeriesConsumer consumer) throws IOException, InterruptedException {
-        if (!selection.overlaps(unit.eventTimeMinMs(), unit.eventTimeMaxMs())) {
-            return;
+        if (!withEmptySeries && !selection.overlaps(unit.eventTimeMinMs(), unit.eventTimeMaxMs())) {
+            return; // a unit with no point in the range, unless its series are wanted empty: a replace empties their span
         }
         List<SegmentReader> readers = new ArrayList<>();
         List<Iterator<SeriesPoints>> inputs = new ArrayList<>();
