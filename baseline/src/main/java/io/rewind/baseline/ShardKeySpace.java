@@ -45,10 +45,11 @@ record ShardKeySpace(StorageLayout layout, int shards) {
 
     /** The pieces of the wanted ranges that are shard {@code shard}'s. */
     List<KeyRange> within(int shard, List<KeyRange> wanted) {
+        List<KeyRange> mine = ranges(shard);
         List<KeyRange> pieces = new ArrayList<>();
         for (KeyRange w : wanted) {
-            for (KeyRange mine : ranges(shard)) {
-                KeyRange piece = mine.intersect(w);
+            for (KeyRange range : mine) {
+                KeyRange piece = range.intersect(w);
                 if (!piece.isEmpty()) {
                     pieces.add(piece);
                 }
