@@ -1,13 +1,13 @@
-# Rewind's image: the tap, the archiver and the restorer, built from this repository with its Maven wrapper.
-# docker-compose.yml runs it as 'tap', 'archiver' and, on demand, as the restorer's verbs.
+# Rewind's image: the tap, the archiver and the command line, built from this repository with its Maven wrapper.
+# docker-compose.yml runs it as 'tap', 'archiver' and, on demand, as the command line's verbs.
 FROM eclipse-temurin:17-jdk AS build
 WORKDIR /src
 COPY . .
 # One reactor build packages the three components and copies what each needs at run time into one directory.
-RUN ./mvnw -B -ntp -q -DskipTests -pl ingest-tap,stream-archiver,restorer -am \
+RUN ./mvnw -B -ntp -q -DskipTests -pl ingest-tap,stream-archiver,cli -am \
         package dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=/opt/rewind/lib \
  && cp ingest-tap/target/rewind-ingest-tap-*.jar stream-archiver/target/rewind-stream-archiver-*.jar \
-       restorer/target/rewind-restorer-*.jar /opt/rewind/lib/
+       cli/target/rewind-cli-*.jar /opt/rewind/lib/
 
 FROM eclipse-temurin:17-jre
 COPY --from=build /opt/rewind/lib /opt/rewind/lib

@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  */
 public final class ArchiveLayout {
     public static final String VERSION = "v1";
-    private static final long HOUR_MS = 3_600_000L;
+    /** An hour: the unit of windows (a window of an hour or more is named without minutes) and the baseline's window. */
+    public static final long HOUR_MS = 3_600_000L;
     /** What a baseline's name may hold: it is a directory in every storage. */
     public static final String NAME = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
     private static final Pattern KEY = Pattern.compile(

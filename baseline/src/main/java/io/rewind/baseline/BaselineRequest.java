@@ -2,7 +2,7 @@ package io.rewind.baseline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.rewind.restore.TimeArgs;
+import io.rewind.service.TimeArgs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -13,8 +13,8 @@ import java.util.TreeSet;
  * resolved, and the metrics (none: all). Kept in each shard's state, so that a rerun continues only what it asks again.
  * A time given the same way ({@code -30d}) is the same request even though it resolves to another instant now.
  */
-record BaselineRequest(String clusterId, String table, String from, long fromMs, String to, long toMs, List<String> metrics) {
-    BaselineRequest {
+public record BaselineRequest(String clusterId, String table, String from, long fromMs, String to, long toMs, List<String> metrics) {
+    public BaselineRequest {
         metrics = List.copyOf(new TreeSet<>(metrics));
     }
 

@@ -8,6 +8,7 @@ import io.rewind.archive.ArchiveLayout;
 import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.archive.storage.NoSuchObjectException;
 import io.rewind.archive.storage.Storage;
+import io.rewind.opentsdb.hbase.KeyRange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -61,6 +62,12 @@ public final class BaselineState {
         return new BaselineState(ArchiveLayout.baselineState(topic, name, shard, shards), topic, name, shard, shards);
     }
 
+    /** The shard's state as an earlier run left it, or a fresh one. */
+    public static BaselineState loadOrFresh(Storage storage, String topic, String name, Shard shard) throws IOException {
+        return load(storage, topic, name, shard.index(), shard.count())
+                .orElseGet(() -> fresh(topic, name, shard.index(), shard.count()));
+    }
+
     /** The shard's state as an earlier run left it, if any. */
     static Optional<BaselineState> load(Storage storage, String topic, String name, int shard, int shards) throws IOException {
         BaselineState state = fresh(topic, name, shard, shards);
@@ -101,7 +108,7 @@ public final class BaselineState {
      * or this run is refused naming what differs. Returns the request to read: the earlier one when there is one (its
      * times as the first run resolved them).
      */
-    BaselineRequest bind(BaselineRequest asked) {
+    public BaselineRequest bind(BaselineRequest asked) {
         String which = "Baseline '" + name + "' (shard " + shard + " of " + shards + ")";
         if (stored && request == null) {
             throw new IllegalArgumentException(which + " has a state that does not record the time range, metrics and cluster it"
@@ -120,29 +127,29 @@ public final class BaselineState {
         return asked;
     }
 
-    /** Records files of a unit under way, before they are published. */
-    synchronized void recordUnderway(Storage storage, String unit, List<String> keys) throws IOException {
-        underway.computeIfAbsent(unit, u -> new ArrayList<>()).addAll(keys);
+    /** Records files of a key range under way, before they are published. */
+    synchronized void recordUnderway(Storage storage, String range, List<String> keys) throws IOException {
+        underway.computeIfAbsent(range, u -> new ArrayList<>()).addAll(keys);
         save(storage);
     }
 
-    /** Deletes the files a unit under way has published so far, before it is read again from its start. */
-    void abandon(Storage storage, String unit) throws IOException {
+    /** Deletes the files a key range under way has published so far, before it is read again from its start. */
+    void abandon(Storage storage, String range) throws IOException {
         List<String> keys;
         synchronized (this) {
-            keys = new ArrayList<>(underway.getOrDefault(unit, List.of()));
+            keys = new ArrayList<>(underway.getOrDefault(range, List.of()));
         }
         for (String file : keys) {
             SegmentFiles.delete(storage, file);
         }
         synchronized (this) {
-            underway.put(unit, new ArrayList<>());
+            underway.put(range, new ArrayList<>());
             save(storage);
         }
     }
 
     /**
-     * Deletes the files of every unit an earlier run left under way: its ranges are read again from their start, and
+     * Deletes the files of every range an earlier run left under way: its ranges are read again from their start, and
      * one whose regions changed since (a split, a new snapshot) is read as other ranges, which would never delete them.
      */
     synchronized void abandonUnderway(Storage storage) throws IOException {
@@ -155,7 +162,58 @@ public final class BaselineState {
         save(storage);
     }
 
-    boolean complete() {
+    /** The wanted keys of every shard, for this run's request (the coverage report compares the shards with them). */
+    public void want(List<KeyRange> keys) {
+        this.wanted = keys;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<KeyRange> done() {
+        return List.copyOf(done);
+    }
+
+    public String table() {
+        return table;
+    }
+
+    public long completedMs() {
+        return completedMs;
+    }
+
+    public long points() {
+        return points;
+    }
+
+    public long rows() {
+        return rows;
+    }
+
+    public long files() {
+        return files;
+    }
+
+    public long duplicates() {
+        return duplicates;
+    }
+
+    public long conflicting() {
+        return conflicting;
+    }
+
+    /** Cells without plain points: annotations, histograms, others. */
+    public long skippedCells() {
+        return skippedCells;
+    }
+
+    /** Rows and cells the codec could not read. */
+    public long rejected() {
+        return rejected;
+    }
+
+    public boolean complete() {
         return completedMs > 0;
     }
 
@@ -171,8 +229,8 @@ public final class BaselineState {
         }
         write(done, json.putArray("done"));
         ObjectNode open = json.putObject("underway");
-        underway.forEach((unit, keys) -> {
-            ArrayNode list = open.putArray(unit);
+        underway.forEach((range, keys) -> {
+            ArrayNode list = open.putArray(range);
             keys.forEach(list::add);
         });
         json.putObject("counts").put("points", points).put("rows", rows).put("files", files).put("duplicates", duplicates)

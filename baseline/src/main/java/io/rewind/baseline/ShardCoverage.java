@@ -2,7 +2,7 @@ package io.rewind.baseline;
 
 import io.rewind.archive.ArchiveLayout;
 import io.rewind.archive.storage.Storage;
-import io.rewind.restore.cli.RewindCli;
+import io.rewind.opentsdb.hbase.KeyRange;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -20,19 +20,19 @@ import java.util.stream.Stream;
  * another time range or other metrics, or from before requests were recorded, covers nothing; shards of different
  * clusters are never one baseline.
  */
-final class ShardCoverage {
+public final class ShardCoverage {
     private static final Pattern SHARD = Pattern.compile("shard-(\\d+)-of-(\\d+)\\.json$");
     private static final int SHOWN = 10;
 
     private ShardCoverage() {
     }
 
-    /** Prints the report; returns 0 when the shards cover what was asked, 1 when they do not (or cannot show it). */
-    static int report(Storage storage, String topic, String name, BaselineRequest asked, PrintWriter out) throws IOException {
+    /** Prints the report; returns whether the shards cover what was asked (false also when it cannot be shown). */
+    public static boolean report(Storage storage, String topic, String name, BaselineRequest asked, PrintWriter out) throws IOException {
         List<BaselineState> states = loadAll(storage, topic, name);
         if (states.isEmpty()) {
             out.printf("Baseline '%s': no shard has a state in %s: none has run.%n", name, storage.uri());
-            return RewindCli.PROBLEMS;
+            return false;
         }
         out.printf("Baseline '%s':%n", name);
         List<KeyRange> done = new ArrayList<>();
@@ -67,11 +67,11 @@ final class ShardCoverage {
         if (clusters.size() > 1) {
             out.println("Not covered: the shards read different clusters (" + String.join(", ", clusters) + "): name each cluster's"
                     + " baseline with its own --name.");
-            return RewindCli.PROBLEMS;
+            return false;
         }
         if (wanted == null) {
             out.println("Not covered: no shard's state shows what it read for this command line.");
-            return RewindCli.PROBLEMS;
+            return false;
         }
         List<KeyRange> left = new ArrayList<>();
         for (KeyRange w : wanted) {
@@ -79,7 +79,7 @@ final class ShardCoverage {
         }
         if (left.isEmpty()) {
             out.println("The shards together cover every key range asked for.");
-            return RewindCli.OK;
+            return true;
         }
         out.printf("Not covered: %d key range(s) asked for are read by no shard (run the shards above that are not complete):%n",
                 left.size());
@@ -87,7 +87,7 @@ final class ShardCoverage {
         if (left.size() > SHOWN) {
             out.printf("  ... and %d more%n", left.size() - SHOWN);
         }
-        return RewindCli.PROBLEMS;
+        return false;
     }
 
     /** Every shard's state of the baseline, whatever its number of shards, in order of shards, then shard. */

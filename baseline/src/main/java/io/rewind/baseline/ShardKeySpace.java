@@ -1,6 +1,7 @@
 package io.rewind.baseline;
 
 import io.rewind.opentsdb.StorageLayout;
+import io.rewind.opentsdb.hbase.KeyRange;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;

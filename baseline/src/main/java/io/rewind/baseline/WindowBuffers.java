@@ -17,11 +17,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The points of one unit of work read since its last flush, per hour window and series, and their flush:
+ * The points of one range of work read since its last flush, per hour window and series, and their flush:
  * one baseline file per window, series in order, each published with its checksum sidecar.
  */
 final class WindowBuffers {
-    static final long HOUR_MS = 3_600_000L;
 
     private final TreeMap<Long, Map<SeriesId, SeriesPoints>> windows = new TreeMap<>();
     private long points;
@@ -30,7 +29,7 @@ final class WindowBuffers {
     private SeriesPoints last;
 
     void add(SeriesId series, long timestampMs, boolean milliseconds, boolean floatingPoint, long valueBits, long ingestTimeMs) {
-        long window = Math.floorDiv(timestampMs, HOUR_MS) * HOUR_MS;
+        long window = Math.floorDiv(timestampMs, ArchiveLayout.HOUR_MS) * ArchiveLayout.HOUR_MS;
         if (window != lastWindow || series != lastSeries) {
             last = windows.computeIfAbsent(window, w -> new HashMap<>()).computeIfAbsent(series, s -> new SeriesPoints(s, 512)); // an hour of 10 s points fits
             lastWindow = window;
@@ -45,23 +44,23 @@ final class WindowBuffers {
     }
 
     /**
-     * Writes what is buffered as files named by the unit and the chunk, and empties the buffers; returns the keys. The keys
-     * are recorded in the shard's state as the unit's files before the first is published, so that files a flush failing
-     * midway (or a killed process) leaves are ones a rerun finds and deletes before it reads the unit again.
+     * Writes what is buffered as files named by the range and the chunk, and empties the buffers; returns the keys. The keys
+     * are recorded in the shard's state as the range's files before the first is published, so that files a flush failing
+     * midway (or a killed process) leaves are ones a rerun finds and deletes before it reads the range again.
      */
-    List<String> flush(Storage storage, Path scratch, BaselineState state, String unit, int chunk, Map<String, String> source)
+    List<String> flush(Storage storage, Path scratch, BaselineState state, String range, int chunk, Map<String, String> source)
             throws IOException {
         List<String> keys = new ArrayList<>();
         for (long window : windows.keySet()) {
-            keys.add(ArchiveLayout.baseline(state.topic, window, state.name, unit, chunk));
+            keys.add(ArchiveLayout.baseline(state.topic, window, state.name, range, chunk));
         }
-        state.recordUnderway(storage, unit, keys);
+        state.recordUnderway(storage, range, keys);
         int i = 0;
         for (Map.Entry<Long, Map<SeriesId, SeriesPoints>> window : windows.entrySet()) {
             String key = keys.get(i++);
             Path file = scratch.resolve(key.replace('/', '_'));
             try (SegmentWriter writer = new SegmentWriter(file, SegmentMetadata.baseline(state.topic, window.getKey(),
-                    window.getKey() + HOUR_MS, source))) {
+                    window.getKey() + ArchiveLayout.HOUR_MS, source))) {
                 List<SeriesPoints> series = new ArrayList<>(window.getValue().values());
                 series.sort((a, b) -> a.id().compareTo(b.id()));
                 for (SeriesPoints s : series) {

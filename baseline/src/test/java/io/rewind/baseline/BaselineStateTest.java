@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rewind.archive.ArchiveLayout;
 import io.rewind.archive.storage.local.LocalStorage;
+import io.rewind.opentsdb.hbase.KeyRange;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rewind.archive.storage.local.LocalStorage;
 import io.rewind.opentsdb.StorageLayout;
-import io.rewind.restore.cli.CliRun;
-import java.nio.file.Files;
+import io.rewind.opentsdb.hbase.KeyRange;
+import io.rewind.service.TimeArgs;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,19 +17,21 @@ import org.junit.jupiter.api.io.TempDir;
 class ShardCoverageTest {
     @TempDir
     Path dir;
-    private Path conf;
     private final ShardKeySpace space = new ShardKeySpace(new StorageLayout("zk", "/hbase", "tsdb", "tsdb", 0, 20, 3, 3, 3), 2);
 
-    @BeforeEach
-    void configuration() throws Exception {
-        conf = Files.writeString(dir.resolve("opentsdb.conf"), "tsd.storage.hbase.zk_quorum = 127.0.0.1:1\n");
+    /** What {@code baseline --status} prints, and its exit code (0 covered, 1 not). */
+    private record Status(int exitCode, String out, String err) {
     }
 
-    private CliRun status(String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("--storage-config", conf.toString(), "--archive", dir.resolve("archive").toString(),
-                "--status"));
-        args.addAll(List.of(more));
-        return CliRun.of(BaselineCommand.commandLine(), args.toArray(String[]::new));
+    private Status status(String... more) throws Exception {
+        String from = more.length == 2 && more[0].equals("--from") ? more[1] : "0";
+        BaselineRequest asked = new BaselineRequest(null, "tsdb", from, TimeArgs.parseTime(from, System.currentTimeMillis()), null,
+                Long.MAX_VALUE, List.of());
+        StringWriter out = new StringWriter();
+        try (LocalStorage storage = new LocalStorage(dir.resolve("archive"))) {
+            boolean covered = ShardCoverage.report(storage, "points", "tsdb", asked, new PrintWriter(out, true));
+            return new Status(covered ? 0 : 1, out.toString(), "");
+        }
     }
 
     private void shard(int shard, List<KeyRange> done, String cluster) throws Exception {
@@ -46,7 +49,7 @@ class ShardCoverageTest {
     void shardsThatTogetherReadEveryWantedKeyAreReportedCovered() throws Exception {
         shard(0, space.ranges(0), "c1");
         shard(1, space.ranges(1), "c1");
-        CliRun run = status();
+        Status run = status();
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("shard 0 of 2: complete").contains("shard 1 of 2: complete").contains("cover");
     }
@@ -56,7 +59,7 @@ class ShardCoverageTest {
         List<KeyRange> mine = space.ranges(1);
         shard(0, space.ranges(0), "c1");
         shard(1, mine.subList(1, mine.size()), "c1");
-        CliRun run = status();
+        Status run = status();
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.out()).contains("read by no shard").contains(mine.get(0).toString());
     }
@@ -64,17 +67,17 @@ class ShardCoverageTest {
     @Test
     void aMissingShardShardsOfAnotherClusterOrAnotherTimeRangeAreNotCoverage() throws Exception {
         shard(0, space.ranges(0), "c1");
-        CliRun missing = status();
+        Status missing = status();
         assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.out()).contains("shard 1 of 2: no state");
 
         shard(1, space.ranges(1), "c2");
-        CliRun clusters = status();
+        Status clusters = status();
         assertThat(clusters.exitCode()).isEqualTo(1);
         assertThat(clusters.out()).contains("c1").contains("c2");
 
         shard(1, space.ranges(1), "c1");
-        CliRun otherRange = status("--from", "2026-01-01T00:00Z");
+        Status otherRange = status("--from", "2026-01-01T00:00Z");
         assertThat(otherRange.exitCode()).isEqualTo(1);
         assertThat(otherRange.out()).contains("--from");
     }

@@ -3,6 +3,8 @@ package io.rewind.baseline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rewind.opentsdb.StorageLayout;
+import io.rewind.opentsdb.hbase.HBaseCluster;
+import io.rewind.opentsdb.hbase.KeyRange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -65,7 +67,7 @@ class ShardPlanTest {
                 for (int i = random.nextInt(3); i > 0; i--) {
                     bounds.add(key(random)); // regions split between one shard's snapshot and the next one's
                 }
-                all.addAll(BaselineCommand.plan(regions(bounds), space.within(shard, List.of(KeyRange.ALL)), List.of()).units());
+                all.addAll(ReadPlan.of(regions(bounds), space.within(shard, List.of(KeyRange.ALL)), List.of()).ranges());
             }
             assertThat(KeyRange.ALL.minus(all)).as("round %d: keys no shard reads", round).isEmpty();
             for (int i = 0; i < 200; i++) {

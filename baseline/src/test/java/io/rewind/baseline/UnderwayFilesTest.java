@@ -7,6 +7,7 @@ import io.rewind.archive.segment.SeriesId;
 import io.rewind.archive.storage.ForwardingStorage;
 import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.local.LocalStorage;
+import io.rewind.opentsdb.hbase.KeyRange;
 import io.rewind.schema.SeriesKey;
 import java.io.IOException;
 import java.nio.file.Files;

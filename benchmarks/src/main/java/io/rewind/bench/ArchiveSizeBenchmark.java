@@ -17,7 +17,7 @@ import io.rewind.devstack.DevStack;
 import io.rewind.devstack.KafkaBroker;
 import io.rewind.schema.AvroTrust;
 import io.rewind.tap.Tap;
-import io.rewind.tap.TapConfig;
+import io.rewind.tap.config.TapConfig;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;

@@ -70,7 +70,7 @@ public final class BaselineBenchmark {
             if (System.getenv("REWIND_BENCH_JFR") != null) {
                 command.add("-XX:StartFlightRecording=filename=" + work.resolve("baseline.jfr") + ",settings=profile");
             }
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.rewind.baseline.BaselineCommand",
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.rewind.cli.RewindCli", "baseline",
                     "--storage-config", tsd.configFile().toString(), "--archive", work.resolve("archive").toString(),
                     "--rejects", work.resolve("rejects.jsonl").toString()));
             double baseline = time(command, baselineLog);

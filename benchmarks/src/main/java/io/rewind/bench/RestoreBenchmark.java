@@ -9,10 +9,11 @@ import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.local.LocalStorage;
 import io.rewind.devstack.DevStack;
 import io.rewind.devstack.Tsd;
-import io.rewind.restore.Restore;
-import io.rewind.restore.Selection;
-import io.rewind.restore.SelectionReader;
-import io.rewind.restore.Transforms;
+import io.rewind.restore.Batches;
+import io.rewind.restore.RestorePlan;
+import io.rewind.restore.plan.Selection;
+import io.rewind.restore.plan.Transforms;
+import io.rewind.restore.source.SelectionReader;
 import io.rewind.schema.FileKind;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,7 +66,7 @@ public final class RestoreBenchmark {
                 Tsd target = stack.tsd("restore-" + (restoreSeconds.size() + 1), Map.of());
                 String[] c = config.split(":");
                 List<String> restore = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
-                        "io.rewind.restore.cli.RewindCli", "restore", "--archive", archive.toString(), "--from", Long.toString(START),
+                        "io.rewind.cli.RewindCli", "restore", "--archive", archive.toString(), "--from", Long.toString(START),
                         "--to", Long.toString(to),
                         "--rejects", work.resolve("rejects-" + config.replace(':', '-') + ".jsonl").toString(),
                         "--batch-size", c[0], "--parallelism", c[1]));
@@ -103,7 +104,7 @@ public final class RestoreBenchmark {
             }
 
             Path importFile = work.resolve("import.txt.gz");
-            List<String> export = List.of(java(), "-cp", System.getProperty("java.class.path"), "io.rewind.restore.cli.RewindCli", "export",
+            List<String> export = List.of(java(), "-cp", System.getProperty("java.class.path"), "io.rewind.cli.RewindCli", "export",
                     "--archive", archive.toString(), "--from", Long.toString(START), "--to", Long.toString(to), "-o", importFile.toString());
             if (new ProcessBuilder(export).inheritIO().start().waitFor() != 0) {
                 throw new IllegalStateException("export failed");
@@ -129,7 +130,7 @@ public final class RestoreBenchmark {
     private static void readPath(Path archive, long to, long points) throws Exception {
         Selection all = new Selection(START, to, Long.MAX_VALUE, List.of(), Map.of());
         try (Storage storage = new LocalStorage(archive)) {
-            Restore.Plan plan = Restore.plan(storage, "points", all);
+            RestorePlan plan = RestorePlan.of(storage, "points", all);
             double bestRead = Double.MAX_VALUE;
             double bestBatches = Double.MAX_VALUE;
             for (int round = 0; round < 3; round++) {
@@ -143,7 +144,7 @@ public final class RestoreBenchmark {
                 check(read[0], points);
                 long[] batched = new long[1];
                 long t1 = System.nanoTime();
-                Restore.produce(storage, plan, Transforms.NONE, 5000, null, (batch, written) -> {
+                Batches.produce(storage, plan, Transforms.NONE, 5000, null, (batch, written) -> {
                     batch.json();
                     batched[0] += batch.points();
                 });

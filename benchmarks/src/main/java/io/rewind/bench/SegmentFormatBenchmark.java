@@ -80,7 +80,7 @@ public final class SegmentFormatBenchmark {
             io.rewind.archive.storage.local.LocalStorage clear = new io.rewind.archive.storage.local.LocalStorage(dir.resolve("clear"));
             io.rewind.archive.crypto.ArchiveCipher cipher = new io.rewind.archive.crypto.ArchiveCipher(
                     io.rewind.archive.crypto.Keyset.generate(dir.resolve("keyset.json")));
-            io.rewind.archive.storage.Storage encrypted = io.rewind.archive.storage.Storages.withCipher(
+            io.rewind.archive.storage.Storage encrypted = io.rewind.archive.location.Storages.withCipher(
                     new io.rewind.archive.storage.local.LocalStorage(dir.resolve("encrypted")), cipher);
             double coldMbPerSecond = warmUp(cipher, dir);
             Result plain = null;

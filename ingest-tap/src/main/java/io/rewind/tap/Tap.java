@@ -9,6 +9,8 @@ import io.rewind.service.AdminServer;
 import io.rewind.service.config.ConfigException;
 import io.rewind.service.config.Settings;
 import io.rewind.service.config.Usage;
+import io.rewind.tap.config.TapConfig;
+import io.rewind.tap.metrics.TapMetrics;
 import io.rewind.tap.record.PointEncoder;
 import io.rewind.tap.delivery.PointPublisher;
 import io.rewind.tap.server.TapContext;

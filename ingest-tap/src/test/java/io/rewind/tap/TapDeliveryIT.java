@@ -9,6 +9,7 @@ import io.rewind.devstack.TsdClient;
 import io.rewind.devstack.junit.DevStackExtension;
 import io.rewind.devstack.process.Await;
 import io.rewind.schema.Point;
+import io.rewind.tap.config.TapConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rewind.service.config.Setting;
 import io.rewind.service.config.Settings;
+import io.rewind.tap.config.TapConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -12,6 +12,7 @@ import io.rewind.devstack.Tsd;
 import io.rewind.devstack.TsdClient;
 import io.rewind.devstack.junit.DevStackExtension;
 import io.rewind.schema.Point;
+import io.rewind.tap.config.TapConfig;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;

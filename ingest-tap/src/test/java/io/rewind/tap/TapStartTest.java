@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rewind.devstack.Certificates;
+import io.rewind.tap.config.TapConfig;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;

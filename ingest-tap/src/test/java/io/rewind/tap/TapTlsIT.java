@@ -9,6 +9,7 @@ import io.rewind.devstack.Tsd;
 import io.rewind.devstack.TsdClient;
 import io.rewind.devstack.junit.DevStackExtension;
 import io.rewind.devstack.process.Await;
+import io.rewind.tap.config.TapConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;

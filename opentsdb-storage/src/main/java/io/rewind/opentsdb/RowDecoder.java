@@ -40,7 +40,7 @@ public final class RowDecoder {
 
     /** Receives a row's points in timestamp order, each timestamp once. */
     @FunctionalInterface
-    public interface Points {
+    public interface PointSink {
         /**
          * @param milliseconds whether the point was written with a millisecond timestamp (its qualifier is 4 bytes)
          * @param floatingPoint whether the value is a float; {@code valueBits} is then the IEEE 754 bits of the value as a
@@ -89,7 +89,7 @@ public final class RowDecoder {
     private Integer[] order = new Integer[0];
 
     /** Decodes one row's cells (in any order) and hands its points to {@code points}. */
-    public void decode(long baseTimeSeconds, List<Cell> cells, Points points, Tally tally, Problems problems) {
+    public void decode(long baseTimeSeconds, List<Cell> cells, PointSink points, Tally tally, Problems problems) {
         n = 0;
         for (Cell cell : cells) {
             int before = n;
@@ -226,7 +226,7 @@ public final class RowDecoder {
         n++;
     }
 
-    private void emit(long baseMs, Points points, Tally tally) {
+    private void emit(long baseMs, PointSink points, Tally tally) {
         boolean sorted = true;
         for (int i = 1; i < n && sorted; i++) {
             sorted = offsetMs[i - 1] < offsetMs[i];
@@ -268,7 +268,7 @@ public final class RowDecoder {
         }
     }
 
-    private void emit(Points points, long baseMs, int i) {
+    private void emit(PointSink points, long baseMs, int i) {
         points.point(baseMs + offsetMs[i], (kind[i] & 1) != 0, (kind[i] & 2) != 0, bits[i], ((kind[i] >> 2) & 7) + 1, version[i]);
     }
 

@@ -15,7 +15,6 @@ import java.util.Arrays;
 public final class RowEncoder {
     /** The meta byte's flag of a compacted cell that mixes second and millisecond points ({@code Const.MS_MIXED_COMPACT}). */
     public static final byte MS_MIXED_COMPACT = 1;
-    private static final long MAX_OFFSET_MS = 3_600_000L;
 
     private byte[] qualifiers = new byte[256];
     private byte[] values = new byte[256];
@@ -46,7 +45,7 @@ public final class RowEncoder {
      * @param width the value's bytes: 1, 2, 4 or 8 for an integer ({@link #integerWidth}), 4 or 8 for a float
      */
     public void add(long offsetMs, boolean millisecondTimestamp, boolean floatingPoint, int width, long valueBits) {
-        if (offsetMs <= lastOffsetMs || offsetMs >= MAX_OFFSET_MS) {
+        if (offsetMs <= lastOffsetMs || offsetMs >= StorageLayout.ROW_SPAN_MS) {
             throw new IllegalArgumentException("offset " + offsetMs + " ms after " + lastOffsetMs
                     + ": points of a row go in increasing order within its hour");
         }

@@ -18,6 +18,11 @@ public record StorageLayout(String zkQuorum, String zkBaseDir, String dataTable,
         int metricWidth, int tagkWidth, int tagvWidth) {
     /** Bytes of the base time in a row key: seconds, unsigned, big-endian. */
     public static final int TIMESTAMP_BYTES = 4;
+    /** The time one row spans: a series' points of one hour share a row, its key's base time the start of that hour. */
+    public static final long ROW_SPAN_SECONDS = 3600;
+    public static final long ROW_SPAN_MS = ROW_SPAN_SECONDS * 1000;
+    /** The data table's one column family, which holds every cell. */
+    public static final byte[] DATA_FAMILY = {'t'};
 
     public StorageLayout {
         List<String> problems = new ArrayList<>();

@@ -2,7 +2,7 @@ package io.rewind.quickstart;
 
 import io.rewind.devstack.DevStack;
 import io.rewind.devstack.Tsd;
-import io.rewind.restore.TimeArgs;
+import io.rewind.service.TimeArgs;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -8,14 +8,14 @@ import io.rewind.archive.ArchiveLayout;
 import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.archive.segment.SegmentReader;
 import io.rewind.archive.storage.local.LocalStorage;
-import io.rewind.baseline.BaselineCommand;
 import io.rewind.devstack.DevStack;
 import io.rewind.devstack.Tsd;
 import io.rewind.devstack.TsdClient;
 import io.rewind.devstack.junit.DevStackExtension;
 import io.rewind.devstack.process.Await;
-import io.rewind.restore.TimeArgs;
-import io.rewind.restore.cli.CliRun;
+import io.rewind.cli.CliRun;
+import io.rewind.cli.RewindCli;
+import io.rewind.service.TimeArgs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -175,7 +175,7 @@ class BaselineIT {
         assertThat(uninterrupted.exitCode()).as(uninterrupted.out() + uninterrupted.err()).isZero();
 
         Process run = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), BaselineCommand.class.getName(), "--storage-config", source.configFile().toString(),
+                System.getProperty("java.class.path"), RewindCli.class.getName(), "baseline", "--storage-config", source.configFile().toString(),
                 "--archive", killed.toString(), "--rejects", dir.resolve("killed.rejects.jsonl").toString(), "--buffer-points", "500",
                 "--parallelism", "1", "--max-rate", "1000").redirectErrorStream(true).redirectOutput(dir.resolve("killed.log").toFile()).start();
         try {
@@ -320,7 +320,7 @@ class BaselineIT {
     }
 
     private static CliRun baseline(String... args) {
-        return CliRun.of(BaselineCommand.commandLine(), args);
+        return CliRun.of(Stream.concat(Stream.of("baseline"), Stream.of(args)).toArray(String[]::new));
     }
 
     private static CliRun restore(String... args) {

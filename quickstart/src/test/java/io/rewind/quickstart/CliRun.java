@@ -1,6 +1,6 @@
 package io.rewind.quickstart;
 
-import io.rewind.restore.cli.RewindCli;
+import io.rewind.cli.RewindCli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.rewind.archive.storage.s3.S3Config;
 import io.rewind.archiver.ArchiverConfig;
 import io.rewind.service.config.Settings;
-import io.rewind.tap.TapConfig;
+import io.rewind.tap.config.TapConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -61,7 +61,7 @@ class ComposeFileTest {
         services.path("drill").path("command").forEach(word -> command.add(word.asText().replace("$$", "$")));
         assertThat(command.get(0)).isEqualTo("drill");
         // The command line as the container runs it: every option exists and takes its value.
-        var parsed = io.rewind.restore.cli.RewindCli.commandLine().parseArgs(command.toArray(String[]::new)).subcommand();
+        var parsed = io.rewind.cli.RewindCli.commandLine().parseArgs(command.toArray(String[]::new)).subcommand();
         assertThat(parsed.matchedOptionValue("--archive", "")).isEqualTo(environment("archiver").get("REWIND_ARCHIVER_STORAGE"));
         assertListens("opentsdb", java.net.URI.create(parsed.matchedOptionValue("--target", List.<java.net.URI>of()).get(0).toString())
                 .getAuthority(), 4242);

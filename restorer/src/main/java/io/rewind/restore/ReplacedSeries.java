@@ -2,6 +2,9 @@ package io.rewind.restore;
 
 import io.rewind.archive.segment.SeriesId;
 import io.rewind.archive.storage.Storage;
+import io.rewind.restore.plan.Transforms;
+import io.rewind.restore.source.ArchiveIndex;
+import io.rewind.restore.source.SelectionReader;
 import io.rewind.schema.PointKind;
 import io.rewind.schema.Rollup;
 import io.rewind.schema.SeriesKey;
@@ -38,7 +41,7 @@ public final class ReplacedSeries {
      *
      * @throws IllegalArgumentException naming the two series, the target series and the options
      */
-    public static void refuseMerges(Storage storage, Restore.Plan plan, Transforms transforms) throws IOException, InterruptedException {
+    public static void refuseMerges(Storage storage, RestorePlan plan, Transforms transforms) throws IOException, InterruptedException {
         if (!plan.replaces() || !transforms.canMergeSeries()) {
             return;
         }

@@ -6,6 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.local.LocalStorage;
+import io.rewind.restore.plan.Checkpoint;
+import io.rewind.restore.plan.Selection;
+import io.rewind.restore.plan.Transforms;
+import io.rewind.restore.source.ArchiveIndex;
+import io.rewind.restore.target.Batch;
+import io.rewind.restore.target.Slice;
 import io.rewind.schema.Point;
 import io.rewind.schema.TimestampPrecision;
 import java.io.IOException;
@@ -50,7 +56,7 @@ class RestorePlanTest {
 
     @Test
     void aSegmentReplacesThePartsItSupersedesAndLatePartsStayLive() throws IOException {
-        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, selection(W, W + 2 * TestArchive.HOUR, Long.MAX_VALUE));
+        RestorePlan plan = RestorePlan.of(storage, TestArchive.TOPIC, selection(W, W + 2 * TestArchive.HOUR, Long.MAX_VALUE));
 
         assertThat(plan.units()).hasSize(4);
         ArchiveIndex.Unit compacted = plan.units().stream().filter(u -> u.windowStartMs() == W && u.partition() == 0).findFirst().orElseThrow();
@@ -86,7 +92,7 @@ class RestorePlanTest {
         List<Point> older = good.stream().map(p -> TestArchive.point(p.getMetric(), p.getTimestampMs(), p.getPrecision(),
                 p.getValue() instanceof Long l ? l + 1 : (Double) p.getValue() + 1, p.getTags())).toList();
         new TestArchive(storage, 2).baseline("tsdb", TestArchive.ingestedAt(older, before));
-        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, selection(W, W + 2 * TestArchive.HOUR, Long.MAX_VALUE));
+        RestorePlan plan = RestorePlan.of(storage, TestArchive.TOPIC, selection(W, W + 2 * TestArchive.HOUR, Long.MAX_VALUE));
         assertThat(plan.units()).as("a baseline hour is one unit with the archiver's windows it overlaps")
                 .allSatisfy(u -> assertThat(u.partition()).isEqualTo(-1)).hasSize(2);
 
@@ -125,9 +131,9 @@ class RestorePlanTest {
     @Test
     void transformsRenameRetagAndShift() throws IOException, InterruptedException {
         Transforms transforms = new Transforms(List.of("plan\\.(.*)=staging.$1"), Map.of("env", "staging"), java.util.Set.of("dc"), 7 * 86_400_000L);
-        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, new Selection(W, W + 2 * TestArchive.HOUR, T2 - 1, List.of("plan.cpu"), Map.of()));
+        RestorePlan plan = RestorePlan.of(storage, TestArchive.TOPIC, new Selection(W, W + 2 * TestArchive.HOUR, T2 - 1, List.of("plan.cpu"), Map.of()));
         List<JsonNode> points = new ArrayList<>();
-        Restore.produce(storage, plan, transforms, 50, null, (batch, written) -> JSON.readTree(batch.json()).forEach(points::add));
+        Batches.produce(storage, plan, transforms, 50, null, (batch, written) -> JSON.readTree(batch.json()).forEach(points::add));
 
         Point original = good.stream().filter(p -> p.getMetric().equals("plan.cpu")).findFirst().orElseThrow();
         assertThat(points).hasSize((int) good.stream().filter(p -> p.getMetric().equals("plan.cpu")).count());
@@ -143,21 +149,21 @@ class RestorePlanTest {
 
     @Test
     void aResumedRestoreSkipsTheBatchesTheCheckpointHasAsWritten(@TempDir Path state) throws IOException, InterruptedException {
-        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, selection(W, W + 2 * TestArchive.HOUR, Long.MAX_VALUE));
-        String unit = Restore.unitKey(plan.units().get(0));
+        RestorePlan plan = RestorePlan.of(storage, TestArchive.TOPIC, selection(W, W + 2 * TestArchive.HOUR, Long.MAX_VALUE));
+        String unit = Batches.unitKey(plan.units().get(0));
         try (Checkpoint checkpoint = Checkpoint.open(state.resolve("cp"), "f", false)) {
             checkpoint.acked(unit, 0, 100);
             checkpoint.acked(unit, 2, 100); // batch 1 still in flight when the run stopped
         }
-        List<Restore.Batch> sent = new ArrayList<>();
-        List<Restore.Batch> skipped = new ArrayList<>();
+        List<Batch> sent = new ArrayList<>();
+        List<Batch> skipped = new ArrayList<>();
         try (Checkpoint checkpoint = Checkpoint.open(state.resolve("cp"), "f", false)) {
-            Restore.produce(storage, plan, Transforms.NONE, 100, checkpoint, (batch, written) -> (written ? skipped : sent).add(batch));
+            Batches.produce(storage, plan, Transforms.NONE, 100, checkpoint, (batch, written) -> (written ? skipped : sent).add(batch));
         }
 
-        assertThat(skipped).extracting(Restore.Batch::unit, Restore.Batch::seq).containsExactly(org.assertj.core.groups.Tuple.tuple(unit, 0));
-        assertThat(sent).filteredOn(b -> b.unit().equals(unit)).extracting(Restore.Batch::seq).startsWith(1, 2, 3);
-        long total = sent.stream().mapToLong(Restore.Batch::points).sum() + skipped.stream().mapToLong(Restore.Batch::points).sum();
+        assertThat(skipped).extracting(Batch::unit, Batch::seq).containsExactly(org.assertj.core.groups.Tuple.tuple(unit, 0));
+        assertThat(sent).filteredOn(b -> b.unit().equals(unit)).extracting(Batch::seq).startsWith(1, 2, 3);
+        long total = sent.stream().mapToLong(Batch::points).sum() + skipped.stream().mapToLong(Batch::points).sum();
         assertThat(total).isEqualTo(good.size());
     }
 
@@ -168,12 +174,12 @@ class RestorePlanTest {
         List<Point> later = List.of(TestArchive.point("plan.later", W + 20 * 60_000, TimestampPrecision.SECONDS, 1L, Map.of("host", "new")),
                 TestArchive.point("plan.outside", W + 60_000, TimestampPrecision.SECONDS, 1L, Map.of("host", "new")));
         archive.commit(TestArchive.ingestedAt(later, T2));
-        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, selection(W + 10 * 60_000, W + 2 * TestArchive.HOUR, T1)).replacing();
+        RestorePlan plan = RestorePlan.of(storage, TestArchive.TOPIC, selection(W + 10 * 60_000, W + 2 * TestArchive.HOUR, T1)).replacing();
         Transforms shifted = new Transforms(List.of(), Map.of(), java.util.Set.of(), 1000);
-        List<Restore.Slice> slices = new ArrayList<>();
-        Restore.produce(storage, plan, shifted, 97, null, (batch, written) -> slices.addAll(batch.slices()));
+        List<Slice> slices = new ArrayList<>();
+        Batches.produce(storage, plan, shifted, 97, null, (batch, written) -> slices.addAll(batch.slices()));
 
-        Map<String, List<Restore.Slice>> bySeries = new TreeMap<>();
+        Map<String, List<Slice>> bySeries = new TreeMap<>();
         slices.forEach(s -> bySeries.computeIfAbsent(s.series().metric() + s.series().tags(), k -> new ArrayList<>()).add(s));
         for (String empty : List.of("plan.later{host=new}", "plan.outside{host=new}")) {
             assertThat(bySeries.get(empty)).as(empty).singleElement().satisfies(s -> {
@@ -182,11 +188,11 @@ class RestorePlanTest {
                 assertThat(s.domainToMs()).isEqualTo(W + TestArchive.HOUR + 1000);
             });
         }
-        for (List<Restore.Slice> ofSeries : bySeries.values()) {
+        for (List<Slice> ofSeries : bySeries.values()) {
             // The spans of a series tile [from, to) window by window, and each slice's points lie in its own span.
-            List<Restore.Slice> sorted = ofSeries.stream().sorted(java.util.Comparator.comparingLong(Restore.Slice::domainFromMs)).toList();
+            List<Slice> sorted = ofSeries.stream().sorted(java.util.Comparator.comparingLong(Slice::domainFromMs)).toList();
             for (int i = 0; i < sorted.size(); i++) {
-                Restore.Slice s = sorted.get(i);
+                Slice s = sorted.get(i);
                 assertThat(s.domainToMs()).isGreaterThan(s.domainFromMs());
                 if (i > 0) {
                     assertThat(s.domainFromMs()).isEqualTo(sorted.get(i - 1).domainToMs());
@@ -201,10 +207,10 @@ class RestorePlanTest {
     }
 
     private Map<String, JsonNode> sentPoints(Selection selection, int batchSize) throws IOException, InterruptedException {
-        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, selection);
+        RestorePlan plan = RestorePlan.of(storage, TestArchive.TOPIC, selection);
         Map<String, JsonNode> sent = new TreeMap<>();
         Map<String, Integer> seen = new HashMap<>();
-        Restore.produce(storage, plan, Transforms.NONE, batchSize, null, (batch, written) -> {
+        Batches.produce(storage, plan, Transforms.NONE, batchSize, null, (batch, written) -> {
             JsonNode array = JSON.readTree(batch.json());
             assertThat(array.size()).isEqualTo(batch.points()).isLessThanOrEqualTo(batchSize);
             for (JsonNode p : array) {

@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.local.LocalStorage;
+import io.rewind.restore.plan.Selection;
+import io.rewind.restore.plan.Transforms;
+import io.rewind.restore.source.ArchiveIndex;
+import io.rewind.restore.target.Batch;
+import io.rewind.restore.target.Slice;
+import io.rewind.restore.target.Target;
 import io.rewind.schema.Point;
 import io.rewind.schema.TimestampPrecision;
 import java.nio.file.Path;
@@ -41,9 +47,9 @@ class RestoreReplaceTest {
     }
 
     /** Every slice a restore hands to its target, in order. */
-    private List<Restore.Slice> slices(Restore.Plan plan, Transforms transforms) throws Exception {
-        List<Restore.Slice> slices = new ArrayList<>();
-        Restore.produce(storage, plan, transforms, 1000, null, (batch, written) -> slices.addAll(batch.slices()));
+    private List<Slice> slices(RestorePlan plan, Transforms transforms) throws Exception {
+        List<Slice> slices = new ArrayList<>();
+        Batches.produce(storage, plan, transforms, 1000, null, (batch, written) -> slices.addAll(batch.slices()));
         return slices;
     }
 
@@ -53,10 +59,10 @@ class RestoreReplaceTest {
         // r.quiet between W+30m and W+1h must go: the archive holds that window of r.quiet, with nothing in the range.
         new TestArchive(storage, 1).commit(TestArchive.ingestedAt(List.of(point("r.quiet", W + 5 * MIN, "a"),
                 point("other.quiet", W + 6 * MIN, "a"), point("r.busy", W + 70 * MIN, "a")), INGESTED));
-        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, selection(W + 30 * MIN, W + 2 * TestArchive.HOUR, List.of("r.*")))
+        RestorePlan plan = RestorePlan.of(storage, TestArchive.TOPIC, selection(W + 30 * MIN, W + 2 * TestArchive.HOUR, List.of("r.*")))
                 .replacing();
 
-        List<Restore.Slice> slices = slices(plan, Transforms.NONE);
+        List<Slice> slices = slices(plan, Transforms.NONE);
 
         assertThat(slices).filteredOn(s -> s.series().metric().equals("r.quiet")).singleElement().satisfies(s -> {
             assertThat(s.to()).isEqualTo(s.from());
@@ -73,18 +79,18 @@ class RestoreReplaceTest {
     void aRestoreThatDoesNotReplaceStillSkipsAWindowWithNoPointInTheRange() throws Exception {
         new TestArchive(storage, 1).commit(TestArchive.ingestedAt(List.of(point("r.quiet", W + 5 * MIN, "a"),
                 point("r.busy", W + 70 * MIN, "a")), INGESTED));
-        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, selection(W + 30 * MIN, W + 2 * TestArchive.HOUR, List.of()));
+        RestorePlan plan = RestorePlan.of(storage, TestArchive.TOPIC, selection(W + 30 * MIN, W + 2 * TestArchive.HOUR, List.of()));
 
         assertThat(plan.units()).extracting(ArchiveIndex.Unit::windowStartMs).containsExactly(W + TestArchive.HOUR);
         assertThat(slices(plan, Transforms.NONE)).extracting(s -> s.series().metric()).containsExactly("r.busy");
     }
 
     /** A target that records every batch it is sent. */
-    private static final class RecordingTarget implements Restore.Target {
-        final List<Restore.Batch> written = Collections.synchronizedList(new ArrayList<>());
+    private static final class RecordingTarget implements Target {
+        final List<Batch> written = Collections.synchronizedList(new ArrayList<>());
 
         @Override
-        public int write(Restore.Batch batch) {
+        public int write(Batch batch) {
             written.add(batch);
             return 0;
         }
@@ -101,11 +107,11 @@ class RestoreReplaceTest {
         // first wrote. 2 partitions: the two series may be read in different units as well as in one.
         new TestArchive(storage, 2).commit(TestArchive.ingestedAt(List.of(point("r.a", W + 5 * MIN, "x"), point("r.b", W + 6 * MIN, "x"),
                 point("r.c", W + 7 * MIN, "x")), INGESTED));
-        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, selection(W, W + TestArchive.HOUR, List.of())).replacing();
+        RestorePlan plan = RestorePlan.of(storage, TestArchive.TOPIC, selection(W, W + TestArchive.HOUR, List.of())).replacing();
         Transforms merging = new Transforms(List.of("r\\.(a|b)=r.ab"), Map.of(), Set.of(), 0);
         RecordingTarget target = new RecordingTarget();
 
-        assertThatThrownBy(() -> Restore.run(storage, plan, merging, 1, 2, target, null, new Restore.Progress()))
+        assertThatThrownBy(() -> Restore.run(storage, plan, merging, 1, 2, target, null, new Restore.Counts()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--replace")
                 .hasMessageContaining("--rename-metric 'r\\.(a|b)=r.ab'")
@@ -117,10 +123,10 @@ class RestoreReplaceTest {
     void replacingRefusesADroppedTagThatMergesSeries() throws Exception {
         new TestArchive(storage, 1).commit(TestArchive.ingestedAt(List.of(point("r.a", W + 5 * MIN, "x"), point("r.a", W + 6 * MIN, "y")),
                 INGESTED));
-        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, selection(W, W + TestArchive.HOUR, List.of())).replacing();
-        List<Restore.Slice> handed = new ArrayList<>();
+        RestorePlan plan = RestorePlan.of(storage, TestArchive.TOPIC, selection(W, W + TestArchive.HOUR, List.of())).replacing();
+        List<Slice> handed = new ArrayList<>();
 
-        assertThatThrownBy(() -> Restore.produce(storage, plan, new Transforms(List.of(), Map.of(), Set.of("host"), 0), 1000, null,
+        assertThatThrownBy(() -> Batches.produce(storage, plan, new Transforms(List.of(), Map.of(), Set.of("host"), 0), 1000, null,
                 (batch, written) -> handed.addAll(batch.slices())))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--drop-tag host");
@@ -132,7 +138,7 @@ class RestoreReplaceTest {
         // r.b holds nothing in the range: restored empty, its span would still delete what r.a wrote as r.ab.
         new TestArchive(storage, 1).commit(TestArchive.ingestedAt(List.of(point("r.a", W + 40 * MIN, "x"), point("r.b", W + 5 * MIN, "x")),
                 INGESTED));
-        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, selection(W + 30 * MIN, W + TestArchive.HOUR, List.of())).replacing();
+        RestorePlan plan = RestorePlan.of(storage, TestArchive.TOPIC, selection(W + 30 * MIN, W + TestArchive.HOUR, List.of())).replacing();
 
         assertThatThrownBy(() -> slices(plan, new Transforms(List.of("r\\.(a|b)=r.ab"), Map.of(), Set.of(), 0)))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -143,7 +149,7 @@ class RestoreReplaceTest {
     void replacingKeepsTransformsThatMapEverySeriesOfTheSelectionApart() throws Exception {
         new TestArchive(storage, 2).commit(TestArchive.ingestedAt(List.of(point("r.a", W + 5 * MIN, "x"), point("r.b", W + 6 * MIN, "x"),
                 point("r.b", W + 7 * MIN, "y")), INGESTED));
-        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, selection(W, W + TestArchive.HOUR, List.of())).replacing();
+        RestorePlan plan = RestorePlan.of(storage, TestArchive.TOPIC, selection(W, W + TestArchive.HOUR, List.of())).replacing();
         Transforms apart = new Transforms(List.of("r\\.(.*)=staging.r.$1"), Map.of("env", "staging"), Set.of(), 1000);
 
         assertThat(slices(plan, apart)).extracting(s -> s.series().metric() + s.series().tags())
@@ -155,7 +161,7 @@ class RestoreReplaceTest {
     void withoutReplaceARenameMayMergeSeries() throws Exception {
         new TestArchive(storage, 1).commit(TestArchive.ingestedAt(List.of(point("r.a", W + 5 * MIN, "x"), point("r.b", W + 6 * MIN, "x")),
                 INGESTED));
-        Restore.Plan plan = Restore.plan(storage, TestArchive.TOPIC, selection(W, W + TestArchive.HOUR, List.of()));
+        RestorePlan plan = RestorePlan.of(storage, TestArchive.TOPIC, selection(W, W + TestArchive.HOUR, List.of()));
 
         assertThat(slices(plan, new Transforms(List.of("r\\.(a|b)=r.ab"), Map.of(), Set.of(), 0)))
                 .extracting(s -> s.series().metric()).containsExactly("r.ab", "r.ab");

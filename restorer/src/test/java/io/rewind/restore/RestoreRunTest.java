@@ -8,6 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.local.LocalStorage;
+import io.rewind.restore.plan.Checkpoint;
+import io.rewind.restore.plan.Selection;
+import io.rewind.restore.plan.Transforms;
+import io.rewind.restore.target.Batch;
+import io.rewind.restore.target.Target;
 import io.rewind.schema.Point;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,18 +35,18 @@ class RestoreRunTest {
     Path dir;
     Storage storage;
     List<Point> points;
-    Restore.Plan plan;
+    RestorePlan plan;
 
     @BeforeEach
     void archive() throws IOException {
         storage = new LocalStorage(dir.resolve("archive"));
         points = TestArchive.workload("run", W, 20, 2); // 720 points
         new TestArchive(storage, 2).commit(TestArchive.ingestedAt(points, W + 3 * TestArchive.HOUR));
-        plan = Restore.plan(storage, TestArchive.TOPIC, new Selection(W, W + TestArchive.HOUR, Long.MAX_VALUE, List.of(), Map.of()));
+        plan = RestorePlan.of(storage, TestArchive.TOPIC, new Selection(W, W + TestArchive.HOUR, Long.MAX_VALUE, List.of(), Map.of()));
     }
 
     /** A target that stores what it is sent, answering each batch after {@code latency}, and fails the write numbered {@code failAt}. */
-    private static final class RecordingTarget implements Restore.Target {
+    private static final class RecordingTarget implements Target {
         final List<String> stored = Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger writes = new AtomicInteger();
         final Duration latency;
@@ -53,7 +58,7 @@ class RestoreRunTest {
         }
 
         @Override
-        public int write(Restore.Batch batch) throws IOException, InterruptedException {
+        public int write(Batch batch) throws IOException, InterruptedException {
             if (writes.incrementAndGet() == failAt) {
                 throw new IOException("target down");
             }
@@ -77,7 +82,7 @@ class RestoreRunTest {
         try (Checkpoint checkpoint = Checkpoint.open(dir.resolve("cp"), "f", false)) {
             // 720 points in batches of 60 on 2 senders: the queue of 4 stays full while the target answers.
             result = assertTimeoutPreemptively(Duration.ofSeconds(60),
-                    () -> Restore.run(storage, plan, Transforms.NONE, 60, 2, target, checkpoint, new Restore.Progress()));
+                    () -> Restore.run(storage, plan, Transforms.NONE, 60, 2, target, checkpoint, new Restore.Counts()));
         }
 
         assertThat(result.pointsSent()).isEqualTo(points.size());
@@ -90,8 +95,8 @@ class RestoreRunTest {
         double rate = 2_000; // 720 points: at least 0.36 s, less the bucket's tenth of a second
         long started = System.nanoTime();
         try (Checkpoint checkpoint = Checkpoint.open(dir.resolve("cp"), "f", false)) {
-            Restore.run(storage, plan, Transforms.NONE, 60, 3, Restore.limited(target, io.rewind.archive.RateLimit.of(rate)), checkpoint,
-                    new Restore.Progress());
+            Restore.run(storage, plan, Transforms.NONE, 60, 3, Target.limited(target, io.rewind.archive.RateLimit.of(rate)), checkpoint,
+                    new Restore.Counts());
         }
         double seconds = (System.nanoTime() - started) / 1e9;
 
@@ -104,16 +109,16 @@ class RestoreRunTest {
         RecordingTarget target = new RecordingTarget(Duration.ZERO, 3);
         try (Checkpoint checkpoint = Checkpoint.open(dir.resolve("cp"), "f", false)) {
             assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(
-                    () -> Restore.run(storage, plan, Transforms.NONE, 60, 1, target, checkpoint, new Restore.Progress()))
+                    () -> Restore.run(storage, plan, Transforms.NONE, 60, 1, target, checkpoint, new Restore.Counts()))
                     .isInstanceOf(IOException.class).hasMessage("target down"));
-            long checkpointed = plan.units().stream().mapToLong(u -> checkpoint.ackedPoints(Restore.unitKey(u))).sum();
+            long checkpointed = plan.units().stream().mapToLong(u -> checkpoint.ackedPoints(Batches.unitKey(u))).sum();
             assertThat(checkpointed).isEqualTo(target.stored.size()).isEqualTo(2 * 60);
         }
 
         // The rerun continues from the checkpoint and writes the rest, nothing twice.
         RecordingTarget rerun = new RecordingTarget(Duration.ZERO, -1);
         try (Checkpoint checkpoint = Checkpoint.open(dir.resolve("cp"), "f", false)) {
-            Restore.run(storage, plan, Transforms.NONE, 60, 1, rerun, checkpoint, new Restore.Progress());
+            Restore.run(storage, plan, Transforms.NONE, 60, 1, rerun, checkpoint, new Restore.Counts());
         }
         List<String> all = new ArrayList<>(target.stored);
         all.addAll(rerun.stored);

@@ -7,6 +7,7 @@ import io.rewind.archive.segment.SeriesPoints;
 import io.rewind.archiver.buffer.PartBuffer;
 import io.rewind.archiver.compaction.Compactor;
 import io.rewind.archiver.compaction.WindowState;
+import io.rewind.archiver.metrics.ArchiverMetrics;
 import io.rewind.archiver.storage.TaskStorage;
 import io.rewind.archiver.streams.CommitForwarder;
 import io.rewind.schema.CatalogRecord;

@@ -2,6 +2,7 @@ package io.rewind.archiver;
 
 import io.rewind.archive.storage.Storage;
 import io.rewind.archiver.compaction.Compactor;
+import io.rewind.archiver.metrics.ArchiverMetrics;
 import io.rewind.archiver.storage.ArchiveWriter;
 import io.rewind.schema.Point;
 import io.rewind.schema.wire.WireFormat;

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.rewind.archive.segment.SeriesPoints;
 import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.local.LocalStorage;
+import io.rewind.archiver.metrics.ArchiverMetrics;
 import io.rewind.schema.AvroTrust;
 import io.rewind.schema.CatalogAction;
 import io.rewind.schema.CatalogRecord;
@@ -249,7 +250,7 @@ class ArchiveProcessorTest {
     void anEncryptedArchiveIsCompactedLikeAPlainOne() throws Exception {
         Path keyset = dir.resolve("keyset.json");
         io.rewind.archive.storage.Storage[] encrypted = new io.rewind.archive.storage.Storage[1];
-        start(Map.of(), Runnable::run, local -> encrypted[0] = io.rewind.archive.storage.Storages.withCipher(local,
+        start(Map.of(), Runnable::run, local -> encrypted[0] = io.rewind.archive.location.Storages.withCipher(local,
                 new io.rewind.archive.crypto.ArchiveCipher(createKeyset(keyset))));
         send(workload(W, 10, 2), W + 5 * 60_000);
         assertThat(StoredPoints.live(encrypted[0])).hasSize(40); // a part per point under the test driver

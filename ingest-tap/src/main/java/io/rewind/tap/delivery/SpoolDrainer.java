@@ -1,7 +1,7 @@
 package io.rewind.tap.delivery;
 
 import io.rewind.service.RateLimitedLog;
-import io.rewind.tap.TapMetrics;
+import io.rewind.tap.metrics.TapMetrics;
 import io.rewind.tap.record.PointRecord;
 import io.rewind.tap.spool.Spool;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package io.rewind.tap.protocol;
 
+
+import io.rewind.schema.WireTimestamps;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -12,8 +14,6 @@ import java.util.Map;
  * Tags are kept in a {@link HashMap}, as OpenTSDB keeps them, because its messages print the map.
  */
 public final class PointRules {
-    /** Timestamps with a bit above the low 32 set are milliseconds, as in OpenTSDB ({@code Const.SECOND_MASK}). */
-    static final long SECOND_MASK = 0xFFFFFFFF00000000L;
     static final long MAX_MS_TIMESTAMP = 9_999_999_999_999L;
 
     private final int maxTags;
@@ -136,7 +136,7 @@ public final class PointRules {
      * the number of tags, and the characters of every name. {@code value} is only for the message.
      */
     public void checkTimestampAndTags(String metric, long timestamp, Number value, Map<String, String> tags) {
-        if (timestamp < 0 || (timestamp & SECOND_MASK) != 0 && timestamp > MAX_MS_TIMESTAMP) {
+        if (timestamp < 0 || WireTimestamps.isMilliseconds(timestamp) && timestamp > MAX_MS_TIMESTAMP) {
             byte[] bytes = storedBytes(value);
             int flags = value instanceof Long ? bytes.length - 1 : (bytes.length == 4 ? 11 : 15);
             throw Rejection.illegalArgument(Rejection.Reason.TIMESTAMP, (timestamp < 0 ? "negative " : "bad") + " timestamp=" + timestamp
@@ -215,7 +215,7 @@ public final class PointRules {
 
     /** Whether OpenTSDB reads the timestamp as milliseconds. */
     public static boolean isMilliseconds(long timestamp) {
-        return (timestamp & SECOND_MASK) != 0;
+        return WireTimestamps.isMilliseconds(timestamp);
     }
 
     /** The bytes OpenTSDB would store for the value: the shortest of 1, 2, 4, 8 bytes for an integer; a float or a double. */

@@ -19,7 +19,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.rewind.schema.PointKind;
-import io.rewind.tap.TapMetrics;
+import io.rewind.tap.metrics.TapMetrics;
 import io.rewind.tap.protocol.Rejection;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;

@@ -6,7 +6,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.rewind.schema.PointKind;
-import io.rewind.tap.TapMetrics;
+import io.rewind.tap.metrics.TapMetrics;
 import io.rewind.tap.protocol.JsonPutParser;
 import io.rewind.tap.protocol.Rejection;
 import io.rewind.tap.record.PointRecord;

@@ -1,7 +1,7 @@
 package io.rewind.tap.server;
 
-import io.rewind.tap.TapConfig;
-import io.rewind.tap.TapMetrics;
+import io.rewind.tap.config.TapConfig;
+import io.rewind.tap.metrics.TapMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

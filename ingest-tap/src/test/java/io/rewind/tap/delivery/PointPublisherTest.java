@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.rewind.tap.TapMetrics;
+import io.rewind.tap.metrics.TapMetrics;
 import io.rewind.tap.record.PointRecord;
 import io.rewind.tap.spool.Spool;
 import java.nio.ByteBuffer;

@@ -52,7 +52,7 @@ final class OpenTsdbPuts {
     }
 
     /** OpenTSDB's {@code Const.SECOND_MASK}: a timestamp with any of these bits is in milliseconds. */
-    static final long SECOND_MASK = 0xFFFFFFFF00000000L;
+    static final long SECOND_MASK = io.rewind.schema.WireTimestamps.SECOND_MASK;
 
     private final Method parseToObject;
     private final Class<?> point;

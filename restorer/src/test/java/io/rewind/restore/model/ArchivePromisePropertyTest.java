@@ -3,20 +3,23 @@ package io.rewind.restore.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.rewind.archive.ArchiveCopy;
 import io.rewind.archive.RateLimit;
+import io.rewind.archive.copy.ArchiveCopy;
 import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.local.LocalStorage;
 import io.rewind.archiver.ArchiverConfig;
-import io.rewind.archiver.ArchiverMetrics;
 import io.rewind.archiver.ArchiverResources;
 import io.rewind.archiver.ArchiverTopology;
-import io.rewind.restore.Checkpoint;
+import io.rewind.archiver.metrics.ArchiverMetrics;
 import io.rewind.restore.Restore;
-import io.rewind.restore.Selection;
-import io.rewind.restore.SelectionReader;
+import io.rewind.restore.RestorePlan;
 import io.rewind.restore.TestArchive;
-import io.rewind.restore.Transforms;
+import io.rewind.restore.plan.Checkpoint;
+import io.rewind.restore.plan.Selection;
+import io.rewind.restore.plan.Transforms;
+import io.rewind.restore.source.SelectionReader;
+import io.rewind.restore.target.Batch;
+import io.rewind.restore.target.Target;
 import io.rewind.schema.AvroTrust;
 import io.rewind.schema.CatalogRecord;
 import io.rewind.schema.Point;
@@ -387,7 +390,7 @@ class ArchivePromisePropertyTest {
 
         void copy() throws Exception {
             ArchiveCopy.Result result = ArchiveCopy.run(storage, copy, new ArchiveCopy.Options(true, false, 2, RateLimit.of(0),
-                    dir.resolve("scratch")), new ArchiveCopy.Progress());
+                    dir.resolve("scratch")), new ArchiveCopy.Counts());
             assertThat(result.problems()).isEmpty();
             assertThat(result.complete()).isTrue();
             copiedPuts = sent;
@@ -428,11 +431,11 @@ class ArchivePromisePropertyTest {
 
         /** A restore through the senders, in small batches on two of them, into a target that records the JSON it is sent. */
         Map<String, String> replay(Storage storage, long fromMs, long toMs, long asOfMs, int only) throws Exception {
-            Restore.Plan plan = Restore.plan(storage, "points", selection(fromMs, toMs, asOfMs, only));
+            RestorePlan plan = RestorePlan.of(storage, "points", selection(fromMs, toMs, asOfMs, only));
             List<String[]> sent = java.util.Collections.synchronizedList(new ArrayList<>());
-            Restore.Target target = new Restore.Target() {
+            Target target = new Target() {
                 @Override
-                public int write(Restore.Batch batch) throws IOException {
+                public int write(Batch batch) throws IOException {
                     for (com.fasterxml.jackson.databind.JsonNode p : JSON.readTree(batch.json())) {
                         long t = p.get("timestamp").asLong();
                         boolean millis = t > 9_999_999_999L;
@@ -452,7 +455,7 @@ class ArchivePromisePropertyTest {
                 }
             };
             try (Checkpoint checkpoint = Checkpoint.open(dir.resolve("checkpoint-" + replays++), "model", true)) {
-                Restore.run(storage, plan, STAGING, 7, 2, target, checkpoint, new Restore.Progress());
+                Restore.run(storage, plan, STAGING, 7, 2, target, checkpoint, new Restore.Counts());
             }
             Map<String, String> out = new TreeMap<>();
             for (String[] point : sent) {
@@ -469,7 +472,7 @@ class ArchivePromisePropertyTest {
         /** What the real restore path reads: the plan, then each unit through the selection reader. */
         static Map<String, String> restore(Storage storage, long fromMs, long toMs, long asOfMs, int only) throws Exception {
             Selection selection = selection(fromMs, toMs, asOfMs, only);
-            Restore.Plan plan = Restore.plan(storage, "points", selection);
+            RestorePlan plan = RestorePlan.of(storage, "points", selection);
             assertThat(plan.unreadable()).isEmpty();
             SelectionReader reader = new SelectionReader(storage, plan.selection());
             Map<String, String> out = new TreeMap<>();

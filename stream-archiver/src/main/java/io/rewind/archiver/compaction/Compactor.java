@@ -8,7 +8,7 @@ import io.rewind.archive.segment.SegmentMetadata;
 import io.rewind.archive.segment.SegmentReader;
 import io.rewind.archive.segment.Supersession;
 import io.rewind.archive.storage.Storage;
-import io.rewind.archiver.ArchiverMetrics;
+import io.rewind.archiver.metrics.ArchiverMetrics;
 import io.rewind.archiver.storage.ArchiveWriter;
 import io.rewind.schema.CatalogRecord;
 import io.rewind.schema.FileKind;

@@ -6,7 +6,7 @@ import io.rewind.archive.segment.SegmentWriter;
 import io.rewind.archive.segment.SeriesPoints;
 import io.rewind.archive.storage.Backoff;
 import io.rewind.archive.storage.Storage;
-import io.rewind.archiver.ArchiverMetrics;
+import io.rewind.archiver.metrics.ArchiverMetrics;
 import io.rewind.schema.CatalogRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.rewind.archive.storage.local.LocalStorage;
-import io.rewind.archiver.ArchiverMetrics;
+import io.rewind.archiver.metrics.ArchiverMetrics;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;

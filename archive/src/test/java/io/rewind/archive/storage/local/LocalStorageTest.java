@@ -2,10 +2,10 @@ package io.rewind.archive.storage.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.rewind.archive.location.Storages;
 import io.rewind.archive.storage.Keys;
 import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.StorageContractTest;
-import io.rewind.archive.storage.Storages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

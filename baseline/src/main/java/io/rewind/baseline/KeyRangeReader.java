@@ -1,0 +1,171 @@
+package io.rewind.baseline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rewind.archive.RateLimit;
+import io.rewind.archive.segment.SeriesId;
+import io.rewind.opentsdb.MalformedCellException;
+import io.rewind.opentsdb.RowDecoder;
+import io.rewind.opentsdb.RowKey;
+import io.rewind.opentsdb.StorageLayout;
+import io.rewind.opentsdb.hbase.KeyRange;
+import io.rewind.opentsdb.hbase.UidTable;
+import io.rewind.schema.SeriesKey;
+import io.rewind.service.RejectFile;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.hbase.Cell;
+import org.apache.hadoop.hbase.CellUtil;
+import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.Connection;
+import org.apache.hadoop.hbase.client.Result;
+import org.apache.hadoop.hbase.client.ResultScanner;
+import org.apache.hadoop.hbase.client.Scan;
+import org.apache.hadoop.hbase.client.Table;
+
+/**
+ * Reads one key range of the data table (or of its clone), row by row: each row's key cut by
+ * the layout, its UIDs named, its cells decoded by the codec, its points in the time range buffered per hour
+ * window, and the buffers flushed to baseline files whenever they hold {@code bufferPoints}. A row or cell the
+ * codec cannot read goes to the reject file with its key and qualifier and the scan goes on.
+ */
+public final class KeyRangeReader {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What every reader shares. */
+    record Context(Connection connection, String table, StorageLayout layout, UidTable uids, long fromMs, long toMs, RateLimit rate,
+            RejectFile rejects, int bufferPoints, Counts counts) {
+    }
+
+    /** Live counts of every reader, for the progress line and the benchmark. */
+    public static final class Counts {
+        final AtomicLong points = new AtomicLong();
+        final AtomicLong rows = new AtomicLong();
+        final AtomicLong bytes = new AtomicLong();
+        final AtomicLong rangesDone = new AtomicLong();
+
+        public long points() {
+            return points.get();
+        }
+
+        public long rows() {
+            return rows.get();
+        }
+
+        public long bytes() {
+            return bytes.get();
+        }
+
+        public long rangesDone() {
+            return rangesDone.get();
+        }
+    }
+
+    /** Takes a full buffer to write, and gives the buffer to go on with. */
+    interface Flushes {
+        WindowBuffers flushed(WindowBuffers full) throws IOException, InterruptedException;
+    }
+
+    private final Context context;
+    private final RowDecoder decoder = new RowDecoder();
+    private final List<RowDecoder.Cell> cells = new ArrayList<>();
+
+    KeyRangeReader(Context context) {
+        this.context = context;
+    }
+
+    /** Reads the range; the tally gets its counts; returns the last buffer, whose flush is left to the caller. */
+    WindowBuffers read(KeyRange range, WindowBuffers first, RowDecoder.Tally tally, AtomicLong rows, AtomicLong rejected, Flushes flushes)
+            throws IOException, InterruptedException {
+        WindowBuffers buffers = first;
+        Scan scan = new Scan().withStartRow(range.start()).withStopRow(range.stop()).addFamily(StorageLayout.DATA_FAMILY).setCaching(1024)
+                .setCacheBlocks(false).readVersions(1).setAsyncPrefetch(true);
+        StorageLayout layout = context.layout();
+        long fromBase = Math.floorDiv(context.fromMs(), 1000L);
+        long toBase = Math.floorDiv(context.toMs(), 1000L);
+        try (Table table = context.connection().getTable(TableName.valueOf(context.table()));
+                ResultScanner scanner = table.getScanner(scan)) {
+            for (Result result = scanner.next(); result != null; result = scanner.next()) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                byte[] key = result.getRow();
+                long bytes = 0;
+                cells.clear();
+                for (Cell cell : result.rawCells()) {
+                    cells.add(new RowDecoder.Cell(CellUtil.cloneQualifier(cell), CellUtil.cloneValue(cell), cell.getTimestamp()));
+                    bytes += key.length + cell.getQualifierLength() + cell.getValueLength();
+                }
+                context.counts().bytes.addAndGet(bytes);
+                if (RowKey.isGlobalAnnotationRow(layout, key)) {
+                    tally.annotations += cells.size();
+                    continue;
+                }
+                if (!RowKey.hasBaseTime(layout, key)) {
+                    reject(key, null, "a row key of " + key.length + " bytes has no base time for this layout", rejected);
+                    continue;
+                }
+                long base = RowKey.baseTimeSeconds(layout, key);
+                if (base + StorageLayout.ROW_SPAN_SECONDS <= fromBase || base >= toBase) {
+                    continue;
+                }
+                SeriesId series;
+                try {
+                    series = series(RowKey.parse(layout, key));
+                } catch (MalformedCellException | UidTable.UnknownUidException | IllegalArgumentException e) {
+                    reject(key, null, e.getMessage(), rejected);
+                    continue;
+                }
+                rows.incrementAndGet();
+                long before = buffers.points();
+                long from = context.fromMs();
+                long to = context.toMs();
+                WindowBuffers into = buffers;
+                decoder.decode(base, cells, (ts, ms, fp, bits, width, version) -> {
+                    if (ts >= from && ts < to) {
+                        into.add(series, ts, ms, fp, bits, version);
+                    }
+                }, tally, (qualifier, why) -> rejectQuietly(key, qualifier, why, rejected));
+                long added = buffers.points() - before;
+                context.counts().points.addAndGet(added);
+                context.counts().rows.incrementAndGet();
+                context.rate().acquire(added);
+                if (buffers.points() >= context.bufferPoints()) {
+                    buffers = flushes.flushed(buffers);
+                }
+            }
+        }
+        return buffers;
+    }
+
+    private SeriesId series(RowKey key) throws IOException, UidTable.UnknownUidException {
+        String metric = context.uids().name(UidTable.Kind.METRIC, key.metric());
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (int i = 0; i < key.tagks().size(); i++) {
+            tags.put(context.uids().name(UidTable.Kind.TAGK, key.tagks().get(i)), context.uids().name(UidTable.Kind.TAGV, key.tagvs().get(i)));
+        }
+        return SeriesId.of(SeriesKey.of(metric, tags));
+    }
+
+    private void rejectQuietly(byte[] key, byte[] qualifier, String why, AtomicLong rejected) {
+        try {
+            reject(key, qualifier, why, rejected);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void reject(byte[] key, byte[] qualifier, String why, AtomicLong rejected) throws IOException {
+        ObjectNode line = JSON.createObjectNode().put("table", context.table()).put("row", RowKey.hex(key));
+        if (qualifier != null) {
+            line.put("qualifier", RowDecoder.hex(qualifier));
+        }
+        line.put("error", why);
+        context.rejects().record(line);
+        rejected.incrementAndGet();
+    }
+}

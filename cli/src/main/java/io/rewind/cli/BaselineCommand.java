@@ -1,0 +1,213 @@
+package io.rewind.cli;
+
+import io.rewind.archive.ArchiveLayout;
+import io.rewind.archive.RateLimit;
+import io.rewind.archive.storage.Storage;
+import io.rewind.baseline.BaselineRequest;
+import io.rewind.baseline.BaselineRun;
+import io.rewind.baseline.BaselineState;
+import io.rewind.baseline.KeyRangeReader;
+import io.rewind.baseline.ReadPlan;
+import io.rewind.baseline.Shard;
+import io.rewind.baseline.ShardCoverage;
+import io.rewind.opentsdb.StorageLayout;
+import io.rewind.opentsdb.hbase.HBaseCluster;
+import io.rewind.opentsdb.hbase.KeyRange;
+import io.rewind.opentsdb.hbase.OpenTsdbClient;
+import io.rewind.opentsdb.hbase.UidTable;
+import io.rewind.service.TimeArgs;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code rewind baseline}: what a cluster held before the tap, read from its own HBase tables into the archive.
+ * Exit codes as the other verbs: 0 done; 1 done, with rejected rows or cells; 2 the command line is wrong; 3
+ * the work could not be done (HBase or storage unreachable after the retries): a rerun continues.
+ */
+@Command(name = "baseline", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Backs up what an OpenTSDB cluster already holds, read straight from its HBase tables (a snapshot of",
+                "the data table, cloned and scanned, or the live table), into the archive beside the points the tap",
+                "captures: one restore then covers the cluster's history before and after the tap went in.",
+                "Start the tap and the archiver first, then the baseline, so that the two overlap.",
+                "A baseline point's ingest time is the time HBase holds for its cell (when a TSD, or its compaction, wrote it)."})
+public final class BaselineCommand implements Callable<Integer> {
+    @Mixin
+    ArchiveOptions archive;
+
+    @Option(names = "--storage-config", required = true, paramLabel = "FILE",
+            description = {"A TSD's opentsdb.conf: ZooKeeper quorum and base znode, table names, salt and UID widths."})
+    Path storageConfig;
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "The baseline's name in the archive (default: the data table's name); a rerun with it continues it.")
+    String name;
+
+    @Option(names = "--live", description = "Scan the live table, with no snapshot (where snapshots are not allowed):"
+            + " the baseline is then no single instant's copy.")
+    boolean live;
+
+    @Option(names = "--snapshot", paramLabel = "NAME",
+            description = {"Read this existing snapshot of the data table instead of taking one (it is left in place):",
+                    "one snapshot for every --shard, so that all of them read the same instant."})
+    String givenSnapshot;
+
+    @Option(names = "--from", defaultValue = "0", paramLabel = "TIME",
+            description = "Only points at or after this time (ISO-8601, epoch seconds or ms, or -30d; default: all).")
+    String from;
+
+    @Option(names = "--to", paramLabel = "TIME", description = "Only points before this time (default: no end).")
+    String to;
+
+    @Option(names = "--metric", paramLabel = "NAME",
+            description = "Only this metric (repeatable): prefix scans of its rows, one per salt bucket.")
+    List<String> metrics = new ArrayList<>();
+
+    @Option(names = "--parallelism", defaultValue = "2", paramLabel = "N", description = "Key ranges read at once (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = "--max-rate", defaultValue = "0", paramLabel = "POINTS/S",
+            description = "At most this many points per second over all readers, to spare a live cluster (default: no limit).")
+    double maxRate;
+
+    @Option(names = "--shard", defaultValue = "0/1", paramLabel = "I/N",
+            description = {"Read only shard I of N (from 0), to split a large table over N machines: a share of every salt bucket's",
+                    "metric UIDs, fixed whatever the regions (--status tells whether the shards together cover the table)."})
+    String shard;
+
+    @Option(names = "--status", description = {"Read nothing: report every shard's state of this baseline in the archive, and",
+            "whether the shards together cover what this command line asks (exit 0) or not (exit 1)."})
+    boolean status;
+
+    @Option(names = "--dry-run", description = "Print the regions to read and their bytes, and read nothing.")
+    boolean dryRun;
+
+    @Option(names = "--rejects", paramLabel = "FILE",
+            description = "Where rows and cells the codec cannot read go, with their key and qualifier (default: rewind-baseline-NAME.rejects.jsonl).")
+    Path rejectsFile;
+
+    @Option(names = "--buffer-points", defaultValue = "2000000", paramLabel = "N",
+            description = {"Points each reader holds before it hands them to its writer thread, which writes one file per hour",
+                    "they cover while the reader fills the next (default: ${DEFAULT-VALUE}: about 100 MB of heap per reader)."})
+    int bufferPoints;
+
+    @Option(names = "--max-attempts", defaultValue = "5", paramLabel = "N",
+            description = "Tries of a key range whose read fails (HBase unreachable, a region moving) before the run stops (default: ${DEFAULT-VALUE}).")
+    int maxAttempts;
+
+    @Option(names = "--hbase", paramLabel = "KEY=VALUE", description = "An HBase client setting (repeatable), e.g. hbase.rpc.timeout=120000.")
+    Map<String, String> hbaseSettings = new LinkedHashMap<>();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        OpenTsdbClient.requireReadable(storageConfig);
+        StorageLayout layout = StorageLayout.fromConfig(storageConfig);
+        String baseline = name != null ? name : layout.dataTable();
+        if (!baseline.matches(ArchiveLayout.NAME)) {
+            throw new IllegalArgumentException("--name '" + baseline + "' is not a name the archive can hold: letters, digits, '.', '_', '-'"
+                    + (name == null ? " (name the baseline with --name)" : ""));
+        }
+        Shard shardOf = Shard.parse(shard);
+        long fromMs = TimeArgs.parseTime(from, System.currentTimeMillis());
+        long toMs = to == null ? Long.MAX_VALUE : TimeArgs.parseTime(to, System.currentTimeMillis());
+        if (fromMs >= toMs) {
+            throw new IllegalArgumentException("the time range is empty: --from " + from + " is not before --to " + to);
+        }
+        if (parallelism < 1 || bufferPoints < 1 || maxAttempts < 1) {
+            throw new IllegalArgumentException("--parallelism, --buffer-points and --max-attempts are at least 1");
+        }
+        RateLimit rate = RateLimit.of(maxRate);
+        try (Storage storage = archive.open()) {
+            if (status) {
+                boolean covered = ShardCoverage.report(storage, archive.topic, baseline,
+                        new BaselineRequest(null, layout.dataTable(), from, fromMs, to, toMs, metrics), out);
+                return covered ? RewindCli.OK : RewindCli.PROBLEMS;
+            }
+            BaselineState state = BaselineState.loadOrFresh(storage, archive.topic, baseline, shardOf);
+            try (HBaseCluster cluster = HBaseCluster.connect(layout, hbaseSettings)) {
+                BaselineRequest request = state.bind(new BaselineRequest(cluster.clusterId(), layout.dataTable(), from, fromMs, to, toMs,
+                        metrics));
+                if (state.complete()) {
+                    out.printf("Baseline '%s' (shard %s) is complete since %s: %,d points from %s. Name another with --name to take a new one.%n",
+                            baseline, shardOf, TimeArgs.format(state.completedMs()), state.points(), state.table());
+                    return RewindCli.OK;
+                }
+                try (UidTable uids = new UidTable(cluster.connection(), layout.uidTable())) {
+                    List<KeyRange> every = ReadPlan.wanted(uids, layout, request);
+                    state.want(every);
+                    List<KeyRange> wanted = ReadPlan.ofShard(layout, shardOf, every);
+                    if (dryRun) {
+                        ReadPlan plan = ReadPlan.of(cluster.regions(layout.dataTable()), wanted, state.done());
+                        out.printf("Baseline '%s' of %s (ZooKeeper %s), shard %s: %d region(s), %d key range(s) to read, %s of store files%s%n",
+                                baseline, layout.dataTable(), layout.zkQuorum(), shardOf, plan.regions(), plan.ranges().size(),
+                                Report.bytes(plan.bytes()), state.done().isEmpty() ? "" : " (" + state.done().size()
+                                        + " range(s) done by an earlier run)");
+                        plan.ranges().forEach(r -> out.println("  " + r));
+                        return RewindCli.OK;
+                    }
+                    Path rejects = rejectsFile != null ? rejectsFile : Path.of("rewind-baseline-" + baseline + ".rejects.jsonl");
+                    BaselineRun run = new BaselineRun(new BaselineRun.Settings(baseline, shardOf, live, givenSnapshot, parallelism, rate,
+                            rejects, bufferPoints, maxAttempts), storage, cluster, uids, layout, state);
+                    return report(out, run.run(wanted, request.fromMs(), request.toMs(), listener(out, baseline, layout, shardOf, rate)));
+                }
+            }
+        }
+    }
+
+    /** What the run shows while it goes: the snapshot it took, its plan, and the progress line. */
+    private static BaselineRun.Listener listener(PrintWriter out, String baseline, StorageLayout layout, Shard shard, RateLimit rate) {
+        return new BaselineRun.Listener() {
+            @Override
+            public void snapshotTaken(String snapshot, String table) {
+                out.printf("Took the snapshot %s of %s%n", snapshot, table);
+            }
+
+            @Override
+            public AutoCloseable reading(String source, ReadPlan plan, KeyRangeReader.Counts counts, long startedNanos) {
+                out.printf("Baseline '%s' of %s (%s), shard %s: %d key range(s) in %d region(s), %s%n", baseline, layout.dataTable(),
+                        source, shard, plan.ranges().size(), plan.regions(), Report.bytes(plan.bytes()));
+                return ProgressLine.start(() -> status(counts, plan, startedNanos, rate));
+            }
+        };
+    }
+
+    private static int report(PrintWriter out, BaselineRun.Outcome done) {
+        BaselineState state = done.state();
+        double seconds = done.seconds();
+        out.printf("Baseline '%s' complete: %,d points in %,d rows, %,d files, in %.1f s (%,.0f points/s, %.1f MB/s read)%n",
+                state.name(), state.points(), state.rows(), state.files(), seconds, done.pointsRead() / seconds,
+                done.bytesRead() / seconds / 1e6);
+        out.printf("  of which %.1f s to snapshot and clone, %.1f s to read and write (%,.0f points/s)%n", done.prepareSeconds(),
+                done.readSeconds(), done.pointsRead() / done.readSeconds());
+        out.printf("  duplicate timestamps resolved: %,d (%,d with another value: the latest cell kept, as tsd.storage.fix_duplicates does)%n",
+                state.duplicates(), state.conflicting());
+        out.printf("  cells without plain points skipped (annotations, histograms, others): %,d%n", state.skippedCells());
+        if (state.rejected() > 0) {
+            out.printf("  rejected rows and cells: %,d, in %s%n", state.rejected(), done.rejects());
+            return RewindCli.PROBLEMS;
+        }
+        return RewindCli.OK;
+    }
+
+    private static String status(KeyRangeReader.Counts c, ReadPlan plan, long started, RateLimit rate) {
+        double seconds = Math.max((System.nanoTime() - started) / 1e9, 1e-3);
+        double bytesPerSecond = c.bytes() / seconds;
+        String eta = plan.bytes() == 0 || bytesPerSecond < 1 ? "--"
+                : ProgressLine.formatSeconds((long) (Math.max(0, plan.bytes() - c.bytes()) / bytesPerSecond));
+        return String.format("%,d points  %,d rows  %,.0f points/s%s  %.1f MB/s  ranges %d/%d  ETA %s", c.points(), c.rows(),
+                c.points() / seconds, rate.limited() ? String.format(" (limit %,.0f)", rate.perSecond()) : "", bytesPerSecond / 1e6,
+                c.rangesDone(), plan.ranges().size(), eta);
+    }
+}

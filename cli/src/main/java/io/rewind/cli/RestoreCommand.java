@@ -1,0 +1,303 @@
+package io.rewind.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rewind.archive.RateLimit;
+import io.rewind.archive.storage.Storage;
+import io.rewind.restore.Batches;
+import io.rewind.restore.ReplacedSeries;
+import io.rewind.restore.Restore;
+import io.rewind.restore.RestorePlan;
+import io.rewind.restore.check.TargetVerifier;
+import io.rewind.restore.plan.Checkpoint;
+import io.rewind.restore.plan.Transforms;
+import io.rewind.restore.target.HttpTarget;
+import io.rewind.restore.target.RowTarget;
+import io.rewind.restore.target.StorageTarget;
+import io.rewind.restore.target.Target;
+import io.rewind.service.RejectFile;
+import io.rewind.service.TimeArgs;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "restore", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Replays archived points by event-time range, as of a point in time, filtered and optionally",
+                "transformed, into OpenTSDB: over HTTP to its TSDs, or straight into its HBase tables. Plans first;",
+                "resumable: rerunning the same command continues."})
+final class RestoreCommand implements Callable<Integer> {
+    @Mixin
+    ArchiveOptions archive;
+    @Mixin
+    SelectionOptions select;
+    @Mixin
+    TransformOptions transform;
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--kafka-tail", description = {"Also restore what the points topic holds past the archive (with --bootstrap-servers):",
+            "every point the tap acknowledged up to the restore's start, while Kafka still holds it."})
+    boolean kafkaTail;
+
+    @Option(names = "--tail-max-points", defaultValue = "20000000", paramLabel = "N",
+            description = "The most points of the Kafka tail a restore keeps in memory, about 40 bytes each (default: ${DEFAULT-VALUE}).")
+    long tailMaxPoints;
+
+    @Option(names = "--require-tail", description = "With --kafka-tail: fail when Kafka has already deleted records the archive lacks.")
+    boolean requireTail;
+
+    @Option(names = "--target", paramLabel = "URL",
+            description = "A TSD to write to (http://tsd:4242); repeatable: batches are spread over the TSDs of one cluster.")
+    List<URI> targets = new ArrayList<>();
+
+    @Option(names = "--storage-config", paramLabel = "FILE",
+            description = {"Write into the cluster's HBase tables, configured by this opentsdb.conf of one of its TSDs, instead of",
+                    "through the TSDs. --target, if given, then receives rollup and histogram points and answers --verify."})
+    Path storageConfig;
+
+    /** How a restore into storage writes. */
+    enum WriteMode {
+        rows, points
+    }
+
+    @Option(names = "--write-mode", defaultValue = "rows", paramLabel = "MODE",
+            description = {"With --storage-config: 'rows' (default) writes each (series, hour) row as OpenTSDB's compaction leaves it,",
+                    "one cell, merged with what the row already holds (the restored version wins at each timestamp);",
+                    "'points' stores each point as a TSD's put does (OpenTSDB's TSDB.addPoint, as its import)."})
+    WriteMode writeMode;
+
+    @Option(names = "--replace", description = {"With --storage-config (rows): in the restored range, each series the archive holds",
+            "keeps exactly the archive's points as of --as-of: points the archive lacks there are deleted, and so are",
+            "series first written after --as-of. Series the archive never saw are not touched. Refused when --rename-metric,",
+            "--set-tag or --drop-tag map two archived series onto one. Asks on a terminal."})
+    boolean replace;
+
+    @Option(names = "--yes", description = "Do not ask before --replace deletes points.")
+    boolean yes;
+
+    @Option(names = "--hbase", paramLabel = "KEY=VALUE",
+            description = "An HBase client setting for --write-mode=rows (repeatable), e.g. hbase.rpc.timeout=120000.")
+    Map<String, String> hbaseSettings = new LinkedHashMap<>();
+
+    @Option(names = "--dry-run", description = {"Print the plan (files, points per metric) and write nothing. With --storage-config",
+            "(rows), also read the rows the restore would change and count the points it would add, overwrite and delete."})
+    boolean dryRun;
+
+    @Option(names = "--verify", description = "After the replay, query the target and compare every series with the archive.")
+    boolean verify;
+
+    @Option(names = "--batch-size", defaultValue = "" + Defaults.BATCH_SIZE, paramLabel = "N",
+            description = "Points per batch: one HTTP request, or one flush to HBase (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--parallelism", defaultValue = "" + Defaults.PARALLELISM, paramLabel = "N",
+            description = "Batches in flight at once (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = "--sync", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"The TSD answers once the points are stored in HBase (?sync), so a checkpointed batch is durable",
+                    "(default). --no-sync: faster, but a TSD crash can lose batches the checkpoint has as done.",
+                    "HTTP only: with --storage-config a batch is checkpointed once HBase has it."})
+    boolean sync;
+
+    @Option(names = "--gzip", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Gzip request bodies (default); --no-gzip saves CPU on both sides where the network is fast. HTTP only.")
+    boolean gzip;
+
+    @Option(names = "--timeout", defaultValue = "60s", paramLabel = "DURATION", description = "Per request (default: ${DEFAULT-VALUE}).")
+    String timeout;
+
+    @Option(names = "--max-rate", defaultValue = "0", paramLabel = "POINTS/S",
+            description = {"At most this many points per second over all senders (a token bucket), for restoring into a cluster",
+                    "that serves live traffic; 0 (default): as fast as the target takes them."})
+    double maxRate;
+
+    @Option(names = "--max-attempts", defaultValue = "10", paramLabel = "N",
+            description = "Attempts per batch on connection errors, timeouts, 5xx and 429, with exponential backoff (default: ${DEFAULT-VALUE}).")
+    int maxAttempts;
+
+    @Option(names = "--rejects", defaultValue = "rewind-restore.rejects.jsonl", paramLabel = "FILE",
+            description = "Where points the target refuses go, one JSON line each with its reason (default: ${DEFAULT-VALUE}).")
+    Path rejects;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Finished work, for resuming (default: next to --rejects, named after it: rewind-restore.checkpoint).")
+    Path checkpoint;
+
+    @Option(names = "--fresh", description = "Start over: ignore and overwrite an existing checkpoint and reject file.")
+    boolean fresh;
+
+    @Option(names = "--allow-rejects", description = "Exit 0 even if the target refused points.")
+    boolean allowRejects;
+
+    @Option(names = "--json", description = "Print the plan and the result as JSON.")
+    boolean json;
+
+    private static final Duration BACKOFF_MIN = Duration.ofMillis(200);
+    private static final Duration BACKOFF_MAX = Duration.ofSeconds(30);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /**
+     * A dry run into storage: the selection read once, the rows the restore would change read and the changes counted,
+     * nothing written; printed with the plan.
+     */
+    private void predictChanges(PrintWriter out, Storage storage, RestorePlan plan, Transforms transforms, Duration requestTimeout)
+            throws Exception {
+        StorageTarget.Settings settings = new StorageTarget.Settings(storageConfig, requestTimeout, maxAttempts, BACKOFF_MIN,
+                BACKOFF_MAX, null);
+        try (RejectFile none = RejectFile.discarding(); RowTarget target = RowTarget.open(settings, true, hbaseSettings, none)) {
+            Restore.Result read = Restore.run(storage, plan, transforms, batchSize, parallelism, target, null, new Restore.Counts());
+            Report.plan(out, json, storage, plan, read.perMetric(), target, none.count());
+        }
+    }
+
+    /** The plan, with the Kafka tail when asked; refuses a tail Kafka has partly deleted when it is required. */
+    private RestorePlan plan(Storage storage, io.rewind.restore.plan.Selection selection) throws java.io.IOException {
+        kafka.tailMaxPoints = tailMaxPoints;
+        RestorePlan plan = RestorePlan.of(storage, archive.topic, selection, kafka.settings(archive.topic), kafkaTail);
+        if (requireTail && !plan.tail().incomplete().isEmpty()) {
+            throw new IllegalStateException("Kafka has already deleted records the archive lacks (--require-tail): " + plan.tail()
+                    .incomplete().stream().map(p -> String.format("partition %d: %,d record(s) before offset %,d", p.partition(),
+                            p.deleted(), p.logStart())).collect(java.util.stream.Collectors.joining("; ")));
+        }
+        return plan;
+    }
+
+    /** Asks on a terminal before --replace deletes points; without one (a script, a pipe) the command line is the answer. */
+    private boolean confirmed(PrintWriter out) {
+        java.io.Console console = System.console();
+        if (console == null) {
+            return true;
+        }
+        out.flush();
+        String answer = console.readLine("--replace deletes the points the archive lacks in %s for every series it holds"
+                + " (rewind restore --dry-run counts them). Go on? [y/N] ", select.from + " .. " + select.to);
+        return answer != null && answer.trim().equalsIgnoreCase("y");
+    }
+
+    /** {@code x.rejects.jsonl} or {@code x.jsonl} gives {@code x.checkpoint}, in the same directory. */
+    static Path defaultCheckpoint(Path rejects) {
+        String name = rejects.getFileName().toString().replaceFirst("(\\.rejects)?\\.jsonl$", "");
+        return rejects.toAbsolutePath().resolveSibling(name + ".checkpoint");
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (!dryRun && targets.isEmpty() && storageConfig == null) {
+            throw new IllegalArgumentException("name a --target (http://tsd:4242) or a --storage-config (opentsdb.conf),"
+                    + " or pass --dry-run to see the plan");
+        }
+        if (verify && targets.isEmpty()) {
+            throw new IllegalArgumentException("--verify queries a TSD of the cluster: name it with --target");
+        }
+        if (storageConfig != null) {
+            io.rewind.opentsdb.hbase.OpenTsdbClient.requireReadable(storageConfig);
+        }
+        boolean rows = storageConfig != null && writeMode == WriteMode.rows;
+        if (replace && !rows) {
+            throw new IllegalArgumentException("--replace rewrites the cluster's rows: it needs --storage-config with --write-mode=rows");
+        }
+        if (batchSize < 1 || parallelism < 1 || maxAttempts < 1) {
+            throw new IllegalArgumentException("--batch-size, --parallelism and --max-attempts must be at least 1");
+        }
+        if (kafkaTail && !kafka.given()) {
+            throw new IllegalArgumentException("--kafka-tail reads the points topic: name its Kafka cluster with --bootstrap-servers");
+        }
+        if (requireTail && !kafkaTail) {
+            throw new IllegalArgumentException("--require-tail goes with --kafka-tail");
+        }
+        if (maxRate < 0 || Double.isNaN(maxRate)) {
+            throw new IllegalArgumentException("--max-rate is a number of points per second, or 0 for no limit: " + maxRate);
+        }
+        RateLimit limit = RateLimit.of(maxRate);
+        Transforms transforms = transform.transforms();
+        select.selection(System.currentTimeMillis()); // refuses a wrong time before anything is written
+        Duration requestTimeout = Duration.ofMillis(TimeArgs.parseDuration(timeout));
+        try (Storage storage = archive.open()) {
+            if (dryRun) {
+                RestorePlan plan = plan(storage, select.selection(System.currentTimeMillis()));
+                if (rows && plan.unreadable().isEmpty()) {
+                    predictChanges(out, storage, replace ? plan.replacing() : plan, transforms, requestTimeout);
+                } else {
+                    Report.plan(out, json, storage, plan, Batches.countPerMetric(storage, plan, transforms), null, 0);
+                }
+                return plan.unreadable().isEmpty() ? RewindCli.OK : RewindCli.PROBLEMS;
+            }
+            if (replace && transforms.canMergeSeries()) {
+                // Before asking, checkpointing or writing anything; the restore checks its own plan again, Kafka tail included.
+                ReplacedSeries.refuseMerges(storage, RestorePlan.of(storage, archive.topic, select.selection(System.currentTimeMillis()))
+                        .replacing(), transforms);
+            }
+            if (replace && !yes && !confirmed(out)) {
+                out.println("Nothing written.");
+                return RewindCli.PROBLEMS;
+            }
+            Path checkpointFile = checkpoint != null ? checkpoint : defaultCheckpoint(rejects);
+            List<String> arguments = new ArrayList<>(List.of(storage.uri().toString(), archive.topic, select.from, select.to,
+                    String.valueOf(select.asOf), select.metrics.toString(), select.tags.toString(), targets.toString(),
+                    Integer.toString(batchSize), String.valueOf(storageConfig), writeMode.name(), Boolean.toString(replace),
+                    Boolean.toString(kafkaTail)));
+            arguments.addAll(transform.asArguments());
+            try (Checkpoint done = Checkpoint.open(checkpointFile, Restore.fingerprint(arguments), fresh);
+                    RejectFile rejectFile = new RejectFile(rejects, done.continuing())) {
+                RestorePlan selected = plan(storage, select.selection(done.startedMs()));
+                RestorePlan plan = replace ? selected.replacing() : selected;
+                if (!plan.unreadable().isEmpty()) {
+                    throw new IllegalStateException("cannot read " + plan.unreadable().size() + " file(s) of the range: "
+                            + String.join("; ", plan.unreadable()) + " (rewind verify names every problem)");
+                }
+                if (!json) {
+                    out.printf("Restoring %s of %s into %s: %d file(s), about %,d points%s.%n", Report.range(plan.selection()),
+                            storage.uri(), storageConfig != null ? "the tables of " + storageConfig : targets, plan.files(),
+                            plan.estimatedPoints(),
+                            (plan.tail() != null ? String.format(" (%,d of them from the Kafka tail)", plan.tailPoints()) : "")
+                                    + (limit.limited() ? String.format(", at most %,.0f points/s", limit.perSecond()) : "")
+                                    + (done.continuing() ? ", continuing from " + checkpointFile : ""));
+                    Report.kafkaText(out, plan);
+                    out.flush();
+                }
+                HttpTarget http = targets.isEmpty() ? null : new HttpTarget(new HttpTarget.Settings(targets, sync, gzip,
+                        requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX), rejectFile);
+                Restore.Counts progress = new Restore.Counts();
+                Restore.Result result;
+                StorageTarget.Settings direct = storageConfig == null ? null : new StorageTarget.Settings(storageConfig,
+                        requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX, http);
+                RowTarget rowTarget = rows ? RowTarget.open(direct, false, hbaseSettings, rejectFile) : null;
+                StorageTarget pointTarget = direct != null && !rows ? StorageTarget.open(direct, rejectFile) : null;
+                try (rowTarget; pointTarget; ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress, limit)) {
+                    Target target = rowTarget != null ? rowTarget : pointTarget != null ? pointTarget : http;
+                    result = Restore.run(storage, plan, transforms, batchSize, parallelism, Target.limited(target, limit), done, progress);
+                }
+                TargetVerifier.Report verification = verify
+                        ? TargetVerifier.verify(storage, plan, transforms, targets.get(0), requestTimeout) : null;
+                ObjectNode summary = Report.restoreSummary(result, rejectFile, done, verification);
+                Report.kafka(summary, plan);
+                if (rowTarget != null) {
+                    Report.rowChanges(summary, rowTarget);
+                }
+                if (json) {
+                    out.println(summary.toPrettyString());
+                } else {
+                    Report.restoreText(out, result, rejectFile, done, verification);
+                    if (rowTarget != null) {
+                        Report.rowChangesText(out, rowTarget, false);
+                    }
+                }
+                boolean rejected = rejectFile.count() > 0 && !allowRejects;
+                boolean unequal = verification != null && !verification.equal();
+                return rejected || unequal ? RewindCli.PROBLEMS : RewindCli.OK;
+            }
+        }
+    }
+}

@@ -1,0 +1,388 @@
+package io.rewind.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.rewind.archive.storage.local.LocalStorage;
+import io.rewind.devstack.DevStack;
+import io.rewind.devstack.Tsd;
+import io.rewind.devstack.TsdClient;
+import io.rewind.devstack.junit.DevStackExtension;
+import io.rewind.devstack.process.Await;
+import io.rewind.cli.CliRun;
+import io.rewind.restore.TestArchive;
+import io.rewind.schema.Point;
+import io.rewind.schema.TimestampPrecision;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hbase.Cell;
+import org.apache.hadoop.hbase.CellUtil;
+import org.apache.hadoop.hbase.HBaseConfiguration;
+import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.Connection;
+import org.apache.hadoop.hbase.client.ConnectionFactory;
+import org.apache.hadoop.hbase.client.Result;
+import org.apache.hadoop.hbase.client.ResultScanner;
+import org.apache.hadoop.hbase.client.Scan;
+import org.apache.hadoop.hbase.client.Table;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The restore's row writer against real TSDs and their HBase: the rows it writes are, cell for cell, the rows OpenTSDB
+ * writes and compacts from the same points; a cluster whose rows hold garbage answers queries again after a restore;
+ * a restore killed and run again leaves the rows an uninterrupted one leaves.
+ */
+@ExtendWith(DevStackExtension.class)
+class RowRestoreIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long HOUR = TestArchive.HOUR;
+    private static final byte[] T = {'t'};
+
+    @TempDir
+    Path work;
+
+    @Test
+    void rowsWrittenByTheRestoreHoldTheCellsOpenTsdbWritesAndCompactsFromTheSamePoints(DevStack stack) throws Exception {
+        long firstHour = (System.currentTimeMillis() / HOUR - 5) * HOUR; // hours a TSD compacts when it reads them
+        for (Map<String, String> layout : List.of(Map.<String, String>of(),
+                Map.of("tsd.storage.salt.width", "1", "tsd.storage.salt.buckets", "4"))) {
+            String name = layout.isEmpty() ? "rows-plain" : "rows-salted";
+            Tsd written = stack.tsd(name + "-tsd", layout);
+            Tsd restored = stack.tsd(name + "-restored", layout);
+            List<Point> points = randomPoints("rows.diff", firstHour, 3, new Random(name.hashCode()));
+            assignUids(points, written, restored);
+
+            // Over telnet: a TSD's HTTP put stores every float on 8 bytes (a cast in its PutDataPointRpc), its telnet put on 4
+            // where the float holds the value exactly, as the restore does.
+            for (int i = 0; i < points.size(); i += 5000) {
+                List<String> lines = points.subList(i, Math.min(points.size(), i + 5000)).stream().map(RowRestoreIT::putLine).toList();
+                assertThat(TsdClient.of(written).telnet(lines)).isEmpty();
+            }
+            try (Connection hbase = hbase(stack)) {
+                String table = written.tablePrefix() + "tsdb";
+                compacted(hbase, written, points, firstHour, 3);
+                CliRun run = restore(archive(points, firstHour + 4 * HOUR), firstHour, firstHour + 3 * HOUR,
+                        "--storage-config", restored.configFile().toString(), "--batch-size", "500", "--parallelism", "3");
+                assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+
+                Map<String, Map<String, String>> compactedByOpenTsdb = rows(hbase, table);
+                assertThat(compactedByOpenTsdb).hasSizeGreaterThan(30);
+                assertSameRows(rows(hbase, restored.tablePrefix() + "tsdb"), compactedByOpenTsdb, name);
+            }
+        }
+    }
+
+    @Test
+    void aClusterWithGarbageOverItsCompactedRowsAnswersAgainAfterARestoreAndReplaceLeavesExactlyTheArchive(DevStack stack)
+            throws Exception {
+        Tsd production = stack.tsd("rows-incident", Map.of());
+        long firstHour = (System.currentTimeMillis() / HOUR - 5) * HOUR;
+        Random random = new Random(23);
+        List<Point> good = randomPoints("rows.incident", firstHour, 3, random);
+        RestoreIT.write(production, good);
+        try (Connection hbase = hbase(stack)) {
+            compacted(hbase, production, good, firstHour, 3);
+        }
+        // The incident, archived as the tap archives it: other values over some good points (the same kind, another kind),
+        // points at new timestamps, and a series that did not exist before.
+        List<Point> garbage = new ArrayList<>();
+        for (int i = 0; i < good.size(); i += 7) {
+            Point p = good.get(i);
+            Object other = i % 2 == 0 ? (p.getValue() instanceof Long l ? (Object) (l + 1) : (Object) ((Double) p.getValue() + 1))
+                    : (p.getValue() instanceof Long l ? (Object) (l + 0.5) : (Object) 77L);
+            garbage.add(TestArchive.point(p.getMetric(), p.getTimestampMs(), p.getPrecision(), other, p.getTags()));
+            garbage.add(TestArchive.point(p.getMetric(), p.getTimestampMs() + 1, TimestampPrecision.MILLISECONDS, -1L, p.getTags()));
+        }
+        Map<String, String> newSeries = Map.of("host", "garbage");
+        for (int s = 0; s < 50; s++) {
+            garbage.add(TestArchive.point("rows.incident.m0", firstHour + s * 60_000L, TimestampPrecision.SECONDS, 666L, newSeries));
+        }
+        RestoreIT.write(production, garbage);
+        // The garbage at new timestamps written once more, other values: each such cell now has an older version in HBase,
+        // which a restore that deleted only the version it read would bring back.
+        List<Point> rewritten = garbage.stream().filter(p -> p.getPrecision() == TimestampPrecision.MILLISECONDS
+                && p.getValue() instanceof Long l && l == -1L).map(p -> TestArchive.point(p.getMetric(), p.getTimestampMs(),
+                        p.getPrecision(), -2L, p.getTags())).toList();
+        RestoreIT.write(production, rewritten);
+        garbage.addAll(rewritten);
+        // A series the archive never saw, written straight to the TSD: a restore never touches it.
+        List<Point> elsewhere = List.of(TestArchive.point("rows.incident.m0", firstHour + 5_000, TimestampPrecision.SECONDS, 5L,
+                Map.of("host", "untracked")));
+        RestoreIT.write(production, elsewhere);
+        TsdClient.Response broken = query(production, "rows.incident.m0", firstHour, firstHour + 3 * HOUR - 1);
+        assertThat(broken.body()).as("the incident: OpenTSDB cannot read the metric").contains("Duplicate timestamp");
+
+        long goodIngest = firstHour + 4 * HOUR;
+        long asOf = goodIngest + 60_000;
+        Path archive = work.resolve("archive");
+        try (LocalStorage storage = new LocalStorage(archive)) {
+            TestArchive writer = new TestArchive(storage, 2);
+            writer.commit(TestArchive.ingestedAt(good, goodIngest));
+            writer.commit(TestArchive.ingestedAt(garbage, asOf + 60_000));
+        }
+        List<String> asOfArgs = List.of("--as-of", Long.toString(asOf), "--storage-config", production.configFile().toString(),
+                "--batch-size", "400", "--parallelism", "3");
+
+        // Another client writes other series into the cluster all along.
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger written = new AtomicInteger();
+        Thread live = new Thread(() -> {
+            for (int s = 0; writing.get(); s++) {
+                long t = firstHour + (s % 10_000) * 1000L;
+                RestoreIT.write(production, List.of(TestArchive.point("rows.live", t, TimestampPrecision.SECONDS, (long) s, Map.of("host", "live")),
+                        TestArchive.point("rows.incident.m1", t, TimestampPrecision.SECONDS, (long) s, Map.of("host", "live"))));
+                written.addAndGet(2);
+            }
+        });
+        live.start();
+        try {
+            CliRun dryRun = restore(archive, firstHour, firstHour + 3 * HOUR, Stream.concat(asOfArgs.stream(),
+                    Stream.of("--replace", "--dry-run")).toArray(String[]::new));
+            assertThat(dryRun.exitCode()).as(dryRun.out() + dryRun.err()).isZero();
+            assertThat(dryRun.out()).contains("Rows: would write").containsPattern("rows\\.incident\\.m0 +[0-9,]+ +[1-9][0-9,]* +[1-9]");
+            CliRun dryRunJson = restore(archive, firstHour, firstHour + 3 * HOUR, Stream.concat(asOfArgs.stream(),
+                    Stream.of("--replace", "--dry-run", "--json")).toArray(String[]::new));
+            JsonNode plan = JSON.readTree(dryRunJson.out()); // one document: the plan and the rows it would change
+            assertThat(plan.path("pointsPerMetric").path("rows.incident.m0").asLong()).isPositive();
+            assertThat(plan.path("rows").path("pointsPerMetric").path("rows.incident.m0").path("overwritten").asLong()).isPositive();
+            assertThat(plan.path("rows").path("pointsPerMetric").path("rows.incident.m0").path("deleted").asLong()).isPositive();
+            assertThat(query(production, "rows.incident.m0", firstHour, firstHour + 3 * HOUR - 1).body())
+                    .as("a dry run changes nothing").contains("Duplicate timestamp");
+
+            CliRun repair = restore(archive, firstHour, firstHour + 3 * HOUR, asOfArgs.toArray(String[]::new));
+            assertThat(repair.exitCode()).as(repair.out() + repair.err()).isZero();
+            assertThat(repair.out()).containsPattern("[1-9][0-9,]* overwritten");
+            for (String metric : metrics(good)) {
+                Map<String, Map<Long, String>> answer = RestoreIT.series(production, metric, firstHour, firstHour + 3 * HOUR - 1);
+                Map<String, Map<Long, String>> expected = RestoreIT.expected(good, metric, metric);
+                expected.forEach((series, pointsOf) -> assertThat(answer.get(series)).as(metric + series).containsAllEntriesOf(pointsOf));
+                assertThat(answer.values().stream().mapToInt(Map::size).sum()).as("the garbage at new timestamps stays")
+                        .isGreaterThan(expected.values().stream().mapToInt(Map::size).sum());
+            }
+
+            CliRun replace = restore(archive, firstHour, firstHour + 3 * HOUR, Stream.concat(asOfArgs.stream(),
+                    Stream.of("--replace", "--yes", "--rejects", work.resolve("replace.rejects.jsonl").toString()))
+                    .toArray(String[]::new));
+            assertThat(replace.exitCode()).as(replace.out() + replace.err()).isZero();
+            assertThat(replace.out()).containsPattern("[1-9][0-9,]* deleted");
+            CliRun again = restore(archive, firstHour, firstHour + 3 * HOUR, Stream.concat(asOfArgs.stream(),
+                    Stream.of("--replace", "--dry-run")).toArray(String[]::new));
+            assertThat(again.out()).as("nothing left to change: no older version came back")
+                    .contains("0 point(s) added, 0 overwritten, 0 deleted");
+        } finally {
+            writing.set(false);
+            live.join();
+        }
+        assertThat(written.get()).isPositive();
+        for (String metric : metrics(good)) {
+            Map<String, Map<Long, String>> answer = RestoreIT.series(production, metric, firstHour, firstHour + 3 * HOUR - 1);
+            Map<String, Map<Long, String>> expected = RestoreIT.expected(good, metric, metric);
+            if (metric.equals("rows.incident.m0")) {
+                expected.putAll(RestoreIT.expected(elsewhere, metric, metric)); // never archived: untouched
+            }
+            answer.remove(new TreeMap<>(Map.of("host", "live")).toString()); // the other client's series
+            assertThat(answer).as(metric).isEqualTo(expected);
+        }
+        assertThat(RestoreIT.series(production, "rows.live", firstHour, firstHour + 3 * HOUR - 1).values().iterator().next())
+                .as("the other client's series").isNotEmpty();
+    }
+
+    @Test
+    void aRestoreKilledMidwayAndRunAgainLeavesTheRowsOfAnUninterruptedOne(DevStack stack) throws Exception {
+        long firstHour = (System.currentTimeMillis() / HOUR - 6) * HOUR;
+        Tsd whole = stack.tsd("rows-whole", Map.of());
+        Tsd killed = stack.tsd("rows-killed", Map.of());
+        List<Point> points = randomPoints("rows.killed", firstHour, 4, new Random(5));
+        List<Point> before = randomPoints("rows.killed", firstHour, 4, new Random(6)); // what the targets held: merged
+        assignUids(Stream.concat(points.stream(), before.stream()).toList(), whole, killed);
+        RestoreIT.write(whole, before);
+        RestoreIT.write(killed, before);
+        try (Connection hbase = hbase(stack)) {
+            compacted(hbase, whole, before, firstHour, 4);
+            compacted(hbase, killed, before, firstHour, 4);
+        }
+        Path archive = archive(points, firstHour + 5 * HOUR);
+
+        CliRun uninterrupted = restore(archive, firstHour, firstHour + 4 * HOUR, "--storage-config", whole.configFile().toString(),
+                "--rejects", work.resolve("whole.rejects.jsonl").toString());
+        assertThat(uninterrupted.exitCode()).as(uninterrupted.out() + uninterrupted.err()).isZero();
+
+        List<String> args = List.of("restore", "--archive", archive.toString(), "--from", Long.toString(firstHour),
+                "--to", Long.toString(firstHour + 4 * HOUR), "--storage-config", killed.configFile().toString(),
+                "--rejects", work.resolve("killed.rejects.jsonl").toString(), "--batch-size", "50", "--parallelism", "2");
+        Path checkpoint = work.resolve("killed.checkpoint");
+        Process first = RestoreIT.restoreProcess(work, args);
+        Await.until("the restore to acknowledge some batches", Duration.ofSeconds(60), () -> assertThat(first.isAlive()).isTrue(),
+                () -> Files.exists(checkpoint) && Files.readAllLines(checkpoint).size() >= 10);
+        first.destroyForcibly().waitFor();
+        Process rerun = RestoreIT.restoreProcess(work, args);
+        String output = new String(rerun.getInputStream().readAllBytes());
+        assertThat(rerun.waitFor()).as(output).isZero();
+        assertThat(output).contains("written by earlier runs");
+
+        try (Connection hbase = hbase(stack)) {
+            Map<String, Map<String, String>> rows = rows(hbase, whole.tablePrefix() + "tsdb");
+            assertThat(rows.values()).allSatisfy(cells -> assertThat(cells).hasSize(1));
+            assertSameRows(rows(hbase, killed.tablePrefix() + "tsdb"), rows, "rerun after a kill");
+        }
+    }
+
+    /** The same rows with the same cells; a difference is named by its row, not by two whole tables. */
+    private static void assertSameRows(Map<String, Map<String, String>> actual, Map<String, Map<String, String>> expected, String what) {
+        assertThat(actual.keySet()).as(what + ": row keys").isEqualTo(expected.keySet());
+        expected.forEach((key, cells) -> assertThat(actual.get(key)).as(what + ": row " + key).isEqualTo(cells));
+    }
+
+    /**
+     * Waits until the TSD holds every point and has compacted every row of the points' hours: it compacts the old rows it
+     * reads.
+     */
+    private static void compacted(Connection hbase, Tsd tsd, List<Point> points, long firstHour, int hours) {
+        String table = tsd.tablePrefix() + "tsdb";
+        Await.until("OpenTSDB to store and compact every row of " + table, Duration.ofMinutes(2), () -> { }, () -> {
+            long stored = 0;
+            for (String metric : metrics(points)) {
+                stored += TsdClient.of(tsd).query(metric, firstHour, firstHour + hours * HOUR - 1).stream()
+                        .mapToLong(series -> series.points().size()).sum();
+            }
+            return stored >= points.size() && rows(hbase, table).values().stream().allMatch(cells -> cells.size() == 1);
+        });
+    }
+
+    /** A point as a line of OpenTSDB's telnet put. */
+    private static String putLine(Point p) {
+        StringBuilder line = new StringBuilder("put ").append(p.getMetric()).append(' ')
+                .append(p.getPrecision() == TimestampPrecision.SECONDS ? p.getTimestampMs() / 1000 : p.getTimestampMs()).append(' ')
+                .append(p.getValue());
+        p.getTags().forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
+        return line.toString();
+    }
+
+    /**
+     * Random series of every value kind (integers of 1, 2, 4 and 8 bytes, floats that fit 4 bytes and others), in seconds
+     * and in milliseconds, over {@code hours} hours: rows of one point and of hundreds.
+     */
+    private static List<Point> randomPoints(String prefix, long firstHour, int hours, Random random) {
+        List<Point> points = new ArrayList<>();
+        for (int m = 0; m < 3; m++) {
+            for (int h = 0; h < 4; h++) {
+                Map<String, String> tags = new LinkedHashMap<>();
+                tags.put("host", "h" + h);
+                if (h % 2 == 0) {
+                    tags.put("dc", "dc" + m);
+                }
+                for (int hour = 0; hour < hours; hour++) {
+                    int count = random.nextInt(5) == 0 ? 1 : 1 + random.nextInt(300);
+                    Set<Long> seconds = new LinkedHashSet<>();
+                    while (seconds.size() < count) {
+                        seconds.add((long) random.nextInt(3600));
+                    }
+                    for (long second : seconds) {
+                        boolean ms = random.nextInt(3) == 0;
+                        long t = firstHour + hour * HOUR + second * 1000 + (ms ? 1 + random.nextInt(999) : 0);
+                        points.add(TestArchive.point(prefix + ".m" + m, t, ms ? TimestampPrecision.MILLISECONDS : TimestampPrecision.SECONDS,
+                                randomValue(random), tags));
+                    }
+                }
+            }
+        }
+        return points;
+    }
+
+    private static Object randomValue(Random random) {
+        return switch (random.nextInt(6)) {
+            case 0 -> (long) (random.nextInt(256) - 128);
+            case 1 -> (long) (random.nextInt(65536) - 32768);
+            case 2 -> (long) random.nextInt();
+            case 3 -> random.nextLong() >> 11; // 8 bytes, and exact as a double: a TSD answers a series mixing kinds in doubles
+            case 4 -> random.nextInt(4000) / 4.0 - 500; // fits a float
+            default -> random.nextGaussian() * 1e9;
+        };
+    }
+
+    private static List<String> metrics(List<Point> points) {
+        return points.stream().map(Point::getMetric).distinct().sorted().toList();
+    }
+
+    /** Assigns every name of the points on each TSD in the same order, so that their rows have the same keys. */
+    private static void assignUids(List<Point> points, Tsd... tsds) {
+        Set<String> tagks = new java.util.TreeSet<>();
+        Set<String> tagvs = new java.util.TreeSet<>();
+        points.forEach(p -> {
+            tagks.addAll(p.getTags().keySet());
+            tagvs.addAll(p.getTags().values());
+        });
+        String query = "/api/uid/assign?metric=" + String.join(",", metrics(points)) + "&tagk=" + String.join(",", tagks)
+                + "&tagv=" + String.join(",", tagvs);
+        for (Tsd tsd : tsds) {
+            TsdClient.Response response = TsdClient.of(tsd).get(query);
+            assertThat(response.status()).as(response.body()).isEqualTo(200);
+        }
+    }
+
+    private Path archive(List<Point> points, long ingestMs) throws IOException {
+        Path dir = work.resolve("archive-" + ingestMs + "-" + points.size());
+        try (LocalStorage storage = new LocalStorage(dir)) {
+            new TestArchive(storage, 2).commit(TestArchive.ingestedAt(points, ingestMs));
+        }
+        return dir;
+    }
+
+    private CliRun restore(Path archive, long from, long to, String... more) {
+        List<String> args = new ArrayList<>(List.of("restore", "--archive", archive.toString(), "--from", Long.toString(from),
+                "--to", Long.toString(to)));
+        if (Stream.of(more).noneMatch("--rejects"::equals)) {
+            args.addAll(List.of("--rejects", work.resolve("rejects-" + System.nanoTime() + ".jsonl").toString()));
+        }
+        args.addAll(List.of(more));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    private static TsdClient.Response query(Tsd tsd, String metric, long start, long end) {
+        return TsdClient.of(tsd).post("/api/query", JSON.createObjectNode().put("start", start).put("end", end)
+                .set("queries", JSON.createArrayNode().add(JSON.createObjectNode().put("aggregator", "none").put("metric", metric)))
+                .toString(), false);
+    }
+
+    /** Every row of a table that holds points: row key to (qualifier to value), in hex; annotations and the like left out. */
+    private static Map<String, Map<String, String>> rows(Connection hbase, String table) throws IOException {
+        HexFormat hex = HexFormat.of();
+        Map<String, Map<String, String>> rows = new TreeMap<>();
+        try (Table t = hbase.getTable(TableName.valueOf(table)); ResultScanner scanner = t.getScanner(new Scan().addFamily(T))) {
+            for (Result row : scanner) {
+                for (Cell cell : row.rawCells()) {
+                    byte[] q = CellUtil.cloneQualifier(cell);
+                    if (q.length % 2 == 0) {
+                        rows.computeIfAbsent(hex.formatHex(row.getRow()), k -> new TreeMap<>()).put(hex.formatHex(q),
+                                hex.formatHex(CellUtil.cloneValue(cell)));
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static Connection hbase(DevStack stack) throws IOException {
+        Configuration conf = HBaseConfiguration.create();
+        conf.set("hbase.zookeeper.quorum", stack.hbase().zookeeperQuorum());
+        return ConnectionFactory.createConnection(conf);
+    }
+}
