@@ -7,6 +7,7 @@ import io.rewind.archive.ArchiveLayout;
 import io.rewind.archive.storage.Storage;
 import io.rewind.restore.source.ArchiveIndex;
 import io.rewind.restore.source.KafkaTail;
+import io.rewind.restore.source.TailPosition;
 import io.rewind.service.TimeArgs;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ final class ListCommand implements Callable<Integer> {
             List<OffsetGap> offsetGaps = offsetGaps(incremental);
             List<Long> emptyWindows = emptyWindows(incremental);
             List<Baseline> baselines = baselines(storage, archive.topic, units);
-            List<KafkaTail.Position> positions = snapshot == null ? List.of() : snapshot.positions(KafkaTail.pastFiles(incremental));
+            List<TailPosition> positions = snapshot == null ? List.of() : snapshot.positions(KafkaTail.pastFiles(incremental));
             Map<Integer, Long> behindSince = snapshot == null ? Map.of() : KafkaTail.firstUnarchivedTimes(kafkaSettings, positions);
             long now = System.currentTimeMillis();
             if (json) {
@@ -239,13 +240,13 @@ final class ListCommand implements Callable<Integer> {
         unreadable.forEach(problem -> out.println("UNREADABLE: " + problem));
     }
 
-    private void printKafka(PrintWriter out, List<KafkaTail.Position> positions, Map<Integer, Long> behindSince, long now) {
-        long records = positions.stream().mapToLong(KafkaTail.Position::records).sum();
+    private void printKafka(PrintWriter out, List<TailPosition> positions, Map<Integer, Long> behindSince, long now) {
+        long records = positions.stream().mapToLong(TailPosition::records).sum();
         out.printf("Kafka at %s, topic %s, archiver %s: %s%n", kafka.bootstrapServers, archive.topic, kafka.archiverId,
                 records == 0 ? "the archive holds every record" : String.format("%,d record(s) past the archive"
                         + " (restore --kafka-tail restores them)", records));
         out.printf("  %9s %14s %14s %14s %10s  %s%n", "partition", "archived to", "end", "behind", "since", "archived to known from");
-        for (KafkaTail.Position p : positions) {
+        for (TailPosition p : positions) {
             Long since = behindSince.get(p.partition());
             out.printf("  %9d %,14d %,14d %,14d %10s  %s%s%n", p.partition(), p.archivedTo(), p.end(), p.records(),
                     since == null ? "-" : String.format("%.1f s", Math.max(0, now - since) / 1000.0), p.source().description,

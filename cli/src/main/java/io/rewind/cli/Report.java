@@ -11,6 +11,7 @@ import io.rewind.restore.check.TargetVerifier;
 import io.rewind.restore.plan.Checkpoint;
 import io.rewind.restore.plan.Selection;
 import io.rewind.restore.source.KafkaTail;
+import io.rewind.restore.source.TailPosition;
 import io.rewind.restore.target.RowTarget;
 import io.rewind.service.RejectFile;
 import io.rewind.service.TimeArgs;
@@ -114,7 +115,7 @@ public final class Report {
         if (plan.kafka().isEmpty()) {
             return;
         }
-        long records = plan.kafka().stream().mapToLong(KafkaTail.Position::records).sum();
+        long records = plan.kafka().stream().mapToLong(TailPosition::records).sum();
         if (plan.tail() != null) {
             out.printf("  Kafka tail: %,d point(s) of the selection from %,d record(s) past the archive%s:%n", plan.tailPoints(),
                     plan.tail().records(), plan.tail().undecodable() > 0

@@ -5,6 +5,8 @@ import io.rewind.archive.storage.Storage;
 import io.rewind.restore.plan.Selection;
 import io.rewind.restore.source.ArchiveIndex;
 import io.rewind.restore.source.KafkaTail;
+import io.rewind.restore.source.TailPosition;
+import io.rewind.restore.source.TailUnits;
 import io.rewind.restore.target.Slice;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -19,7 +21,7 @@ import java.util.List;
  * {@code tail} is what was read past it (null when the tail is not restored).
  */
 public record RestorePlan(String topic, Selection selection, List<ArchiveIndex.Unit> units, List<String> unreadable, boolean replaces,
-        List<KafkaTail.Position> kafka, KafkaTail.Tail tail, List<ArchiveIndex.Unit> windows) {
+        List<TailPosition> kafka, KafkaTail.TailRead tail, List<ArchiveIndex.Unit> windows) {
     public RestorePlan(String topic, Selection selection, List<ArchiveIndex.Unit> units, List<String> unreadable, boolean replaces) {
         this(topic, selection, units, unreadable, replaces, List.of(), null, units);
     }
@@ -36,7 +38,7 @@ public record RestorePlan(String topic, Selection selection, List<ArchiveIndex.U
 
     /** Records of the points topic past the archive, which a restore without the tail leaves out. */
     public long recordsLeftInKafka() {
-        return tail != null ? 0 : kafka.stream().mapToLong(KafkaTail.Position::records).sum();
+        return tail != null ? 0 : kafka.stream().mapToLong(TailPosition::records).sum();
     }
 
     public long estimatedPoints() {
@@ -65,15 +67,15 @@ public record RestorePlan(String topic, Selection selection, List<ArchiveIndex.U
         List<String> unreadable = new ArrayList<>();
         ArchiveIndex index = ArchiveIndex.scanRange(storage, topic, selection.fromMs(), selection.toMs(), unreadable);
         List<ArchiveIndex.Unit> units = index.restoreUnits();
-        List<KafkaTail.Position> positions = List.of();
-        KafkaTail.Tail tail = null;
+        List<TailPosition> positions = List.of();
+        KafkaTail.TailRead tail = null;
         if (snapshot != null) {
             positions = snapshot.positions(KafkaTail.pastFiles(pastFilesScan(storage, topic, selection, index)));
             if (readTail) {
                 tail = KafkaTail.read(kafka, positions, selection);
                 long window = units.stream().filter(u -> u.partition() >= 0).mapToLong(u -> u.windowEndMs() - u.windowStartMs())
                         .findFirst().orElse(ArchiveLayout.HOUR_MS); // the archiver's default window
-                units = KafkaTail.into(units, tail, topic, window);
+                units = TailUnits.into(units, tail, topic, window);
             }
         }
         List<ArchiveIndex.Unit> windows = units.stream().filter(u -> u.windowStartMs() < selection.toMs()

@@ -54,8 +54,8 @@ public final class ArchiveIndex {
      * Points of a unit read from the points topic past the archive ({@link KafkaTail}), in series order, and which offsets
      * they come from ({@code p3:120-450}).
      */
-    public record Tail(List<SeriesPoints> series, String offsets) {
-        public static final Tail NONE = new Tail(List.of(), "");
+    public record UnitTail(List<SeriesPoints> series, String offsets) {
+        public static final UnitTail NONE = new UnitTail(List.of(), "");
 
         public long points() {
             return series.stream().mapToLong(SeriesPoints::size).sum();
@@ -67,14 +67,14 @@ public final class ArchiveIndex {
      * the Kafka tail, the tail's points of the unit.
      */
     public record Unit(String directory, String topic, long windowStartMs, long windowEndMs, int partition,
-            List<StoredFile> files, List<StoredFile> live, Tail tail) {
+            List<StoredFile> files, List<StoredFile> live, UnitTail tail) {
 
         public Unit(String directory, String topic, long windowStartMs, long windowEndMs, int partition, List<StoredFile> files,
                 List<StoredFile> live) {
-            this(directory, topic, windowStartMs, windowEndMs, partition, files, live, Tail.NONE);
+            this(directory, topic, windowStartMs, windowEndMs, partition, files, live, UnitTail.NONE);
         }
 
-        public Unit withTail(Tail tail) {
+        public Unit withTail(UnitTail tail) {
             return new Unit(directory, topic, windowStartMs, windowEndMs, partition, files, live, tail);
         }
 

@@ -48,7 +48,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <p>Kafka's retention may delete the start of a partition's tail between the snapshot and the read (the scan of an
  * archive on S3 takes minutes). The consumer never resets an offset on its own ({@code auto.offset.reset=none}: it would
  * jump to the end and skip the whole tail); the read continues from the log start instead, and the tail's positions
- * count the offsets lost as deleted, which {@link Tail#incomplete()} reports.
+ * count the offsets lost as deleted, which {@link TailRead#incomplete()} reports.
  */
 public final class KafkaTail {
     /** The archiver's default {@code application.id}. */
@@ -69,45 +69,6 @@ public final class KafkaTail {
         }
     }
 
-    /** How the first offset a partition's archive lacks is known. */
-    public enum Source {
-        COMMITTED("the archiver's committed offset"),
-        FILES("past the archived files' offsets"),
-        NOTHING("nothing of it archived");
-
-        public final String description;
-
-        Source(String description) {
-            this.description = description;
-        }
-    }
-
-    /**
-     * One partition when the restore started: its first offset Kafka still holds, the first the archive lacks (how that is
-     * known), and its end.
-     */
-    public record Position(int partition, long logStart, long archivedTo, Source source, long end) {
-        /** The first offset the tail reads. */
-        public long from() {
-            return Math.min(end, Math.max(archivedTo, logStart));
-        }
-
-        /** Records past the archive that Kafka holds. */
-        public long records() {
-            return end - from();
-        }
-
-        /** Records past the archive that Kafka has already deleted (retention): lost to the restore. */
-        public long deleted() {
-            return Math.max(0, Math.min(end, logStart) - archivedTo);
-        }
-
-        /** This partition, its log starting at {@code start} now: retention deleted more since it was read. */
-        Position withLogStart(long start) {
-            return new Position(partition, Math.max(logStart, start), archivedTo, source, end);
-        }
-    }
-
     /** The topic's offsets, and the archiver's, read before the archive is scanned. */
     public record Snapshot(Settings settings, Map<Integer, long[]> logRange, Map<Integer, Long> committed) {
         /**
@@ -115,19 +76,19 @@ public final class KafkaTail {
          * started after this snapshot was taken), used where the archiver has committed nothing. The log starts are read
          * again: retention may have deleted records while the archive was scanned.
          */
-        public List<Position> positions(Map<Integer, Long> pastFiles) {
+        public List<TailPosition> positions(Map<Integer, Long> pastFiles) {
             return positions(pastFiles, settings == null ? Map.of() : logStarts(settings));
         }
 
         /** The positions, with the log starts read after the scan where there are. */
-        List<Position> positions(Map<Integer, Long> pastFiles, Map<Integer, Long> logStartsNow) {
-            List<Position> positions = new ArrayList<>();
+        List<TailPosition> positions(Map<Integer, Long> pastFiles, Map<Integer, Long> logStartsNow) {
+            List<TailPosition> positions = new ArrayList<>();
             logRange.forEach((partition, range) -> {
                 Long committedOffset = committed.get(partition);
                 Long files = pastFiles.get(partition);
-                Position p = committedOffset != null ? new Position(partition, range[0], committedOffset, Source.COMMITTED, range[1])
-                        : files != null ? new Position(partition, range[0], files, Source.FILES, range[1])
-                        : new Position(partition, range[0], 0, Source.NOTHING, range[1]);
+                TailPosition p = committedOffset != null ? new TailPosition(partition, range[0], committedOffset, TailPosition.Source.COMMITTED, range[1])
+                        : files != null ? new TailPosition(partition, range[0], files, TailPosition.Source.FILES, range[1])
+                        : new TailPosition(partition, range[0], 0, TailPosition.Source.NOTHING, range[1]);
                 positions.add(p.withLogStart(logStartsNow.getOrDefault(partition, range[0])));
             });
             return positions;
@@ -189,9 +150,9 @@ public final class KafkaTail {
      * When the tap received the first record each partition's archive lacks, for partitions with records past the archive:
      * how far behind the archive is, in time.
      */
-    public static Map<Integer, Long> firstUnarchivedTimes(Settings settings, List<Position> positions) {
+    public static Map<Integer, Long> firstUnarchivedTimes(Settings settings, List<TailPosition> positions) {
         Map<Integer, Long> times = new TreeMap<>();
-        List<Position> behind = positions.stream().filter(p -> p.records() > 0).toList();
+        List<TailPosition> behind = positions.stream().filter(p -> p.records() > 0).toList();
         if (behind.isEmpty()) {
             return times;
         }
@@ -220,21 +181,21 @@ public final class KafkaTail {
     }
 
     /** What was read: per partition, the series it holds in the selection's range. */
-    public record Tail(List<Position> positions, Map<Integer, Map<SeriesId, SeriesPoints>> series, long points, long records,
+    public record TailRead(List<TailPosition> positions, Map<Integer, Map<SeriesId, SeriesPoints>> series, long points, long records,
             long undecodable) {
         /** Partitions whose needed records Kafka has deleted. */
-        public List<Position> incomplete() {
+        public List<TailPosition> incomplete() {
             return positions.stream().filter(p -> p.deleted() > 0).toList();
         }
     }
 
     /**
-     * Reads every partition from its {@link Position#from()} to its end, keeping the points in the selection's range whose
+     * Reads every partition from its {@link TailPosition#from()} to its end, keeping the points in the selection's range whose
      * series it selects, with the record's timestamp (when the tap received the point) as ingest time, as the archiver does.
      * Every version is kept: the as-of rule is the merge's. Where retention has deleted more since the positions were read,
      * the read starts at the log start, and the tail's positions count what was lost.
      */
-    public static Tail read(Settings settings, List<Position> positions, Selection selection) {
+    public static TailRead read(Settings settings, List<TailPosition> positions, Selection selection) {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings)) {
             return read(consumer, settings, positions, selection);
         } catch (KafkaException e) {
@@ -244,23 +205,23 @@ public final class KafkaTail {
     }
 
     /** {@link #read(Settings, List, Selection)} with this consumer. */
-    static Tail read(Consumer<byte[], byte[]> consumer, Settings settings, List<Position> positions, Selection selection) {
+    static TailRead read(Consumer<byte[], byte[]> consumer, Settings settings, List<TailPosition> positions, Selection selection) {
         Predicate<SeriesId> filter = selection.seriesFilter();
         WireFormat<Point> format = WireFormats.forTopic(settings.topic(), Point.class, settings.schemaRegistry(), Optional.empty());
         Map<Integer, Map<SeriesId, SeriesPoints>> series = new TreeMap<>();
         long points = 0;
         long records = 0;
         long undecodable = 0;
-        Map<Integer, Position> byPartition = new HashMap<>();
+        Map<Integer, TailPosition> byPartition = new HashMap<>();
         positions.forEach(p -> byPartition.put(p.partition(), p));
         Map<TopicPartition, Long> ends = new HashMap<>();
-        for (Position p : positions) {
+        for (TailPosition p : positions) {
             if (p.records() > 0) {
                 ends.put(new TopicPartition(settings.topic(), p.partition()), p.end());
             }
         }
         if (ends.isEmpty()) {
-            return new Tail(positions, series, 0, 0, 0);
+            return new TailRead(positions, series, 0, 0, 0);
         }
         consumer.assign(ends.keySet());
         positions.stream().filter(p -> p.records() > 0)
@@ -318,74 +279,7 @@ public final class KafkaTail {
                 deadline = System.nanoTime() + settings.timeout().toNanos();
             }
         }
-        return new Tail(positions.stream().map(p -> byPartition.get(p.partition())).toList(), series, points, records, undecodable);
-    }
-
-    /**
-     * The units with the tail's points added, each point to the unit of its partition (or the baseline's) whose window
-     * holds it, so that one merge sees every version of a (series, timestamp); points no unit holds make new units of
-     * {@code windowMs}.
-     */
-    public static List<ArchiveIndex.Unit> into(List<ArchiveIndex.Unit> units, Tail tail, String topic, long windowMs) {
-        List<ArchiveIndex.Unit> out = new ArrayList<>(units);
-        Map<Integer, Map<SeriesId, SeriesPoints>> byUnit = new HashMap<>();
-        UnitIndex index = new UnitIndex(out);
-        Map<Integer, java.util.SortedSet<Integer>> partitionsOfUnit = new HashMap<>();
-        tail.series().forEach((partition, seriesMap) -> seriesMap.values().forEach(points -> {
-            for (int i = 0; i < points.size(); i++) {
-                long t = points.timestampMs(i);
-                int unit = index.find(partition, t);
-                if (unit < 0) {
-                    long start = Math.floorDiv(t, windowMs) * windowMs;
-                    out.add(new ArchiveIndex.Unit(ArchiveLayout.directory(topic, start, windowMs, partition), topic, start, start + windowMs,
-                            partition, List.of(), List.of()));
-                    unit = out.size() - 1;
-                    index.add(unit);
-                }
-                byUnit.computeIfAbsent(unit, u -> new HashMap<>()).computeIfAbsent(points.id(), id -> new SeriesPoints(id, 8))
-                        .addFrom(points, i);
-                partitionsOfUnit.computeIfAbsent(unit, u -> new java.util.TreeSet<>()).add(partition);
-            }
-        }));
-        Map<Integer, Position> byPartition = new HashMap<>();
-        tail.positions().forEach(p -> byPartition.put(p.partition(), p));
-        byUnit.forEach((unit, seriesMap) -> {
-            List<SeriesPoints> sorted = seriesMap.values().stream().map(SeriesPoints::sorted)
-                    .sorted(Comparator.comparing(SeriesPoints::id)).toList();
-            StringBuilder id = new StringBuilder();
-            for (int partition : partitionsOfUnit.get(unit)) {
-                Position position = byPartition.get(partition);
-                id.append(id.length() == 0 ? "" : ",").append('p').append(partition).append(':').append(position.from()).append('-')
-                        .append(position.end());
-            }
-            out.set(unit, out.get(unit).withTail(new ArchiveIndex.Tail(sorted, id.toString())));
-        });
-        out.sort(Comparator.comparingLong(ArchiveIndex.Unit::windowStartMs).thenComparingInt(ArchiveIndex.Unit::partition));
-        return out;
-    }
-
-    /** The units holding each partition's points by window start (partition -1: the baseline's, holding every partition's). */
-    private record UnitIndex(List<ArchiveIndex.Unit> units, Map<Integer, TreeMap<Long, Integer>> byPartition) {
-        UnitIndex(List<ArchiveIndex.Unit> units) {
-            this(units, new HashMap<>());
-            for (int i = 0; i < units.size(); i++) {
-                add(i);
-            }
-        }
-
-        void add(int i) {
-            byPartition.computeIfAbsent(units.get(i).partition(), p -> new TreeMap<>()).put(units.get(i).windowStartMs(), i);
-        }
-
-        int find(int partition, long timestampMs) {
-            for (int p : new int[] {partition, -1}) {
-                var entry = byPartition.getOrDefault(p, new TreeMap<>()).floorEntry(timestampMs);
-                if (entry != null && timestampMs < units.get(entry.getValue()).windowEndMs()) {
-                    return entry.getValue();
-                }
-            }
-            return -1;
-        }
+        return new TailRead(positions.stream().map(p -> byPartition.get(p.partition())).toList(), series, points, records, undecodable);
     }
 
     /**

@@ -44,17 +44,17 @@ class KafkaTailTest {
     void theTailStartsAtTheArchiversCommittedOffsetElseAfterTheFilesElseAtTheLogStart() {
         KafkaTail.Snapshot snapshot = new KafkaTail.Snapshot(null,
                 new TreeMap<>(Map.of(0, new long[] {0, 100}, 1, new long[] {50, 90}, 2, new long[] {0, 10})), Map.of(0, 80L));
-        List<KafkaTail.Position> positions = snapshot.positions(Map.of(0, 95L, 1, 40L));
+        List<TailPosition> positions = snapshot.positions(Map.of(0, 95L, 1, 40L));
 
-        assertThat(positions.get(0)).isEqualTo(new KafkaTail.Position(0, 0, 80, KafkaTail.Source.COMMITTED, 100));
+        assertThat(positions.get(0)).isEqualTo(new TailPosition(0, 0, 80, TailPosition.Source.COMMITTED, 100));
         assertThat(positions.get(0).records()).isEqualTo(20);
         assertThat(positions.get(0).deleted()).isZero();
         // Partition 1: archived to 40, but Kafka's retention deleted everything before 50: ten records are lost to a restore.
-        assertThat(positions.get(1).source()).isEqualTo(KafkaTail.Source.FILES);
+        assertThat(positions.get(1).source()).isEqualTo(TailPosition.Source.FILES);
         assertThat(positions.get(1).from()).isEqualTo(50);
         assertThat(positions.get(1).deleted()).isEqualTo(10);
         assertThat(positions.get(1).records()).isEqualTo(40);
-        assertThat(positions.get(2)).isEqualTo(new KafkaTail.Position(2, 0, 0, KafkaTail.Source.NOTHING, 10));
+        assertThat(positions.get(2)).isEqualTo(new TailPosition(2, 0, 0, TailPosition.Source.NOTHING, 10));
         assertThat(positions.get(2).records()).isEqualTo(10);
     }
 
@@ -63,9 +63,9 @@ class KafkaTailTest {
         KafkaTail.Snapshot snapshot = new KafkaTail.Snapshot(null, new TreeMap<>(Map.of(0, new long[] {0, 100}, 1, new long[] {0, 90})),
                 Map.of(0, 80L, 1, 40L));
 
-        List<KafkaTail.Position> positions = snapshot.positions(Map.of(), Map.of(0, 30L, 1, 60L));
+        List<TailPosition> positions = snapshot.positions(Map.of(), Map.of(0, 30L, 1, 60L));
 
-        assertThat(positions.get(0)).isEqualTo(new KafkaTail.Position(0, 30, 80, KafkaTail.Source.COMMITTED, 100));
+        assertThat(positions.get(0)).isEqualTo(new TailPosition(0, 30, 80, TailPosition.Source.COMMITTED, 100));
         assertThat(positions.get(0).deleted()).isZero();
         assertThat(positions.get(1).logStart()).isEqualTo(60);
         assertThat(positions.get(1).deleted()).isEqualTo(20);
@@ -88,9 +88,9 @@ class KafkaTailTest {
         tailSeries.add(point(W + HOUR + 5_000, 3L, tags), W + 2 * HOUR);
         Map<Integer, Map<SeriesId, SeriesPoints>> series = new HashMap<>();
         series.put(partition, Map.of(id, tailSeries));
-        List<KafkaTail.Position> positions = List.of(new KafkaTail.Position(partition, 0, 2, KafkaTail.Source.COMMITTED, 4));
-        KafkaTail.Tail tail = new KafkaTail.Tail(positions, series, 2, 2, 0);
-        List<ArchiveIndex.Unit> units = KafkaTail.into(
+        List<TailPosition> positions = List.of(new TailPosition(partition, 0, 2, TailPosition.Source.COMMITTED, 4));
+        KafkaTail.TailRead tail = new KafkaTail.TailRead(positions, series, 2, 2, 0);
+        List<ArchiveIndex.Unit> units = TailUnits.into(
                 ArchiveIndex.scanRange(storage, TestArchive.TOPIC, W, W + 2 * HOUR, new ArrayList<>()).restoreUnits(), tail,
                 TestArchive.TOPIC, HOUR);
 
@@ -121,10 +121,10 @@ class KafkaTailTest {
             points.add(point, W + 2 * HOUR);
             series.put(partition, Map.of(id, points));
         }
-        KafkaTail.Tail tail = new KafkaTail.Tail(List.of(new KafkaTail.Position(1, 0, 5, KafkaTail.Source.COMMITTED, 6),
-                new KafkaTail.Position(10, 0, 7, KafkaTail.Source.COMMITTED, 8)), series, 2, 2, 0);
+        KafkaTail.TailRead tail = new KafkaTail.TailRead(List.of(new TailPosition(1, 0, 5, TailPosition.Source.COMMITTED, 6),
+                new TailPosition(10, 0, 7, TailPosition.Source.COMMITTED, 8)), series, 2, 2, 0);
 
-        List<ArchiveIndex.Unit> units = KafkaTail.into(List.of(baseline), tail, TestArchive.TOPIC, HOUR);
+        List<ArchiveIndex.Unit> units = TailUnits.into(List.of(baseline), tail, TestArchive.TOPIC, HOUR);
 
         assertThat(units).singleElement().satisfies(u -> {
             assertThat(u.tail().points()).isEqualTo(2);
@@ -136,31 +136,31 @@ class KafkaTailTest {
     void recordsRetentionDeletesAfterTheSnapshotAreCountedAsDeletedAndTheRestOfThePartitionIsRead() {
         // The snapshot, before the archive was scanned: partition 0 held offsets 0..99, archived to 10. Retention has since
         // deleted offsets up to 60; partition 1 is intact.
-        List<KafkaTail.Position> positions = List.of(new KafkaTail.Position(0, 0, 10, KafkaTail.Source.COMMITTED, 100),
-                new KafkaTail.Position(1, 0, 5, KafkaTail.Source.COMMITTED, 8));
+        List<TailPosition> positions = List.of(new TailPosition(0, 0, 10, TailPosition.Source.COMMITTED, 100),
+                new TailPosition(1, 0, 5, TailPosition.Source.COMMITTED, 8));
         MockConsumer<byte[], byte[]> consumer = consumer(Map.of(0, 60L, 1, 0L));
         consumer.schedulePollTask(() -> {
             addRecords(consumer, 0, 60, 100);
             addRecords(consumer, 1, 0, 8);
         });
 
-        KafkaTail.Tail tail = KafkaTail.read(consumer, SETTINGS, positions, EVERYTHING);
+        KafkaTail.TailRead tail = KafkaTail.read(consumer, SETTINGS, positions, EVERYTHING);
 
         assertThat(tail.records()).isEqualTo(40 + 3);
         assertThat(tail.points()).isEqualTo(40 + 3);
-        assertThat(tail.positions().get(0)).isEqualTo(new KafkaTail.Position(0, 60, 10, KafkaTail.Source.COMMITTED, 100));
+        assertThat(tail.positions().get(0)).isEqualTo(new TailPosition(0, 60, 10, TailPosition.Source.COMMITTED, 100));
         assertThat(tail.positions().get(0).deleted()).isEqualTo(50);
-        assertThat(tail.incomplete()).extracting(KafkaTail.Position::partition).containsExactly(0);
+        assertThat(tail.incomplete()).extracting(TailPosition::partition).containsExactly(0);
         assertThat(tail.series().get(0).values()).singleElement().satisfies(s -> assertThat(s.size()).isEqualTo(40));
     }
 
     @Test
     void aPartitionRetentionEmptiedPastItsEndIsAllDeletedAndNothingIsRead() {
-        List<KafkaTail.Position> positions = List.of(new KafkaTail.Position(0, 0, 10, KafkaTail.Source.COMMITTED, 100));
+        List<TailPosition> positions = List.of(new TailPosition(0, 0, 10, TailPosition.Source.COMMITTED, 100));
         MockConsumer<byte[], byte[]> consumer = consumer(Map.of(0, 120L));
         consumer.schedulePollTask(() -> addRecords(consumer, 0, 120, 125));
 
-        KafkaTail.Tail tail = KafkaTail.read(consumer, SETTINGS, positions, EVERYTHING);
+        KafkaTail.TailRead tail = KafkaTail.read(consumer, SETTINGS, positions, EVERYTHING);
 
         assertThat(tail.records()).isZero();
         assertThat(tail.positions()).singleElement().satisfies(p -> assertThat(p.deleted()).isEqualTo(90));
