@@ -18,6 +18,11 @@ public record BaselineRequest(String clusterId, String table, String from, long 
         metrics = List.copyOf(new TreeSet<>(metrics));
     }
 
+    /** This request, made of the cluster with this id. */
+    public BaselineRequest onCluster(String id) {
+        return new BaselineRequest(id, table, from, fromMs, to, toMs, metrics);
+    }
+
     /**
      * How this request differs from an earlier one, each difference named as on the command line with what this run asks;
      * empty when it is the same. A null cluster id (a run that does not reach HBase) is not compared.

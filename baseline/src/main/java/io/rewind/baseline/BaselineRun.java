@@ -30,18 +30,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One run of a baseline shard: the snapshot taken (or the given one, or the live table), cloned, the plan's key ranges
- * read {@code parallelism} at a time into baseline files, each range recorded in the shard's state once its files are
+ * One run of a baseline shard: connected to the cluster, its state loaded from the archive and bound to what this run
+ * asks; then the snapshot taken (or the given one, or the live table), cloned, the plan's key ranges read
+ * {@code parallelism} at a time into baseline files, each range recorded in the shard's state once its files are
  * published, the clone dropped and the snapshot this run took deleted. A run stopped anywhere continues where the state
  * says.
  */
-public final class BaselineRun {
+public final class BaselineRun implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BaselineRun.class);
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     /** How to read: {@code givenSnapshot} null takes a snapshot, unless {@code live}. */
     public record Settings(String name, Shard shard, boolean live, String givenSnapshot, int parallelism, RateLimit rate, Path rejects,
-            int bufferPoints, int maxAttempts) {
+            int bufferPoints, int maxAttempts, Map<String, String> hbaseSettings) {
     }
 
     /** What the command line shows while the run goes on. */
@@ -64,18 +65,69 @@ public final class BaselineRun {
     private final UidTable uids;
     private final StorageLayout layout;
     private final BaselineState state;
+    private final BaselineRequest request;
 
-    public BaselineRun(Settings settings, Storage storage, HBaseCluster cluster, UidTable uids, StorageLayout layout, BaselineState state) {
+    private BaselineRun(Settings settings, Storage storage, HBaseCluster cluster, StorageLayout layout, BaselineState state,
+            BaselineRequest request) {
         this.settings = settings;
         this.storage = storage;
         this.cluster = cluster;
-        this.uids = uids;
+        this.uids = new UidTable(cluster.connection(), layout.uidTable());
         this.layout = layout;
         this.state = state;
+        this.request = request;
+    }
+
+    /**
+     * Connects to the cluster and loads the shard's state, bound to the request (with the cluster's id).
+     *
+     * @throws IllegalArgumentException when the state was made by a request that differs, naming how
+     */
+    public static BaselineRun open(Settings settings, Storage storage, String topic, StorageLayout layout, BaselineRequest asked)
+            throws IOException {
+        BaselineState state = BaselineState.loadOrFresh(storage, topic, settings.name(), settings.shard());
+        HBaseCluster cluster = HBaseCluster.connect(layout, settings.hbaseSettings());
+        try {
+            BaselineRequest request = state.bind(asked.onCluster(cluster.clusterId()));
+            return new BaselineRun(settings, storage, cluster, layout, state, request);
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    /** The shard's state: complete when an earlier run finished it. */
+    public BaselineState state() {
+        return state;
+    }
+
+    /** What this run would read, reading nothing (the regions of the live table). */
+    public ReadPlan plan() throws IOException {
+        return ReadPlan.of(cluster.regions(layout.dataTable()), wanted(), state.done());
+    }
+
+    /** The shard's part of the keys the request wants; every shard's wanted keys kept in the state. */
+    private List<KeyRange> wanted() throws IOException {
+        List<KeyRange> every = ReadPlan.wanted(uids, layout, request);
+        state.want(every);
+        return ReadPlan.ofShard(layout, settings.shard(), every);
+    }
+
+    /** Closes the UID table and the connection. */
+    @Override
+    public void close() throws IOException {
+        try {
+            uids.close();
+        } finally {
+            cluster.close();
+        }
     }
 
     /** Reads the ranges of the shard that the state does not have as done; returns once every one is. */
-    public Outcome run(List<KeyRange> wanted, long fromMs, long toMs, Listener listener) throws Exception {
+    public Outcome run(Listener listener) throws Exception {
+        List<KeyRange> wanted = wanted();
+        long fromMs = request.fromMs();
+        long toMs = request.toMs();
         long started = System.nanoTime();
         String snapshot = null;
         String clone = null;

@@ -9,6 +9,7 @@ import io.rewind.opentsdb.RowDecoder;
 import io.rewind.opentsdb.RowKey;
 import io.rewind.opentsdb.StorageLayout;
 import io.rewind.opentsdb.hbase.KeyRange;
+import io.rewind.opentsdb.hbase.RowScan;
 import io.rewind.opentsdb.hbase.UidTable;
 import io.rewind.schema.SeriesKey;
 import io.rewind.service.RejectFile;
@@ -18,14 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.hadoop.hbase.Cell;
-import org.apache.hadoop.hbase.CellUtil;
-import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Connection;
-import org.apache.hadoop.hbase.client.Result;
-import org.apache.hadoop.hbase.client.ResultScanner;
-import org.apache.hadoop.hbase.client.Scan;
-import org.apache.hadoop.hbase.client.Table;
 
 /**
  * Reads one key range of the data table (or of its clone), row by row: each row's key cut by
@@ -72,7 +66,6 @@ public final class KeyRangeReader {
 
     private final Context context;
     private final RowDecoder decoder = new RowDecoder();
-    private final List<RowDecoder.Cell> cells = new ArrayList<>();
 
     KeyRangeReader(Context context) {
         this.context = context;
@@ -81,65 +74,50 @@ public final class KeyRangeReader {
     /** Reads the range; the tally gets its counts; returns the last buffer, whose flush is left to the caller. */
     WindowBuffers read(KeyRange range, WindowBuffers first, RowDecoder.Tally tally, AtomicLong rows, AtomicLong rejected, Flushes flushes)
             throws IOException, InterruptedException {
-        WindowBuffers buffers = first;
-        Scan scan = new Scan().withStartRow(range.start()).withStopRow(range.stop()).addFamily(StorageLayout.DATA_FAMILY).setCaching(1024)
-                .setCacheBlocks(false).readVersions(1).setAsyncPrefetch(true);
+        WindowBuffers[] buffers = {first};
         StorageLayout layout = context.layout();
         long fromBase = Math.floorDiv(context.fromMs(), 1000L);
         long toBase = Math.floorDiv(context.toMs(), 1000L);
-        try (Table table = context.connection().getTable(TableName.valueOf(context.table()));
-                ResultScanner scanner = table.getScanner(scan)) {
-            for (Result result = scanner.next(); result != null; result = scanner.next()) {
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-                byte[] key = result.getRow();
-                long bytes = 0;
-                cells.clear();
-                for (Cell cell : result.rawCells()) {
-                    cells.add(new RowDecoder.Cell(CellUtil.cloneQualifier(cell), CellUtil.cloneValue(cell), cell.getTimestamp()));
-                    bytes += key.length + cell.getQualifierLength() + cell.getValueLength();
-                }
-                context.counts().bytes.addAndGet(bytes);
-                if (RowKey.isGlobalAnnotationRow(layout, key)) {
-                    tally.annotations += cells.size();
-                    continue;
-                }
-                if (!RowKey.hasBaseTime(layout, key)) {
-                    reject(key, null, "a row key of " + key.length + " bytes has no base time for this layout", rejected);
-                    continue;
-                }
-                long base = RowKey.baseTimeSeconds(layout, key);
-                if (base + StorageLayout.ROW_SPAN_SECONDS <= fromBase || base >= toBase) {
-                    continue;
-                }
-                SeriesId series;
-                try {
-                    series = series(RowKey.parse(layout, key));
-                } catch (MalformedCellException | UidTable.UnknownUidException | IllegalArgumentException e) {
-                    reject(key, null, e.getMessage(), rejected);
-                    continue;
-                }
-                rows.incrementAndGet();
-                long before = buffers.points();
-                long from = context.fromMs();
-                long to = context.toMs();
-                WindowBuffers into = buffers;
-                decoder.decode(base, cells, (ts, ms, fp, bits, width, version) -> {
-                    if (ts >= from && ts < to) {
-                        into.add(series, ts, ms, fp, bits, version);
-                    }
-                }, tally, (qualifier, why) -> rejectQuietly(key, qualifier, why, rejected));
-                long added = buffers.points() - before;
-                context.counts().points.addAndGet(added);
-                context.counts().rows.incrementAndGet();
-                context.rate().acquire(added);
-                if (buffers.points() >= context.bufferPoints()) {
-                    buffers = flushes.flushed(buffers);
-                }
+        RowScan.scan(context.connection(), context.table(), range, (key, cells, bytes) -> {
+            context.counts().bytes.addAndGet(bytes);
+            if (RowKey.isGlobalAnnotationRow(layout, key)) {
+                tally.annotations += cells.size();
+                return;
             }
-        }
-        return buffers;
+            if (!RowKey.hasBaseTime(layout, key)) {
+                reject(key, null, "a row key of " + key.length + " bytes has no base time for this layout", rejected);
+                return;
+            }
+            long base = RowKey.baseTimeSeconds(layout, key);
+            if (base + StorageLayout.ROW_SPAN_SECONDS <= fromBase || base >= toBase) {
+                return;
+            }
+            SeriesId series;
+            try {
+                series = series(RowKey.parse(layout, key));
+            } catch (MalformedCellException | UidTable.UnknownUidException | IllegalArgumentException e) {
+                reject(key, null, e.getMessage(), rejected);
+                return;
+            }
+            rows.incrementAndGet();
+            WindowBuffers into = buffers[0];
+            long before = into.points();
+            long from = context.fromMs();
+            long to = context.toMs();
+            decoder.decode(base, cells, (ts, ms, fp, bits, width, version) -> {
+                if (ts >= from && ts < to) {
+                    into.add(series, ts, ms, fp, bits, version);
+                }
+            }, tally, (qualifier, why) -> rejectQuietly(key, qualifier, why, rejected));
+            long added = into.points() - before;
+            context.counts().points.addAndGet(added);
+            context.counts().rows.incrementAndGet();
+            context.rate().acquire(added);
+            if (into.points() >= context.bufferPoints()) {
+                buffers[0] = flushes.flushed(into);
+            }
+        });
+        return buffers[0];
     }
 
     private SeriesId series(RowKey key) throws IOException, UidTable.UnknownUidException {

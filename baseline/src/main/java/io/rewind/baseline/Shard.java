@@ -2,8 +2,6 @@ package io.rewind.baseline;
 
 /** Shard {@code index} of {@code count}: the share of the table's keys one machine reads ({@link ShardKeySpace}). */
 public record Shard(int index, int count) {
-    public static final Shard ALL = new Shard(0, 1);
-
     /** Parses {@code I/N}, refusing anything but 0 <= I < N, in the words of the {@code --shard} option. */
     public static Shard parse(String text) {
         String[] parts = text.split("/");

@@ -66,7 +66,7 @@ public final class ArchiverBenchmark {
         try {
             List<Point> points = new ArrayList<>();
             for (int h = 0; h < hours; h++) {
-                for (SeriesPoints series : RealisticDataset.hour(START + h * 3_600_000L)) {
+                for (SeriesPoints series : RealisticDataset.hour(START + h * ArchiveLayout.HOUR_MS)) {
                     for (int i = 0; i < series.size(); i++) {
                         points.add(series.toPoint(i));
                     }
@@ -196,7 +196,7 @@ public final class ArchiverBenchmark {
     private static void live(KafkaBroker kafka, List<Point> points, int rate, int seconds, Path work) throws Exception {
         kafka.createTopic("bench-live", PARTITIONS, Map.of());
         // The same points, moved to now: their windows stay open, so only parts are written during the run.
-        long shift = (System.currentTimeMillis() / 3_600_000L - 1) * 3_600_000L - START;
+        long shift = (System.currentTimeMillis() / ArchiveLayout.HOUR_MS - 1) * ArchiveLayout.HOUR_MS - START;
         List<Point> load = points.subList(0, (int) Math.min(points.size(), (long) rate * seconds)).stream()
                 .map(p -> Point.newBuilder(p).setTimestampMs(p.getTimestampMs() + shift).build()).toList();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

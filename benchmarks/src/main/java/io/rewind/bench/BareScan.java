@@ -36,7 +36,7 @@ public final class BareScan {
         long bytes = 0;
         try (Connection connection = ConnectionFactory.createConnection(conf);
                 Table table = connection.getTable(TableName.valueOf(args[1]));
-                ResultScanner scanner = table.getScanner(new Scan().addFamily(new byte[] {'t'}).setCaching(1024).setCacheBlocks(false)
+                ResultScanner scanner = table.getScanner(new Scan().addFamily(io.rewind.opentsdb.StorageLayout.dataFamily()).setCaching(1024).setCacheBlocks(false)
                         .readVersions(1).setAsyncPrefetch(true))) {
             for (Result result = scanner.next(); result != null; result = scanner.next()) {
                 rows++;

@@ -1,5 +1,6 @@
 package io.rewind.bench;
 
+import io.rewind.archive.ArchiveLayout;
 import io.rewind.archive.segment.SeriesPoints;
 import io.rewind.devstack.DevStack;
 import io.rewind.devstack.Tsd;
@@ -117,7 +118,7 @@ public final class BaselineBenchmark {
         int exit = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start().waitFor();
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (exit != 0) {
-            throw new IllegalStateException(command.get(command.indexOf("-cp") + 2) + " failed (exit " + exit + "): " + Files.readString(log));
+            throw new IllegalStateException(String.join(" ", command.subList(command.indexOf("-cp") + 2, command.indexOf("-cp") + 4)) + " failed (exit " + exit + "): " + Files.readString(log));
         }
         return seconds;
     }
@@ -134,7 +135,7 @@ public final class BaselineBenchmark {
         try (BufferedWriter out = new BufferedWriter(new OutputStreamWriter(new GZIPOutputStream(Files.newOutputStream(file), 1 << 16),
                 StandardCharsets.UTF_8))) {
             for (int h = fromHour; h < toHour; h++) {
-                for (SeriesPoints series : RealisticDataset.hour(START + h * 3_600_000L)) {
+                for (SeriesPoints series : RealisticDataset.hour(START + h * ArchiveLayout.HOUR_MS)) {
                     StringBuilder tags = new StringBuilder();
                     series.id().key().tags().forEach((k, v) -> tags.append(' ').append(k).append('=').append(v));
                     for (int i = 0; i < series.size(); i++) {

@@ -49,7 +49,7 @@ public final class RestoreBenchmark {
         Path archive = work.resolve("archive");
         DevStack.deleteRecursively(work);
         long points = writeArchive(archive, hours);
-        long to = START + hours * 3_600_000L;
+        long to = START + hours * ArchiveLayout.HOUR_MS;
         System.out.printf("Restore benchmark: %,d points in %,d series over %d hour(s), %d partitions, archive %s%n", points,
                 RealisticDataset.HOSTS * RealisticDataset.CPUS * (RealisticDataset.COUNTERS.length + RealisticDataset.GAUGES.length),
                 hours, PARTITIONS, archive);
@@ -172,7 +172,7 @@ public final class RestoreBenchmark {
         long points = 0;
         try (Storage storage = new LocalStorage(dir)) {
             for (int h = 0; h < hours; h++) {
-                long window = START + h * 3_600_000L;
+                long window = START + h * ArchiveLayout.HOUR_MS;
                 List<List<SeriesPoints>> byPartition = new ArrayList<>();
                 for (int p = 0; p < PARTITIONS; p++) {
                     byPartition.add(new ArrayList<>());
@@ -184,11 +184,11 @@ public final class RestoreBenchmark {
                 for (int p = 0; p < PARTITIONS; p++) {
                     Path file = Files.createTempFile("rewind-bench-", ".avro");
                     try (SegmentWriter writer = new SegmentWriter(file, SegmentMetadata.of(FileKind.SEGMENT, "points", p, window,
-                            window + 3_600_000L, 0, 0, 1, List.of()))) {
+                            window + ArchiveLayout.HOUR_MS, 0, 0, 1, List.of()))) {
                         for (SeriesPoints series : byPartition.get(p)) {
                             writer.write(series);
                         }
-                        SegmentFiles.publish(storage, ArchiveLayout.segment("points", window, 3_600_000L, p, 1), writer.finish());
+                        SegmentFiles.publish(storage, ArchiveLayout.segment("points", window, ArchiveLayout.HOUR_MS, p, 1), writer.finish());
                     } finally {
                         Files.deleteIfExists(file);
                     }

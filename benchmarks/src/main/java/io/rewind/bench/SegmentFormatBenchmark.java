@@ -1,5 +1,6 @@
 package io.rewind.bench;
 
+import io.rewind.archive.ArchiveLayout;
 import io.rewind.archive.segment.SegmentCodec;
 import io.rewind.archive.segment.SegmentMetadata;
 import io.rewind.archive.segment.SegmentReader;
@@ -143,7 +144,7 @@ public final class SegmentFormatBenchmark {
     /** The hour as one segment file, as the compactor writes it. */
     private static SegmentWriter.WrittenFile writeHour(List<SeriesPoints> hour, Path file, long start, int version) throws IOException {
         try (SegmentWriter writer = new SegmentWriter(file, SegmentMetadata.of(FileKind.SEGMENT, "points", 0, start,
-                start + 3_600_000L, 0, 0, 1, List.of()).withFormatVersion(version))) {
+                start + ArchiveLayout.HOUR_MS, 0, 0, 1, List.of()).withFormatVersion(version))) {
             for (SeriesPoints series : hour) {
                 writer.write(series);
             }

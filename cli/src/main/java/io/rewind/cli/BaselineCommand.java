@@ -11,10 +11,7 @@ import io.rewind.baseline.ReadPlan;
 import io.rewind.baseline.Shard;
 import io.rewind.baseline.ShardCoverage;
 import io.rewind.opentsdb.StorageLayout;
-import io.rewind.opentsdb.hbase.HBaseCluster;
-import io.rewind.opentsdb.hbase.KeyRange;
 import io.rewind.opentsdb.hbase.OpenTsdbClient;
-import io.rewind.opentsdb.hbase.UidTable;
 import io.rewind.service.TimeArgs;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -135,33 +132,27 @@ public final class BaselineCommand implements Callable<Integer> {
                         new BaselineRequest(null, layout.dataTable(), from, fromMs, to, toMs, metrics), out);
                 return covered ? RewindCli.OK : RewindCli.PROBLEMS;
             }
-            BaselineState state = BaselineState.loadOrFresh(storage, archive.topic, baseline, shardOf);
-            try (HBaseCluster cluster = HBaseCluster.connect(layout, hbaseSettings)) {
-                BaselineRequest request = state.bind(new BaselineRequest(cluster.clusterId(), layout.dataTable(), from, fromMs, to, toMs,
-                        metrics));
+            Path rejects = rejectsFile != null ? rejectsFile : Path.of("rewind-baseline-" + baseline + ".rejects.jsonl");
+            BaselineRun.Settings settings = new BaselineRun.Settings(baseline, shardOf, live, givenSnapshot, parallelism, rate, rejects,
+                    bufferPoints, maxAttempts, hbaseSettings);
+            try (BaselineRun run = BaselineRun.open(settings, storage, archive.topic, layout,
+                    new BaselineRequest(null, layout.dataTable(), from, fromMs, to, toMs, metrics))) {
+                BaselineState state = run.state();
                 if (state.complete()) {
                     out.printf("Baseline '%s' (shard %s) is complete since %s: %,d points from %s. Name another with --name to take a new one.%n",
                             baseline, shardOf, TimeArgs.format(state.completedMs()), state.points(), state.table());
                     return RewindCli.OK;
                 }
-                try (UidTable uids = new UidTable(cluster.connection(), layout.uidTable())) {
-                    List<KeyRange> every = ReadPlan.wanted(uids, layout, request);
-                    state.want(every);
-                    List<KeyRange> wanted = ReadPlan.ofShard(layout, shardOf, every);
-                    if (dryRun) {
-                        ReadPlan plan = ReadPlan.of(cluster.regions(layout.dataTable()), wanted, state.done());
-                        out.printf("Baseline '%s' of %s (ZooKeeper %s), shard %s: %d region(s), %d key range(s) to read, %s of store files%s%n",
-                                baseline, layout.dataTable(), layout.zkQuorum(), shardOf, plan.regions(), plan.ranges().size(),
-                                Report.bytes(plan.bytes()), state.done().isEmpty() ? "" : " (" + state.done().size()
-                                        + " range(s) done by an earlier run)");
-                        plan.ranges().forEach(r -> out.println("  " + r));
-                        return RewindCli.OK;
-                    }
-                    Path rejects = rejectsFile != null ? rejectsFile : Path.of("rewind-baseline-" + baseline + ".rejects.jsonl");
-                    BaselineRun run = new BaselineRun(new BaselineRun.Settings(baseline, shardOf, live, givenSnapshot, parallelism, rate,
-                            rejects, bufferPoints, maxAttempts), storage, cluster, uids, layout, state);
-                    return report(out, run.run(wanted, request.fromMs(), request.toMs(), listener(out, baseline, layout, shardOf, rate)));
+                if (dryRun) {
+                    ReadPlan plan = run.plan();
+                    out.printf("Baseline '%s' of %s (ZooKeeper %s), shard %s: %d region(s), %d key range(s) to read, %s of store files%s%n",
+                            baseline, layout.dataTable(), layout.zkQuorum(), shardOf, plan.regions(), plan.ranges().size(),
+                            Report.bytes(plan.bytes()), state.done().isEmpty() ? "" : " (" + state.done().size()
+                                    + " range(s) done by an earlier run)");
+                    plan.ranges().forEach(r -> out.println("  " + r));
+                    return RewindCli.OK;
                 }
+                return report(out, run.run(listener(out, baseline, layout, shardOf, rate)));
             }
         }
     }

@@ -7,7 +7,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code rewind <verb>}: reads the archive from storage alone (guarantee 5). Exit codes: 0 done and
+ * {@code rewind <verb>}: the verbs that read the archive need storage alone (guarantee 5); {@code baseline} reads a
+ * cluster's HBase tables into it. Exit codes: 0 done and
  * sound; 1 done, but something is wrong (verify problems, rejected points, a failed --verify); 2 the
  * command line is wrong; 3 the work could not be done (storage or target unreachable, corrupt input):
  * a restore can then be rerun to continue.

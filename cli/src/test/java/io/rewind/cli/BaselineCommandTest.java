@@ -2,7 +2,6 @@ package io.rewind.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.rewind.cli.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -21,8 +21,12 @@ public record StorageLayout(String zkQuorum, String zkBaseDir, String dataTable,
     /** The time one row spans: a series' points of one hour share a row, its key's base time the start of that hour. */
     public static final long ROW_SPAN_SECONDS = 3600;
     public static final long ROW_SPAN_MS = ROW_SPAN_SECONDS * 1000;
-    /** The data table's one column family, which holds every cell. */
-    public static final byte[] DATA_FAMILY = {'t'};
+    private static final byte[] DATA_FAMILY = {'t'};
+
+    /** The data table's one column family, which holds every cell (a copy: the caller may keep it). */
+    public static byte[] dataFamily() {
+        return DATA_FAMILY.clone();
+    }
 
     public StorageLayout {
         List<String> problems = new ArrayList<>();

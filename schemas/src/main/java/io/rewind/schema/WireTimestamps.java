@@ -4,6 +4,8 @@ package io.rewind.schema;
 public final class WireTimestamps {
     /** OpenTSDB's {@code Const.SECOND_MASK}: a timestamp with any of these bits set is in milliseconds. */
     public static final long SECOND_MASK = 0xFFFFFFFF00000000L;
+    /** The largest timestamp in milliseconds OpenTSDB takes (13 digits): a larger one is refused as a bad timestamp. */
+    public static final long MAX_MS_TIMESTAMP = 9_999_999_999_999L;
 
     private WireTimestamps() {
     }

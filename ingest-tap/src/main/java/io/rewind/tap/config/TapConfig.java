@@ -7,7 +7,6 @@ import io.rewind.service.config.Settings;
 import io.rewind.service.config.Usage;
 import io.rewind.service.tls.ServerTls;
 import io.rewind.service.tls.TlsSettings;
-import io.rewind.tap.Tap;
 import io.rewind.tap.delivery.DeliverySettings;
 import java.net.InetSocketAddress;
 import java.net.URI;

@@ -1,6 +1,5 @@
 package io.rewind.tap.protocol;
 
-
 import io.rewind.schema.WireTimestamps;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -14,8 +13,6 @@ import java.util.Map;
  * Tags are kept in a {@link HashMap}, as OpenTSDB keeps them, because its messages print the map.
  */
 public final class PointRules {
-    static final long MAX_MS_TIMESTAMP = 9_999_999_999_999L;
-
     private final int maxTags;
 
     /** @param maxTags OpenTSDB's {@code tsd.storage.max_tags} (default 8) */
@@ -136,7 +133,7 @@ public final class PointRules {
      * the number of tags, and the characters of every name. {@code value} is only for the message.
      */
     public void checkTimestampAndTags(String metric, long timestamp, Number value, Map<String, String> tags) {
-        if (timestamp < 0 || WireTimestamps.isMilliseconds(timestamp) && timestamp > MAX_MS_TIMESTAMP) {
+        if (timestamp < 0 || WireTimestamps.isMilliseconds(timestamp) && timestamp > WireTimestamps.MAX_MS_TIMESTAMP) {
             byte[] bytes = storedBytes(value);
             int flags = value instanceof Long ? bytes.length - 1 : (bytes.length == 4 ? 11 : 15);
             throw Rejection.illegalArgument(Rejection.Reason.TIMESTAMP, (timestamp < 0 ? "negative " : "bad") + " timestamp=" + timestamp

@@ -49,13 +49,17 @@ class PointPublisherTest {
         KafkaAway awaited = new KafkaAway();
         // Room for one of the two points: the second, failed in flight, must wait in memory for the drain.
         Spool spool = Spool.open(dir, 1_000, 1 << 20);
-        PointPublisher publisher = new PointPublisher(producer(false), awaited, settings(), spool, metrics, Duration.ofMillis(200));
+        MockProducer<byte[], byte[]> batching = producer(false);
+        PointPublisher publisher = new PointPublisher(batching, awaited, settings(), spool, metrics, Duration.ofMillis(200));
         await("points go straight to Kafka", publisher::sendsDirectly);
+        // Kafka is away for the spool's drain too: were it back, the drain would free the room and the put be kept.
+        batching.partitionsForException = new org.apache.kafka.common.errors.TimeoutException("Kafka is away");
         CompletableFuture<Void> put = publisher.publishAwaited(List.of(record(1, 600), record(2, 600)));
         await("both points are in the producer", () -> awaited.history().size() == 2);
         awaited.errorNext(new NetworkException("the broker went away"));
         awaited.errorNext(new NetworkException("the broker went away"));
         assertThat(put).as("the client's answer, while one of its points is only in memory").isNotDone();
+        assertThat(publisher.blocked()).as("the point still waits for room").isTrue();
         publisher.close();
         assertThat(put).as("a tap stopped before the point found room answers an error, not 2xx").isCompletedExceptionally();
         assertThat(count("rewind.tap.points.missed")).isEqualTo(1);

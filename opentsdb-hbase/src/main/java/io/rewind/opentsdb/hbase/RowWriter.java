@@ -44,6 +44,8 @@ import org.apache.hadoop.hbase.client.Table;
  * <p>With {@code dryRun} nothing is written: the rows are read and the changes only counted.
  */
 public final class RowWriter {
+    private static final byte[] FAMILY = StorageLayout.dataFamily();
+
     /** Points changed so far, of one label (the restore's target metric). */
     public static final class Changes {
         public final LongAdder added = new LongAdder();
@@ -162,7 +164,7 @@ public final class RowWriter {
     private void mergeAndWrite(List<RowChange> rows) throws IOException, InterruptedException {
         List<Get> gets = new ArrayList<>(rows.size());
         for (RowChange row : rows) {
-            gets.add(new Get(row.key).addFamily(StorageLayout.DATA_FAMILY));
+            gets.add(new Get(row.key).addFamily(FAMILY));
             if (row.unsorted) {
                 row.points = sortedKeepingTheLast(row.points);
                 row.unsorted = false;
@@ -183,7 +185,7 @@ public final class RowWriter {
                     continue;
                 }
                 Put put = change.qualifier() == null ? null
-                        : new Put(row.key).addColumn(StorageLayout.DATA_FAMILY, change.qualifier(), change.value());
+                        : new Put(row.key).addColumn(FAMILY, change.qualifier(), change.value());
                 if (cells.isEmpty()) {
                     writes.add(put);
                     continue;
@@ -197,7 +199,7 @@ public final class RowWriter {
                     Delete delete = new Delete(row.key);
                     // Every version up to the one read: HBase keeps an overwritten cell's older versions until it compacts, and
                     // deleting only the newest would bring the older one back. A version written after the read stays.
-                    change.deletes().forEach(cell -> delete.addColumns(StorageLayout.DATA_FAMILY, cell.qualifier(), cell.timestampMs()));
+                    change.deletes().forEach(cell -> delete.addColumns(FAMILY, cell.qualifier(), cell.timestampMs()));
                     mutations.add(delete);
                 }
                 writes.add(mutations);

@@ -7,7 +7,6 @@ import io.rewind.opentsdb.hbase.HBaseTables;
 import io.rewind.opentsdb.hbase.OpenTsdbClient;
 import io.rewind.opentsdb.hbase.RowWriter;
 import io.rewind.opentsdb.hbase.SeriesRowKeys;
-import io.rewind.restore.RestorePlan;
 import io.rewind.restore.plan.OutputSeries;
 import io.rewind.schema.WireTimestamps;
 import io.rewind.service.RejectFile;
@@ -24,7 +23,7 @@ import org.apache.hadoop.hbase.client.Connection;
 /**
  * Writes restored points straight into a cluster's {@code tsdb} table as rows the way OpenTSDB's compaction leaves
  * them ({@link RowWriter}), UIDs found or assigned by OpenTSDB's own {@code UniqueId} ({@link SeriesRowKeys}). Each
- * slice's points go to the rows of their hours; with a plan that {@link RestorePlan#replaces} the slice's replaced
+ * slice's points go to the rows of their hours; with a plan that replaces (the restore's {@code --replace}), the slice's replaced
  * span is removed from those rows where the restore holds no point. A point a TSD would refuse goes to the reject file
  * with the TSD's reason. Writing a batch again gives the same rows: a rerun after a crash continues where the
  * checkpoint says.
@@ -174,7 +173,7 @@ public final class RowTarget implements Target, AutoCloseable {
 
     /** Why a TSD's {@code addPoint} would refuse the point, in its words; null when it would store it. */
     private static String refusal(OutputSeries series, int i, long wire, boolean ms) {
-        if (wire < 0 || (ms && wire > 9999999999999L)) {
+        if (wire < 0 || (ms && wire > WireTimestamps.MAX_MS_TIMESTAMP)) {
             return (wire < 0 ? "negative " : "bad") + " timestamp=" + wire + " when trying to add value=" + series.valueText(i)
                     + " to metric=" + series.metric() + ", tags=" + series.tags();
         }

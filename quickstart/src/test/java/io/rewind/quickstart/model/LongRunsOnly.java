@@ -1,4 +1,4 @@
-package io.rewind.restore.model;
+package io.rewind.quickstart.model;
 
 import net.jqwik.api.lifecycle.LifecycleContext;
 import net.jqwik.api.lifecycle.SkipExecutionHook;

@@ -1,4 +1,4 @@
-package io.rewind.restore.model;
+package io.rewind.quickstart.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,11 +1,11 @@
-package io.rewind.restore.model;
+package io.rewind.quickstart.model;
 
-import io.rewind.restore.model.ArchivePromisePropertyTest.Check;
-import io.rewind.restore.model.ArchivePromisePropertyTest.Compact;
-import io.rewind.restore.model.ArchivePromisePropertyTest.Copy;
-import io.rewind.restore.model.ArchivePromisePropertyTest.Correct;
-import io.rewind.restore.model.ArchivePromisePropertyTest.Put;
-import io.rewind.restore.model.ArchivePromisePropertyTest.Zombie;
+import io.rewind.quickstart.model.ArchivePromisePropertyTest.Check;
+import io.rewind.quickstart.model.ArchivePromisePropertyTest.Compact;
+import io.rewind.quickstart.model.ArchivePromisePropertyTest.Copy;
+import io.rewind.quickstart.model.ArchivePromisePropertyTest.Correct;
+import io.rewind.quickstart.model.ArchivePromisePropertyTest.Put;
+import io.rewind.quickstart.model.ArchivePromisePropertyTest.Zombie;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
