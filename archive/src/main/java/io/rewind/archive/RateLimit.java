@@ -1,6 +1,5 @@
 package io.rewind.archive;
 
-import java.util.concurrent.TimeUnit;
 
 /**
  * A limit in units per second over every thread that shares it (a token bucket that starts empty and holds
@@ -8,23 +7,31 @@ import java.util.concurrent.TimeUnit;
  * {@code n / rate} seconds, less that tenth. It spares a live cluster the full speed of a baseline or a restore.
  */
 public final class RateLimit {
-    private static final RateLimit NONE = new RateLimit(0);
+    private static final RateLimit NONE = new RateLimit(0, Ticker.SYSTEM);
     private final double perSecond;
     private final double burst;
+    private final Ticker ticker;
     private double available;
-    private long lastNanos = System.nanoTime();
+    private long lastNanos;
 
-    private RateLimit(double perSecond) {
+    private RateLimit(double perSecond, Ticker ticker) {
         this.perSecond = perSecond;
         this.burst = perSecond / 10;
+        this.ticker = ticker;
+        this.lastNanos = ticker.nanos();
     }
 
     /** A limit of {@code perSecond} units per second; none when it is 0. */
     public static RateLimit of(double perSecond) {
+        return of(perSecond, Ticker.SYSTEM);
+    }
+
+    /** A limit measured and waited out with this ticker. */
+    public static RateLimit of(double perSecond, Ticker ticker) {
         if (perSecond < 0) {
             throw new IllegalArgumentException("a rate limit is positive, or 0 for none: " + perSecond);
         }
-        return perSecond == 0 ? NONE : new RateLimit(perSecond);
+        return perSecond == 0 ? NONE : new RateLimit(perSecond, ticker);
     }
 
     public boolean limited() {
@@ -42,14 +49,14 @@ public final class RateLimit {
         }
         long waitNanos;
         synchronized (this) {
-            long now = System.nanoTime();
+            long now = ticker.nanos();
             available = Math.min(burst, available + (now - lastNanos) * perSecond / 1e9);
             lastNanos = now;
             available -= n;
             waitNanos = available >= 0 ? 0 : (long) (-available / perSecond * 1e9);
         }
         if (waitNanos > 0) {
-            TimeUnit.NANOSECONDS.sleep(waitNanos);
+            ticker.sleep(waitNanos);
         }
     }
 }

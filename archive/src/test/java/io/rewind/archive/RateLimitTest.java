@@ -33,6 +33,35 @@ class RateLimitTest {
     }
 
     @Test
+    void unitsTakeExactlyTheirTimeAtTheRateAndAnIdleBucketLendsATenthOfASecondAtMost() throws Exception {
+        // Time moves only when the limit waits, or when the test says it passed: the waits are the rule's, on any machine.
+        long[] nanos = {0};
+        Ticker clock = new Ticker() {
+            @Override
+            public long nanos() {
+                return nanos[0];
+            }
+
+            @Override
+            public void sleep(long pause) {
+                nanos[0] += pause;
+            }
+        };
+        RateLimit limit = RateLimit.of(20_000, clock);
+        for (int i = 0; i < 200; i++) {
+            limit.acquire(50); // 10,000 units from an empty bucket: half a second, not less, not more
+        }
+        assertThat(nanos[0] / 1e9).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-6));
+
+        nanos[0] += 5_000_000_000L; // five idle seconds fill the bucket to its tenth of a second, no further
+        long before = nanos[0];
+        for (int i = 0; i < 200; i++) {
+            limit.acquire(50);
+        }
+        assertThat((nanos[0] - before) / 1e9).isCloseTo(0.4, org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    @Test
     void noLimitNeverWaitsAndANegativeOneIsRefused() throws Exception {
         RateLimit none = RateLimit.of(0);
         none.acquire(Long.MAX_VALUE);

@@ -237,8 +237,12 @@ class RestoreIT {
         com.sun.net.httpserver.HttpServer front = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
         front.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.util.concurrent.CountDownLatch retried = new java.util.concurrent.CountDownLatch(1);
         front.createContext("/", exchange -> {
             int n = requests.incrementAndGet();
+            if (n > 3) {
+                retried.countDown();
+            }
             byte[] body = exchange.getRequestBody().readAllBytes();
             try {
                 if (n == 1 || n == 2) {
@@ -248,7 +252,8 @@ class RestoreIT {
                     return;
                 }
                 if (n == 3) {
-                    Thread.sleep(8_000); // past the restore's wait: --timeout 1 s, plus the 5 s it allows the TSD's own sync timeout
+                    // No answer until the restore has given up on this one and sent the batch again.
+                    assertThat(retried.await(2, java.util.concurrent.TimeUnit.MINUTES)).as("the restore sent the batch again").isTrue();
                 }
                 java.net.http.HttpRequest.Builder forward = java.net.http.HttpRequest.newBuilder(
                         recovery.httpUrl().resolve(exchange.getRequestURI().toString())).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body));

@@ -101,8 +101,19 @@ class SecureKafkaIT {
             }
             tail = put(client, "http", 30, 40); // the archiver is stopped: these stay in Kafka
         }
-        TsdData written = TsdData.query(TsdClient.of(source), List.of(METRIC), T0 * 1000, (T0 + 3600) * 1000);
-        assertThat(written.series()).hasSize(2);
+        // The source TSD holds exactly the 70 points sent: 30 over telnet (value i), 40 over HTTP (value 1.5 i).
+        TsdData written = TsdData.await(TsdClient.of(source), List.of(METRIC), T0 * 1000, (T0 + 3600) * 1000, 70, Duration.ofSeconds(60));
+        Map<String, Map<Long, Double>> sent = new java.util.TreeMap<>();
+        for (int i = 0; i < 40; i++) {
+            if (i < 30) {
+                sent.computeIfAbsent("telnet", h -> new java.util.TreeMap<>()).put((T0 + i * 10) * 1000, (double) i);
+            }
+            sent.computeIfAbsent("http", h -> new java.util.TreeMap<>()).put((T0 + i * 10) * 1000, i * 1.5);
+        }
+        Map<String, Map<Long, Double>> stored = new java.util.TreeMap<>();
+        written.series().forEach((series, points) -> points.forEach((ms, value) ->
+                stored.computeIfAbsent(series.tags().get("host"), h -> new java.util.TreeMap<>()).put(ms, value.asDouble())));
+        assertThat(stored).isEqualTo(sent);
 
         List<String> kafkaArgs = new ArrayList<>();
         secure.forEach((k, v) -> kafkaArgs.addAll(List.of("--kafka", k + "=" + v)));

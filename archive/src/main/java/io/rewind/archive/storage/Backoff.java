@@ -1,7 +1,9 @@
 package io.rewind.archive.storage;
 
+import io.rewind.archive.Ticker;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The pause between attempts at one write, to archive storage or to a TSD: exponential, with jitter, from a minimum up
@@ -9,11 +11,18 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class Backoff {
     private final long maxMs;
+    private final Ticker ticker;
     private long delayMs;
 
     public Backoff(Duration min, Duration max) {
+        this(min, max, Ticker.SYSTEM);
+    }
+
+    /** A backoff that pauses with this ticker. */
+    public Backoff(Duration min, Duration max, Ticker ticker) {
         this.delayMs = min.toMillis();
         this.maxMs = max.toMillis();
+        this.ticker = ticker;
     }
 
     /** The current delay, before jitter. */
@@ -23,7 +32,7 @@ public final class Backoff {
 
     /** Sleeps for half to all of the current delay, then doubles it up to the maximum. */
     public void pause() throws InterruptedException {
-        Thread.sleep(delayMs / 2 + ThreadLocalRandom.current().nextLong(delayMs / 2 + 1));
+        ticker.sleep(TimeUnit.MILLISECONDS.toNanos(delayMs / 2 + ThreadLocalRandom.current().nextLong(delayMs / 2 + 1)));
         delayMs = Math.min(delayMs * 2, maxMs);
     }
 }

@@ -1,5 +1,6 @@
 package io.rewind.archiver.storage;
 
+import io.rewind.archive.Ticker;
 import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.archive.segment.SegmentMetadata;
 import io.rewind.archive.segment.SegmentWriter;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +30,19 @@ public final class ArchiveWriter {
     private final Path scratchDir;
     private final long retryTimeoutMs;
     private final ArchiverMetrics metrics;
+    private final Ticker ticker;
 
     public ArchiveWriter(Storage storage, Path scratchDir, long retryTimeoutMs, ArchiverMetrics metrics) throws IOException {
+        this(storage, scratchDir, retryTimeoutMs, metrics, Ticker.SYSTEM);
+    }
+
+    /** A writer whose retries are timed and paused with this ticker. */
+    public ArchiveWriter(Storage storage, Path scratchDir, long retryTimeoutMs, ArchiverMetrics metrics, Ticker ticker) throws IOException {
         this.storage = storage;
         this.scratchDir = Files.createDirectories(scratchDir);
         this.retryTimeoutMs = retryTimeoutMs;
         this.metrics = metrics;
+        this.ticker = ticker;
     }
 
     public Storage storage() {
@@ -43,7 +52,7 @@ public final class ArchiveWriter {
     /** This writer on another view of the same storage (a task's {@link TaskStorage}). */
     public ArchiveWriter on(Storage view) {
         try {
-            return new ArchiveWriter(view, scratchDir, retryTimeoutMs, metrics);
+            return new ArchiveWriter(view, scratchDir, retryTimeoutMs, metrics, ticker);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // the scratch directory exists: this writer made it
         }
@@ -76,8 +85,8 @@ public final class ArchiveWriter {
 
     /** Runs the storage call, retrying failures with exponential backoff (100 ms to 5 s, jittered) until the retry timeout. */
     public <T> T retrying(String what, StorageCall<T> call) throws IOException {
-        long deadline = System.currentTimeMillis() + retryTimeoutMs;
-        Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+        long deadline = ticker.nanos() + TimeUnit.MILLISECONDS.toNanos(retryTimeoutMs);
+        Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), ticker);
         for (int attempt = 1; ; attempt++) {
             try {
                 T result = call.call();
@@ -87,7 +96,7 @@ public final class ArchiveWriter {
                 throw e; // not a storage failure: the task's work ends here
             } catch (IOException | UncheckedIOException e) {
                 metrics.error("storage");
-                if (System.currentTimeMillis() + backoff.delayMs() > deadline) {
+                if (ticker.nanos() + TimeUnit.MILLISECONDS.toNanos(backoff.delayMs()) - deadline > 0) {
                     metrics.storageFailed();
                     throw new IOException("Storage " + storage.uri() + " failed to " + what + " for " + retryTimeoutMs / 1000
                             + " s (" + attempt + " attempts): " + e.getMessage(), e);

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.rewind.archive.Ticker;
 import io.rewind.archive.storage.local.LocalStorage;
 import io.rewind.archiver.metrics.ArchiverMetrics;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,17 +44,32 @@ class ArchiveWriterTest {
     @Test
     void aStorageCallStillFailingAtTheRetryTimeoutFailsWithWhatItTriedAndTheLastError() throws IOException {
         ArchiverMetrics metrics = new ArchiverMetrics(new SimpleMeterRegistry());
-        ArchiveWriter writer = new ArchiveWriter(new LocalStorage(dir.resolve("archive")), dir.resolve("scratch"), 1_000, metrics);
+        // Time moves only when the writer pauses: the attempts are those of the rule, whatever the machine's load.
+        AtomicLong nanos = new AtomicLong();
+        Ticker clock = new Ticker() {
+            @Override
+            public long nanos() {
+                return nanos.get();
+            }
+
+            @Override
+            public void sleep(long pause) {
+                nanos.addAndGet(pause);
+            }
+        };
+        ArchiveWriter writer = new ArchiveWriter(new LocalStorage(dir.resolve("archive")), dir.resolve("scratch"), 1_000, metrics, clock);
         AtomicInteger calls = new AtomicInteger();
         assertThatThrownBy(() -> writer.retrying("list windows", () -> {
             calls.incrementAndGet();
             throw new IOException("storage unreachable");
         })).isInstanceOf(IOException.class)
                 .hasMessageContaining("failed to list windows")
-                .hasMessageContaining("(" + calls.get() + " attempts)")
+                .hasMessageContaining("(4 attempts)")
                 .hasMessageEndingWith("storage unreachable");
-        assertThat(calls.get()).as("attempts in 1 s, 100 ms apart at first").isGreaterThan(1);
-        assertThat(storageErrors(metrics)).isEqualTo(calls.get());
+        // Pauses of 50-100, 100-200 and 200-400 ms (half to all of 100, 200, 400): a fourth would end past the 1 s.
+        assertThat(calls.get()).isEqualTo(4);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(nanos.get())).as("time paused").isBetween(350L, 700L);
+        assertThat(storageErrors(metrics)).isEqualTo(4);
         assertThat(metrics.lastStorageFailureMs.get()).isPositive();
     }
 }
