@@ -9,7 +9,7 @@ import io.rewind.archive.storage.Storage;
 import io.rewind.restore.check.Drill;
 import io.rewind.restore.check.DrillMetrics;
 import io.rewind.restore.check.TargetVerifier;
-import io.rewind.restore.target.HttpTarget;
+import io.rewind.restore.targets.HttpTarget;
 import io.rewind.service.AdminServer;
 import io.rewind.service.TimeArgs;
 import java.io.PrintWriter;

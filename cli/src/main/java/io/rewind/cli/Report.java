@@ -12,7 +12,7 @@ import io.rewind.restore.plan.Checkpoint;
 import io.rewind.restore.plan.Selection;
 import io.rewind.restore.source.KafkaTail;
 import io.rewind.restore.source.TailPosition;
-import io.rewind.restore.target.RowTarget;
+import io.rewind.restore.targets.RowTarget;
 import io.rewind.service.RejectFile;
 import io.rewind.service.TimeArgs;
 import java.io.PrintWriter;

@@ -9,6 +9,7 @@ import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.local.LocalStorage;
 import io.rewind.devstack.DevStack;
 import io.rewind.devstack.S3Server;
+import io.rewind.devstack.Tsd;
 import io.rewind.devstack.junit.DevStackExtension;
 import io.rewind.devstack.process.Await;
 import io.rewind.cli.CliRun;
@@ -80,6 +81,14 @@ class CopyIT {
         CliRun verify = CliRun.of("verify", "--archive", copy);
         assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
         assertThat(export(copy, "copy.txt")).isEqualTo(export(archive.toString(), "archive.txt"));
+        // Restored from the copy into a TSD of its own: the points that were written, each once, with its value.
+        Tsd restored = stack.tsd("copy-restored", java.util.Map.of());
+        CliRun restore = CliRun.of("restore", "--archive", copy, "--from", Long.toString(W), "--to", Long.toString(W + 12 * HOUR),
+                "--target", restored.httpUrl().toString(), "--rejects", work.resolve("copy.rejects.jsonl").toString());
+        assertThat(restore.exitCode()).as(restore.out() + restore.err()).isZero();
+        for (String metric : List.of("it.copy.cpu", "it.copy.load", "it.copy.latency")) {
+            assertThat(RestoreIT.series(restored, metric, W, W + 12 * HOUR - 1)).as(metric).isEqualTo(RestoreIT.expected(points, metric, metric));
+        }
         CliRun again = CliRun.of("copy", "--from", archive.toString(), "--to", copy);
         assertThat(again.out()).contains(": 0 object(s) copied").contains(String.format("%,d already there", files));
 
@@ -116,6 +125,24 @@ class CopyIT {
         assertThat(dataFiles(target)).isEqualTo(dataFiles(source));
         assertThat(CliRun.of("verify", "--archive", copy).exitCode()).isZero();
         assertThat(export(copy, "copy-after.txt")).isEqualTo(export(archive.toString(), "archive-after.txt"));
+    }
+
+    @Test
+    void aCopyOfWhatTheArchiverWroteRestoresThePointsThatWereWritten(DevStack stack) throws Exception {
+        S3Server s3 = stack.s3();
+        s3.useInThisJvm();
+        List<Point> points = TestArchive.workload("it.copied", W, 3 * 60, 2);
+        Path archive = ArchiverOutput.archive(stack, work.resolve("archived"), "it-copied", points, W + 4 * HOUR);
+        String copy = s3.bucket("copy-of-archiver", "rewind");
+        CliRun copied = CliRun.of("copy", "--from", archive.toString(), "--to", copy, "--scratch", work.resolve("scratch2").toString());
+        assertThat(copied.exitCode()).as(copied.out() + copied.err()).isZero();
+        Tsd restored = stack.tsd("copy-of-archiver-restored", java.util.Map.of());
+        CliRun restore = CliRun.of("restore", "--archive", copy, "--topic", "it-copied", "--from", Long.toString(W), "--to",
+                Long.toString(W + 3 * HOUR), "--target", restored.httpUrl().toString(), "--rejects", work.resolve("copied.rejects.jsonl").toString());
+        assertThat(restore.exitCode()).as(restore.out() + restore.err()).isZero();
+        for (String metric : List.of("it.copied.cpu", "it.copied.load", "it.copied.latency")) {
+            assertThat(RestoreIT.series(restored, metric, W, W + 3 * HOUR - 1)).as(metric).isEqualTo(RestoreIT.expected(points, metric, metric));
+        }
     }
 
     private String export(String archive, String name) throws Exception {

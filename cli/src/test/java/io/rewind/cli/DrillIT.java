@@ -2,7 +2,6 @@ package io.rewind.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.rewind.archive.storage.local.LocalStorage;
 import io.rewind.devstack.DevStack;
 import io.rewind.devstack.Tsd;
 import io.rewind.devstack.TsdClient;
@@ -49,12 +48,9 @@ class DrillIT {
     @Test
     void aDrillPassesOnASoundArchiveAndNamesTheSeriesOfATamperedTarget(DevStack stack) throws Exception {
         List<Point> points = TestArchive.workload("it.drill", W, 5 * 60, 2);
-        Path archive = work.resolve("archive");
-        try (LocalStorage storage = new LocalStorage(archive)) {
-            new TestArchive(storage, 3).commit(TestArchive.ingestedAt(points, W + 6 * HOUR));
-        }
+        Path archive = ArchiverOutput.archive(stack, work, "it-drill", points, W + 6 * HOUR); // the real archiver's, from a real topic
         Tsd scratch = stack.tsd("drill-scratch", Map.of());
-        List<String> drill = List.of("drill", "--archive", archive.toString(), "--target", scratch.httpUrl().toString(), "--seed", "7",
+        List<String> drill = List.of("drill", "--archive", archive.toString(), "--topic", "it-drill", "--target", scratch.httpUrl().toString(), "--seed", "7",
                 "--sample", "2", "--rename-metric", "it\\.drill\\.(.*)=drill.$1", "--set-tag", "drill=nightly", "--rejects",
                 work.resolve("drill.rejects.jsonl").toString());
 

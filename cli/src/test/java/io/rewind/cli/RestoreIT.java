@@ -49,14 +49,16 @@ class RestoreIT {
     Path work;
 
     @Test
-    void aRangeIsRestoredExactlyAndNothingOutsideIt(DevStack stack) throws IOException {
+    void aRangeIsRestoredExactlyAndNothingOutsideIt(DevStack stack) throws Exception {
         List<Point> points = TestArchive.workload("it.range", W, 120, 6);
         write(stack.tsd(PRODUCTION), points);
-        Path archive = archive(points, W + 3 * HOUR);
+        // What the real archiver wrote from a real topic.
+        Path archive = ArchiverOutput.archive(stack, work, "it-range", points, W + 3 * HOUR);
         long from = W + 30 * 60_000L;
         long to = W + 90 * 60_000L;
 
-        CliRun run = CliRun.of("restore", "--archive", archive.toString(), "--from", Long.toString(from), "--to", Long.toString(to),
+        CliRun run = CliRun.of("restore", "--archive", archive.toString(), "--topic", "it-range", "--from", Long.toString(from),
+                "--to", Long.toString(to),
                 "--target", stack.tsd(RECOVERY).httpUrl().toString(), "--rejects", work.resolve("rejects.jsonl").toString(),
                 "--batch-size", "500", "--verify");
 

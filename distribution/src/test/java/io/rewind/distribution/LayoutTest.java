@@ -64,6 +64,13 @@ class LayoutTest {
     }
 
     @Test
+    void noPackageIsNamedAsTheBuildsOutput() {
+        // Git (.gitignore) and the launcher's image build skip every directory named target: such a package's new files
+        // would be missing from a clone.
+        assertThat(classes.stream().map(c -> List.of(c.getPackageName().split("\\.")))).noneMatch(parts -> parts.contains("target"));
+    }
+
+    @Test
     void noPackageIsPartOfACycle() {
         slices().matching("io.rewind.(**)").should().beFreeOfCycles().check(classes);
     }

@@ -22,7 +22,10 @@ final class TopicPoints {
     private TopicPoints() {
     }
 
-    /** Every record of the topic once {@code expected} have arrived (and none more within a second), failing after the timeout. */
+    /**
+     * Every record of the topic up to its end offsets (the last stable ones: read_committed) once it holds at least
+     * {@code expected}: what is there, counted where it was written, duplicates included; fails after the timeout.
+     */
     static List<Record> read(String bootstrap, String topic, int expected, Duration timeout) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -35,17 +38,27 @@ final class TopicPoints {
             consumer.seekToBeginning(partitions);
             List<Record> out = new ArrayList<>();
             long deadline = System.nanoTime() + timeout.toNanos();
-            long quietUntil = Long.MAX_VALUE;
-            while (System.nanoTime() < deadline && System.nanoTime() < quietUntil) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(new Record(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8), FORMAT.decode(r.value()), r.timestamp(),
-                            r.partition()));
+            while (true) {
+                Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+                while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("the topic " + topic + " was not read to its end offsets " + end + " in " + timeout);
+                    }
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        out.add(new Record(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8), FORMAT.decode(r.value()),
+                                r.timestamp(), r.partition()));
+                    }
                 }
-                if (out.size() >= expected && quietUntil == Long.MAX_VALUE) {
-                    quietUntil = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+                if (out.size() >= expected) {
+                    return out;
                 }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the topic " + topic + " holds " + out.size() + " records, not the " + expected
+                            + " expected, after " + timeout);
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(new Record(new String(r.key(),
+                        java.nio.charset.StandardCharsets.UTF_8), FORMAT.decode(r.value()), r.timestamp(), r.partition())));
             }
-            return out;
         }
     }
 }

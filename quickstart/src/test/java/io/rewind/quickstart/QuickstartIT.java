@@ -102,4 +102,61 @@ class QuickstartIT {
         assertThat(staged.series().keySet()).containsExactlyElementsOf(expected.series().keySet());
         assertThat(staged.differences(expected)).isEmpty();
     }
+
+    /**
+     * Not the tap's and the archiver's own counters: the topic read to its end offsets, and the archive's live files read
+     * one by one. The topic holds one record per point sent, and the archive every one of those records once, with its
+     * series, timestamp, value and the record's time as its ingest time.
+     */
+    @Test
+    void theTopicReadToItsEndAndTheArchivesFilesHoldEachPointSentOnce(DevStack stack) throws Exception {
+        Map<String, Long> inKafka = new java.util.TreeMap<>();
+        long records = 0;
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+                Map.of("bootstrap.servers", stack.kafka().bootstrapServers(), "isolation.level", "read_committed",
+                        "key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName(),
+                        "value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName()))) {
+            List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(Pipeline.TOPIC).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(Pipeline.TOPIC, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+            io.rewind.schema.wire.SingleObjectWireFormat<io.rewind.schema.Point> format =
+                    new io.rewind.schema.wire.SingleObjectWireFormat<>(io.rewind.schema.Point.class);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (var record : consumer.poll(Duration.ofMillis(500))) {
+                    io.rewind.schema.Point point = format.decode(record.value());
+                    inKafka.merge(version(point.getMetric(), new java.util.TreeMap<>(point.getTags()), point.getTimestampMs(),
+                            record.timestamp(), String.valueOf(point.getValue())), 1L, Long::sum);
+                    records++;
+                }
+            }
+        }
+        assertThat(records).as("records in the points topic").isEqualTo(result.pointsSent());
+
+        Map<String, Long> archived = new java.util.TreeMap<>();
+        try (io.rewind.archive.storage.Storage storage = new io.rewind.archive.storage.local.LocalStorage(pipeline.archiveDir())) {
+            List<String> unreadable = new java.util.ArrayList<>();
+            for (var unit : io.rewind.restore.source.ArchiveIndex.scanAll(storage, java.util.Optional.of(Pipeline.TOPIC), unreadable)
+                    .restoreUnits()) {
+                for (var file : unit.live()) {
+                    try (var reader = io.rewind.archive.segment.SegmentFiles.open(storage, file.key(), id -> true)) {
+                        while (reader.hasNext()) {
+                            var series = reader.next();
+                            for (int i = 0; i < series.size(); i++) {
+                                archived.merge(version(series.id().key().metric(), new java.util.TreeMap<>(series.id().key().tags()),
+                                        series.timestampMs(i), series.ingestTimeMs(i), String.valueOf(series.value(i))), 1L, Long::sum);
+                            }
+                        }
+                    }
+                }
+            }
+            assertThat(unreadable).isEmpty();
+        }
+        assertThat(archived).as("every record of the topic, in the archive's live files, once").isEqualTo(inKafka);
+    }
+
+    private static String version(String metric, Map<String, String> tags, long timestampMs, long ingestMs, String value) {
+        return metric + tags + " " + timestampMs + " @" + ingestMs + " = " + value;
+    }
 }

@@ -93,6 +93,26 @@ class RollupsAndHistogramsIT {
             assertThat(restored.status()).as("%s: %s", body, restored.body()).isEqualTo(200);
             assertThat(bySeries(restored.json())).as("the restored TSD's answer to %s", body).isEqualTo(bySeries(series));
         }
+
+        // The rollups against what was sent, not only against the source: per host, per hour, the value written.
+        Map<String, java.util.function.IntFunction<Double>> sentRollups = Map.of(
+                "rh.requests 1h-sum", h -> 100.0 + h, "rh.requests 1h-count", h -> 10.0 + h, "rh.telnet.requests 1h-max", h -> 50.5 + h);
+        sentRollups.forEach((rollup, valueAt) -> {
+            String[] metricAndDownsample = rollup.split(" ");
+            String body = String.format(rollupQuery(metricAndDownsample[0], metricAndDownsample[1]), (t0 - 3_600) * 1000,
+                    (t0 + (HOURS + 1) * 3_600L) * 1000);
+            Map<String, Map<Long, Double>> expected = new TreeMap<>();
+            for (String host : List.of("a", "b")) {
+                for (int h = 0; h < HOURS; h++) {
+                    expected.computeIfAbsent(host, k -> new TreeMap<>()).put(t0 + h * 3_600L, valueAt.apply(h));
+                }
+            }
+            Map<String, Map<Long, Double>> restored = new TreeMap<>();
+            TsdClient.of(target).post("/api/query", body, false).json().forEach(series -> series.path("dps").fields()
+                    .forEachRemaining(dp -> restored.computeIfAbsent(series.path("tags").path("host").asText(), k -> new TreeMap<>())
+                            .put(Long.parseLong(dp.getKey()), dp.getValue().asDouble())));
+            assertThat(restored).as("restored %s against what was sent", rollup).isEqualTo(expected);
+        });
     }
 
     /** A query's answer keyed by series: two TSDs list the same series in the order of their own UIDs. */

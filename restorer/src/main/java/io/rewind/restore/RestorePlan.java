@@ -7,7 +7,7 @@ import io.rewind.restore.source.ArchiveIndex;
 import io.rewind.restore.source.KafkaTail;
 import io.rewind.restore.source.TailPosition;
 import io.rewind.restore.source.TailUnits;
-import io.rewind.restore.target.Slice;
+import io.rewind.restore.targets.Slice;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

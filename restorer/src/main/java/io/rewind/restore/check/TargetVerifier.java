@@ -9,7 +9,7 @@ import io.rewind.restore.plan.OutputSeries;
 import io.rewind.restore.plan.Transforms;
 import io.rewind.restore.source.ArchiveIndex;
 import io.rewind.restore.source.SelectionReader;
-import io.rewind.restore.target.HttpTarget;
+import io.rewind.restore.targets.HttpTarget;
 import io.rewind.schema.PointKind;
 import io.rewind.service.TimeArgs;
 import java.io.IOException;

@@ -7,7 +7,7 @@ import io.rewind.archive.RateLimit;
 import io.rewind.archive.storage.local.LocalStorage;
 import io.rewind.restore.TestArchive;
 import io.rewind.restore.plan.Transforms;
-import io.rewind.restore.target.HttpTarget;
+import io.rewind.restore.targets.HttpTarget;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,4 +1,4 @@
-package io.rewind.restore.target;
+package io.rewind.restore.targets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package io.rewind.restore.target;
+package io.rewind.restore.targets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

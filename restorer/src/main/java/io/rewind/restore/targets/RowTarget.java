@@ -1,4 +1,4 @@
-package io.rewind.restore.target;
+package io.rewind.restore.targets;
 
 import io.rewind.archive.storage.Backoff;
 import io.rewind.opentsdb.RowEncoder;
