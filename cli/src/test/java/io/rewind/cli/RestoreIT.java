@@ -57,6 +57,7 @@ class RestoreIT {
         long from = W + 30 * 60_000L;
         long to = W + 90 * 60_000L;
 
+        long addedBefore = pointsAdded(stack.tsd(RECOVERY));
         CliRun run = CliRun.of("restore", "--archive", archive.toString(), "--topic", "it-range", "--from", Long.toString(from),
                 "--to", Long.toString(to),
                 "--target", stack.tsd(RECOVERY).httpUrl().toString(), "--rejects", work.resolve("rejects.jsonl").toString(),
@@ -64,6 +65,11 @@ class RestoreIT {
 
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("Verified: the target holds exactly the archive's");
+        // Each point of the range written once, by the TSD's own count.
+        long inRange = points.stream().filter(p -> p.getTimestampMs() >= from && p.getTimestampMs() < to).count();
+        Await.until("the TSD to count the points it stored", Duration.ofSeconds(30), () -> { },
+                () -> pointsAdded(stack.tsd(RECOVERY)) - addedBefore >= inRange);
+        assertThat(pointsAdded(stack.tsd(RECOVERY)) - addedBefore).as("points the TSD stored").isEqualTo(inRange);
         for (String metric : List.of("it.range.cpu", "it.range.load", "it.range.latency")) {
             Map<String, Map<Long, String>> production = series(stack.tsd(PRODUCTION), metric, from, to - 1);
             assertThat(production).hasSize(6);
@@ -203,8 +209,10 @@ class RestoreIT {
         List<Point> points = TestArchive.workload("it.resume", W, 240, 30); // 64,800 points
         Path archive = archive(points, W + 5 * HOUR);
         Path checkpoint = work.resolve("rejects.checkpoint");
+        Tsd target = stack.tsd(RECOVERY);
+        long addedBefore = pointsAdded(target);
         List<String> args = List.of("restore", "--archive", archive.toString(), "--from", Long.toString(W), "--to", Long.toString(W + 4 * HOUR),
-                "--target", stack.tsd(RECOVERY).httpUrl().toString(), "--rejects", work.resolve("rejects.jsonl").toString(),
+                "--target", target.httpUrl().toString(), "--rejects", work.resolve("rejects.jsonl").toString(),
                 "--batch-size", "300", "--parallelism", "2", "--json");
         for (int kill = 1; kill <= 3; kill++) {
             long before = Files.exists(checkpoint) ? Files.readAllLines(checkpoint).size() : 0;
@@ -220,6 +228,10 @@ class RestoreIT {
 
         JsonNode summary = JSON.readTree(output);
         assertThat(summary.get("pointsRestoredInAllRuns").asLong()).isEqualTo(points.size());
+        // By the TSD's own count: every point, and again at most the batches in flight when a run was killed (two senders
+        // of 300 points, three kills); never the selection twice.
+        assertThat(pointsAdded(target) - addedBefore).as("points the TSD stored over all runs").isBetween((long) points.size(),
+                points.size() + 3 * 2 * 300L);
         assertThat(summary.get("pointsFromEarlierRuns").asLong()).isPositive();
         assertThat(summary.get("rejected").asLong()).isZero();
         assertThat(Files.readString(work.resolve("rejects.jsonl"))).isEmpty();
@@ -435,6 +447,19 @@ class RestoreIT {
             TsdClient.Response response = client.post("/api/put?sync&details", array.toString(), true);
             assertThat(response.status()).as(response.body()).isIn(200, 204);
         }
+    }
+
+    /**
+     * The points the TSD has stored since it started, by its own count ({@code tsd.datapoints.added} of {@code /api/stats}):
+     * where a duplicate write shows, which a query cannot (the TSD absorbs an identical rewrite).
+     */
+    static long pointsAdded(Tsd tsd) {
+        for (JsonNode stat : TsdClient.of(tsd).get("/api/stats").json()) {
+            if (stat.path("metric").asText().equals("tsd.datapoints.added")) {
+                return stat.path("value").asLong();
+            }
+        }
+        throw new AssertionError("the TSD's /api/stats has no tsd.datapoints.added");
     }
 
     /** Every series of the metric in {@code [start, end]} (inclusive, as OpenTSDB queries): tags to (ms timestamp to value). */
