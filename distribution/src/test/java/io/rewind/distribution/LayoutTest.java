@@ -8,7 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -64,9 +68,23 @@ class LayoutTest {
     }
 
     @Test
-    void noPackageIsNamedAsTheBuildsOutput() {
-        // Git (.gitignore) and the launcher's image build skip every directory named target: such a package's new files
-        // would be missing from a clone.
+    void noSourceDirectoryIsNamedAsTheBuildsOutput() throws IOException {
+        // Git (.gitignore) and the launcher's image build skip every directory named target: the new files of such a
+        // package, main or test, would be missing from a clone.
+        Path repo = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent();
+        List<Path> named;
+        try (Stream<Path> sources = Files.find(repo, 4, (path, attributes) -> attributes.isDirectory()
+                && path.getFileName().toString().equals("src") && !repo.relativize(path).toString().contains("target")
+                && !repo.relativize(path).toString().startsWith("."))) {
+            named = sources.flatMap(src -> {
+                try (Stream<Path> dirs = Files.walk(src)) {
+                    return dirs.filter(d -> Files.isDirectory(d) && d.getFileName().toString().equals("target")).toList().stream();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).toList();
+        }
+        assertThat(named).isEmpty();
         assertThat(classes.stream().map(c -> List.of(c.getPackageName().split("\\.")))).noneMatch(parts -> parts.contains("target"));
     }
 

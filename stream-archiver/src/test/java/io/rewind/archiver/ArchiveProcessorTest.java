@@ -339,8 +339,7 @@ class ArchiveProcessorTest {
     void retentionDeletesTheWindowsThatEndedBeforeItAndRecordsItInTheCatalog() throws Exception {
         start(Map.of("retention.ms", "90m"));
         send(workload(W, 3, 2), W + 60_000); // its window ended 1 h before the clock (W + 2 h)
-        Map<String, Integer> kept = new HashMap<>(sent);
-        sent.clear();
+        sent.clear(); // the first window's points: deleted by retention
         send(workload(W + HOUR + 40 * 60_000, 3, 2), W + 2 * HOUR); // its window is still open
         List<String> oldFiles = StoredPoints.files(storage).stream().map(StoredPoints.File::key).filter(k -> k.contains("/hour=10/")).toList();
         assertThat(oldFiles).hasSize(12);
@@ -353,9 +352,6 @@ class ArchiveProcessorTest {
         assertThat(StoredPoints.versions(storage)).isEqualTo(sent);
         assertThat(catalog.readKeyValuesToList()).filteredOn(r -> r.value.getAction() == CatalogAction.DELETE)
                 .extracting(r -> r.key).containsAll(oldFiles);
-        // What the first window held is gone, every version of it: the points sent there, counted as they were sent.
-        assertThat(kept.values().stream().mapToInt(i -> i).sum()).isEqualTo(workload(W, 3, 2).size());
-        assertThat(StoredPoints.versions(storage).keySet()).doesNotContainAnyElementsOf(kept.keySet());
     }
 
     @Test
