@@ -26,6 +26,11 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = {"-a", "--archive"}, paramLabel = "URI", description = "The archive's storage, when FILE is a key in it.")
     String archive;
 
+    @Option(names = "--keyset", paramLabel = "FILE",
+            description = {"The keyset of an encrypted archive (rewind keys create); default: the file the REWIND_KEYSET",
+                    "environment variable names, if any."})
+    Path keyset;
+
     @Option(names = "--series", defaultValue = "20", paramLabel = "N", description = "Series to list (default: ${DEFAULT-VALUE}).")
     int seriesShown;
 
@@ -52,7 +57,7 @@ final class InspectCommand implements Callable<Integer> {
         ArrayNode points = Report.JSON.createArrayNode();
         SegmentMetadata header;
         long seriesCount = 0;
-        try (Storage storage = Storages.open(location); SegmentReader reader = SegmentFiles.open(storage, key, id -> true,
+        try (Storage storage = Storages.open(location, java.util.Optional.ofNullable(keyset)); SegmentReader reader = SegmentFiles.open(storage, key, id -> true,
                 new io.rewind.archive.storage.ReadPolicy(true, true))) { // a diagnosis: a file without sidecar is shown too
             header = reader.metadata();
             while (reader.hasNext()) {

@@ -35,6 +35,8 @@ import org.apache.hadoop.hbase.Cell;
 import org.apache.hadoop.hbase.CellUtil;
 import org.apache.hadoop.hbase.HBaseConfiguration;
 import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.Admin;
+import org.apache.hadoop.hbase.client.ColumnFamilyDescriptorBuilder;
 import org.apache.hadoop.hbase.client.Connection;
 import org.apache.hadoop.hbase.client.ConnectionFactory;
 import org.apache.hadoop.hbase.client.Result;
@@ -224,6 +226,11 @@ class RowRestoreIT {
         List<Point> points = randomPoints("rows.killed", firstHour, 4, new Random(5));
         List<Point> before = randomPoints("rows.killed", firstHour, 4, new Random(6)); // what the targets held: merged
         assignUids(Stream.concat(points.stream(), before.stream()).toList(), whole, killed);
+        try (Connection hbase = hbase(stack)) {
+            // HBase then keeps each write of a cell as a version of its own: a row written twice is counted where it is stored.
+            keepVersions(hbase, whole.tablePrefix() + "tsdb");
+            keepVersions(hbase, killed.tablePrefix() + "tsdb");
+        }
         RestoreIT.write(whole, before);
         RestoreIT.write(killed, before);
         try (Connection hbase = hbase(stack)) {
@@ -254,6 +261,10 @@ class RowRestoreIT {
             Map<String, Map<String, String>> rows = rows(hbase, whole.tablePrefix() + "tsdb");
             assertThat(rows.values()).allSatisfy(cells -> assertThat(cells).hasSize(1));
             assertSameRows(rows(hbase, killed.tablePrefix() + "tsdb"), rows, "rerun after a kill");
+            // No row written twice: a cell the killed run stored and the rerun wrote again would be a second version.
+            Map<String, Map<String, Integer>> versions = versions(hbase, whole.tablePrefix() + "tsdb");
+            assertThat(versions(hbase, killed.tablePrefix() + "tsdb")).as("versions of each cell after a kill and a rerun")
+                    .isEqualTo(versions);
         }
         // And what the TSD answers: the points it held before, the restored version at every timestamp the archive has.
         for (String metric : metrics(points)) {
@@ -392,6 +403,33 @@ class RowRestoreIT {
                     if (q.length % 2 == 0) {
                         rows.computeIfAbsent(hex.formatHex(row.getRow()), k -> new TreeMap<>()).put(hex.formatHex(q),
                                 hex.formatHex(CellUtil.cloneValue(cell)));
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** Lets the table's data family keep ten versions of each cell, so that every write of a cell stays visible. */
+    private static void keepVersions(Connection hbase, String table) throws IOException {
+        try (Admin admin = hbase.getAdmin()) {
+            TableName name = TableName.valueOf(table);
+            admin.modifyColumnFamily(name, ColumnFamilyDescriptorBuilder.newBuilder(admin.getDescriptor(name).getColumnFamily(T))
+                    .setMaxVersions(10).build());
+        }
+    }
+
+    /** For each row that holds points, how many versions HBase keeps of each of its cells (qualifiers in hex). */
+    private static Map<String, Map<String, Integer>> versions(Connection hbase, String table) throws IOException {
+        HexFormat hex = HexFormat.of();
+        Map<String, Map<String, Integer>> rows = new TreeMap<>();
+        try (Table t = hbase.getTable(TableName.valueOf(table));
+                ResultScanner scanner = t.getScanner(new Scan().addFamily(T).readAllVersions())) {
+            for (Result row : scanner) {
+                for (Cell cell : row.rawCells()) {
+                    byte[] q = CellUtil.cloneQualifier(cell);
+                    if (q.length % 2 == 0) {
+                        rows.computeIfAbsent(hex.formatHex(row.getRow()), k -> new TreeMap<>()).merge(hex.formatHex(q), 1, Integer::sum);
                     }
                 }
             }

@@ -8,6 +8,7 @@ import io.rewind.archive.location.Storages;
 import io.rewind.archiver.Archiver;
 import io.rewind.archiver.ArchiverConfig;
 import io.rewind.devstack.DevStack;
+import io.rewind.devstack.TopicRecords;
 import io.rewind.devstack.Tsd;
 import io.rewind.devstack.TsdClient;
 import io.rewind.devstack.junit.DevStackExtension;
@@ -39,11 +40,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,21 +111,10 @@ class CrashLoopIT {
         Set<Long> httpInKafka = new HashSet<>();
         Set<Long> telnetInKafka = new HashSet<>();
         long records = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                stack.kafka().bootstrapServers(), ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class, ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-                ByteArrayDeserializer.class))) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    Point point = POINTS.decode(r.value());
-                    (point.getMetric().equals("tapit.crash.http") ? httpInKafka : telnetInKafka).add(point.getTimestampMs() / 1000);
-                    records++;
-                }
-            }
+        for (ConsumerRecord<byte[], byte[]> r : TopicRecords.readToEnd(stack.kafka().bootstrapServers(), topic, Duration.ofMinutes(2))) {
+            Point point = POINTS.decode(r.value());
+            (point.getMetric().equals("tapit.crash.http") ? httpInKafka : telnetInKafka).add(point.getTimestampMs() / 1000);
+            records++;
         }
         assertThat(httpInKafka).as("acknowledged HTTP points (%d requests retried)", retried.get()).containsAll(acknowledged);
         assertThat(telnetInKafka).as("telnet points the TSD stored").containsAll(forwarded);

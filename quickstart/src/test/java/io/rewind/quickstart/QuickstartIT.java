@@ -113,28 +113,17 @@ class QuickstartIT {
     void theTopicReadToItsEndAndTheArchivesFilesHoldEachPointSentOnce(DevStack stack) throws Exception {
         Map<String, Long> inKafka = new java.util.TreeMap<>();
         long records = 0;
-        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
-                Map.of("bootstrap.servers", stack.kafka().bootstrapServers(), "isolation.level", "read_committed",
-                        "key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName(),
-                        "value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName()))) {
-            List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(Pipeline.TOPIC).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(Pipeline.TOPIC, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
-            io.rewind.schema.wire.SingleObjectWireFormat<io.rewind.schema.Point> format =
-                    new io.rewind.schema.wire.SingleObjectWireFormat<>(io.rewind.schema.Point.class);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (var record : consumer.poll(Duration.ofMillis(500))) {
-                    io.rewind.schema.Point point = format.decode(record.value());
-                    if (!Workload.METRICS.contains(point.getMetric())) {
-                        continue; // the other tests' pipelines share the topic
-                    }
-                    inKafka.merge(version(point.getMetric(), new java.util.TreeMap<>(point.getTags()), point.getTimestampMs(),
-                            record.timestamp(), String.valueOf(point.getValue())), 1L, Long::sum);
-                    records++;
-                }
+        io.rewind.schema.wire.SingleObjectWireFormat<io.rewind.schema.Point> format =
+                new io.rewind.schema.wire.SingleObjectWireFormat<>(io.rewind.schema.Point.class);
+        for (var record : io.rewind.devstack.TopicRecords.readToEnd(stack.kafka().bootstrapServers(), Pipeline.TOPIC,
+                Duration.ofMinutes(2))) {
+            io.rewind.schema.Point point = format.decode(record.value());
+            if (!Workload.METRICS.contains(point.getMetric())) {
+                continue; // the other tests' pipelines share the topic
             }
+            inKafka.merge(version(point.getMetric(), new java.util.TreeMap<>(point.getTags()), point.getTimestampMs(),
+                    record.timestamp(), String.valueOf(point.getValue())), 1L, Long::sum);
+            records++;
         }
         assertThat(records).as("records of the story's metrics in the points topic").isEqualTo(result.pointsSent());
 

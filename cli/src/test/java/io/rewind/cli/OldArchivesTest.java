@@ -1,0 +1,187 @@
+package io.rewind.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Archives written by earlier releases of Rewind, kept in the repository (src/test/old-archives, made by its make.sh with
+ * the release each names): every format version, in clear and encrypted, with parts beside segments, rewrites, late
+ * points and a baseline. What each must restore comes from the put lines that produced it, not from Rewind: the last
+ * value put for each series and timestamp. A change that leaves an old backup unreadable, or reads it differently,
+ * fails here.
+ */
+class OldArchivesTest {
+    static final Path ROOT = Path.of("src/test/old-archives");
+
+    /** One archive of one release: its directory, its keyset if encrypted, and the story's put lines and times. */
+    record OldArchive(String name, Path archive, Path keyset, Path puts, Properties story) {
+        @Override
+        public String toString() {
+            return name;
+        }
+
+        String release() {
+            return story.getProperty("release");
+        }
+
+        List<String> args(String verb, String... more) {
+            List<String> args = new ArrayList<>(List.of(verb, "--archive", archive.toString()));
+            if (keyset != null) {
+                args.addAll(List.of("--keyset", keyset.toString()));
+            }
+            args.addAll(List.of(more));
+            return args;
+        }
+
+        CliRun run(String verb, String... more) {
+            return CliRun.of(args(verb, more).toArray(String[]::new));
+        }
+
+        /** The export's exit code and error output, and the lines it wrote. */
+        CliRun export(String... more) {
+            try {
+                Path output = Files.createTempFile("old-archive-export", ".txt");
+                try {
+                    List<String> args = new ArrayList<>(List.of("--from", story.getProperty("from"), "--to", story.getProperty("to"),
+                            "--output", output.toString()));
+                    args.addAll(List.of(more));
+                    CliRun run = run("export", args.toArray(String[]::new));
+                    return new CliRun(run.exitCode(), Files.readString(output), run.err());
+                } finally {
+                    Files.deleteIfExists(output);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** The put lines of the story's steps, in the order they were sent. */
+        List<String> putLines(String... steps) {
+            List<String> lines = new ArrayList<>();
+            for (String step : steps) {
+                lines.addAll(read(puts.resolve(step)));
+            }
+            return lines;
+        }
+    }
+
+    static Stream<OldArchive> archives() throws IOException {
+        List<OldArchive> all = new ArrayList<>();
+        try (Stream<Path> formats = Files.list(ROOT)) {
+            for (Path format : formats.filter(Files::isDirectory).sorted().toList()) {
+                Properties story = new Properties();
+                try (var in = Files.newInputStream(format.resolve("fixture.properties"))) {
+                    story.load(in);
+                }
+                for (String kind : List.of("clear", "encrypted")) {
+                    Path keyset = format.resolve(kind).resolve("keyset.json");
+                    all.add(new OldArchive(format.getFileName() + "/" + kind, format.resolve(kind).resolve("archive"),
+                            Files.exists(keyset) ? keyset : null, format.resolve("puts"), story));
+                }
+            }
+        }
+        assertThat(all).as("old archives in " + ROOT.toAbsolutePath()).hasSizeGreaterThanOrEqualTo(6);
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("archives")
+    void restoresTheLastValuePutForEveryPoint(OldArchive old) {
+        CliRun export = old.export();
+
+        assertThat(export.exitCode()).as(export.err()).isZero();
+        assertThat(points(lines(export.out())))
+                .isEqualTo(points(old.putLines("1-tsd.txt", "2-tap.txt", "3-tap.txt")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("archives")
+    void restoresAsOfAMomentBetweenTwoBatches(OldArchive old) {
+        // The tapped metrics as of a moment after the first batch and before the rewrites: the first batch's values.
+        CliRun export = old.export("--as-of", old.story().getProperty("as-of-between"), "--metric", "fixture.cpu,fixture.mem");
+
+        assertThat(export.exitCode()).as(export.err()).isZero();
+        assertThat(points(lines(export.out()))).isEqualTo(points(old.putLines("2-tap.txt")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("archives")
+    void verifiesEveryFileAndHoldsWhatItClaims(OldArchive old) throws IOException {
+        CliRun verify = old.run("verify");
+
+        assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
+        List<String> names;
+        try (Stream<Path> files = Files.walk(old.archive())) {
+            names = files.map(p -> old.archive().relativize(p).toString()).toList();
+        }
+        assertThat(names).as("the story's archive holds parts and a baseline")
+                .anyMatch(n -> n.matches(".*/part-\\d+-\\d+\\.avro"))
+                .anyMatch(n -> n.matches(".*/baseline/.*\\.avro"));
+        if (old.keyset() == null) {
+            // (Releases before 06f9c4a could not compact an encrypted archive: theirs hold no segment.)
+            assertThat(names).as("the story's archive holds segments").anyMatch(n -> n.matches(".*/segment-\\d+\\.avro"));
+        }
+        String format = old.name().substring("format-".length(), old.name().indexOf('/'));
+        CliRun inspect = old.run("inspect", names.stream().filter(n -> n.matches(".*/part-\\d+-\\d+\\.avro")).findFirst().orElseThrow());
+        assertThat(inspect.exitCode()).as(inspect.err()).isZero();
+        assertThat(inspect.out()).as("written in format version " + format + " by " + old.release())
+                .containsPattern("(?m)^\\s*formatVersion\\s+" + format + "$");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("archives")
+    void anEncryptedArchiveIsNotReadWithoutItsKeyset(OldArchive old) {
+        if (old.keyset() == null) {
+            return;
+        }
+        OldArchive withoutKeyset = new OldArchive(old.name(), old.archive(), null, old.puts(), old.story());
+
+        CliRun export = withoutKeyset.export();
+
+        assertThat(export.exitCode()).isNotZero();
+        assertThat(export.out()).isEmpty();
+        assertThat(export.err()).containsIgnoringCase("key");
+    }
+
+    /** Each (metric, tags, timestamp in ms) with the value it holds last among the lines, as put lines are read. */
+    static Map<String, String> points(List<String> putLines) {
+        Map<String, String> points = new TreeMap<>();
+        for (String line : putLines) {
+            String[] words = line.trim().split(" +");
+            TreeMap<String, String> tags = new TreeMap<>();
+            for (int i = 3; i < words.length; i++) {
+                String[] kv = words[i].split("=", 2);
+                tags.put(kv[0], kv[1]);
+            }
+            long timestamp = Long.parseLong(words[1]);
+            long ms = timestamp < 10_000_000_000L ? timestamp * 1000 : timestamp;
+            String value = words[2].contains(".") ? Double.toString(Double.parseDouble(words[2])) : Long.toString(Long.parseLong(words[2]));
+            points.put(words[0] + " " + tags + " " + ms, value);
+        }
+        return points;
+    }
+
+    static List<String> lines(String text) {
+        return text.lines().filter(l -> !l.isBlank()).toList();
+    }
+
+    static List<String> read(Path file) {
+        try {
+            return lines(Files.readString(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
