@@ -13,7 +13,6 @@ import io.rewind.schema.wire.SingleObjectWireFormat;
 import io.rewind.service.config.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -47,15 +46,9 @@ final class ArchiverOutput {
             producer.flush();
         }
         Path archive = dir.resolve("archive");
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("bootstrap.servers", bootstrap);
-        settings.put("application.id", "rewind-" + topic);
-        settings.put("topic", topic);
-        settings.put("storage", archive.toString());
-        settings.put("state.dir", dir.resolve("archiver-state").toString());
-        settings.put("commit.interval.ms", "1s");
-        settings.put("window.size.ms", "1h");
-        settings.put("admin.port", "0");
+        Map<String, String> settings = ArchiverConfig.localSettings(bootstrap, topic, archive.toString(), dir.resolve("archiver-state"),
+                Duration.ofSeconds(1));
+        settings.put("application.id", "rewind-" + topic); // one archiver per topic of the shared broker
         ArchiverConfig config = ArchiverConfig.from(Settings.fromMap("archiver", settings));
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (Archiver archiver = Archiver.start(config, Storages.open(config.storage()), metrics)) {

@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -63,16 +62,7 @@ public final class Pipeline implements AutoCloseable {
 
     /** The archiver's settings, archiving the points topic into {@code storage}: the keys the compose file sets too. */
     public static Map<String, String> archiverSettings(String bootstrapServers, String storage, Path stateDir, Duration commitInterval) {
-        Map<String, String> s = new LinkedHashMap<>();
-        s.put("bootstrap.servers", bootstrapServers);
-        s.put("application.id", "rewind-archiver");
-        s.put("topic", TOPIC);
-        s.put("storage", storage);
-        s.put("state.dir", stateDir.toString());
-        s.put("commit.interval.ms", commitInterval.toMillis() + "ms");
-        s.put("window.size.ms", "1h");
-        s.put("admin.port", "0");
-        return s;
+        return ArchiverConfig.localSettings(bootstrapServers, TOPIC, storage, stateDir, commitInterval);
     }
 
     /**

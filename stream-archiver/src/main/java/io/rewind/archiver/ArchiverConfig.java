@@ -117,6 +117,24 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
         return config;
     }
 
+    /**
+     * The settings of an archiver on this machine, for tests, benchmarks and the quickstart: {@code topic} into
+     * {@code storage}, hour windows, parts every {@code commitInterval}, a free admin port. Returned mutable, to add to.
+     */
+    public static Map<String, String> localSettings(String bootstrapServers, String topic, String storage, Path stateDir,
+            Duration commitInterval) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put(BOOTSTRAP.key(), bootstrapServers);
+        s.put(APPLICATION_ID.key(), "rewind-archiver");
+        s.put(TOPIC.key(), topic);
+        s.put(STORAGE.key(), storage);
+        s.put(STATE_DIR.key(), stateDir.toString());
+        s.put(COMMIT.key(), commitInterval.toMillis() + "ms");
+        s.put(WINDOW.key(), "1h");
+        s.put(ADMIN_PORT.key(), "0");
+        return s;
+    }
+
     /** A config with the defaults and the given settings (same keys as the file), for tests and the quickstart. */
     public static ArchiverConfig of(Map<String, String> settings) {
         return from(Settings.fromMap("archiver", settings));
