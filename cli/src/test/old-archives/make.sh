@@ -26,6 +26,8 @@ PORTS=${MAKE_PORTS:-47240} # the tap, its admin port and the archivers' admin po
 TAP_PORT=$(( PORTS + 2 ))
 TAP=http://127.0.0.1:$TAP_PORT
 HOUR=$(( $(date +%s) / 3600 * 3600 ))
+# The story's current hour must stay open for the whole run (about five minutes): start with a quarter of it left at least.
+(( $(date +%s) - HOUR < 2700 )) || { echo "make.sh: less than 15 minutes left in this hour; start it in the next one" >&2; exit 2; }
 
 # Points, one put line each: metric, timestamp (seconds, or milliseconds), value, tags.
 base_puts() { # the history before the tap: five and four hours ago
@@ -38,11 +40,17 @@ base_puts() { # the history before the tap: five and four hours ago
   done
 }
 first_puts() { # through the tap: three hours ago, two hours ago, and the current hour
+  local floats=(0.1 0.3333333333333333 1e-300 -2.5e+200 3.141592653589793 -0.0001 1.7976931348623157e+308 0.2)
   for h in 3 2 0; do
     for i in $(seq 0 19); do
       echo "fixture.cpu $(( HOUR - h * 3600 + i * 15 )) $(( (i * 13 + h * 7) % 100 )) host=a"
       echo "fixture.cpu $(( HOUR - h * 3600 + i * 15 )) $(( i * 3 - 20 )).5 host=b"
       echo "fixture.mem $(( (HOUR - h * 3600 + i * 11) * 1000 + i * 3 )) $(( 1099511627776 + i * h )) dc=x host=a"
+      echo "fixture.ratio $(( HOUR - h * 3600 + i * 60 + 7 )) ${floats[$(( (i + h) % 8 ))]} host=a"
+    done
+    # A series of 300 points in the hour: its columns span several blocks of 128 (format versions 2 and 3).
+    for i in $(seq 0 299); do
+      echo "fixture.long $(( HOUR - h * 3600 + i * 10 )) $(( (i * i * 7919 + h) % 100003 - 50000 )) host=a"
     done
   done
 }
@@ -93,12 +101,12 @@ wait_points() { # ARCHIVE N [keyset args]
 }
 distinct() { cat "$@" | awk '{ k = $1; for (i = 4; i <= NF; i++) k = k " " $i; print k " " $2 }' | sort -u | wc -l; }
 
-archivers() { # extra settings for both
+archivers() { # GRACE: how long after its end a window waits before compaction
   start clear archiver --bootstrap.servers="$KAFKA" --storage="$OUT/clear/archive" --state.dir="$WORK/state-clear" \
-      --application.id=old-archive-clear --commit.interval.ms=2000 --grace.ms=1000 --admin.port=$(( PORTS + 10 )) "$@"
+      --application.id=old-archive-clear --commit.interval.ms=2000 --grace.ms="$1" --admin.port=$(( PORTS + 10 ))
   start encrypted archiver --bootstrap.servers="$KAFKA" --storage="$OUT/encrypted/archive" \
       --state.dir="$WORK/state-encrypted" --application.id=old-archive-encrypted --commit.interval.ms=2000 \
-      --grace.ms=1000 --admin.port=$(( PORTS + 11 )) --keyset="$OUT/encrypted/keyset.json" "$@"
+      --grace.ms="$1" --admin.port=$(( PORTS + 11 )) --keyset="$OUT/encrypted/keyset.json"
 }
 
 mkdir -p "$OUT/clear" "$OUT/encrypted"
@@ -114,7 +122,7 @@ for _ in $(seq 1 60); do curl -sf "$TAP/api/version" >/dev/null && break; sleep 
 put "$TAP" "$OUT/puts/2-tap.txt"
 
 # First run: the two past hours close at once and compact into segments; the current hour stays in parts.
-archivers
+archivers 1000
 wait_points "$OUT/clear/archive" "$(distinct "$OUT/puts/2-tap.txt")"
 wait_points "$OUT/encrypted/archive" "$(distinct "$OUT/puts/2-tap.txt")" --keyset "$OUT/encrypted/keyset.json"
 # (Releases before 06f9c4a could not compact an encrypted archive: their compactor left its parts out as unreadable and
@@ -133,7 +141,7 @@ sleep 1
 
 # Second run, with windows that stay open for a week, so nothing compacts: the rewrites and late points stay in parts beside the segments.
 put "$TAP" "$OUT/puts/3-tap.txt"
-archivers --grace.ms=7d
+archivers 7d
 wait_points "$OUT/clear/archive" "$(distinct "$OUT/puts/2-tap.txt" "$OUT/puts/3-tap.txt")"
 wait_points "$OUT/encrypted/archive" "$(distinct "$OUT/puts/2-tap.txt" "$OUT/puts/3-tap.txt")" \
     --keyset "$OUT/encrypted/keyset.json"

@@ -11,6 +11,7 @@ import io.rewind.archive.storage.Storage;
 import io.rewind.service.TimeArgs;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -57,7 +58,7 @@ final class InspectCommand implements Callable<Integer> {
         ArrayNode points = Report.JSON.createArrayNode();
         SegmentMetadata header;
         long seriesCount = 0;
-        try (Storage storage = Storages.open(location, java.util.Optional.ofNullable(keyset)); SegmentReader reader = SegmentFiles.open(storage, key, id -> true,
+        try (Storage storage = Storages.open(location, Optional.ofNullable(keyset)); SegmentReader reader = SegmentFiles.open(storage, key, id -> true,
                 new io.rewind.archive.storage.ReadPolicy(true, true))) { // a diagnosis: a file without sidecar is shown too
             header = reader.metadata();
             while (reader.hasNext()) {
