@@ -94,6 +94,27 @@ class RollupsAndHistogramsIT {
             assertThat(bySeries(restored.json())).as("the restored TSD's answer to %s", body).isEqualTo(bySeries(series));
         }
 
+        // The histograms against what was sent: per host, per hour, each bucket's count, the underflow and the overflow.
+        Map<String, Long> sentHistograms = new TreeMap<>();
+        for (String host : List.of("a", "b")) {
+            for (int h = 0; h < HOURS; h++) {
+                String at = " " + host + " " + (t0 + h * 3_600L);
+                sentHistograms.put("rh.latency_0.0_1.75" + at, 12L + h);
+                sentHistograms.put("rh.latency_1.75_3.5" + at, 7L);
+                sentHistograms.put("rh.latency_UNDERFLOW" + at, 0L);
+                sentHistograms.put("rh.latency_OVERFLOW" + at, (long) h);
+                sentHistograms.put("rh.telnet.latency_0.0_2.0" + at, 5L + h);
+                sentHistograms.put("rh.telnet.latency_2.0_4.0" + at, 3L);
+                sentHistograms.put("rh.telnet.latency_UNDERFLOW" + at, 1L);
+                sentHistograms.put("rh.telnet.latency_OVERFLOW" + at, 0L);
+            }
+        }
+        Map<String, Long> restoredHistograms = new TreeMap<>();
+        for (String metric : List.of("rh.latency", "rh.telnet.latency")) {
+            restoredHistograms.putAll(histogramBuckets(target, metric, t0 - 3_600, t0 + (HOURS + 1) * 3_600L));
+        }
+        assertThat(restoredHistograms).as("restored histograms against what was sent").isEqualTo(sentHistograms);
+
         // The rollups against what was sent, not only against the source: per host, per hour, the value written.
         Map<String, java.util.function.IntFunction<Double>> sentRollups = Map.of(
                 "rh.requests 1h-sum", h -> 100.0 + h, "rh.requests 1h-count", h -> 10.0 + h, "rh.telnet.requests 1h-max", h -> 50.5 + h);
@@ -113,6 +134,23 @@ class RollupsAndHistogramsIT {
                             .put(Long.parseLong(dp.getKey()), dp.getValue().asDouble())));
             assertThat(restored).as("restored %s against what was sent", rollup).isEqualTo(expected);
         });
+    }
+
+    /** Each bucket count the restored TSD holds for the histogram metric, by bucket series, host and timestamp in seconds. */
+    private static Map<String, Long> histogramBuckets(Tsd tsd, String metric, long from, long to) {
+        String body = String.format("{\"start\":%d,\"end\":%d,\"queries\":[{\"aggregator\":\"none\",\"metric\":\"%s\","
+                + "\"showHistogramBuckets\":true,\"percentiles\":[50]}]}", from * 1000, to * 1000, metric);
+        TsdClient.Response answer = TsdClient.of(tsd).post("/api/query", body, false);
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        Map<String, Long> buckets = new TreeMap<>();
+        answer.json().forEach(series -> {
+            String name = series.path("metric").asText();
+            if (!name.contains("_pct_")) {
+                series.path("dps").fields().forEachRemaining(dp -> buckets.put(name + " " + series.path("tags").path("host").asText()
+                        + " " + dp.getKey(), dp.getValue().asLong()));
+            }
+        });
+        return buckets;
     }
 
     /** A query's answer keyed by series: two TSDs list the same series in the order of their own UIDs. */
