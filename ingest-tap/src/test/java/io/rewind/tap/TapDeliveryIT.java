@@ -212,10 +212,14 @@ class TapDeliveryIT {
             // Four clients, each on its own connections, writing while the first of them stops TSD a.
             ExecutorService clients = Executors.newFixedThreadPool(4);
             List<Future<?>> load = new ArrayList<>();
+            List<TsdClient> https = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                https.add(new TsdClient("127.0.0.1", tap.port())); // its connections kept alive from request to request
+            }
             for (int c = 0; c < 4; c++) {
                 int client = c;
                 load.add(clients.submit(() -> {
-                    TsdClient http = new TsdClient("127.0.0.1", tap.port());
+                    TsdClient http = https.get(client);
                     for (int request = 0; request < 40; request++) {
                         if (client == 0 && request == 15) {
                             a.stop();
@@ -239,8 +243,17 @@ class TapDeliveryIT {
             assertThat(acknowledged).as("the first client's points before TSD a stopped")
                     .containsAll(java.util.stream.LongStream.range(T0, T0 + 150).boxed().toList());
 
-            // Once the health check has seen it, no new connection goes to the stopped TSD: every request is answered by b.
+            // Once the health check has seen it, no request goes to the stopped TSD: on the clients' own connections, kept
+            // alive through the stop, and on new connections, every request is answered by b.
             Await.until("the health check sees TSD a down", Duration.ofSeconds(30), () -> { }, () -> healthyUpstreams(tap) == 1);
+            for (int c = 0; c < 4; c++) {
+                for (int request = 40; request < 45; request++) {
+                    long first = T0 + 100_000L * c + 10L * request;
+                    TsdClient.Response response = https.get(c).post("/api/put?sync", failoverBody(first, 10), false);
+                    assertThat(response.status()).as("client %d after the health check: %s", c, response.body()).isBetween(200, 299);
+                    record(response, first, 10, acknowledged, refused);
+                }
+            }
             putEachOnANewConnection(tap, T0 + 500_000L, acknowledged);
             assertThat(TsdClient.of(b).query("tapit.failover", (T0 + 500_000L) * 1000, (T0 + 500_200L) * 1000))
                     .flatExtracting(series -> series.points().keySet()).hasSize(200);
