@@ -124,7 +124,7 @@ final class DrillCommand implements Callable<Integer> {
     private int drill(PrintWriter out, HttpClient http) throws Exception {
         if (every == null) {
             Drill.Result result = drillOnce(out, http);
-            return result.passed() ? RewindCli.OK : RewindCli.PROBLEMS;
+            return result.passed() || result.nothingToDrill() ? RewindCli.OK : RewindCli.PROBLEMS;
         }
         long intervalMs = TimeArgs.parseDuration(every);
         DrillMetrics metrics = new DrillMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -138,7 +138,8 @@ final class DrillCommand implements Callable<Integer> {
                 try {
                     Drill.Result result = drillOnce(out, http);
                     metrics.passedOrFailed(result, System.currentTimeMillis());
-                    last.set((result.passed() ? "last drill passed" : "LAST DRILL FAILED") + " at " + TimeArgs.format(System.currentTimeMillis()));
+                    last.set((result.nothingToDrill() ? "nothing to drill yet" : result.passed() ? "last drill passed" : "LAST DRILL FAILED")
+                            + " at " + TimeArgs.format(System.currentTimeMillis()));
                 } catch (InterruptedException e) {
                     throw e;
                 } catch (Exception e) {
@@ -172,6 +173,7 @@ final class DrillCommand implements Callable<Integer> {
     private ObjectNode json(Storage storage, Drill.Result result) {
         ObjectNode node = Report.JSON.createObjectNode().put("archive", storage.uri().toString()).put("topic", archive.topic)
                 .put("seed", result.seed()).put("started", TimeArgs.format(result.startedMs())).put("passed", result.passed())
+                .put("nothingToDrill", result.nothingToDrill())
                 .put("points", result.points()).put("series", result.series()).put("mismatchedSeries", result.mismatches())
                 .put("rejected", result.rejected()).put("seconds", result.elapsedMs() / 1000.0);
         ArrayNode samples = node.putArray("samples");
@@ -198,8 +200,9 @@ final class DrillCommand implements Callable<Integer> {
                 out.printf("      ... and %d more (--json lists all)%n", v.mismatches().size() - 10);
             }
         }
-        if (result.samples().isEmpty()) {
-            out.println("FAILED: the archive holds no data of topic " + archive.topic + ": nothing to restore.");
+        if (result.nothingToDrill()) {
+            out.println("NOTHING TO DRILL YET: the archive holds no hour of topic " + archive.topic
+                    + " (a new archive: the archiver has not written one yet). Not a failure; a drill proves the archive once it holds data.");
         } else if (result.passed()) {
             out.printf("PASSED: %d hour(s), %,d points in %,d series restored and equal to the archive, in %.1f s.%n",
                     result.samples().size(), result.points(), result.series(), result.elapsedMs() / 1000.0);

@@ -55,6 +55,11 @@ public final class Drill {
             return !samples.isEmpty() && samples.stream().allMatch(SampleResult::passed);
         }
 
+        /** Whether the archive held nothing to drill: no hour of the topic yet, which is neither a pass nor a failure. */
+        public boolean nothingToDrill() {
+            return samples.isEmpty();
+        }
+
         public long points() {
             return samples.stream().mapToLong(s -> s.verification().points()).sum();
         }

@@ -24,6 +24,7 @@ public final class DrillMetrics {
     private final Counter passedRuns;
     private final Counter failedRuns;
     private final Counter errorRuns;
+    private final Counter nothingRuns;
 
     public DrillMetrics(PrometheusMeterRegistry registry) {
         this.registry = registry;
@@ -46,15 +47,22 @@ public final class DrillMetrics {
         passedRuns = runs("passed");
         failedRuns = runs("failed");
         errorRuns = runs("error");
+        nothingRuns = runs("nothing");
     }
 
     private Counter runs(String result) {
         return Counter.builder("rewind.drill.runs").tag("result", result)
-                .description("Drills run, by result: passed, failed (a difference or a refused point), error (could not run)")
+                .description("Drills run, by result: passed, failed (a difference or a refused point), error (could not run), nothing (the archive held no hour yet)")
                 .register(registry);
     }
 
     public void passedOrFailed(Drill.Result result, long endedMs) {
+        if (result.nothingToDrill()) {
+            // An archive with no hour yet (a new install): counted, and neither a pass nor a failure, so that no alert on the
+            // last drill fires before there is anything to prove.
+            nothingRuns.increment();
+            return;
+        }
         lastRunSeconds.set(endedMs / 1000);
         passed.set(result.passed() ? 1 : 0);
         if (result.passed()) {
