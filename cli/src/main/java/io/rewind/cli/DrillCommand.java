@@ -11,6 +11,7 @@ import io.rewind.restore.check.DrillMetrics;
 import io.rewind.restore.check.TargetVerifier;
 import io.rewind.restore.targets.HttpTarget;
 import io.rewind.service.AdminServer;
+import io.rewind.service.ProcessMetrics;
 import io.rewind.service.TimeArgs;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -128,6 +129,7 @@ final class DrillCommand implements Callable<Integer> {
         }
         long intervalMs = TimeArgs.parseDuration(every);
         DrillMetrics metrics = new DrillMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        ProcessMetrics.bindTo(metrics.registry());
         AtomicReference<String> last = new AtomicReference<>("no drill has run yet");
         try (AdminServer admin = AdminServer.start(adminHost, adminPort, adminTls.settings(), metrics.registry(),
                 () -> AdminServer.Health.ok(last.get()), () -> AdminServer.Health.ok("drilling every " + every))) {

@@ -1,11 +1,11 @@
 package io.rewind.tap;
 
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.rewind.schema.Point;
 import io.rewind.schema.wire.WireFormats;
 import io.rewind.service.AdminServer;
+import io.rewind.service.ProcessMetrics;
 import io.rewind.service.config.ConfigException;
 import io.rewind.service.config.Settings;
 import io.rewind.service.config.Usage;
@@ -60,7 +60,7 @@ public final class Tap implements AutoCloseable {
         Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            new JvmMemoryMetrics().bindTo(registry);
+            ProcessMetrics.bindTo(registry);
             TapMetrics metrics = new TapMetrics(registry);
             PointEncoder encoder = new PointEncoder(WireFormats.forTopic(config.topic(), Point.class, config.schemaRegistryUrl(),
                     config.schemaRegistryUserInfo()));

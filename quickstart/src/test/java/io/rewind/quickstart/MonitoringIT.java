@@ -74,6 +74,11 @@ class MonitoringIT {
             Await.until("the archiver to archive the points", Duration.ofSeconds(60), () -> { }, () -> pipeline.pointsArchived() >= before + 2);
             exported.addAll(exported(pipeline.tap().adminPort()));
             exported.addAll(exported(pipeline.archiver().adminPort()));
+            // Each process's JVM on its own admin port: a heap filling up or a restart loop shows where its metrics are.
+            for (int adminPort : List.of(pipeline.tap().adminPort(), pipeline.archiver().adminPort())) {
+                assertThat(exported(adminPort)).contains("jvm_memory_used_bytes", "jvm_threads_live_threads", "process_cpu_usage",
+                        "process_uptime_seconds");
+            }
         }
         // A tap whose TSD is gone and whose topic does not exist: the errors it counts are named too.
         int closedPort;

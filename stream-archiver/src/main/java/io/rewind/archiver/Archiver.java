@@ -14,6 +14,7 @@ import io.rewind.schema.wire.WireFormats;
 import io.rewind.service.AdminServer;
 import io.rewind.service.AdminServer.Health;
 import io.rewind.service.PointsTopic;
+import io.rewind.service.ProcessMetrics;
 import io.rewind.service.config.ConfigException;
 import io.rewind.service.config.Settings;
 import io.rewind.service.config.Usage;
@@ -54,6 +55,7 @@ public final class Archiver implements AutoCloseable {
         this.config = config;
         this.storage = storage;
         ArchiverMetrics metrics = new ArchiverMetrics(registry);
+        ProcessMetrics.bindTo(registry);
         WireFormat<Point> points = WireFormats.forTopic(config.topic(), Point.class, config.schemaRegistryUrl(), config.schemaRegistryUserInfo());
         WireFormat<CatalogRecord> catalog = WireFormats.forTopic(config.catalogTopic(), CatalogRecord.class, config.schemaRegistryUrl(),
                 config.schemaRegistryUserInfo());
