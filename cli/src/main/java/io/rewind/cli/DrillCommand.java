@@ -34,8 +34,9 @@ import picocli.CommandLine.Option;
 
 @Command(name = "drill", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Proves that the archive restores: restores a sample of it (the last full hour with data, and random older",
-                "hours) into a scratch TSD and compares every series there with the archive, point by point. Exit 0 only",
-                "when all is equal. With --every, runs again and again, serving its results as Prometheus metrics."})
+                "hours) into a scratch TSD and compares every series there with the archive, point by point. Exit 0 when",
+                "all is equal, and when the archive holds no hour of the topic yet (said, with what to check); 1 when",
+                "something differs. With --every, runs again and again, serving its results as Prometheus metrics."})
 final class DrillCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(DrillCommand.class);
 
@@ -203,8 +204,9 @@ final class DrillCommand implements Callable<Integer> {
             }
         }
         if (result.nothingToDrill()) {
-            out.println("NOTHING TO DRILL YET: the archive holds no hour of topic " + archive.topic
-                    + " (a new archive: the archiver has not written one yet). Not a failure; a drill proves the archive once it holds data.");
+            out.println("NOTHING TO DRILL YET: " + storage.uri() + " holds no hour of topic " + archive.topic + ". Either the archiver"
+                    + " has written none yet (a new archive: not a failure), or this is not the archive or topic it writes: check --archive"
+                    + " and --topic.");
         } else if (result.passed()) {
             out.printf("PASSED: %d hour(s), %,d points in %,d series restored and equal to the archive, in %.1f s.%n",
                     result.samples().size(), result.points(), result.series(), result.elapsedMs() / 1000.0);

@@ -32,7 +32,8 @@ class DrillCommandTest {
         CliRun json = CliRun.of(List.of(args, new String[] {"--json"}).stream().flatMap(java.util.Arrays::stream).toArray(String[]::new));
 
         assertThat(text.exitCode()).as(text.out() + text.err()).isZero();
-        assertThat(text.out()).contains("NOTHING TO DRILL YET").doesNotContain("FAILED");
+        assertThat(text.out()).contains("NOTHING TO DRILL YET", dir.resolve("archive").toUri().toString(), "topic points",
+                "check --archive and --topic").doesNotContain("FAILED");
         assertThat(json.exitCode()).as(json.err()).isZero();
         JsonNode report = new ObjectMapper().readTree(json.out());
         assertThat(report.path("nothingToDrill").asBoolean()).isTrue();
