@@ -20,6 +20,14 @@ public final class TopicRecords {
 
     /** Every record of the topic up to the end offsets it has now; fails when they are not reached within the timeout. */
     public static List<ConsumerRecord<byte[], byte[]>> readToEnd(String bootstrap, String topic, Duration timeout) {
+        return readToEnd(bootstrap, topic, 0, timeout);
+    }
+
+    /**
+     * Every record of the topic up to its end offsets once it holds at least {@code atLeast}: the end offsets are asked
+     * again while fewer are there, and the one consumer reads on from where it stood. Fails after the timeout.
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readToEnd(String bootstrap, String topic, int atLeast, Duration timeout) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -29,16 +37,25 @@ public final class TopicRecords {
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the topic " + topic + " was not read to its end offsets " + end + " in " + timeout);
+            while (true) {
+                Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+                while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("the topic " + topic + " was not read to its end offsets " + end + " in " + timeout);
+                    }
+                    consumer.poll(Duration.ofMillis(200)).forEach(records::add);
                 }
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                if (records.size() >= atLeast) {
+                    return records;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the topic " + topic + " holds " + records.size() + " records, not the " + atLeast
+                            + " expected, after " + timeout);
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add); // waits for records still on their way
             }
-            return records;
         }
     }
 }

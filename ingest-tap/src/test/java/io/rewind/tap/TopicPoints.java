@@ -21,20 +21,9 @@ final class TopicPoints {
      * Every record of the topic up to its end offsets once it holds at least {@code expected}: what is there, counted
      * where it was written, duplicates included; fails after the timeout.
      */
-    static List<Record> read(String bootstrap, String topic, int expected, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            List<Record> records = TopicRecords.readToEnd(bootstrap, topic, timeout).stream()
-                    .map(r -> new Record(new String(r.key(), StandardCharsets.UTF_8), FORMAT.decode(r.value()), r.timestamp(), r.partition()))
-                    .toList();
-            if (records.size() >= expected) {
-                return records;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the topic " + topic + " holds " + records.size() + " records, not the " + expected
-                        + " expected, after " + timeout);
-            }
-            Thread.sleep(200); // records still on their way: the topic is read again from its start
-        }
+    static List<Record> read(String bootstrap, String topic, int expected, Duration timeout) {
+        return TopicRecords.readToEnd(bootstrap, topic, expected, timeout).stream()
+                .map(r -> new Record(new String(r.key(), StandardCharsets.UTF_8), FORMAT.decode(r.value()), r.timestamp(), r.partition()))
+                .toList();
     }
 }
