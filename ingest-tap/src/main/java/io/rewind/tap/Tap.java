@@ -12,7 +12,9 @@ import io.rewind.service.config.Usage;
 import io.rewind.tap.config.TapConfig;
 import io.rewind.tap.metrics.TapMetrics;
 import io.rewind.tap.record.PointEncoder;
+import io.rewind.tap.delivery.GapRecorder;
 import io.rewind.tap.delivery.PointPublisher;
+import io.rewind.tap.spool.SpoolDirectory;
 import io.rewind.tap.server.TapContext;
 import io.rewind.tap.server.TapServer;
 import io.rewind.tap.server.Upstreams;
@@ -65,12 +67,16 @@ public final class Tap implements AutoCloseable {
             PointEncoder encoder = new PointEncoder(WireFormats.forTopic(config.topic(), Point.class, config.schemaRegistryUrl(),
                     config.schemaRegistryUserInfo()));
             encoder.prepare();
+            SpoolDirectory.refuseVolatile(config.spoolDir(), config.spoolAllowTmpfs());
             Spool spool = Spool.open(config.spoolDir(), config.spoolMaxBytes(), SPOOL_SEGMENT_BYTES);
             started.push(spool);
+            GapRecorder gaps = GapRecorder.open(config.spoolDir(), config.tapId(), encoder.header().length, config.gapsMaxMetricsPerHour(),
+                    metrics);
+            started.push(gaps);
             if (!spool.isEmpty()) {
                 LOG.info("The spool in {} holds {} bytes from an earlier run: draining them to Kafka first", config.spoolDir(), spool.pendingBytes());
             }
-            PointPublisher publisher = PointPublisher.of(config.delivery(), spool, metrics);
+            PointPublisher publisher = PointPublisher.of(config.delivery(), spool, gaps, metrics);
             started.push(publisher);
             publisher.checkTopic(); // a missing topic is said now, with the command that creates it
             Upstreams upstreams = new Upstreams(config.upstreams(), config.upstreamHealthIntervalMs(), config.upstreamConnectTimeoutMs(), metrics);

@@ -28,7 +28,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * with every problem listed. Kafka producer settings pass through as {@code kafka.*}.
  */
 public record TapConfig(String listenHost, int listenPort, List<InetSocketAddress> upstreams, String bootstrapServers, String topic,
-        Durability durability, Path spoolDir, long spoolMaxBytes, DeliverySettings.FullPolicy spoolFullPolicy, long ackTimeoutMs,
+        Durability durability, Path spoolDir, long spoolMaxBytes, DeliverySettings.FullPolicy spoolFullPolicy, boolean spoolAllowTmpfs,
+        String gapsTopic, int gapsMaxMetricsPerHour, long ackTimeoutMs,
         long windowBytes, int maxConnections, long idleTimeoutMs, int maxLineBytes, int maxBodyBytes, int maxTags,
         long upstreamConnectTimeoutMs, long upstreamHealthIntervalMs, String tapId, String adminHost, int adminPort,
         Optional<URI> schemaRegistryUrl, Optional<String> schemaRegistryUserInfo, Map<String, String> kafka, ServerTls.Settings tls,
@@ -50,13 +51,25 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
     static final Setting<Durability> DURABILITY = new Setting<>("durability", "async",
             "async: a telnet point is forwarded at once and published within milliseconds; wal: it is fsync'ed to the spool first (group commit).",
             Parsers.oneOf(Durability.class));
-    static final Setting<String> SPOOL_DIR = new Setting<>("spool.dir", System.getProperty("java.io.tmpdir") + "/rewind-tap-spool",
-            "Directory of the disk spool that holds points while Kafka is unreachable or slow; keep it on a persistent disk.", Parsers.text());
+    static final Setting<String> SPOOL_DIR = new Setting<>("spool.dir", System.getProperty("user.home") + "/.local/state/rewind/tap-spool",
+            "Directory of the disk spool that holds points while Kafka is unreachable or slow, and of the gaps file; on a disk that survives a"
+                    + " reboot (a tmpfs is refused).", Parsers.text());
+    static final Setting<Boolean> SPOOL_ALLOW_TMPFS = new Setting<>("spool.allow.tmpfs", "false",
+            "Allow spool.dir on a tmpfs or ramfs: a reboot then loses the points the tap acknowledged and spooled, and the gaps it recorded.",
+            Parsers.bool());
     static final Setting<Long> SPOOL_MAX = new Setting<>("spool.max.bytes", "1GiB", "Most bytes the spool may hold.",
             Parsers.bytes(1 << 20, 1L << 50));
-    static final Setting<DeliverySettings.FullPolicy> SPOOL_FULL = new Setting<>("spool.full.policy", "block",
-            "When the spool is full: block (stop reading from clients until there is room) or pass-through (keep proxying, count what the backup missed).",
+    static final Setting<DeliverySettings.FullPolicy> SPOOL_FULL = new Setting<>("spool.full.policy", "pass-through",
+            "When the spool is full: pass-through keeps forwarding to the TSDs and records each metric-hour the backup missed as a gap"
+                    + " (rewind heal takes them from HBase); block stops reading from clients until there is room, which holds back"
+                    + " production's writes for as long as Kafka is away.",
             Parsers.oneOf(DeliverySettings.FullPolicy.class));
+    static final Setting<String> GAPS_TOPIC = new Setting<>("gaps.topic", "",
+            "The compacted topic the tap publishes its gaps to, and the archiver keeps in the archive; default <topic>-gaps"
+                    + " (the archiver creates it).", t -> t.trim());
+    static final Setting<Integer> GAPS_MAX_METRICS = new Setting<>("gaps.max.metrics.per.hour", "1000",
+            "Most metrics a gap names for one hour; past it the hour's gap covers every metric (heal then reads the whole hour).",
+            Parsers.integer(1, 1_000_000));
     static final Setting<Long> ACK_TIMEOUT = new Setting<>("ack.timeout.ms", "10s",
             "How long an HTTP put waits for its points to be in Kafka or the spool before the client gets 503 instead of the TSD's 2xx.",
             Parsers.millis(Duration.ofMillis(100), Duration.ofMinutes(10)));
@@ -83,7 +96,7 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
             Parsers.port());
 
     public static final List<Setting<?>> SETTINGS = Settings.concat(List.of(LISTEN_HOST, LISTEN_PORT, UPSTREAMS, BOOTSTRAP, TOPIC,
-            DURABILITY, SPOOL_DIR, SPOOL_MAX, SPOOL_FULL, ACK_TIMEOUT, WINDOW, MAX_CONNECTIONS, IDLE_TIMEOUT, MAX_LINE, MAX_BODY, MAX_TAGS,
+            DURABILITY, SPOOL_DIR, SPOOL_MAX, SPOOL_FULL, SPOOL_ALLOW_TMPFS, GAPS_TOPIC, GAPS_MAX_METRICS, ACK_TIMEOUT, WINDOW, MAX_CONNECTIONS, IDLE_TIMEOUT, MAX_LINE, MAX_BODY, MAX_TAGS,
             CONNECT_TIMEOUT, HEALTH_INTERVAL, TAP_ID), TlsSettings.TAP.settings(), List.of(ADMIN_HOST, ADMIN_PORT),
             TlsSettings.ADMIN.settings(), List.of(SchemaRegistrySettings.URL, SchemaRegistrySettings.USER_INFO));
 
@@ -137,7 +150,8 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
         ServerTls.Settings tls = TlsSettings.TAP.read(s);
         ServerTls.Settings adminTls = TlsSettings.ADMIN.read(s);
         TapConfig config = new TapConfig(s.get(LISTEN_HOST), s.get(LISTEN_PORT), List.copyOf(upstreams), s.get(BOOTSTRAP), s.get(TOPIC),
-                s.get(DURABILITY), Path.of(s.get(SPOOL_DIR)), s.get(SPOOL_MAX), s.get(SPOOL_FULL), s.get(ACK_TIMEOUT), s.get(WINDOW),
+                s.get(DURABILITY), Path.of(s.get(SPOOL_DIR)), s.get(SPOOL_MAX), s.get(SPOOL_FULL), s.get(SPOOL_ALLOW_TMPFS),
+                s.get(GAPS_TOPIC).isEmpty() ? s.get(TOPIC) + "-gaps" : s.get(GAPS_TOPIC), s.get(GAPS_MAX_METRICS), s.get(ACK_TIMEOUT), s.get(WINDOW),
                 s.get(MAX_CONNECTIONS), s.get(IDLE_TIMEOUT), s.get(MAX_LINE), maxBody == null ? 0 : (int) Math.min(maxBody, Integer.MAX_VALUE),
                 s.get(MAX_TAGS), s.get(CONNECT_TIMEOUT), s.get(HEALTH_INTERVAL),
                 tapId.isEmpty() ? "tap-" + UUID.randomUUID().toString().substring(0, 8) : tapId, s.get(ADMIN_HOST), s.get(ADMIN_PORT),
@@ -170,7 +184,7 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
 
     /** What the delivery to Kafka needs of this configuration. */
     public DeliverySettings delivery() {
-        return new DeliverySettings(topic, windowBytes, spoolFullPolicy, durability == Durability.WAL, producerProperties(),
+        return new DeliverySettings(topic, gapsTopic, windowBytes, spoolFullPolicy, durability == Durability.WAL, producerProperties(),
                 awaitedProducerProperties());
     }
 

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * ({@code acks=all}) or fsync'ed in the spool (or, for a record Kafka refuses for good, in the
  * {@link DeadLetters}). When the spool is full: {@code block} keeps the
  * records waiting (and {@link #blocked()} tells the protocol handlers to stop reading) until the
- * drainer frees room; {@code pass-through} counts them as missed by the backup and logs it.
+ * drainer frees room; {@code pass-through} counts them as missed by the backup, logs it and records their metrics and hours
+ * in the {@link GapRecorder}, as it does for points left waiting when the tap stops and points Kafka refuses for good.
  */
 public final class PointPublisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PointPublisher.class);
@@ -49,6 +50,7 @@ public final class PointPublisher implements AutoCloseable {
     private final TapMetrics metrics;
     private final SpoolDrainer drainer;
     private final DeadLetters deadLetters;
+    private final GapRecorder gaps;
     private final Duration stopTimeout;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final RateLimitedLog missedLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
@@ -63,7 +65,7 @@ public final class PointPublisher implements AutoCloseable {
     }
 
     PointPublisher(Producer<byte[], byte[]> producer, Producer<byte[], byte[]> awaitedProducer, DeliverySettings settings, Spool spool,
-            TapMetrics metrics, Duration stopTimeout) {
+            GapRecorder gaps, TapMetrics metrics, Duration stopTimeout) {
         this.batching = new KafkaLane(producer, "rewind-kafka-sender", false);
         this.awaited = new KafkaLane(awaitedProducer, "rewind-kafka-awaited-sender", true);
         this.link = new KafkaLink(settings.topic(), List.of(producer, awaitedProducer));
@@ -74,8 +76,10 @@ public final class PointPublisher implements AutoCloseable {
         this.metrics = metrics;
         this.stopTimeout = stopTimeout;
         this.spooling = wal || !spool.isEmpty();
+        this.gaps = gaps;
         metrics.spoolPending(spool::pendingBytes);
-        this.deadLetters = DeadLetters.open(spool.dir(), metrics);
+        metrics.spoolCapacity(spool.maxBytes(), spool::pendingBytes);
+        this.deadLetters = DeadLetters.open(spool.dir(), metrics, gaps);
         this.drainer = new SpoolDrainer(spool, batching, link, deadLetters, metrics, new SpoolDrainer.Backlog() {
             @Override
             public void roomFreed() {
@@ -95,14 +99,18 @@ public final class PointPublisher implements AutoCloseable {
             }
         });
         this.drainer.start();
+        gaps.publishTo(producer, settings.gapsTopic(), link::ready);
     }
 
-    /** The publisher a tap runs with: its two producers, window, spool-full policy and durability from the settings. */
-    public static PointPublisher of(DeliverySettings settings, Spool spool, TapMetrics metrics) {
+    /**
+     * The publisher a tap runs with: its two producers, window, spool-full policy and durability from the settings; what it lets
+     * through without backup goes to {@code gaps}, which it publishes and closes.
+     */
+    public static PointPublisher of(DeliverySettings settings, Spool spool, GapRecorder gaps, TapMetrics metrics) {
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.producer());
         try {
-            PointPublisher publisher = new PointPublisher(producer, new KafkaProducer<>(settings.awaitedProducer()), settings, spool, metrics,
-                    STOP_TIMEOUT);
+            PointPublisher publisher = new PointPublisher(producer, new KafkaProducer<>(settings.awaitedProducer()), settings, spool, gaps,
+                    metrics, STOP_TIMEOUT);
             publisher.link.askWith(settings.producer());
             return publisher;
         } catch (RuntimeException e) {
@@ -163,7 +171,7 @@ public final class PointPublisher implements AutoCloseable {
                 return spooled;
             }
             if (fullPolicy == DeliverySettings.FullPolicy.PASS_THROUGH) {
-                missed(records.size());
+                missed(records);
                 return CompletableFuture.completedFuture(null);
             }
             return hold(records);
@@ -241,7 +249,7 @@ public final class PointPublisher implements AutoCloseable {
                 return spooled;
             }
             if (fullPolicy == DeliverySettings.FullPolicy.PASS_THROUGH) {
-                missed(1);
+                missed(List.of(record));
                 return CompletableFuture.completedFuture(null);
             }
             // It was sent before every point waiting now: first in line.
@@ -252,11 +260,12 @@ public final class PointPublisher implements AutoCloseable {
         }
     }
 
-    private void missed(int points) {
-        metrics.missed(points);
+    private void missed(List<PointRecord> records) {
+        metrics.missed(records.size());
+        gaps.missed(records, "spool-full");
         missedLog.warn("The spool is full ({} bytes, spool.max.bytes) and Kafka is not taking points: {} points were NOT backed up "
-                + "(spool.full.policy=pass-through); they still went to OpenTSDB. See rewind_tap_points_missed_total.",
-                spool.pendingBytes(), points);
+                + "(spool.full.policy=pass-through); they still went to OpenTSDB, and their metrics and hours are recorded as gaps"
+                + " for rewind heal. See rewind_tap_points_missed_total and rewind_tap_gaps_open.", spool.pendingBytes(), records.size());
     }
 
     /** Moves points that waited for room into the spool, in order, as far as it has room; true when any moved. */
@@ -303,6 +312,7 @@ public final class PointPublisher implements AutoCloseable {
         synchronized (this) {
             notifyAll();
         }
+        gaps.stopPublishing();
         try {
             drainer.stop();
             // Sends that never started (queued behind a flush waiting for a Kafka that is away, which is interrupted) run
@@ -321,18 +331,20 @@ public final class PointPublisher implements AutoCloseable {
             int left = 0;
             for (Waiting next : waiting) {
                 left += next.records().size();
+                gaps.missed(next.records(), "stopped");
                 next.done().completeExceptionally(new IllegalStateException("the tap stopped with the spool full and Kafka away"));
             }
             if (left > 0) {
                 metrics.missed(left);
-                LOG.error("The tap stopped with {} points waiting for room in the full spool while Kafka was away: they are NOT backed up. "
-                        + "See rewind_tap_points_missed_total.", left);
+                LOG.error("The tap stopped with {} points waiting for room in the full spool while Kafka was away: they are NOT backed up;"
+                        + " their metrics and hours are recorded as gaps for rewind heal. See rewind_tap_points_missed_total.", left);
             }
             waiting.clear();
         }
         try {
             spool.close();
             deadLetters.close();
+            gaps.close();
         } catch (Exception e) {
             LOG.warn("Closing the spool failed: {}", e.toString());
         }

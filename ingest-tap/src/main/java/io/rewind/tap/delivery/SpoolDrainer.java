@@ -43,6 +43,8 @@ final class SpoolDrainer {
     private final Thread thread;
     private final RateLimitedLog kafkaLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private volatile boolean running = true;
+    /** What the drainer waits on between tries, so that {@link #stop} can wake it. */
+    private final Object pause = new Object();
 
     SpoolDrainer(Spool spool, KafkaLane lane, KafkaLink link, DeadLetters deadLetters, TapMetrics metrics, Backlog backlog) {
         this.spool = spool;
@@ -59,11 +61,21 @@ final class SpoolDrainer {
         thread.start();
     }
 
-    /** Stops draining: a batch Kafka has not acknowledged yet stays in the spool, for the next tap. */
+    /**
+     * Stops draining: a batch Kafka has not acknowledged yet stays in the spool, for the next tap. The drainer is woken, not
+     * interrupted: an interrupt during a write to the spool (moving waiting points into it) would close the spool's file for
+     * every later append. Only a drainer still there after 10 s is interrupted.
+     */
     void stop() throws InterruptedException {
         running = false;
-        thread.interrupt();
+        synchronized (pause) {
+            pause.notifyAll();
+        }
         thread.join(10_000);
+        if (thread.isAlive()) {
+            thread.interrupt();
+            thread.join(10_000);
+        }
     }
 
     private void drainLoop() {
@@ -103,7 +115,11 @@ final class SpoolDrainer {
                 metrics.kafkaError(cause);
                 kafkaLog.warn("Cannot drain the spool to Kafka yet ({}); retrying in {} ms", cause.toString(), backoff.toMillis());
                 try {
-                    Thread.sleep(backoff.toMillis());
+                    synchronized (pause) {
+                        if (running) {
+                            pause.wait(backoff.toMillis());
+                        }
+                    }
                 } catch (InterruptedException interrupted) {
                     return;
                 }

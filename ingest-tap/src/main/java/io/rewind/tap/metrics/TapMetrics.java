@@ -37,6 +37,8 @@ public final class TapMetrics {
     private final Counter missed;
     private final Counter blocked;
     private final Counter deadLettered;
+    private final Counter gapMetricHours;
+    private final Counter gapsPublished;
     private final Timer publishLatency;
 
     public TapMetrics(MeterRegistry registry) {
@@ -57,11 +59,17 @@ public final class TapMetrics {
         spooled = Counter.builder("rewind.tap.points.spooled").description("Points written to the disk spool").register(registry);
         drained = Counter.builder("rewind.tap.points.drained").description("Points sent from the spool to Kafka").register(registry);
         missed = Counter.builder("rewind.tap.points.missed")
-                .description("Points forwarded to OpenTSDB but not backed up: spool full with spool.full.policy=pass-through").register(registry);
+                .description("Points forwarded to OpenTSDB but not backed up (spool full with spool.full.policy=pass-through, the tap stopped"
+                        + " with points it could not keep): each is in a gap, healed by rewind heal").register(registry);
         blocked = Counter.builder("rewind.tap.points.blocked").description("Points that waited for room in a full spool").register(registry);
         deadLettered = Counter.builder("rewind.tap.points.dead.lettered")
                 .description("Points Kafka refuses for good (too large), kept in the spool directory's dead-letters and not archived")
                 .register(registry);
+        gapMetricHours = Counter.builder("rewind.tap.gaps.recorded")
+                .description("Metric-hours in which the tap let points through to OpenTSDB without getting them into Kafka (each a gap to heal)")
+                .register(registry);
+        gapsPublished = Counter.builder("rewind.tap.gaps.published")
+                .description("Gaps published to the gaps topic, for the archive to know and rewind heal to close").register(registry);
         publishLatency = Timer.builder("rewind.tap.publish.latency").description("From handing points to the producer to Kafka's acknowledgement")
                 .publishPercentileHistogram().register(registry);
     }
@@ -102,6 +110,64 @@ public final class TapMetrics {
 
     public void deadLettered(int points) {
         deadLettered.increment(points);
+    }
+
+    public void gapMetricHour() {
+        gapMetricHours.increment();
+    }
+
+    public void gapsPublished(int gaps) {
+        gapsPublished.increment(gaps);
+    }
+
+    public void gapsOpen(Supplier<Integer> metricHours) {
+        Gauge.builder("rewind.tap.gaps.open", () -> metricHours.get())
+                .description("Metric-hours of points let through without backup that are not in the gaps topic yet (kept in the spool directory)")
+                .register(registry);
+    }
+
+    /**
+     * The spool's capacity ({@code spool.max.bytes}) and how long until it is full at the rate it filled over the last minute:
+     * +Inf while it is not filling.
+     */
+    public void spoolCapacity(long capacityBytes, Supplier<Long> pendingBytes) {
+        Gauge.builder("rewind.tap.spool.capacity.bytes", () -> capacityBytes).baseUnit("bytes")
+                .description("Most bytes the spool may hold (spool.max.bytes)").register(registry);
+        SpoolFill fill = new SpoolFill(capacityBytes, pendingBytes);
+        Gauge.builder("rewind.tap.spool.time.to.full", fill, SpoolFill::secondsToFull).baseUnit("seconds")
+                .description("Seconds until the spool is full at the rate it filled over the last minute; +Inf while it is not filling")
+                .register(registry);
+    }
+
+    /** The spool's fill rate, from two readings at least a minute apart (each scrape reads it). */
+    static final class SpoolFill {
+        private static final long WINDOW_NANOS = 60_000_000_000L;
+        private final long capacity;
+        private final Supplier<Long> pending;
+        private long sinceNanos = System.nanoTime();
+        private long sincePending;
+        private double bytesPerSecond;
+
+        SpoolFill(long capacity, Supplier<Long> pending) {
+            this.capacity = capacity;
+            this.pending = pending;
+            this.sincePending = pending.get();
+        }
+
+        synchronized double secondsToFull() {
+            return secondsToFull(System.nanoTime());
+        }
+
+        synchronized double secondsToFull(long nowNanos) {
+            long now = pending.get();
+            long elapsed = nowNanos - sinceNanos;
+            if (elapsed >= WINDOW_NANOS) {
+                bytesPerSecond = (now - sincePending) / (elapsed / 1e9);
+                sinceNanos = nowNanos;
+                sincePending = now;
+            }
+            return bytesPerSecond > 0 ? Math.max(0, capacity - now) / bytesPerSecond : Double.POSITIVE_INFINITY;
+        }
     }
 
     public void kafkaError(Throwable error) {

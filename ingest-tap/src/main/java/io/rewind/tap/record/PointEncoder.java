@@ -77,4 +77,27 @@ public final class PointEncoder {
         body.varLong(0); // histogram: null
         return body.toByteArray();
     }
+
+    /** The timestamp of a point record's value: after the header, the Avro string of the metric, then the timestamp (zig-zag varint). */
+    public static long timestampMs(byte[] value, int headerBytes) {
+        int[] at = {headerBytes};
+        long metricLength = varLong(value, at);
+        at[0] += (int) metricLength;
+        return varLong(value, at);
+    }
+
+    private static long varLong(byte[] bytes, int[] at) {
+        long raw = 0;
+        int shift = 0;
+        while (true) {
+            byte b = bytes[at[0]++];
+            raw |= (long) (b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                break;
+            }
+            shift += 7;
+        }
+        return (raw >>> 1) ^ -(raw & 1);
+    }
+
 }

@@ -1,14 +1,13 @@
 package io.rewind.tap.spool;
 
+import io.rewind.service.DurableFile;
 import io.rewind.tap.record.PointRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -366,17 +365,7 @@ public final class Spool implements AutoCloseable {
             readSegment = position.segment();
             readOffset = position.offset();
             try {
-                Path tmp = dir.resolve(POSITION + ".tmp");
-                try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
-                    channel.write(ByteBuffer.wrap((readSegment + " " + readOffset + "\n").getBytes()));
-                    channel.force(true);
-                }
-                try {
-                    Files.move(tmp, dir.resolve(POSITION), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, dir.resolve(POSITION), StandardCopyOption.REPLACE_EXISTING);
-                }
+                DurableFile.replace(dir.resolve(POSITION), (readSegment + " " + readOffset + "\n").getBytes());
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot save the spool's drain position in " + dir + ": " + e.getMessage(), e);
             }

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.rewind.tap.metrics.TapMetrics;
 import io.rewind.tap.record.PointRecord;
 import io.rewind.tap.spool.Spool;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +51,7 @@ class PointPublisherTest {
         // Room for one of the two points: the second, failed in flight, must wait in memory for the drain.
         Spool spool = Spool.open(dir, 1_000, 1 << 20);
         MockProducer<byte[], byte[]> batching = producer(false);
-        PointPublisher publisher = new PointPublisher(batching, awaited, settings(), spool, metrics, Duration.ofMillis(200));
+        PointPublisher publisher = new PointPublisher(batching, awaited, settings(), spool, gaps(), metrics, Duration.ofMillis(200));
         await("points go straight to Kafka", publisher::sendsDirectly);
         // Kafka is away for the spool's drain too: were it back, the drain would free the room and the put be kept.
         batching.partitionsForException = new org.apache.kafka.common.errors.TimeoutException("Kafka is away");
@@ -68,7 +69,7 @@ class PointPublisherTest {
     @Test
     void aStopWhileAFlushWaitsForKafkaSpoolsTheRequestsQueuedBehindIt() throws Exception {
         KafkaAway awaited = new KafkaAway();
-        PointPublisher publisher = new PointPublisher(producer(false), awaited, settings(), Spool.open(dir, 1 << 30, 1 << 20), metrics,
+        PointPublisher publisher = new PointPublisher(producer(false), awaited, settings(), Spool.open(dir, 1 << 30, 1 << 20), gaps(), metrics,
                 Duration.ofMillis(200));
         await("points go straight to Kafka", publisher::sendsDirectly);
         publisher.publishAwaited(List.of(record(1, 10)));
@@ -90,30 +91,33 @@ class PointPublisherTest {
         Spool spool = Spool.open(dir, 1 << 30, 1 << 20);
         spool.append(List.of(record(1, 10), record(2, TOO_LARGE + 1), record(3, 10))).get();
         Picky kafka = new Picky();
-        PointPublisher publisher = new PointPublisher(kafka, kafka, settings(), spool, metrics, Duration.ofSeconds(1));
+        PointPublisher publisher = new PointPublisher(kafka, kafka, settings(), spool, gaps(), metrics, Duration.ofSeconds(1));
         await("the spool drained", spool::isEmpty);
         await("points go straight to Kafka again", publisher::sendsDirectly);
         publisher.publish(List.of(record(4, 10))).get(10, TimeUnit.SECONDS);
         publisher.close();
-        assertThat(ids(kafka.history().stream().map(r -> new PointRecord(r.key(), r.value(), r.timestamp())).toList()))
+        assertThat(ids(kafka.history().stream().filter(r -> r.topic().equals("points"))
+                .map(r -> new PointRecord(r.key(), r.value(), r.timestamp())).toList()))
                 .containsExactly(1, 3, 4);
         assertThat(count("rewind.tap.points.dead.lettered")).isEqualTo(1);
         try (Spool deadLetters = Spool.open(dir.resolve("dead-letters"), 1 << 30, 1 << 20)) {
             assertThat(ids(deadLetters.read(100).records())).containsExactly(2);
         }
+        assertThat(count("rewind.tap.gaps.recorded")).as("the refused point went to OpenTSDB: its metric-hour is a gap").isEqualTo(1);
     }
 
     @Test
     void aPointKafkaWillNeverTakeSentDirectlyIsDeadLetteredAndKafkaStaysInUse() throws Exception {
         Picky kafka = new Picky();
         Spool spool = Spool.open(dir, 1 << 30, 1 << 20);
-        PointPublisher publisher = new PointPublisher(kafka, kafka, settings(), spool, metrics, Duration.ofSeconds(1));
+        PointPublisher publisher = new PointPublisher(kafka, kafka, settings(), spool, gaps(), metrics, Duration.ofSeconds(1));
         await("points go straight to Kafka", publisher::sendsDirectly);
         publisher.publishAwaited(List.of(record(1, 10), record(2, TOO_LARGE + 1), record(3, 10))).get(10, TimeUnit.SECONDS);
         assertThat(publisher.sendsDirectly()).as("Kafka is still in use").isTrue();
         assertThat(spool.isEmpty()).isTrue();
         publisher.close();
-        assertThat(ids(kafka.history().stream().map(r -> new PointRecord(r.key(), r.value(), r.timestamp())).toList()))
+        assertThat(ids(kafka.history().stream().filter(r -> r.topic().equals("points"))
+                .map(r -> new PointRecord(r.key(), r.value(), r.timestamp())).toList()))
                 .containsExactly(1, 3);
         assertThat(count("rewind.tap.points.dead.lettered")).isEqualTo(1);
         try (Spool deadLetters = Spool.open(dir.resolve("dead-letters"), 1 << 30, 1 << 20)) {
@@ -131,7 +135,12 @@ class PointPublisherTest {
     }
 
     private static DeliverySettings settings() {
-        return new DeliverySettings("points", 8 << 20, DeliverySettings.FullPolicy.BLOCK, false, new Properties(), new Properties());
+        return new DeliverySettings("points", "points-gaps", 8 << 20, DeliverySettings.FullPolicy.BLOCK, false, new Properties(), new Properties());
+    }
+
+    /** The gaps the publisher records, in a directory of their own. */
+    private GapRecorder gaps() throws IOException {
+        return GapRecorder.open(dir.resolve("gaps"), "tap-test", 0, 1000, metrics);
     }
 
     private static MockProducer<byte[], byte[]> producer(boolean autoComplete) {

@@ -40,6 +40,7 @@ class PointEncoderTest {
             assertThat(record.value()).as("point %s", point).isEqualTo(format.encode(point));
             assertThat(record.key()).isEqualTo(SeriesKey.of(point).toBytes());
             assertThat(record.receivedMs()).isEqualTo(i);
+            assertThat(PointEncoder.timestampMs(record.value(), format.header().length)).isEqualTo(point.getTimestampMs());
             if (utf8(point.getMetric()) && point.getTags().entrySet().stream().allMatch(tag -> utf8(tag.getKey()) && utf8(tag.getValue()))) {
                 assertThat(format.decode(record.value())).isEqualTo(point);
             }

@@ -7,6 +7,7 @@ import io.rewind.schema.wire.WireFormat;
 import io.rewind.tap.config.TapConfig;
 import io.rewind.tap.metrics.TapMetrics;
 import io.rewind.tap.record.PointEncoder;
+import io.rewind.tap.delivery.GapRecorder;
 import io.rewind.tap.delivery.PointPublisher;
 import io.rewind.tap.record.PointRecord;
 import io.rewind.tap.spool.Spool;
@@ -38,7 +39,9 @@ final class Standalone implements AutoCloseable {
         all.putAll(settings);
         TapConfig config = TapConfig.of(all);
         spool = Spool.open(config.spoolDir(), config.spoolMaxBytes(), 1 << 20);
-        publisher = PointPublisher.of(config.delivery(), spool, metrics);
+        publisher = PointPublisher.of(config.delivery(), spool,
+                GapRecorder.open(config.spoolDir(), config.tapId(), kafkaFormat.header().length, config.gapsMaxMetricsPerHour(), metrics),
+                metrics);
         context = new TapContext(config, publisher, new PointEncoder(kafkaFormat), metrics,
                 new Upstreams(List.of(), 1000, 1000, metrics));
     }

@@ -1,0 +1,95 @@
+package io.rewind.schema;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A gap: points a tap forwarded to OpenTSDB without getting them into Kafka (the spool full with
+ * {@code spool.full.policy=pass-through}, the tap stopped with points it could not keep, a point Kafka refuses for good).
+ * One gap covers one hour of the points' timestamps and the metrics they belong to, or every metric of the hour once a
+ * tap saw more than its bound of them. The tap keeps it in its spool directory, publishes it to the gaps topic once Kafka
+ * is back, the archiver keeps it in the archive, and {@code rewind heal} reads exactly those metrics and that hour back
+ * from the cluster's HBase tables. A gap is never changed: more points missed later are another gap, with the next
+ * {@code seq} of that tap.
+ *
+ * @param tap the tap's {@code tap.id}
+ * @param instance the spool directory's own id, so that two taps given the same {@code tap.id} never name a gap alike
+ * @param seq this spool directory's count of gaps
+ * @param reasons points by reason: {@code spool-full}, {@code stopped}, {@code refused-by-kafka}
+ */
+public record Gap(String tap, String instance, long seq, long hourStartMs, boolean allMetrics, List<String> metrics, long points,
+        long firstMissedMs, long lastMissedMs, Map<String, Long> reasons) {
+    public static final long HOUR_MS = 3_600_000L;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public Gap {
+        metrics = List.copyOf(new TreeSet<>(metrics));
+        reasons = Map.copyOf(new TreeMap<>(reasons));
+        if (hourStartMs % HOUR_MS != 0) {
+            throw new IllegalArgumentException("a gap starts on an hour, not at " + hourStartMs);
+        }
+        if (!allMetrics && metrics.isEmpty()) {
+            throw new IllegalArgumentException("a gap names its metrics or covers them all");
+        }
+    }
+
+    /** The start of the hour that holds this timestamp (milliseconds since the epoch, UTC). */
+    public static long hourOf(long timestampMs) {
+        return Math.floorDiv(timestampMs, HOUR_MS) * HOUR_MS;
+    }
+
+    /** The gap's name, unique over every tap: its tap, its spool directory and its number, in the characters a key may hold. */
+    public String id() {
+        return String.format("%s-%s-%012d", tap.replaceAll("[^A-Za-z0-9._-]", "_"), instance, seq);
+    }
+
+    public byte[] toJson() {
+        ObjectNode json = JSON.createObjectNode();
+        json.put("tap", tap).put("instance", instance).put("seq", seq).put("hour", Instant.ofEpochMilli(hourStartMs).toString())
+                .put("hourStartMs", hourStartMs).put("allMetrics", allMetrics);
+        metrics.forEach(json.putArray("metrics")::add);
+        json.put("points", points).put("firstMissedMs", firstMissedMs).put("lastMissedMs", lastMissedMs);
+        ObjectNode byReason = json.putObject("reasons");
+        reasons.forEach(byReason::put);
+        try {
+            return JSON.writeValueAsBytes(json);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads what {@link #toJson} wrote; anything else is an {@link IllegalArgumentException} saying what is wrong. */
+    public static Gap fromJson(byte[] bytes) {
+        JsonNode json;
+        try {
+            json = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a gap: not JSON (" + e.getMessage() + ")");
+        }
+        if (json == null || !json.isObject()) {
+            throw new IllegalArgumentException("not a gap: " + new String(bytes, StandardCharsets.UTF_8));
+        }
+        for (String field : List.of("tap", "instance", "seq", "hourStartMs", "allMetrics", "metrics", "points", "firstMissedMs",
+                "lastMissedMs", "reasons")) {
+            if (!json.hasNonNull(field)) {
+                throw new IllegalArgumentException("not a gap: no '" + field + "' in " + json);
+            }
+        }
+        List<String> metrics = new ArrayList<>();
+        json.get("metrics").forEach(m -> metrics.add(m.asText()));
+        Map<String, Long> reasons = new TreeMap<>();
+        json.get("reasons").fields().forEachRemaining(e -> reasons.put(e.getKey(), e.getValue().asLong()));
+        return new Gap(json.get("tap").asText(), json.get("instance").asText(), json.get("seq").asLong(), json.get("hourStartMs").asLong(),
+                json.get("allMetrics").asBoolean(), metrics, json.get("points").asLong(), json.get("firstMissedMs").asLong(),
+                json.get("lastMissedMs").asLong(), reasons);
+    }
+}
