@@ -34,6 +34,8 @@ public final class ArchiveLayout {
                     + "(?:part-(?<first>\\d{20})-(?<last>\\d{20})|segment-(?<generation>\\d{10}))\\.avro"
                     + "|v1/(?<btopic>[^/]+)/dt=(?<bdate>\\d{4}-\\d{2}-\\d{2})/hour=(?<bhour>\\d{2})/baseline/(?<baseline>" + NAME + ")/"
                     + "r-(?<unit>[0-9a-f]{16})-(?<chunk>\\d{6})\\.avro");
+    private static final Pattern GAP_RECORD = Pattern.compile(
+            "v1/[^/]+/gaps/dt=\\d{4}-\\d{2}-\\d{2}/hour=\\d{2}/(?:gap|healed)-[A-Za-z0-9._-]+\\.json");
     private static final Pattern BASELINE_STATE = Pattern.compile("v1/[^/]+/baseline/(" + NAME + ")/shard-\\d+-of-\\d+\\.json");
 
     private ArchiveLayout() {
@@ -69,6 +71,32 @@ public final class ArchiveLayout {
 
     public static boolean isBaselineState(String key) {
         return BASELINE_STATE.matcher(key).matches();
+    }
+
+    /** The prefix of every gap of a topic and of every record of gaps healed: {@code v1/<topic>/gaps/}. */
+    public static String gaps(String topic) {
+        return VERSION + "/" + topic + "/gaps/";
+    }
+
+    /** A gap a tap published: points of the hour starting at {@code hourStartMs} that it let through without backup. */
+    public static String gap(String topic, long hourStartMs, String gapId) {
+        return gapsOfHour(topic, hourStartMs) + "gap-" + gapId + ".json";
+    }
+
+    /** The record that the baseline {@code baselineName} took this hour's gaps (the ones it names) from HBase into the archive. */
+    public static String gapsHealed(String topic, long hourStartMs, String baselineName) {
+        return gapsOfHour(topic, hourStartMs) + "healed-" + baselineName + ".json";
+    }
+
+    /** A gap or a record of gaps healed. */
+    public static boolean isGapRecord(String key) {
+        return GAP_RECORD.matcher(key).matches();
+    }
+
+    private static String gapsOfHour(String topic, long hourStartMs) {
+        ZonedDateTime t = utc(hourStartMs);
+        return String.format("%s%s/hour=%02d/", gaps(topic), String.format("dt=%04d-%02d-%02d", t.getYear(), t.getMonthValue(),
+                t.getDayOfMonth()), t.getHour());
     }
 
     public static String part(String topic, long windowStartMs, long windowSizeMs, int partition, long firstOffset, long lastOffset) {

@@ -42,7 +42,7 @@ public final class BaselineRun implements AutoCloseable {
 
     /** How to read: {@code givenSnapshot} null takes a snapshot, unless {@code live}. */
     public record Settings(String name, Shard shard, boolean live, String givenSnapshot, int parallelism, RateLimit rate, Path rejects,
-            int bufferPoints, int maxAttempts, Map<String, String> hbaseSettings) {
+            int bufferPoints, int maxAttempts, Map<String, String> hbaseSettings, boolean skipUnknownMetrics) {
     }
 
     /** What the command line shows while the run goes on. */
@@ -109,7 +109,7 @@ public final class BaselineRun implements AutoCloseable {
 
     /** The shard's part of the keys the request wants; every shard's wanted keys kept in the state. */
     private List<KeyRange> wanted() throws IOException {
-        List<KeyRange> every = ReadPlan.wanted(uids, layout, request);
+        List<KeyRange> every = ReadPlan.wanted(uids, layout, request, settings.skipUnknownMetrics());
         state.want(every);
         return ReadPlan.ofShard(layout, settings.shard(), every);
     }

@@ -37,9 +37,11 @@ public record ReadPlan(List<KeyRange> ranges, long bytes, int regions) {
      * The key ranges of the rows a request wants: the whole table, or with metrics each metric's rows under every salt
      * prefix, from the base hour of its start to that of its end.
      *
-     * @throws IllegalArgumentException for a metric the cluster has no UID for
+     * @param skipUnknown a metric the cluster has no UID for has no rows to read (heal: the cluster never stored a point of it);
+     *     otherwise it is refused
+     * @throws IllegalArgumentException for a metric the cluster has no UID for, unless skipped
      */
-    public static List<KeyRange> wanted(UidTable uids, StorageLayout layout, BaselineRequest request) throws IOException {
+    public static List<KeyRange> wanted(UidTable uids, StorageLayout layout, BaselineRequest request, boolean skipUnknown) throws IOException {
         long fromMs = request.fromMs();
         long toMs = request.toMs();
         if (request.metrics().isEmpty()) {
@@ -51,6 +53,9 @@ public record ReadPlan(List<KeyRange> ranges, long bytes, int regions) {
         long toBase = toMs == Long.MAX_VALUE ? 0xFFFFFFFFL + 1 : Math.min(0xFFFFFFFFL + 1, Math.floorDiv(toMs - 1, 1000L) + 1);
         for (String metric : request.metrics()) {
             byte[] uid = uids.uid(UidTable.Kind.METRIC, metric);
+            if (uid == null && skipUnknown) {
+                continue;
+            }
             if (uid == null) {
                 throw new IllegalArgumentException("--metric " + metric + ": the cluster has no such metric (no UID in " + layout.uidTable() + ")");
             }

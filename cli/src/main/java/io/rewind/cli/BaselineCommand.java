@@ -16,9 +16,7 @@ import io.rewind.service.TimeArgs;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -68,12 +66,8 @@ public final class BaselineCommand implements Callable<Integer> {
             description = "Only this metric (repeatable): prefix scans of its rows, one per salt bucket.")
     List<String> metrics = new ArrayList<>();
 
-    @Option(names = "--parallelism", defaultValue = "2", paramLabel = "N", description = "Key ranges read at once (default: ${DEFAULT-VALUE}).")
-    int parallelism;
-
-    @Option(names = "--max-rate", defaultValue = "0", paramLabel = "POINTS/S",
-            description = "At most this many points per second over all readers, to spare a live cluster (default: no limit).")
-    double maxRate;
+    @Mixin
+    HBaseReadOptions reading;
 
     @Option(names = "--shard", defaultValue = "0/1", paramLabel = "I/N",
             description = {"Read only shard I of N (from 0), to split a large table over N machines: a share of every salt bucket's",
@@ -96,13 +90,6 @@ public final class BaselineCommand implements Callable<Integer> {
                     "they cover while the reader fills the next (default: ${DEFAULT-VALUE}: about 100 MB of heap per reader)."})
     int bufferPoints;
 
-    @Option(names = "--max-attempts", defaultValue = "5", paramLabel = "N",
-            description = "Tries of a key range whose read fails (HBase unreachable, a region moving) before the run stops (default: ${DEFAULT-VALUE}).")
-    int maxAttempts;
-
-    @Option(names = "--hbase", paramLabel = "KEY=VALUE", description = "An HBase client setting (repeatable), e.g. hbase.rpc.timeout=120000.")
-    Map<String, String> hbaseSettings = new LinkedHashMap<>();
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -122,10 +109,11 @@ public final class BaselineCommand implements Callable<Integer> {
         if (fromMs >= toMs) {
             throw new IllegalArgumentException("the time range is empty: --from " + from + " is not before --to " + to);
         }
-        if (parallelism < 1 || bufferPoints < 1 || maxAttempts < 1) {
-            throw new IllegalArgumentException("--parallelism, --buffer-points and --max-attempts are at least 1");
+        reading.check();
+        if (bufferPoints < 1) {
+            throw new IllegalArgumentException("--buffer-points is at least 1");
         }
-        RateLimit rate = RateLimit.of(maxRate);
+        RateLimit rate = reading.rate();
         try (Storage storage = archive.open()) {
             if (status) {
                 boolean covered = ShardCoverage.report(storage, archive.topic, baseline,
@@ -133,27 +121,38 @@ public final class BaselineCommand implements Callable<Integer> {
                 return covered ? RewindCli.OK : RewindCli.PROBLEMS;
             }
             Path rejects = rejectsFile != null ? rejectsFile : Path.of("rewind-baseline-" + baseline + ".rejects.jsonl");
-            BaselineRun.Settings settings = new BaselineRun.Settings(baseline, shardOf, live, givenSnapshot, parallelism, rate, rejects,
-                    bufferPoints, maxAttempts, hbaseSettings);
-            try (BaselineRun run = BaselineRun.open(settings, storage, archive.topic, layout,
-                    new BaselineRequest(null, layout.dataTable(), from, fromMs, to, toMs, metrics))) {
-                BaselineState state = run.state();
-                if (state.complete()) {
-                    out.printf("Baseline '%s' (shard %s) is complete since %s: %,d points from %s. Name another with --name to take a new one.%n",
-                            baseline, shardOf, TimeArgs.format(state.completedMs()), state.points(), state.table());
-                    return RewindCli.OK;
-                }
-                if (dryRun) {
-                    ReadPlan plan = run.plan();
-                    out.printf("Baseline '%s' of %s (ZooKeeper %s), shard %s: %d region(s), %d key range(s) to read, %s of store files%s%n",
-                            baseline, layout.dataTable(), layout.zkQuorum(), shardOf, plan.regions(), plan.ranges().size(),
-                            Report.bytes(plan.bytes()), state.done().isEmpty() ? "" : " (" + state.done().size()
-                                    + " range(s) done by an earlier run)");
-                    plan.ranges().forEach(r -> out.println("  " + r));
-                    return RewindCli.OK;
-                }
-                return report(out, run.run(listener(out, baseline, layout, shardOf, rate)));
+            BaselineRun.Settings settings = new BaselineRun.Settings(baseline, shardOf, live, givenSnapshot, reading.parallelism, rate,
+                    rejects, bufferPoints, reading.maxAttempts, reading.hbaseSettings, false);
+            return run(out, settings, storage, archive.topic, layout, new BaselineRequest(null, layout.dataTable(), from, fromMs, to, toMs,
+                    metrics), dryRun);
+        }
+    }
+
+    /**
+     * Runs one baseline (or continues it, or says it is complete), or with {@code dryRun} prints what it would read; returns
+     * the exit code. Shared by {@code heal}, which runs one per hour with gaps.
+     */
+    static int run(PrintWriter out, BaselineRun.Settings settings, Storage storage, String topic, StorageLayout layout,
+            BaselineRequest request, boolean dryRun) throws Exception {
+        String baseline = settings.name();
+        Shard shardOf = settings.shard();
+        try (BaselineRun run = BaselineRun.open(settings, storage, topic, layout, request)) {
+            BaselineState state = run.state();
+            if (state.complete()) {
+                out.printf("Baseline '%s' (shard %s) is complete since %s: %,d points from %s. Name another with --name to take a new one.%n",
+                        baseline, shardOf, TimeArgs.format(state.completedMs()), state.points(), state.table());
+                return RewindCli.OK;
             }
+            if (dryRun) {
+                ReadPlan plan = run.plan();
+                out.printf("Baseline '%s' of %s (ZooKeeper %s), shard %s: %d region(s), %d key range(s) to read, %s of store files%s%n",
+                        baseline, layout.dataTable(), layout.zkQuorum(), shardOf, plan.regions(), plan.ranges().size(),
+                        Report.bytes(plan.bytes()), state.done().isEmpty() ? "" : " (" + state.done().size()
+                                + " range(s) done by an earlier run)");
+                plan.ranges().forEach(r -> out.println("  " + r));
+                return RewindCli.OK;
+            }
+            return report(out, run.run(listener(out, baseline, layout, shardOf, settings.rate())));
         }
     }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rewind.archive.ArchiveLayout;
+import io.rewind.archive.gaps.GapLedger;
+import io.rewind.schema.Gap;
 import io.rewind.archive.storage.Storage;
 import io.rewind.restore.source.ArchiveIndex;
 import io.rewind.restore.source.KafkaTail;
@@ -60,11 +62,14 @@ final class ListCommand implements Callable<Integer> {
             List<OffsetGap> offsetGaps = offsetGaps(incremental);
             List<Long> emptyWindows = emptyWindows(incremental);
             List<Baseline> baselines = baselines(storage, archive.topic, units);
+            GapLedger gaps = GapLedger.read(storage, archive.topic);
+            gaps.unreadable().forEach(u -> unreadable.add("gap record " + u));
             List<TailPosition> positions = snapshot == null ? List.of() : snapshot.positions(KafkaTail.pastFiles(incremental));
             Map<Integer, Long> behindSince = snapshot == null ? Map.of() : KafkaTail.firstUnarchivedTimes(kafkaSettings, positions);
             long now = System.currentTimeMillis();
             if (json) {
                 ObjectNode root = toJson(storage, units, offsetGaps, emptyWindows, unreadable, baselines, incremental);
+                gapsToJson(root.putArray("gaps"), gaps);
                 if (snapshot != null) {
                     ObjectNode node = root.putObject("kafka").put("bootstrapServers", kafka.bootstrapServers).put("archiverId", kafka.archiverId);
                     ArrayNode partitions = node.putArray("partitions");
@@ -80,12 +85,47 @@ final class ListCommand implements Callable<Integer> {
             } else {
                 printText(out, storage, units, offsetGaps, emptyWindows, unreadable);
                 printBaselines(out, baselines, incremental);
+                printGaps(out, gaps);
                 if (snapshot != null) {
                     printKafka(out, positions, behindSince, now);
                 }
             }
         }
         return unreadable.isEmpty() ? RewindCli.OK : RewindCli.PROBLEMS;
+    }
+
+    /** The hours the taps let points through without backup: open (to heal) and healed. */
+    private static void printGaps(PrintWriter out, GapLedger gaps) {
+        if (gaps.hours().isEmpty()) {
+            out.println("Gaps: none (no tap has let a point through without backing it up)");
+            return;
+        }
+        List<GapLedger.Hour> open = gaps.open();
+        out.printf("Gaps (points the taps let through to OpenTSDB without backing them up): %d hour(s) open, %d healed%n", open.size(),
+                gaps.hours().size() - open.size());
+        for (GapLedger.Hour hour : gaps.hours()) {
+            if (!hour.open().isEmpty()) {
+                out.println("  OPEN    " + HealCommand.describe(hour));
+            }
+            if (!hour.healed().isEmpty()) {
+                out.printf("  healed  %s  %d gap(s), %,d points, by %s%n", HealCommand.hourText(hour.hourStartMs()), hour.healed().size(),
+                        hour.healed().stream().mapToLong(Gap::points).sum(), String.join(", ", hour.healedBy()));
+            }
+        }
+        if (!open.isEmpty()) {
+            out.println("  Run 'rewind heal --archive ... --storage-config opentsdb.conf' to take the open gaps' points from HBase into the archive.");
+        }
+    }
+
+    private static void gapsToJson(ArrayNode array, GapLedger gaps) {
+        for (GapLedger.Hour hour : gaps.hours()) {
+            ObjectNode node = array.addObject().put("hourStartMs", hour.hourStartMs()).put("hour", HealCommand.hourText(hour.hourStartMs()))
+                    .put("open", !hour.open().isEmpty()).put("allMetrics", hour.allMetrics()).put("openPoints", hour.openPoints());
+            hour.openMetrics().forEach(node.putArray("openMetrics")::add);
+            hour.open().forEach(g -> node.withArray("openGaps").add(g.id()));
+            hour.healed().forEach(g -> node.withArray("healedGaps").add(g.id()));
+            hour.healedBy().forEach(b -> node.withArray("healedBy").add(b));
+        }
     }
 
     /** A baseline in the archive: its files' coverage, and what its shards' state objects say. */

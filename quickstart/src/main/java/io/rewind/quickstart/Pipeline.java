@@ -70,11 +70,19 @@ public final class Pipeline implements AutoCloseable {
      * front of the stack's production TSD and the archiver into {@code dir/archive}.
      */
     public static Pipeline start(DevStack stack, Tsd production, Path dir, Duration commitInterval) throws Exception {
+        return start(stack, production, dir, commitInterval, Map.of());
+    }
+
+    /** The same, with these tap settings over the defaults (a small spool, another policy). */
+    public static Pipeline start(DevStack stack, Tsd production, Path dir, Duration commitInterval, Map<String, String> tapSettings)
+            throws Exception {
         Files.createDirectories(dir);
         String bootstrap = stack.kafka().bootstrapServers();
         stack.kafka().createTopic(TOPIC, PARTITIONS, Map.of());
+        Map<String, String> tapping = tapSettings(bootstrap, "127.0.0.1:" + production.port(), dir.resolve("tap-spool"));
+        tapping.putAll(tapSettings);
         Path tapConfig = write(dir.resolve("tap.properties"), "Rewind ingest-tap: bin/rewind tap --config " + dir.resolve("tap.properties"),
-                tapSettings(bootstrap, "127.0.0.1:" + production.port(), dir.resolve("tap-spool")));
+                tapping);
         Path archiverConfig = write(dir.resolve("archiver.properties"),
                 "Rewind stream-archiver: bin/rewind archiver --config " + dir.resolve("archiver.properties"),
                 archiverSettings(bootstrap, dir.resolve("archive").toString(), dir.resolve("archiver-state"), commitInterval));

@@ -110,22 +110,27 @@ public final class Archiver implements AutoCloseable {
         return streams.state() == KafkaStreams.State.RUNNING ? Health.ok("running") : Health.failing("Kafka Streams is " + streams.state());
     }
 
-    /** The points topic must exist (the archiver never guesses its partitions); the catalog topic is created compacted when missing. */
+    /**
+     * The points topic must exist (the archiver never guesses its partitions); the catalog topic and the gaps topic are created
+     * compacted when missing.
+     */
     private static void prepareTopics(ArchiverConfig config) throws Exception {
         try (Admin admin = Admin.create(PointsTopic.adminProperties(config.bootstrapServers(), config.kafka()))) {
             if (!PointsTopic.exists(admin, config.topic(), Duration.ofSeconds(60))) {
                 throw new ConfigException("archiver", List.of("The points " + PointsTopic.missing(config.topic(), config.bootstrapServers())
                         + " (or set 'topic')"));
             }
-            NewTopic catalog = new NewTopic(config.catalogTopic(), java.util.Optional.empty(),
-                    config.catalogReplication() < 0 ? java.util.Optional.empty() : java.util.Optional.of(config.catalogReplication()))
-                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-            try {
-                admin.createTopics(List.of(catalog)).all().get();
-                LOG.info("Created the catalog topic {} (compacted)", config.catalogTopic());
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw e;
+            for (String compacted : List.of(config.catalogTopic(), config.gapsTopic())) {
+                NewTopic topic = new NewTopic(compacted, java.util.Optional.empty(),
+                        config.catalogReplication() < 0 ? java.util.Optional.empty() : java.util.Optional.of(config.catalogReplication()))
+                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+                try {
+                    admin.createTopics(List.of(topic)).all().get();
+                    LOG.info("Created the topic {} (compacted)", compacted);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
                 }
             }
         }

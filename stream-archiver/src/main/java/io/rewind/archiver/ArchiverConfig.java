@@ -24,7 +24,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * ({@link #SETTINGS}), read from file, environment ({@code REWIND_ARCHIVER_*}) and flags, validated
  * at start with every problem listed. Kafka Streams settings pass through as {@code kafka.*}.
  */
-public record ArchiverConfig(String bootstrapServers, String applicationId, String topic, String catalogTopic, String storage,
+public record ArchiverConfig(String bootstrapServers, String applicationId, String topic, String catalogTopic, String gapsTopic, String storage,
         Path stateDir, long windowSizeMs, long graceMs, long commitIntervalMs, long bufferMaxBytes, long pastBoundMs,
         long futureBoundMs, long deleteDelayMs, long retentionMs, long compactionCheckMs, int compactionThreads,
         long storageRetryTimeoutMs, int streamThreads, String adminHost, int adminPort, Optional<URI> schemaRegistryUrl,
@@ -37,6 +37,9 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
             "Kafka Streams application id: the consumer group, the prefix of internal topics and transactional ids. Instances with the same id share the work.", Parsers.text());
     static final Setting<String> TOPIC = new Setting<>("topic", "points", "The topic the tap writes points to.", Parsers.text());
     static final Setting<String> CATALOG_TOPIC = new Setting<>("catalog.topic", "", "The compacted topic that records every file the archiver commits; default <topic>-catalog.", t -> t.trim());
+    static final Setting<String> GAPS_TOPIC = new Setting<>("gaps.topic", "",
+            "The compacted topic the taps publish their gaps to (points let through without backup), kept in the archive for rewind heal;"
+                    + " default <topic>-gaps, created when missing.", t -> t.trim());
     static final Setting<String> STORAGE = new Setting<>("storage", null,
             "Where the archive is: a directory (/var/lib/rewind, file:///var/lib/rewind) or s3://bucket/prefix?endpoint=...&region=...&path-style=true.", Parsers.text());
     static final Setting<Optional<String>> KEYSET = new Setting<>("keyset", "",
@@ -79,7 +82,7 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
     static final Setting<Integer> CATALOG_REPLICATION = new Setting<>("catalog.replication.factor", "-1",
             "Replication factor of the catalog topic when the archiver creates it; -1 takes the broker's default.", Parsers.integer(-1, 32));
 
-    public static final List<Setting<?>> SETTINGS = Settings.concat(List.of(BOOTSTRAP, APPLICATION_ID, TOPIC, CATALOG_TOPIC, STORAGE,
+    public static final List<Setting<?>> SETTINGS = Settings.concat(List.of(BOOTSTRAP, APPLICATION_ID, TOPIC, CATALOG_TOPIC, GAPS_TOPIC, STORAGE,
             KEYSET, STATE_DIR, WINDOW, GRACE, COMMIT, BUFFER, PAST_BOUND, FUTURE_BOUND, DELETE_DELAY, RETENTION, COMPACTION_CHECK,
             COMPACTION_THREADS, STORAGE_RETRY, THREADS, ADMIN_HOST, ADMIN_PORT), TlsSettings.ADMIN.settings(),
             List.of(SchemaRegistrySettings.URL, SchemaRegistrySettings.USER_INFO, CATALOG_REPLICATION));
@@ -108,7 +111,8 @@ public record ArchiverConfig(String bootstrapServers, String applicationId, Stri
         }
         ServerTls.Settings adminTls = TlsSettings.ADMIN.read(s);
         ArchiverConfig config = new ArchiverConfig(s.get(BOOTSTRAP), s.get(APPLICATION_ID), topic,
-                catalog == null || catalog.isEmpty() ? topic + "-catalog" : catalog, s.get(STORAGE), Path.of(s.get(STATE_DIR)),
+                catalog == null || catalog.isEmpty() ? topic + "-catalog" : catalog,
+                s.get(GAPS_TOPIC) == null || s.get(GAPS_TOPIC).isEmpty() ? topic + "-gaps" : s.get(GAPS_TOPIC), s.get(STORAGE), Path.of(s.get(STATE_DIR)),
                 window == null ? 0 : window, s.get(GRACE), s.get(COMMIT), s.get(BUFFER), s.get(PAST_BOUND), s.get(FUTURE_BOUND),
                 s.get(DELETE_DELAY), s.get(RETENTION), s.get(COMPACTION_CHECK), s.get(COMPACTION_THREADS), s.get(STORAGE_RETRY),
                 s.get(THREADS), s.get(ADMIN_HOST), s.get(ADMIN_PORT), s.get(SchemaRegistrySettings.URL), s.get(SchemaRegistrySettings.USER_INFO),

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /** What the tasks of one archiver instance share: config, storage, writers, the compaction threads, metrics, the buffer total. */
 public final class ArchiverResources implements AutoCloseable {
     private final ArchiverConfig config;
+    private final Storage storage;
     private final ArchiveWriter writer;
     private final Compactor compactor;
     private final Executor compactionPool;
@@ -36,6 +37,7 @@ public final class ArchiverResources implements AutoCloseable {
     public ArchiverResources(ArchiverConfig config, Storage storage, ArchiverMetrics metrics, WireFormat<Point> pointFormat,
             Executor compactionPool) throws IOException {
         this.config = config;
+        this.storage = storage;
         this.metrics = metrics;
         this.pointFormat = pointFormat;
         this.bufferBytes = metrics.bufferBytes;
@@ -51,6 +53,10 @@ public final class ArchiverResources implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    public Storage storage() {
+        return storage;
     }
 
     public ArchiverConfig config() {

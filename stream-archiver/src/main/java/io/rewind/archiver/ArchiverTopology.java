@@ -14,6 +14,8 @@ public final class ArchiverTopology {
     public static final String SOURCE = "points";
     public static final String PROCESSOR = "archive";
     public static final String SINK = "catalog";
+    public static final String GAPS_SOURCE = "gaps";
+    public static final String GAPS = "keep-gaps";
     public static final String PART_BUFFER = "rewind-part-buffer";
     public static final String WINDOWS = "rewind-windows";
 
@@ -22,7 +24,8 @@ public final class ArchiverTopology {
 
     /**
      * points topic (raw bytes; decoded by the processor, so that a record that is not a point is
-     * counted, not fatal) → archive processor (part buffer; window states, changelogged) → catalog topic.
+     * counted, not fatal) → archive processor (part buffer; window states, changelogged) → catalog topic; and the gaps topic →
+     * each gap into the archive.
      */
     public static Topology build(ArchiverResources resources, WireFormat<CatalogRecord> catalogFormat) {
         ArchiverConfig config = resources.config();
@@ -34,6 +37,8 @@ public final class ArchiverTopology {
                 .withCachingDisabled(), PROCESSOR);
         topology.addSink(SINK, config.catalogTopic(), Serdes.String().serializer(),
                 new WireFormatSerde<>(catalogFormat).serializer(), PROCESSOR);
+        topology.addSource(GAPS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), config.gapsTopic());
+        topology.addProcessor(GAPS, () -> new GapKeeper(resources), GAPS_SOURCE);
         return topology;
     }
 }

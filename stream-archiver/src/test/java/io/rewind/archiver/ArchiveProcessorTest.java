@@ -124,6 +124,24 @@ class ArchiveProcessorTest {
     }
 
     @Test
+    void aGapFromTheGapsTopicIsKeptInTheArchiveOnceHoweverOftenItIsReadAndARecordThatIsNotAGapIsCountedAndSkipped() throws Exception {
+        ArchiverConfig config = ArchiverConfig.of(Map.of("bootstrap.servers", "unused:9092", "storage", "unused"));
+        TestInputTopic<byte[], byte[]> gaps = driver.createInputTopic(config.gapsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+        io.rewind.schema.Gap gap = new io.rewind.schema.Gap("tap-a", "0123abcd", 7, W, false, List.of("sys.cpu", "sys.mem"), 1234, W + 5,
+                W + 9, Map.of("spool-full", 1234L));
+        gaps.pipeInput(gap.id().getBytes(), gap.toJson());
+        gaps.pipeInput(gap.id().getBytes(), gap.toJson()); // read again, as after a restart from the last commit
+        gaps.pipeInput("garbage".getBytes(), "{not a gap".getBytes());
+        io.rewind.archive.gaps.GapLedger ledger = io.rewind.archive.gaps.GapLedger.read(storage, config.topic());
+        assertThat(ledger.open()).hasSize(1);
+        assertThat(ledger.open().get(0).open()).containsExactly(gap);
+        assertThat(ledger.unreadable()).isEmpty();
+        assertThat(config.gapsTopic()).isEqualTo("points-gaps");
+        assertThat(metrics.gapsKept.count()).isEqualTo(2);
+        assertThat(metrics.registry().get("rewind.archiver.errors").tag("kind", "gap").counter().count()).isEqualTo(1);
+    }
+
+    @Test
     void aClosedWindowIsCompactedIntoOneSortedSegmentAndItsPartsDeletedAfterTheDelay() throws Exception {
         send(workload(W, 30, 4), W + 5 * 60_000);
         send(workload(W + 15 * 60_000, 30, 4), W + 25 * 60_000); // overlaps the first: same series, later versions too

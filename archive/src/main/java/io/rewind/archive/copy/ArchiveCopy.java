@@ -156,7 +156,8 @@ public final class ArchiveCopy {
         long deleted = 0;
         if (options.delete() && problems.isEmpty() && progress.gone.get() == 0) {
             for (String key : target.keySet()) {
-                boolean rewindObject = ArchiveLayout.parse(key).isPresent() || ArchiveLayout.isBaselineState(key);
+                boolean rewindObject = ArchiveLayout.parse(key).isPresent() || ArchiveLayout.isBaselineState(key)
+                        || ArchiveLayout.isGapRecord(key);
                 if (rewindObject && !source.containsKey(key)) {
                     if (!options.dryRun()) {
                         if (ArchiveLayout.parse(key).isPresent()) {

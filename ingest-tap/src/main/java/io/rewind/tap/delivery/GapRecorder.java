@@ -151,42 +151,52 @@ public final class GapRecorder implements AutoCloseable {
     public synchronized void missed(List<PointRecord> records, String reason) {
         for (PointRecord record : records) {
             long timestamp;
-            boolean readable = true;
+            String metric;
             try {
                 timestamp = PointEncoder.timestampMs(record.value(), pointHeaderBytes);
+                metric = metric(record.key());
             } catch (RuntimeException e) {
                 // Not a value this tap wrote (it writes every one): its hour is unknown, so the hour it was received in is healed
                 // whole, and it is said.
                 timestamp = record.receivedMs();
-                readable = false;
+                metric = null;
                 log.error("A point let through without backup has a value the tap cannot read ({}): the hour it arrived in is recorded"
                         + " as a gap of every metric", e.toString());
             }
-            long hour = Gap.hourOf(timestamp);
-            Open gap = open.computeIfAbsent(hour, h -> new Open());
-            if (!readable && !gap.all) {
-                gap.all = true;
-                gap.metrics.clear();
-            }
-            if (!gap.all) {
-                String metric = metric(record.key());
-                if (gap.metrics.add(metric)) {
-                    metrics.gapMetricHour();
-                    if (gap.metrics.size() > maxMetricsPerHour) {
-                        gap.all = true;
-                        gap.metrics.clear();
-                        LOG.warn("More than {} metrics missed points in the hour from {}: its gap now covers every metric of that hour",
-                                maxMetricsPerHour, java.time.Instant.ofEpochMilli(hour));
-                    }
-                }
-            }
-            gap.points++;
-            gap.first = Math.min(gap.first, record.receivedMs());
-            gap.last = Math.max(gap.last, record.receivedMs());
-            gap.reasons.merge(reason, 1L, Long::sum);
+            add(metric, timestamp, record.receivedMs(), reason);
         }
         dirty = true;
         notifyAll();
+    }
+
+    /** A point that went to OpenTSDB without a Kafka record at all (it could not be encoded): its metric and hour join the gaps. */
+    public synchronized void missed(String metric, long timestampMs, long receivedMs, String reason) {
+        add(metric, timestampMs, receivedMs, reason);
+        dirty = true;
+        notifyAll();
+    }
+
+    /** Adds one point to its hour's open gap; a null metric makes the hour's gap cover every metric. */
+    private void add(String metric, long timestampMs, long receivedMs, String reason) {
+        long hour = Gap.hourOf(timestampMs);
+        Open gap = open.computeIfAbsent(hour, h -> new Open());
+        if (metric == null && !gap.all) {
+            gap.all = true;
+            gap.metrics.clear();
+        }
+        if (!gap.all && gap.metrics.add(metric)) {
+            metrics.gapMetricHour();
+            if (gap.metrics.size() > maxMetricsPerHour) {
+                gap.all = true;
+                gap.metrics.clear();
+                LOG.warn("More than {} metrics missed points in the hour from {}: its gap now covers every metric of that hour",
+                        maxMetricsPerHour, java.time.Instant.ofEpochMilli(hour));
+            }
+        }
+        gap.points++;
+        gap.first = Math.min(gap.first, receivedMs);
+        gap.last = Math.max(gap.last, receivedMs);
+        gap.reasons.merge(reason, 1L, Long::sum);
     }
 
     /** Metric-hours missed and not yet acknowledged by Kafka in the gaps topic (an hour covering every metric counts once). */

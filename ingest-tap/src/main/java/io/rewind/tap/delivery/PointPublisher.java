@@ -300,6 +300,11 @@ public final class PointPublisher implements AutoCloseable {
         return spool;
     }
 
+    /** Where points let through without backup are recorded. */
+    public GapRecorder gaps() {
+        return gaps;
+    }
+
     /**
      * Stops draining, lets each sending thread finish (up to 30 s each), then closes the producers, waiting up to
      * 30 s for Kafka to take what each holds; what a producer still holds after that (Kafka away) is put back into

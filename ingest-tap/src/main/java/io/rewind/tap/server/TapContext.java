@@ -107,8 +107,9 @@ public final class TapContext {
             return encoder.encode(point, receivedMs);
         } catch (RuntimeException e) {
             metrics.missed(1);
-            encodeLog.error("Cannot encode a point for Kafka ({}): it went to OpenTSDB but is NOT backed up. See rewind_tap_points_missed_total.",
-                    e.getMessage());
+            publisher.gaps().missed(point.getMetric(), point.getTimestampMs(), receivedMs, "not-encodable");
+            encodeLog.error("Cannot encode a point for Kafka ({}): it went to OpenTSDB but is NOT backed up; its metric and hour are recorded"
+                    + " as a gap for rewind heal. See rewind_tap_points_missed_total.", e.getMessage());
             return null;
         }
     }

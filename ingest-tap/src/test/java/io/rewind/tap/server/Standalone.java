@@ -40,10 +40,19 @@ final class Standalone implements AutoCloseable {
         TapConfig config = TapConfig.of(all);
         spool = Spool.open(config.spoolDir(), config.spoolMaxBytes(), 1 << 20);
         publisher = PointPublisher.of(config.delivery(), spool,
-                GapRecorder.open(config.spoolDir(), config.tapId(), kafkaFormat.header().length, config.gapsMaxMetricsPerHour(), metrics),
+                GapRecorder.open(config.spoolDir(), config.tapId(), headerBytes(kafkaFormat), config.gapsMaxMetricsPerHour(), metrics),
                 metrics);
         context = new TapContext(config, publisher, new PointEncoder(kafkaFormat), metrics,
                 new Upstreams(List.of(), 1000, 1000, metrics));
+    }
+
+    /** The length of the format's header; 0 for a format that cannot give one (its points are never encoded, so never read back). */
+    private static int headerBytes(WireFormat<Point> format) {
+        try {
+            return format.header().length;
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     /** The points in the spool, in order. */

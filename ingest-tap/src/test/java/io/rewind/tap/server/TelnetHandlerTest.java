@@ -105,6 +105,7 @@ class TelnetHandlerTest {
             reply.release();
             assertThat(registryDown.spooled()).isEmpty();
             assertThat(registryDown.metrics.registry().get("rewind.tap.points.missed").counter().count()).isEqualTo(1);
+            assertThat(registryDown.metrics.registry().get("rewind.tap.gaps.open").gauge().value()).as("its metric-hour is a gap").isEqualTo(1);
             down.finishAndReleaseAll();
         }
     }

@@ -203,8 +203,8 @@ public final class ArchiveIndex {
                     keys.add(info.key());
                     if (info.key().endsWith(SegmentFiles.SIDECAR_SUFFIX)) {
                         sidecars.add(info.key());
-                    } else if (ArchiveLayout.isBaselineState(info.key())) {
-                        return; // a baseline's progress, read by the commands that report on baselines
+                    } else if (ArchiveLayout.isBaselineState(info.key()) || ArchiveLayout.isGapRecord(info.key())) {
+                        return; // a baseline's progress, or a gap: read by the commands that report on them
                     } else if (ArchiveLayout.parse(info.key()).isPresent()) {
                         byDirectory.computeIfAbsent(directory(info.key()), d -> new ArrayList<>()).add(info);
                     } else {

@@ -17,6 +17,7 @@ public final class ArchiverMetrics {
     public final Counter segmentsWritten;
     public final Counter filesDeleted;
     public final Counter bytesWritten;
+    public final Counter gapsKept;
     public final Counter latePoints;
     public final Counter futurePoints;
     public final Timer flushLatency;
@@ -36,6 +37,9 @@ public final class ArchiverMetrics {
         partsWritten = Counter.builder("rewind.archiver.parts.written").register(registry);
         segmentsWritten = Counter.builder("rewind.archiver.segments.written").register(registry);
         filesDeleted = Counter.builder("rewind.archiver.files.deleted").description("Superseded parts and segments, and files past retention").register(registry);
+        gapsKept = Counter.builder("rewind.archiver.gaps.kept")
+                .description("Gaps from the gaps topic written into the archive: points a tap let through without backup, for rewind heal")
+                .register(registry);
         bytesWritten = Counter.builder("rewind.archiver.bytes.written").baseUnit("bytes").register(registry);
         latePoints = Counter.builder("rewind.archiver.points.out.of.bounds").tag("direction", "late")
                 .description("Points whose event time is more than late.bound.ms before their ingest time (archived all the same)").register(registry);
@@ -57,9 +61,9 @@ public final class ArchiverMetrics {
 
     /** The kinds of errors the archiver counts. */
     static final java.util.List<String> ERROR_KINDS = java.util.List.of("storage", "decode", "compaction", "deletion", "retention",
-            "stream-thread", "corrupt-file");
+            "stream-thread", "corrupt-file", "gap");
 
-    /** Counts an error by kind: storage, decode, compaction, deletion, retention, stream-thread, corrupt-file. */
+    /** Counts an error by kind: storage, decode, compaction, deletion, retention, stream-thread, corrupt-file, gap. */
     public void error(String kind) {
         Counter.builder("rewind.archiver.errors").tag("kind", kind).register(registry).increment();
     }
