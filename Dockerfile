@@ -10,6 +10,8 @@ RUN ./mvnw -B -ntp -q -DskipTests -pl ingest-tap,stream-archiver,cli -am \
        cli/target/rewind-cli-*.jar /opt/rewind/lib/
 
 FROM eclipse-temurin:17-jre
+# curl answers docker-compose.yml's health checks (the admin port's /healthz): the base image does not promise it.
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/rewind/lib /opt/rewind/lib
 COPY docker/rewind /opt/rewind/bin/rewind
 RUN chmod 755 /opt/rewind/bin/rewind && mkdir -p /var/lib/rewind

@@ -2,12 +2,8 @@ package io.rewind.quickstart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
-import java.nio.file.Files;
+import io.rewind.devstack.junit.Programs;
 import java.nio.file.Path;
-import java.util.Optional;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,11 +16,9 @@ class AlertRulesTest {
 
     @Test
     void theAlertRulesPassPromtool() throws Exception {
-        Optional<Path> promtool = Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                .map(d -> Path.of(d, "promtool")).filter(Files::isExecutable).findFirst();
-        Assumptions.assumeTrue(promtool.isPresent(), "promtool is not installed (Debian: apt-get install prometheus): the alert rules"
-                + " were not checked by Prometheus");
-        Process check = new ProcessBuilder(promtool.get().toString(), "check", "rules", RULES.toString()).redirectErrorStream(true).start();
+        Path promtool = Programs.requireOrSkip("promtool", "the alert rules were not checked by Prometheus (Debian: apt-get install"
+                + " prometheus)");
+        Process check = new ProcessBuilder(promtool.toString(), "check", "rules", RULES.toString()).redirectErrorStream(true).start();
         String output = new String(check.getInputStream().readAllBytes());
         assertThat(check.waitFor()).as(output).isZero();
         assertThat(output).contains("SUCCESS");

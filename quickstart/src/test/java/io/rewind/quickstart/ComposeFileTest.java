@@ -30,13 +30,14 @@ import org.junit.jupiter.api.Test;
  * names a service of the file that listens there. The image's launcher starts classes that exist.
  */
 class ComposeFileTest {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path ROOT = ComposeFile.ROOT;
+    private static ComposeFile compose;
     private static JsonNode services;
 
     @BeforeAll
-    static void readTheComposeFile() throws IOException {
-        services = new YAMLMapper().readTree(ROOT.resolve("docker-compose.yml").toFile()).path("services");
-        assertThat(services.isObject()).as("docker-compose.yml has services").isTrue();
+    static void readTheComposeFile() {
+        compose = ComposeFile.read();
+        services = compose.services();
     }
 
     @Test
@@ -128,7 +129,7 @@ class ComposeFileTest {
         Matcher version = Pattern.compile("<kafka.version>([^<]+)</kafka.version>").matcher(Files.readString(ROOT.resolve("pom.xml")));
         assertThat(version.find()).isTrue();
         assertThat(services.path("kafka").path("image").asText()).isEqualTo("apache/kafka:" + version.group(1));
-        assertThat(services.path("kafka-init").path("command").toString()).contains("\"--topic\",\"" + Pipeline.TOPIC + "\"");
+        assertThat(services.path("kafka-init").path("command").toString()).contains("--topic " + Pipeline.TOPIC + " ");
     }
 
     @Test
@@ -157,11 +158,7 @@ class ComposeFileTest {
     }
 
     private static Map<String, String> environment(String service) {
-        JsonNode env = services.path(service).path("environment");
-        assertThat(env.isObject()).as(service + "'s environment is a map").isTrue();
-        Map<String, String> out = new LinkedHashMap<>();
-        env.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
-        return out;
+        return compose.environment(service);
     }
 
     /** The settings as the component reads them from its environment. */
@@ -182,9 +179,7 @@ class ComposeFileTest {
     }
 
     private static List<String> volumeTargets(String service) {
-        List<String> out = new ArrayList<>();
-        services.path(service).path("volumes").forEach(v -> out.add(v.asText().substring(v.asText().indexOf(':') + 1)));
-        return out;
+        return List.copyOf(compose.volumes(service).keySet());
     }
 
     private static void assertListens(String service, String hostPort, int port) {
