@@ -151,7 +151,7 @@ class DeployFilesTest {
     @Test
     void thePointsTopicOutlivesAnArchiverOutageAndTheGapsTopicIsCompacted() {
         Map<String, Map<String, String>> topics = createdTopics();
-        assertThat(topics).containsKeys(Pipeline.TOPIC, Pipeline.TOPIC + ".gaps");
+        assertThat(topics).containsKeys(Pipeline.TOPIC, Pipeline.TOPIC + "-gaps");
         Map<String, String> points = topics.get(Pipeline.TOPIC);
         assertThat(Duration.ofMillis(Long.parseLong(points.get("retention.ms")))).as("retention.ms of the points topic")
                 .isGreaterThanOrEqualTo(Duration.ofDays(1));
@@ -160,7 +160,7 @@ class DeployFilesTest {
             assertThat(minIsr).as("min.insync.replicas: set, and no more than the replicas").isBetween(1,
                     Integer.parseInt(topic.get("--replication-factor")));
         }
-        assertThat(topics.get(Pipeline.TOPIC + ".gaps")).containsEntry("cleanup.policy", "compact");
+        assertThat(topics.get(Pipeline.TOPIC + "-gaps")).containsEntry("cleanup.policy", "compact");
     }
 
     @Test
