@@ -1,7 +1,9 @@
 package io.rewind.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rewind.archive.RateLimit;
+import io.rewind.archive.gaps.GapLedger;
 import io.rewind.archive.storage.Storage;
 import io.rewind.restore.Batches;
 import io.rewind.restore.ReplacedSeries;
@@ -138,6 +140,10 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--allow-rejects", description = "Exit 0 even if the target refused points.")
     boolean allowRejects;
 
+    @Option(names = "--allow-gaps", description = {"Exit 0 even if the range holds gaps still open: points the taps let through to",
+            "OpenTSDB without backing them up, which 'rewind heal' takes from HBase (restored or not, they are said)."})
+    boolean allowGaps;
+
     @Option(names = "--json", description = "Print the plan and the result as JSON.")
     boolean json;
 
@@ -171,6 +177,29 @@ final class RestoreCommand implements Callable<Integer> {
                             p.deleted(), p.logStart())).collect(java.util.stream.Collectors.joining("; ")));
         }
         return plan;
+    }
+
+    /**
+     * The open gaps of the range, said before anything is restored: the archive lacks their points (and --replace would delete
+     * them from the target if it held them), so the restore is not what production held until they are healed.
+     */
+    private List<GapLedger.Hour> openGaps(PrintWriter out, Storage storage, io.rewind.restore.plan.Selection selection) throws java.io.IOException {
+        List<GapLedger.Hour> open = GapLedger.read(storage, archive.topic).open(selection.fromMs(), selection.toMs());
+        if (!open.isEmpty() && !json) {
+            out.printf("GAPS: %d hour(s) of this range hold points the taps let through without backing them up (%,d points); the archive"
+                    + " lacks them until 'rewind heal' takes them from HBase:%n", open.size(), open.stream().mapToLong(GapLedger.Hour::openPoints).sum());
+            open.forEach(hour -> out.println("  OPEN    " + HealCommand.describe(hour)));
+            out.flush();
+        }
+        return open;
+    }
+
+    private static void gapsToJson(ObjectNode json, List<GapLedger.Hour> open) {
+        ArrayNode gaps = json.putArray("openGaps");
+        open.forEach(h -> {
+            ObjectNode hour = gaps.addObject().put("hourStartMs", h.hourStartMs()).put("allMetrics", h.allMetrics()).put("points", h.openPoints());
+            h.openMetrics().forEach(hour.putArray("metrics")::add);
+        });
     }
 
     /** Asks on a terminal before --replace deletes points; without one (a script, a pipe) the command line is the answer. */
@@ -225,6 +254,8 @@ final class RestoreCommand implements Callable<Integer> {
         select.selection(System.currentTimeMillis()); // refuses a wrong time before anything is written
         Duration requestTimeout = Duration.ofMillis(TimeArgs.parseDuration(timeout));
         try (Storage storage = archive.open()) {
+            List<GapLedger.Hour> gaps = openGaps(out, storage, select.selection(System.currentTimeMillis()));
+            boolean gapsOpen = !gaps.isEmpty() && !allowGaps;
             if (dryRun) {
                 RestorePlan plan = plan(storage, select.selection(System.currentTimeMillis()));
                 if (rows && plan.unreadable().isEmpty()) {
@@ -232,7 +263,7 @@ final class RestoreCommand implements Callable<Integer> {
                 } else {
                     Report.plan(out, json, storage, plan, Batches.countPerMetric(storage, plan, transforms), null, 0);
                 }
-                return plan.unreadable().isEmpty() ? RewindCli.OK : RewindCli.PROBLEMS;
+                return plan.unreadable().isEmpty() && !gapsOpen ? RewindCli.OK : RewindCli.PROBLEMS;
             }
             if (replace && transforms.canMergeSeries()) {
                 // Before asking, checkpointing or writing anything; the restore checks its own plan again, Kafka tail included.
@@ -283,6 +314,7 @@ final class RestoreCommand implements Callable<Integer> {
                         ? TargetVerifier.verify(storage, plan, transforms, targets.get(0), requestTimeout) : null;
                 ObjectNode summary = Report.restoreSummary(result, rejectFile, done, verification);
                 Report.kafka(summary, plan);
+                gapsToJson(summary, gaps);
                 if (rowTarget != null) {
                     Report.rowChanges(summary, rowTarget);
                 }
@@ -293,10 +325,14 @@ final class RestoreCommand implements Callable<Integer> {
                     if (rowTarget != null) {
                         Report.rowChangesText(out, rowTarget, false);
                     }
+                    if (!gaps.isEmpty()) {
+                        out.printf("GAPS: %d hour(s) of the range hold points the archive lacks: run 'rewind heal', then this restore again%s.%n",
+                                gaps.size(), allowGaps ? "" : " (exit 1; --allow-gaps exits 0)");
+                    }
                 }
                 boolean rejected = rejectFile.count() > 0 && !allowRejects;
                 boolean unequal = verification != null && !verification.equal();
-                return rejected || unequal ? RewindCli.PROBLEMS : RewindCli.OK;
+                return rejected || unequal || gapsOpen ? RewindCli.PROBLEMS : RewindCli.OK;
             }
         }
     }

@@ -88,6 +88,11 @@ class HealIT {
         CliRun listed = CliRun.of("list", "--archive", work.resolve("archive").toString());
         assertThat(listed.out()).contains("2 hour(s) open").contains("OPEN ").contains("rewind heal");
 
+        CliRun unhealed = CliRun.of("restore", "--archive", work.resolve("archive").toString(), "--from", Long.toString(firstHour * 1000),
+                "--to", Long.toString((nowS + 1) * 1000), "--dry-run");
+        assertThat(unhealed.exitCode()).as("a restore of a range with open gaps says so: " + unhealed.out()).isEqualTo(1);
+        assertThat(unhealed.out()).contains("GAPS: 2 hour(s) of this range");
+
         CliRun heal = CliRun.of("heal", "--archive", work.resolve("archive").toString(), "--storage-config", production.configFile().toString());
         assertThat(heal.exitCode()).as(heal.out() + heal.err()).isZero();
         assertThat(heal.out()).contains("Every open gap is healed (2 hour(s))");
