@@ -98,7 +98,7 @@ class LauncherIT {
         assertThat(unpacked.resolve("config/tap.properties")).isRegularFile();
         assertThat(unpacked.resolve("README.md")).isRegularFile();
 
-        for (String component : List.of("tap", "archiver", "list", "baseline")) {
+        for (String component : List.of("tap", "archiver", "list", "baseline", "heal")) {
             Run version = run(unpacked, component, "--version");
             assertThat(version.exit()).as(component + ": " + version.err()).isZero();
             assertThat(version.out()).as(component).startsWith("rewind ").doesNotContain("development build");
