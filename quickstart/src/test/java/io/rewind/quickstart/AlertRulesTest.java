@@ -2,31 +2,88 @@ package io.rewind.quickstart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The alert rules of {@code monitoring/} as Prometheus reads them, with its own {@code promtool}. Without Debian's
- * {@code prometheus} package the test is reported as skipped, not passed; {@code .ci/run} installs it.
+ * The alert rules of {@code monitoring/} as Prometheus reads them, with its own {@code promtool}: checked, and run
+ * against the cases of {@code rewind-alerts.test.yml} (the archiver down while the tap publishes, an idle topic, Kafka
+ * about to delete unarchived points, a gap, one S3 503 against sustained errors, the drills, the copy). Without Debian's
+ * {@code prometheus} package those two are reported as skipped, not passed; {@code .ci/run} installs it. The metric
+ * names and labels the rules and their tests use are held to {@link AlertMetrics}, which {@link MonitoringIT} holds to
+ * the components.
  */
 class AlertRulesTest {
-    private static final Path RULES = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent()
-            .resolve("monitoring/prometheus/rewind-alerts.yml");
+    private static final Path PROMETHEUS = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent().resolve("monitoring/prometheus");
+    private static final Path RULES = PROMETHEUS.resolve("rewind-alerts.yml");
+    private static final Path TESTS = PROMETHEUS.resolve("rewind-alerts.test.yml");
+    private static final Pattern SERIES = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?");
 
     @Test
     void theAlertRulesPassPromtool() throws Exception {
+        assertThat(promtool("check", "rules", RULES.toString())).contains("SUCCESS");
+    }
+
+    @Test
+    void theAlertRulesFireInTheirTestCasesAndOnlyThere() throws Exception {
+        assertThat(promtool("test", "rules", TESTS.toString())).contains("SUCCESS");
+    }
+
+    @Test
+    void theRulesNameOnlyMetricsTheComponentsExport() throws Exception {
+        Set<String> named = AlertMetrics.named(Files.readString(RULES));
+
+        assertThat(named).contains("rewind_archiver_last_durable_receipt_timestamp_seconds", "rewind_archiver_topic_retention_seconds");
+        assertThat(AlertMetrics.EXPORTED.keySet()).containsAll(named);
+    }
+
+    @Test
+    void theTestCasesFeedSeriesNamedAndLabelledAsTheComponentsExportThem() throws Exception {
+        JsonNode tests = new YAMLMapper().readTree(TESTS.toFile()).path("tests");
+        Set<String> fed = new TreeSet<>();
+        tests.forEach(test -> test.path("input_series").forEach(input -> {
+            Matcher series = SERIES.matcher(input.path("series").asText().trim());
+            assertThat(series.matches()).as(input.toString()).isTrue();
+            String name = series.group(1);
+            Set<String> labels = series.group(2) == null ? Set.of() : Arrays.stream(series.group(2).split(","))
+                    .map(pair -> pair.substring(0, pair.indexOf('=')).trim()).collect(Collectors.toCollection(TreeSet::new));
+            assertThat(labels).as(input.toString()).contains("job", "instance");
+            if (!name.equals("up")) {
+                assertThat(AlertMetrics.EXPORTED).as(name + " is not a metric the components export").containsKey(name);
+                labels.removeAll(Set.of("job", "instance"));
+                assertThat(labels).as(input.toString()).isEqualTo(AlertMetrics.EXPORTED.get(name));
+            }
+            fed.add(name);
+        }));
+        // The metrics of the recovery point and retention alerts are all exercised.
+        assertThat(fed).contains("rewind_archiver_last_durable_receipt_timestamp_seconds", "rewind_archiver_topic_newest_record_timestamp_seconds",
+                "rewind_archiver_oldest_unarchived_record_age_seconds", "rewind_archiver_topic_retention_seconds", "rewind_tap_gaps_open",
+                "rewind_archiver_errors_total", "rewind_copy_files_behind", "rewind_drill_runs_total");
+    }
+
+    /** Runs promtool, which must succeed; skipped when it is not installed. */
+    private static String promtool(String... args) throws Exception {
         Optional<Path> promtool = Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
                 .map(d -> Path.of(d, "promtool")).filter(Files::isExecutable).findFirst();
         Assumptions.assumeTrue(promtool.isPresent(), "promtool is not installed (Debian: apt-get install prometheus): the alert rules"
                 + " were not checked by Prometheus");
-        Process check = new ProcessBuilder(promtool.get().toString(), "check", "rules", RULES.toString()).redirectErrorStream(true).start();
-        String output = new String(check.getInputStream().readAllBytes());
-        assertThat(check.waitFor()).as(output).isZero();
-        assertThat(output).contains("SUCCESS");
+        Process run = new ProcessBuilder(Stream.concat(Stream.of(promtool.get().toString()), Stream.of(args)).toList())
+                .directory(PROMETHEUS.toFile()).redirectErrorStream(true).start();
+        String output = new String(run.getInputStream().readAllBytes());
+        assertThat(run.waitFor()).as(output).isZero();
+        return output;
     }
 }
