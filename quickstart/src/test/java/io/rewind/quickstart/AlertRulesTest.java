@@ -24,12 +24,13 @@ import org.junit.jupiter.api.Test;
  * about to delete unarchived points, a gap, one S3 503 against sustained errors, the drills, the copy). Without Debian's
  * {@code prometheus} package those two are reported as skipped, not passed; {@code .ci/run} installs it. The metric
  * names and labels the rules and their tests use are held to {@link AlertMetrics}, which {@link MonitoringIT} holds to
- * the components.
+ * the components. The dashboard's last drill shows "no drill yet" before the first drill, not a failure.
  */
 class AlertRulesTest {
     private static final Path PROMETHEUS = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent().resolve("monitoring/prometheus");
     private static final Path RULES = PROMETHEUS.resolve("rewind-alerts.yml");
     private static final Path TESTS = PROMETHEUS.resolve("rewind-alerts.test.yml");
+    private static final Path DASHBOARD = PROMETHEUS.getParent().resolve("grafana/rewind.json");
     private static final Pattern SERIES = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?");
 
     @Test
@@ -72,6 +73,36 @@ class AlertRulesTest {
         assertThat(fed).contains("rewind_archiver_last_durable_receipt_timestamp_seconds", "rewind_archiver_topic_newest_record_timestamp_seconds",
                 "rewind_archiver_oldest_unarchived_record_age_seconds", "rewind_archiver_topic_retention_seconds", "rewind_tap_gaps_open",
                 "rewind_archiver_errors_total", "rewind_copy_files_behind", "rewind_drill_runs_total");
+    }
+
+    @Test
+    void theDashboardSaysNoDrillYetBeforeAnyDrillHasRunThenTheLastResult() throws Exception {
+        JsonNode panel = null;
+        for (JsonNode p : new com.fasterxml.jackson.databind.ObjectMapper().readTree(DASHBOARD.toFile()).path("panels")) {
+            if (p.path("title").asText().equals("Last drill passed")) {
+                panel = p;
+            }
+        }
+        assertThat(panel).isNotNull();
+        assertThat(panel.at("/fieldConfig/defaults/mappings/0/options/-1/text").asText()).isEqualTo("no drill yet");
+        assertThat(panel.at("/fieldConfig/defaults/mappings/0/options/0/text").asText()).isEqualTo("FAILED");
+        String expr = panel.at("/targets/0/expr").asText().replace("'", "''");
+        // A drill that has not run yet (passed 0, no run), then one that failed at 10 min, then passed at 21 min.
+        StringBuilder cases = new StringBuilder("rule_files: []\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n"
+                + "      - series: 'rewind_drill_passed{job=\"drills\",instance=\"d1:9473\"}'\n        values: '0x20 1x10'\n"
+                + "      - series: 'rewind_drill_last_run_timestamp_seconds{job=\"drills\",instance=\"d1:9473\"}'\n"
+                + "        values: '0x9 600x11 1260x10'\n    promql_expr_test:\n");
+        for (String[] at : new String[][] {{"5m", "-1"}, {"15m", "0"}, {"25m", "1"}}) {
+            cases.append("      - expr: '").append(expr).append("'\n        eval_time: ").append(at[0])
+                    .append("\n        exp_samples:\n          - labels: '{}'\n            value: ").append(at[1]).append('\n');
+        }
+        Path file = Files.createTempFile("rewind-dashboard", ".test.yml");
+        try {
+            Files.writeString(file, cases);
+            assertThat(promtool("test", "rules", file.toString())).contains("SUCCESS");
+        } finally {
+            Files.delete(file);
+        }
     }
 
     /** Runs promtool, which must succeed; skipped when it is not installed. */
