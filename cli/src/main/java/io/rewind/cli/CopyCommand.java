@@ -1,6 +1,8 @@
 package io.rewind.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.rewind.archive.RateLimit;
 import io.rewind.archive.copy.ArchiveCopy;
 import io.rewind.archive.location.Storages;
@@ -43,8 +45,12 @@ final class CopyCommand implements Callable<Integer> {
     @Option(names = "--scratch", paramLabel = "DIR", description = "Where a file waits between the two storages (default: the temporary directory).")
     Path scratch;
 
-    @Option(names = "--every", paramLabel = "DURATION", description = "Keep running: a copy every DURATION (15m). A failed run does not stop it.")
+    @Option(names = "--every", paramLabel = "DURATION",
+            description = "Keep running: a copy every DURATION (15m), with metrics on --admin-port. A failed run does not stop it.")
     String every;
+
+    @CommandLine.Mixin
+    AdminPortOptions admin;
 
     @Option(names = "--json", description = "Print each run's result as JSON.")
     boolean json;
@@ -73,15 +79,21 @@ final class CopyCommand implements Callable<Integer> {
             if (every == null) {
                 return report(out, source, copy, ArchiveCopy.run(source, copy, options, new ArchiveCopy.Counts()));
             }
-            Schedule.every(TimeArgs.parseDuration(every), () -> {
-                try {
-                    report(out, source, copy, ArchiveCopy.run(source, copy, options, new ArchiveCopy.Counts()));
-                } catch (java.io.IOException | java.io.UncheckedIOException e) {
-                    out.println("COPY FAILED at " + TimeArgs.format(System.currentTimeMillis()) + ": " + e.getMessage()
-                            + " (the next run continues)");
-                    out.flush();
-                }
-            });
+            long intervalMs = TimeArgs.parseDuration(every);
+            CopyMetrics metrics = new CopyMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), intervalMs);
+            Schedule.serving("Copying", source.uri() + " to " + copy.uri(), every, intervalMs, admin.or(9474), metrics.registry(), out, () -> {
+                        String at = " at " + TimeArgs.format(System.currentTimeMillis());
+                        try {
+                            ArchiveCopy.Result result = ArchiveCopy.run(source, copy, options, new ArchiveCopy.Counts());
+                            metrics.ran(result, dryRun, System.currentTimeMillis());
+                            report(out, source, copy, result);
+                            return (result.complete() ? "last copy complete" : "LAST COPY INCOMPLETE") + at;
+                        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                            metrics.error(System.currentTimeMillis());
+                            out.println("COPY FAILED" + at + ": " + e.getMessage() + " (the next run continues)");
+                            return "last copy failed" + at + ": " + e.getMessage();
+                        }
+                    });
             return RewindCli.OK;
         }
     }

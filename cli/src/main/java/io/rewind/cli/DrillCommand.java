@@ -10,8 +10,6 @@ import io.rewind.restore.check.Drill;
 import io.rewind.restore.check.DrillMetrics;
 import io.rewind.restore.check.TargetVerifier;
 import io.rewind.restore.targets.HttpTarget;
-import io.rewind.service.AdminServer;
-import io.rewind.service.ProcessMetrics;
 import io.rewind.service.TimeArgs;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -24,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -66,15 +63,8 @@ final class DrillCommand implements Callable<Integer> {
             description = "Keep running: a drill every DURATION (24h), with metrics on --admin-port. A failed drill does not stop it.")
     String every;
 
-    @Option(names = "--admin-port", defaultValue = "9473", paramLabel = "PORT",
-            description = "With --every: /metrics, /healthz and /readyz (default: ${DEFAULT-VALUE}; 0 picks a free port).")
-    int adminPort;
-
-    @Option(names = "--admin-host", defaultValue = "0.0.0.0", paramLabel = "HOST", description = "Address of the admin port (default: ${DEFAULT-VALUE}).")
-    String adminHost;
-
     @CommandLine.Mixin
-    AdminTlsOptions adminTls;
+    AdminPortOptions admin;
 
     @Option(names = "--json", description = "Print each drill's report as JSON.")
     boolean json;
@@ -128,32 +118,23 @@ final class DrillCommand implements Callable<Integer> {
             Drill.Result result = drillOnce(out, http);
             return result.passed() || result.nothingToDrill() ? RewindCli.OK : RewindCli.PROBLEMS;
         }
-        long intervalMs = TimeArgs.parseDuration(every);
         DrillMetrics metrics = new DrillMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        ProcessMetrics.bindTo(metrics.registry());
-        AtomicReference<String> last = new AtomicReference<>("no drill has run yet");
-        try (AdminServer admin = AdminServer.start(adminHost, adminPort, adminTls.settings(), metrics.registry(),
-                () -> AdminServer.Health.ok(last.get()), () -> AdminServer.Health.ok("drilling every " + every))) {
-            out.printf("Drilling %s every %s; metrics on %s://%s:%d/metrics%n", archive.archive, every, admin.scheme(), adminHost, admin.port());
-            out.flush();
-            Schedule.every(intervalMs, () -> {
-                long started = System.currentTimeMillis();
-                try {
-                    Drill.Result result = drillOnce(out, http);
-                    metrics.passedOrFailed(result, System.currentTimeMillis());
-                    last.set((result.nothingToDrill() ? "nothing to drill yet" : result.passed() ? "last drill passed" : "LAST DRILL FAILED")
-                            + " at " + TimeArgs.format(System.currentTimeMillis()));
-                } catch (InterruptedException e) {
-                    throw e;
-                } catch (Exception e) {
-                    metrics.error(System.currentTimeMillis(), System.currentTimeMillis() - started);
-                    last.set("last drill could not run at " + TimeArgs.format(System.currentTimeMillis()) + ": " + e.getMessage());
-                    out.println("DRILL ERROR: " + e.getMessage());
-                    LOG.warn("The drill could not run", e);
-                }
-                out.flush();
-            });
-        }
+        Schedule.serving("Drilling", archive.archive, every, TimeArgs.parseDuration(every), admin.or(9473), metrics.registry(), out, () -> {
+                    long started = System.currentTimeMillis();
+                    try {
+                        Drill.Result result = drillOnce(out, http);
+                        metrics.passedOrFailed(result, System.currentTimeMillis());
+                        return (result.nothingToDrill() ? "nothing to drill yet" : result.passed() ? "last drill passed" : "LAST DRILL FAILED")
+                                + " at " + TimeArgs.format(System.currentTimeMillis());
+                    } catch (InterruptedException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        metrics.error(System.currentTimeMillis(), System.currentTimeMillis() - started);
+                        out.println("DRILL ERROR: " + e.getMessage());
+                        LOG.warn("The drill could not run", e);
+                        return "last drill could not run at " + TimeArgs.format(System.currentTimeMillis()) + ": " + e.getMessage();
+                    }
+                });
         return RewindCli.OK;
     }
 

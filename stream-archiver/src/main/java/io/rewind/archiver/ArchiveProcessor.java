@@ -155,11 +155,18 @@ public final class ArchiveProcessor implements Processor<byte[], byte[], String,
                     + content.lastOffset() + ") failed; the task restarts from its last commit and nothing is lost", e);
         }
         long durableMs = System.currentTimeMillis();
-        content.windows().values().forEach(series -> series.values().forEach(points -> {
-            for (int i = 0; i < points.size(); i++) {
-                metrics.durableDelay.record(Math.max(0, durableMs - points.ingestTimeMs(i)) / 1000.0);
+        long newestReceivedMs = Long.MIN_VALUE;
+        for (var series : content.windows().values()) {
+            for (var points : series.values()) {
+                for (int i = 0; i < points.size(); i++) {
+                    metrics.durableDelay.record(Math.max(0, durableMs - points.ingestTimeMs(i)) / 1000.0);
+                    newestReceivedMs = Math.max(newestReceivedMs, points.ingestTimeMs(i));
+                }
             }
-        }));
+        }
+        if (newestReceivedMs != Long.MIN_VALUE) {
+            metrics.durableUpTo(config.topic(), partition, newestReceivedMs);
+        }
         metrics.pointsArchived.increment(content.points());
         metrics.flushLatency.record(Duration.ofNanos(System.nanoTime() - started));
         forwarder.forward(records);

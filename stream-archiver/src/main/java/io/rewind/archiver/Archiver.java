@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.rewind.archive.location.Storages;
 import io.rewind.archive.storage.Storage;
 import io.rewind.archiver.metrics.ArchiverMetrics;
+import io.rewind.archiver.metrics.TopicMonitor;
 import io.rewind.schema.AvroTrust;
 import io.rewind.schema.CatalogRecord;
 import io.rewind.schema.Point;
@@ -50,6 +51,7 @@ public final class Archiver implements AutoCloseable {
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
     private final AdminServer admin;
+    private final TopicMonitor monitor;
 
     private Archiver(ArchiverConfig config, Storage storage, PrometheusMeterRegistry registry) throws Exception {
         this.config = config;
@@ -71,6 +73,7 @@ public final class Archiver implements AutoCloseable {
         streamsMetrics.bindTo(registry);
         this.admin = AdminServer.start(config.adminHost(), config.adminPort(), config.adminTls(), registry, this::health, this::ready);
         streams.start();
+        this.monitor = TopicMonitor.start(config.bootstrapServers(), config.kafka(), config.topic(), config.applicationId(), metrics);
         LOG.info("Archiving topic {} into {} (window {} ms, commit every {} ms); catalog topic {}; admin port {}", config.topic(),
                 storage.uri(), config.windowSizeMs(), config.commitIntervalMs(), config.catalogTopic(), admin.port());
     }
@@ -139,6 +142,7 @@ public final class Archiver implements AutoCloseable {
     /** Stops: commits what is buffered (writing its parts), then closes everything. */
     @Override
     public void close() {
+        monitor.close();
         streams.close(Duration.ofSeconds(120));
         streamsMetrics.close();
         admin.close();

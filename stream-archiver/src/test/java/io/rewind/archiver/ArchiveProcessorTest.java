@@ -142,6 +142,17 @@ class ArchiveProcessorTest {
     }
 
     @Test
+    void theReceiptTimeOfTheNewestPointMadeDurableIsExportedPerPartitionAsTheArchivesRecoveryPoint() throws Exception {
+        assertThat(metrics.registry().find("rewind.archiver.last.durable.receipt.timestamp").gauges()).isEmpty();
+        send(workload(W, 2, 1), W + 20 * 60_000);
+        send(workload(W, 2, 1), W + 21 * 60_000);
+
+        var gauge = metrics.registry().get("rewind.archiver.last.durable.receipt.timestamp").tag("topic", "points").tag("partition", "0").gauge();
+        assertThat(gauge.value()).isEqualTo((W + 21 * 60_000) / 1000.0);
+        assertThat(gauge.getId().getBaseUnit()).isEqualTo("seconds");
+    }
+
+    @Test
     void aClosedWindowIsCompactedIntoOneSortedSegmentAndItsPartsDeletedAfterTheDelay() throws Exception {
         send(workload(W, 30, 4), W + 5 * 60_000);
         send(workload(W + 15 * 60_000, 30, 4), W + 25 * 60_000); // overlaps the first: same series, later versions too

@@ -4,9 +4,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.rewind.archive.storage.Storage;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongToDoubleFunction;
 
 /** What the archiver counts, as Prometheus sees it ({@code rewind_archiver_*}). */
 public final class ArchiverMetrics {
@@ -29,6 +34,8 @@ public final class ArchiverMetrics {
     /** Wall-clock time of the last storage write that succeeded, and of the last that failed for good. */
     public final AtomicLong lastStorageSuccessMs = new AtomicLong();
     public final AtomicLong lastStorageFailureMs = new AtomicLong();
+    /** The gauges registered on first use (per topic and partition), by name and tags. */
+    private final Map<List<Object>, AtomicLong> lazyGauges = new ConcurrentHashMap<>();
 
     public ArchiverMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -60,12 +67,35 @@ public final class ArchiverMetrics {
     }
 
     /** The kinds of errors the archiver counts. */
-    static final java.util.List<String> ERROR_KINDS = java.util.List.of("storage", "decode", "compaction", "deletion", "retention",
-            "stream-thread", "corrupt-file", "gap");
+    static final List<String> ERROR_KINDS = List.of("storage", "decode", "compaction", "deletion", "retention",
+            "stream-thread", "corrupt-file", "gap", "monitor");
 
-    /** Counts an error by kind: storage, decode, compaction, deletion, retention, stream-thread, corrupt-file, gap. */
+    /** Counts an error by kind: storage, decode, compaction, deletion, retention, stream-thread, corrupt-file, gap, monitor. */
     public void error(String kind) {
         Counter.builder("rewind.archiver.errors").tag("kind", kind).register(registry).increment();
+    }
+
+    /**
+     * The receipt time (when the tap received it) of the newest point of a partition now durably in storage: the archive's
+     * recovery point, which an alert compares with the clock and with the topic's newest record.
+     */
+    public void durableUpTo(String topic, int partition, long receivedMs) {
+        millisGauge("rewind.archiver.last.durable.receipt.timestamp", "When the tap received the newest point of the partition"
+                + " durably archived (epoch seconds)", Tags.of("topic", topic, "partition", Integer.toString(partition)), ms -> ms / 1000.0)
+                .accumulateAndGet(receivedMs, Math::max);
+    }
+
+    /**
+     * A gauge in seconds holding a value in milliseconds, registered on its first use; {@code seconds} turns the value held
+     * (milliseconds, e.g. a time) into what is exported (seconds, e.g. that time or an age). Returns the value held.
+     */
+    public AtomicLong millisGauge(String name, String description, Tags tags, LongToDoubleFunction seconds) {
+        return lazyGauges.computeIfAbsent(List.of(name, tags), key -> {
+            AtomicLong held = new AtomicLong();
+            Gauge.builder(name, held, h -> seconds.applyAsDouble(h.get())).baseUnit("seconds").description(description).tags(tags)
+                    .register(registry);
+            return held;
+        });
     }
 
     public void storageSucceeded() {
