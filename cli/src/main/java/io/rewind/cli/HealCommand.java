@@ -51,6 +51,10 @@ public final class HealCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print the open gaps and the rows each heal would read, and read nothing.")
     boolean dryRun;
 
+    @Option(names = "--rejects-dir", defaultValue = ".", paramLabel = "DIR",
+            description = "Where each hour's rows and cells the codec cannot read go, rewind-heal-HOUR-ID.rejects.jsonl (default: here).")
+    Path rejectsDir;
+
     @Mixin
     HBaseReadOptions reading;
 
@@ -81,7 +85,7 @@ public final class HealCommand implements Callable<Integer> {
                 out.printf("%s %s: baseline '%s' of the live table %s%n", dryRun ? "Would heal" : "Healing", hourText(hour.hourStartMs()), name,
                         layout.dataTable());
                 BaselineRun.Settings settings = new BaselineRun.Settings(name, Shard.parse("0/1"), true, null, reading.parallelism,
-                        reading.rate(), Path.of("rewind-" + name + ".rejects.jsonl"), 2_000_000, reading.maxAttempts, reading.hbaseSettings,
+                        reading.rate(), rejectsDir.resolve("rewind-" + name + ".rejects.jsonl"), 2_000_000, reading.maxAttempts, reading.hbaseSettings,
                         true);
                 long from = hour.hourStartMs();
                 long to = from + Gap.HOUR_MS;

@@ -93,13 +93,15 @@ class HealIT {
         assertThat(unhealed.exitCode()).as("a restore of a range with open gaps says so: " + unhealed.out()).isEqualTo(1);
         assertThat(unhealed.out()).contains("GAPS: 2 hour(s) of this range");
 
-        CliRun heal = CliRun.of("heal", "--archive", work.resolve("archive").toString(), "--storage-config", production.configFile().toString());
+        CliRun heal = CliRun.of("heal", "--archive", work.resolve("archive").toString(), "--storage-config", production.configFile().toString(),
+                "--rejects-dir", dir.toString());
         assertThat(heal.exitCode()).as(heal.out() + heal.err()).isZero();
         assertThat(heal.out()).contains("Every open gap is healed (2 hour(s))");
         assertThat(ledger(work.resolve("archive")).open()).as("gaps open after heal").isEmpty();
         assertThat(CliRun.of("list", "--archive", work.resolve("archive").toString()).out()).contains("0 hour(s) open, 2 healed")
                 .doesNotContain("OPEN ");
-        CliRun again = CliRun.of("heal", "--archive", work.resolve("archive").toString(), "--storage-config", production.configFile().toString());
+        CliRun again = CliRun.of("heal", "--archive", work.resolve("archive").toString(), "--storage-config", production.configFile().toString(),
+                "--rejects-dir", dir.toString());
         assertThat(again.out()).contains("No gap open");
 
         CliRun restore = CliRun.of("restore", "--archive", work.resolve("archive").toString(), "--from", Long.toString(firstHour * 1000),
