@@ -97,11 +97,11 @@ final class ListCommand implements Callable<Integer> {
     /** The hours the taps let points through without backup: open (to heal) and healed. */
     private static void printGaps(PrintWriter out, GapLedger gaps) {
         if (gaps.hours().isEmpty()) {
-            out.println("Gaps: none (no tap has let a point through without backing it up)");
+            out.println("Tap gaps: none (no tap has let a point through without backing it up)");
             return;
         }
         List<GapLedger.Hour> open = gaps.open();
-        out.printf("Gaps (points the taps let through to OpenTSDB without backing them up): %d hour(s) open, %d healed%n", open.size(),
+        out.printf("Tap gaps (points the taps let through to OpenTSDB without backing them up): %d hour(s) open, %d healed%n", open.size(),
                 gaps.hours().size() - open.size());
         for (GapLedger.Hour hour : gaps.hours()) {
             if (!hour.open().isEmpty()) {
@@ -271,9 +271,9 @@ final class ListCommand implements Callable<Integer> {
             out.println("  (parts +N: N more parts superseded by the segment, waiting for deletion)");
         }
         if (gaps.isEmpty() && emptyWindows.isEmpty()) {
-            out.println("Gaps: none");
+            out.println("Offset gaps: none");
         } else {
-            out.println("Gaps:");
+            out.println("Offset gaps (what the archiver read and no file holds):");
             gaps.forEach(g -> out.printf("  partition %d: offsets %d-%d are in no file%n", g.partition(), g.firstMissing(), g.lastMissing()));
             emptyWindows.forEach(w -> out.printf("  window %s: no data, while windows before and after have some%n", TimeArgs.format(w)));
         }

@@ -40,6 +40,8 @@ public final class TapMetrics {
     private final Counter gapMetricHours;
     private final Counter gapsPublished;
     private final Timer publishLatency;
+    /** Held here: a gauge keeps only a weak reference to what it reads, and would read NaN once it is collected. */
+    private SpoolFill spoolFill;
 
     public TapMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -133,8 +135,8 @@ public final class TapMetrics {
     public void spoolCapacity(long capacityBytes, Supplier<Long> pendingBytes) {
         Gauge.builder("rewind.tap.spool.capacity.bytes", () -> capacityBytes).baseUnit("bytes")
                 .description("Most bytes the spool may hold (spool.max.bytes)").register(registry);
-        SpoolFill fill = new SpoolFill(capacityBytes, pendingBytes);
-        Gauge.builder("rewind.tap.spool.time.to.full", fill, SpoolFill::secondsToFull).baseUnit("seconds")
+        spoolFill = new SpoolFill(capacityBytes, pendingBytes);
+        Gauge.builder("rewind.tap.spool.time.to.full", spoolFill, SpoolFill::secondsToFull).baseUnit("seconds")
                 .description("Seconds until the spool is full at the rate it filled over the last minute; +Inf while it is not filling")
                 .register(registry);
     }
