@@ -34,23 +34,28 @@ public record ReadPlan(List<KeyRange> ranges, long bytes, int regions) {
     }
 
     /**
-     * The key ranges of the rows a request wants: the whole table, or with metrics each metric's rows under every salt
-     * prefix, from the base hour of its start to that of its end.
+     * The key ranges of the rows a request wants: the whole table, or with metrics (or a day or less of every metric) each
+     * metric's rows under every salt prefix, from the base hour of its start to that of its end.
      *
      * @param skipUnknown a metric the cluster has no UID for has no rows to read (heal: the cluster never stored a point of it);
      *     otherwise it is refused
      * @throws IllegalArgumentException for a metric the cluster has no UID for, unless skipped
      */
+    /** A time range this short, of every metric, is read as each metric's rows of it rather than the whole table. */
+    static final long NARROW_MS = 24L * 3_600_000L;
+
     public static List<KeyRange> wanted(UidTable uids, StorageLayout layout, BaselineRequest request, boolean skipUnknown) throws IOException {
         long fromMs = request.fromMs();
         long toMs = request.toMs();
-        if (request.metrics().isEmpty()) {
+        boolean narrow = toMs != Long.MAX_VALUE && toMs - fromMs <= NARROW_MS;
+        if (request.metrics().isEmpty() && !narrow) {
             return List.of(KeyRange.ALL);
         }
-        List<KeyRange> ranges = new ArrayList<>();
-        long fromSeconds = Math.floorDiv(fromMs, 1000L);
-        long fromBase = Math.max(0, fromSeconds - Math.floorMod(fromSeconds, StorageLayout.ROW_SPAN_SECONDS));
-        long toBase = toMs == Long.MAX_VALUE ? 0xFFFFFFFFL + 1 : Math.min(0xFFFFFFFFL + 1, Math.floorDiv(toMs - 1, 1000L) + 1);
+        List<byte[]> metricUids = new ArrayList<>();
+        if (request.metrics().isEmpty()) {
+            // Every metric over a day or less (a heal of an hour): each metric's rows of those hours, not the whole table.
+            metricUids.addAll(uids.allUids(UidTable.Kind.METRIC));
+        }
         for (String metric : request.metrics()) {
             byte[] uid = uids.uid(UidTable.Kind.METRIC, metric);
             if (uid == null && skipUnknown) {
@@ -59,6 +64,13 @@ public record ReadPlan(List<KeyRange> ranges, long bytes, int regions) {
             if (uid == null) {
                 throw new IllegalArgumentException("--metric " + metric + ": the cluster has no such metric (no UID in " + layout.uidTable() + ")");
             }
+            metricUids.add(uid);
+        }
+        List<KeyRange> ranges = new ArrayList<>();
+        long fromSeconds = Math.floorDiv(fromMs, 1000L);
+        long fromBase = Math.max(0, fromSeconds - Math.floorMod(fromSeconds, StorageLayout.ROW_SPAN_SECONDS));
+        long toBase = toMs == Long.MAX_VALUE ? 0xFFFFFFFFL + 1 : Math.min(0xFFFFFFFFL + 1, Math.floorDiv(toMs - 1, 1000L) + 1);
+        for (byte[] uid : metricUids) {
             for (int bucket = 0; bucket < layout.saltPrefixes(); bucket++) {
                 byte[] prefix = KeyRange.concat(layout.saltBytes(bucket), uid);
                 byte[] start = KeyRange.concat(prefix, fourBytes(fromBase));

@@ -124,15 +124,19 @@ public final class BaselineCommand implements Callable<Integer> {
             BaselineRun.Settings settings = new BaselineRun.Settings(baseline, shardOf, live, givenSnapshot, reading.parallelism, rate,
                     rejects, bufferPoints, reading.maxAttempts, reading.hbaseSettings, false);
             return run(out, settings, storage, archive.topic, layout, new BaselineRequest(null, layout.dataTable(), from, fromMs, to, toMs,
-                    metrics), dryRun);
+                    metrics), dryRun).code();
         }
     }
 
+    /** What a baseline run ended with: its exit code, and the points the baseline holds (-1 for a dry run). */
+    record Ran(int code, long points) {
+    }
+
     /**
-     * Runs one baseline (or continues it, or says it is complete), or with {@code dryRun} prints what it would read; returns
-     * the exit code. Shared by {@code heal}, which runs one per hour with gaps.
+     * Runs one baseline (or continues it, or says it is complete), or with {@code dryRun} prints what it would read. Shared by
+     * {@code heal}, which runs one per hour with gaps.
      */
-    static int run(PrintWriter out, BaselineRun.Settings settings, Storage storage, String topic, StorageLayout layout,
+    static Ran run(PrintWriter out, BaselineRun.Settings settings, Storage storage, String topic, StorageLayout layout,
             BaselineRequest request, boolean dryRun) throws Exception {
         String baseline = settings.name();
         Shard shardOf = settings.shard();
@@ -141,7 +145,7 @@ public final class BaselineCommand implements Callable<Integer> {
             if (state.complete()) {
                 out.printf("Baseline '%s' (shard %s) is complete since %s: %,d points from %s. Name another with --name to take a new one.%n",
                         baseline, shardOf, TimeArgs.format(state.completedMs()), state.points(), state.table());
-                return RewindCli.OK;
+                return new Ran(RewindCli.OK, state.points());
             }
             if (dryRun) {
                 ReadPlan plan = run.plan();
@@ -150,9 +154,10 @@ public final class BaselineCommand implements Callable<Integer> {
                         Report.bytes(plan.bytes()), state.done().isEmpty() ? "" : " (" + state.done().size()
                                 + " range(s) done by an earlier run)");
                 plan.ranges().forEach(r -> out.println("  " + r));
-                return RewindCli.OK;
+                return new Ran(RewindCli.OK, -1);
             }
-            return report(out, run.run(listener(out, baseline, layout, shardOf, settings.rate())));
+            BaselineRun.Outcome done = run.run(listener(out, baseline, layout, shardOf, settings.rate()));
+            return new Ran(report(out, done), done.state().points());
         }
     }
 

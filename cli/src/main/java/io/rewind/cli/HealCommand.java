@@ -51,6 +51,15 @@ public final class HealCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print the open gaps and the rows each heal would read, and read nothing.")
     boolean dryRun;
 
+    @Option(names = "--settle", defaultValue = "5m", paramLabel = "DURATION",
+            description = {"Leave for a later run the hours whose last point let through arrived less than this ago: the TSDs may",
+                    "still be writing them to HBase (default: ${DEFAULT-VALUE})."})
+    String settle;
+
+    @Option(names = "--allow-empty", description = {"Record an hour healed even when the cluster holds none of its gaps' points (the TSDs",
+            "refused them too); without it such an hour stays open, since the likelier cause is the wrong --storage-config."})
+    boolean allowEmpty;
+
     @Option(names = "--rejects-dir", defaultValue = ".", paramLabel = "DIR",
             description = "Where each hour's rows and cells the codec cannot read go, rewind-heal-HOUR-ID.rejects.jsonl (default: here).")
     Path rejectsDir;
@@ -80,8 +89,19 @@ public final class HealCommand implements Callable<Integer> {
                     archive.topic, open.stream().mapToLong(GapLedger.Hour::openPoints).sum());
             open.forEach(hour -> out.println("  " + describe(hour)));
             int result = ledger.unreadable().isEmpty() ? RewindCli.OK : RewindCli.PROBLEMS;
+            long now = System.currentTimeMillis();
+            long settleMs = TimeArgs.parseDuration(settle);
+            int healed = 0;
             for (GapLedger.Hour hour : open) {
-                String name = baselineName(hour);
+                long lastMissed = hour.open().stream().mapToLong(Gap::lastMissedMs).max().orElse(0);
+                if (lastMissed > now - settleMs) {
+                    // The TSDs may still be writing those points to HBase (the incident that kept Kafka away may keep HBase away too).
+                    out.printf("Waiting %s: its last point let through arrived at %s, less than --settle %s ago; rerun heal after %s%n",
+                            hourText(hour.hourStartMs()), TimeArgs.format(lastMissed), settle, TimeArgs.format(lastMissed + settleMs));
+                    result = RewindCli.PROBLEMS;
+                    continue;
+                }
+                String name = baselineName(hour, layout);
                 out.printf("%s %s: baseline '%s' of the live table %s%n", dryRun ? "Would heal" : "Healing", hourText(hour.hourStartMs()), name,
                         layout.dataTable());
                 BaselineRun.Settings settings = new BaselineRun.Settings(name, Shard.parse("0/1"), true, null, reading.parallelism,
@@ -89,9 +109,9 @@ public final class HealCommand implements Callable<Integer> {
                         true);
                 long from = hour.hourStartMs();
                 long to = from + Gap.HOUR_MS;
-                int code;
+                BaselineCommand.Ran ran;
                 try {
-                    code = BaselineCommand.run(out, settings, storage, archive.topic, layout, new BaselineRequest(null, layout.dataTable(),
+                    ran = BaselineCommand.run(out, settings, storage, archive.topic, layout, new BaselineRequest(null, layout.dataTable(),
                             Long.toString(from), from, Long.toString(to), to, hour.openMetrics()), dryRun);
                 } catch (IllegalArgumentException e) {
                     out.printf("  NOT HEALED: %s%n", e.getMessage());
@@ -101,15 +121,44 @@ public final class HealCommand implements Callable<Integer> {
                 if (dryRun) {
                     continue;
                 }
+                String notHealed = notHealed(hour, ran);
+                if (notHealed != null) {
+                    out.printf("  NOT HEALED, the gaps stay open: %s%n", notHealed);
+                    result = RewindCli.PROBLEMS;
+                    continue;
+                }
                 GapLedger.markHealed(storage, archive.topic, hour, name, System.currentTimeMillis());
                 out.printf("  healed: %d gap(s) of %s recorded as healed by '%s'%n", hour.open().size(), hourText(hour.hourStartMs()), name);
-                result = Math.max(result, code);
+                healed++;
             }
             if (!dryRun && result == RewindCli.OK) {
-                out.printf("Every open gap is healed (%d hour(s)). A restore of those hours now holds what OpenTSDB held.%n", open.size());
+                out.printf("Every open gap is healed (%d hour(s)). A restore of those hours now holds what OpenTSDB held.%n", healed);
             }
             return result;
         }
+    }
+
+    /**
+     * Why an hour whose baseline ran is not healed, or null when it is: cells the codec could not read (they are in the rejects
+     * file, not the archive), points of kinds heal cannot read back, or nothing read for gaps that hold points (the wrong
+     * cluster, most likely).
+     */
+    private String notHealed(GapLedger.Hour hour, BaselineCommand.Ran ran) {
+        if (ran.code() != RewindCli.OK) {
+            return "the baseline rejected cells it could not read (see its rejects file): those points are not in the archive";
+        }
+        long unhealable = hour.open().stream().filter(g -> !g.healable()).mapToLong(Gap::points).sum();
+        if (unhealable > 0) {
+            return String.format("%,d points of the gaps are rollups or histograms, which heal cannot read back (OpenTSDB keeps rollups in"
+                    + " tables of their own, and a baseline reads plain points); their plain points were read. Restore them from where they"
+                    + " were computed; a restore of this hour says the gaps are open", unhealable);
+        }
+        if (ran.points() == 0 && hour.openPoints() > 0 && !allowEmpty) {
+            return String.format("the cluster holds no point of %s in that hour, though the taps let %,d through to it: is --storage-config"
+                    + " the cluster the taps write to? (--allow-empty records the gaps healed all the same, when the TSDs refused those"
+                    + " points)", hour.allMetrics() ? "any metric" : String.join(", ", hour.openMetrics()), hour.openPoints());
+        }
+        return null;
     }
 
     /** The hour, its metrics, points and taps, as list and heal print them. */
@@ -123,9 +172,13 @@ public final class HealCommand implements Callable<Integer> {
         return TimeArgs.format(hourStartMs);
     }
 
-    /** One baseline per hour and set of open gaps: a rerun with the same gaps continues it; a new gap makes another. */
-    static String baselineName(GapLedger.Hour hour) {
-        String ids = hour.open().stream().map(Gap::id).sorted().collect(Collectors.joining(","));
+    /**
+     * One baseline per hour, set of open gaps and cluster: a rerun with the same gaps from the same cluster continues it; a new
+     * gap, or another cluster (a first run pointed at the wrong one), makes another.
+     */
+    static String baselineName(GapLedger.Hour hour, StorageLayout layout) {
+        String ids = hour.open().stream().map(Gap::id).sorted().collect(Collectors.joining(",")) + "|" + layout.zkQuorum() + "|"
+                + layout.zkBaseDir() + "|" + layout.dataTable();
         return "heal-" + HOUR_NAME.format(Instant.ofEpochMilli(hour.hourStartMs())) + "-"
                 + java.util.HexFormat.of().formatHex(Sha256.digest().digest(ids.getBytes(StandardCharsets.UTF_8))).substring(0, 12);
     }

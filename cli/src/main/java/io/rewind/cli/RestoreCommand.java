@@ -184,12 +184,20 @@ final class RestoreCommand implements Callable<Integer> {
      * them from the target if it held them), so the restore is not what production held until they are healed.
      */
     private List<GapLedger.Hour> openGaps(PrintWriter out, Storage storage, io.rewind.restore.plan.Selection selection) throws java.io.IOException {
-        List<GapLedger.Hour> open = GapLedger.read(storage, archive.topic).open(selection.fromMs(), selection.toMs());
-        if (!open.isEmpty() && !json) {
-            out.printf("GAPS: %d hour(s) of this range hold points the taps let through without backing them up (%,d points); the archive"
+        GapLedger ledger = GapLedger.read(storage, archive.topic);
+        if (!ledger.unreadable().isEmpty()) {
+            throw new IllegalStateException("cannot read " + ledger.unreadable().size() + " gap record(s) of the archive, so whether the range"
+                    + " lacks points the taps let through is unknown: " + String.join("; ", ledger.unreadable()));
+        }
+        List<GapLedger.Hour> open = ledger.open(selection.fromMs(), selection.toMs()).stream()
+                .filter(h -> h.allMetrics() || h.openMetrics().stream().anyMatch(selection::selectsMetric)).toList();
+        if (!open.isEmpty()) {
+            // On the error stream with --json, so that the JSON stays whole; the summary holds them too.
+            PrintWriter to = json ? spec.commandLine().getErr() : out;
+            to.printf("GAPS: %d hour(s) of this range hold points the taps let through without backing them up (%,d points); the archive"
                     + " lacks them until 'rewind heal' takes them from HBase:%n", open.size(), open.stream().mapToLong(GapLedger.Hour::openPoints).sum());
-            open.forEach(hour -> out.println("  OPEN    " + HealCommand.describe(hour)));
-            out.flush();
+            open.forEach(hour -> to.println("  OPEN    " + HealCommand.describe(hour)));
+            to.flush();
         }
         return open;
     }

@@ -93,15 +93,25 @@ class HealIT {
         assertThat(unhealed.exitCode()).as("a restore of a range with open gaps says so: " + unhealed.out()).isEqualTo(1);
         assertThat(unhealed.out()).contains("GAPS: 2 hour(s) of this range");
 
+        CliRun early = CliRun.of("heal", "--archive", work.resolve("archive").toString(), "--storage-config",
+                production.configFile().toString(), "--rejects-dir", dir.toString());
+        assertThat(early.exitCode()).as("minutes after the outage, the TSDs may still be writing: " + early.out()).isEqualTo(1);
+        assertThat(early.out()).contains("Waiting ").contains("rerun heal after");
+        CliRun wrongCluster = CliRun.of("heal", "--archive", work.resolve("archive").toString(), "--storage-config",
+                restored.configFile().toString(), "--rejects-dir", dir.toString(), "--settle", "0s");
+        assertThat(wrongCluster.exitCode()).as(wrongCluster.out()).isEqualTo(1);
+        assertThat(wrongCluster.out()).contains("NOT HEALED, the gaps stay open: the cluster holds no point of");
+        assertThat(ledger(work.resolve("archive")).open()).as("gaps open after a heal from the wrong cluster").hasSize(2);
+
         CliRun heal = CliRun.of("heal", "--archive", work.resolve("archive").toString(), "--storage-config", production.configFile().toString(),
-                "--rejects-dir", dir.toString());
+                "--rejects-dir", dir.toString(), "--settle", "0s");
         assertThat(heal.exitCode()).as(heal.out() + heal.err()).isZero();
         assertThat(heal.out()).contains("Every open gap is healed (2 hour(s))");
         assertThat(ledger(work.resolve("archive")).open()).as("gaps open after heal").isEmpty();
         assertThat(CliRun.of("list", "--archive", work.resolve("archive").toString()).out()).contains("0 hour(s) open, 2 healed")
                 .doesNotContain("OPEN ");
         CliRun again = CliRun.of("heal", "--archive", work.resolve("archive").toString(), "--storage-config", production.configFile().toString(),
-                "--rejects-dir", dir.toString());
+                "--rejects-dir", dir.toString(), "--settle", "0s");
         assertThat(again.out()).contains("No gap open");
 
         CliRun restore = CliRun.of("restore", "--archive", work.resolve("archive").toString(), "--from", Long.toString(firstHour * 1000),

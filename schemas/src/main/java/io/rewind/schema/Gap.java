@@ -24,16 +24,28 @@ import java.util.TreeSet;
  * @param tap the tap's {@code tap.id}
  * @param instance the spool directory's own id, so that two taps given the same {@code tap.id} never name a gap alike
  * @param seq this spool directory's count of gaps
- * @param reasons points by reason: {@code spool-full}, {@code stopped}, {@code refused-by-kafka}
+ * @param reasons points by reason: {@code spool-full}, {@code stopped}, {@code refused-by-kafka}, {@code not-encodable},
+ *     {@code spool-failed}
+ * @param kinds the kinds of the points: heal reads plain points (puts) back from HBase, not rollups or histograms
  */
 public record Gap(String tap, String instance, long seq, long hourStartMs, boolean allMetrics, List<String> metrics, long points,
-        long firstMissedMs, long lastMissedMs, Map<String, Long> reasons) {
+        long firstMissedMs, long lastMissedMs, Map<String, Long> reasons, List<PointKind> kinds) {
     public static final long HOUR_MS = 3_600_000L;
+    /** What a tap's id and a spool directory's id may hold: they name the gap's object in every storage. */
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public Gap {
         metrics = List.copyOf(new TreeSet<>(metrics));
         reasons = Map.copyOf(new TreeMap<>(reasons));
+        kinds = List.copyOf(new TreeSet<>(kinds));
+        if (tap.isEmpty() || tap.length() > 64 || !NAME.matcher(instance).matches()) {
+            throw new IllegalArgumentException("a gap names its tap (up to 64 characters) and its spool directory ([A-Za-z0-9._-]{1,64}),"
+                    + " not '" + tap + "', '" + instance + "'");
+        }
+        if (seq < 0 || points < 0) {
+            throw new IllegalArgumentException("a gap's number and points are not negative");
+        }
         if (hourStartMs % HOUR_MS != 0) {
             throw new IllegalArgumentException("a gap starts on an hour, not at " + hourStartMs);
         }
@@ -45,6 +57,11 @@ public record Gap(String tap, String instance, long seq, long hourStartMs, boole
     /** The start of the hour that holds this timestamp (milliseconds since the epoch, UTC). */
     public static long hourOf(long timestampMs) {
         return Math.floorDiv(timestampMs, HOUR_MS) * HOUR_MS;
+    }
+
+    /** Whether every point of the gap is a plain point (a put), which heal can read back from the cluster's data table. */
+    public boolean healable() {
+        return kinds.stream().allMatch(k -> k == PointKind.PUT);
     }
 
     /** The gap's name, unique over every tap: its tap, its spool directory and its number, in the characters a key may hold. */
@@ -60,6 +77,7 @@ public record Gap(String tap, String instance, long seq, long hourStartMs, boole
         json.put("points", points).put("firstMissedMs", firstMissedMs).put("lastMissedMs", lastMissedMs);
         ObjectNode byReason = json.putObject("reasons");
         reasons.forEach(byReason::put);
+        kinds.forEach(k -> json.withArray("kinds").add(k.name()));
         try {
             return JSON.writeValueAsBytes(json);
         } catch (IOException e) {
@@ -79,7 +97,7 @@ public record Gap(String tap, String instance, long seq, long hourStartMs, boole
             throw new IllegalArgumentException("not a gap: " + new String(bytes, StandardCharsets.UTF_8));
         }
         for (String field : List.of("tap", "instance", "seq", "hourStartMs", "allMetrics", "metrics", "points", "firstMissedMs",
-                "lastMissedMs", "reasons")) {
+                "lastMissedMs", "reasons", "kinds")) {
             if (!json.hasNonNull(field)) {
                 throw new IllegalArgumentException("not a gap: no '" + field + "' in " + json);
             }
@@ -88,8 +106,16 @@ public record Gap(String tap, String instance, long seq, long hourStartMs, boole
         json.get("metrics").forEach(m -> metrics.add(m.asText()));
         Map<String, Long> reasons = new TreeMap<>();
         json.get("reasons").fields().forEachRemaining(e -> reasons.put(e.getKey(), e.getValue().asLong()));
+        List<PointKind> kinds = new ArrayList<>();
+        for (JsonNode kind : json.get("kinds")) {
+            try {
+                kinds.add(PointKind.valueOf(kind.asText()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("not a gap: no point kind " + kind);
+            }
+        }
         return new Gap(json.get("tap").asText(), json.get("instance").asText(), json.get("seq").asLong(), json.get("hourStartMs").asLong(),
                 json.get("allMetrics").asBoolean(), metrics, json.get("points").asLong(), json.get("firstMissedMs").asLong(),
-                json.get("lastMissedMs").asLong(), reasons);
+                json.get("lastMissedMs").asLong(), reasons, kinds);
     }
 }

@@ -14,8 +14,9 @@ public final class ArchiverTopology {
     public static final String SOURCE = "points";
     public static final String PROCESSOR = "archive";
     public static final String SINK = "catalog";
-    public static final String GAPS_SOURCE = "gaps";
-    public static final String GAPS = "keep-gaps";
+    /** Added after the points' source: the points keep sub-topology 0, and so their tasks' ids and state (ArchiveProcessorTest). */
+    public static final String GAPS_SOURCE = SOURCE + "-gaps";
+    public static final String GAPS = PROCESSOR + "-gaps";
     public static final String PART_BUFFER = "rewind-part-buffer";
     public static final String WINDOWS = "rewind-windows";
 

@@ -65,6 +65,7 @@ class ArchiveProcessorTest {
     LocalStorage storage;
     ArchiverMetrics metrics;
     TopologyTestDriver driver;
+    ArchiverResources resources;
     TestInputTopic<byte[], byte[]> input;
     TestOutputTopic<String, CatalogRecord> catalog;
     /** Every point sent, as a version line, with how often. */
@@ -91,7 +92,7 @@ class ArchiveProcessorTest {
         settings.putAll(more);
         ArchiverConfig config = ArchiverConfig.of(settings);
         metrics = new ArchiverMetrics(new SimpleMeterRegistry());
-        ArchiverResources resources = new ArchiverResources(config, seen.apply(storage), metrics, POINTS, jobs);
+        resources = new ArchiverResources(config, seen.apply(storage), metrics, POINTS, jobs);
         var formats = new SingleObjectWireFormat<>(CatalogRecord.class);
         driver = new TopologyTestDriver(ArchiverTopology.build(resources, formats), config.streamsProperties(),
                 Instant.ofEpochMilli(W + 2 * HOUR));
@@ -128,17 +129,24 @@ class ArchiveProcessorTest {
         ArchiverConfig config = ArchiverConfig.of(Map.of("bootstrap.servers", "unused:9092", "storage", "unused"));
         TestInputTopic<byte[], byte[]> gaps = driver.createInputTopic(config.gapsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
         io.rewind.schema.Gap gap = new io.rewind.schema.Gap("tap-a", "0123abcd", 7, W, false, List.of("sys.cpu", "sys.mem"), 1234, W + 5,
-                W + 9, Map.of("spool-full", 1234L));
+                W + 9, Map.of("spool-full", 1234L), List.of(io.rewind.schema.PointKind.PUT));
         gaps.pipeInput(gap.id().getBytes(), gap.toJson());
         gaps.pipeInput(gap.id().getBytes(), gap.toJson()); // read again, as after a restart from the last commit
         gaps.pipeInput("garbage".getBytes(), "{not a gap".getBytes());
+        // A gap whose spool directory id would name another object: refused, counted, and the points tasks go on.
+        gaps.pipeInput("escape".getBytes(), new String(gap.toJson()).replace("0123abcd", "../../x").getBytes());
         io.rewind.archive.gaps.GapLedger ledger = io.rewind.archive.gaps.GapLedger.read(storage, config.topic());
         assertThat(ledger.open()).hasSize(1);
         assertThat(ledger.open().get(0).open()).containsExactly(gap);
         assertThat(ledger.unreadable()).isEmpty();
         assertThat(config.gapsTopic()).isEqualTo("points-gaps");
         assertThat(metrics.gapsKept.count()).isEqualTo(2);
-        assertThat(metrics.registry().get("rewind.archiver.errors").tag("kind", "gap").counter().count()).isEqualTo(1);
+        assertThat(metrics.registry().get("rewind.archiver.errors").tag("kind", "gap").counter().count()).isEqualTo(2);
+        // The points come first in the topology: their sub-topology (and so their tasks' ids and state) is the one they had
+        // before the gaps topic was read.
+        assertThat(ArchiverTopology.build(resources, new SingleObjectWireFormat<>(CatalogRecord.class)).describe().subtopologies())
+                .filteredOn(t -> t.id() == 0).singleElement()
+                .satisfies(t -> assertThat(t.nodes()).extracting(n -> n.name()).contains(ArchiverTopology.SOURCE));
     }
 
     @Test

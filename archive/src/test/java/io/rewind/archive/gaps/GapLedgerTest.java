@@ -50,6 +50,6 @@ class GapLedgerTest {
     }
 
     private static Gap gap(long seq, long hour, boolean all, List<String> metrics, long points) {
-        return new Gap("tap-a", "0123abcd", seq, hour, all, metrics, points, hour + 1, hour + 2, Map.of("spool-full", points));
+        return new Gap("tap-a", "0123abcd", seq, hour, all, metrics, points, hour + 1, hour + 2, Map.of("spool-full", points), List.of(io.rewind.schema.PointKind.PUT));
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rewind.schema.Gap;
+import io.rewind.schema.PointKind;
 import io.rewind.service.DurableFile;
 import io.rewind.service.RateLimitedLog;
 import io.rewind.tap.metrics.TapMetrics;
@@ -69,9 +70,10 @@ public final class GapRecorder implements AutoCloseable {
         long first = Long.MAX_VALUE;
         long last = Long.MIN_VALUE;
         final Map<String, Long> reasons = new TreeMap<>();
+        final java.util.EnumSet<PointKind> kinds = java.util.EnumSet.noneOf(PointKind.class);
 
         Gap gap(String tap, String instance, long seq, long hour) {
-            return new Gap(tap, instance, seq, hour, all, List.copyOf(metrics), points, first, last, reasons);
+            return new Gap(tap, instance, seq, hour, all, List.copyOf(metrics), points, first, last, reasons, List.copyOf(kinds));
         }
 
         void add(Gap gap) {
@@ -85,12 +87,13 @@ public final class GapRecorder implements AutoCloseable {
             first = Math.min(first, gap.firstMissedMs());
             last = Math.max(last, gap.lastMissedMs());
             gap.reasons().forEach((reason, n) -> reasons.merge(reason, n, Long::sum));
+            kinds.addAll(gap.kinds());
         }
     }
 
     private GapRecorder(Path file, String tap, int pointHeaderBytes, int maxMetricsPerHour, TapMetrics metrics, String instance, long nextSeq) {
         this.file = file;
-        this.tap = tap;
+        this.tap = tap.length() > 64 ? tap.substring(0, 64) : tap; // a gap names its tap in at most 64 characters
         this.pointHeaderBytes = pointHeaderBytes;
         this.maxMetricsPerHour = maxMetricsPerHour;
         this.metrics = metrics;
@@ -107,28 +110,42 @@ public final class GapRecorder implements AutoCloseable {
     public static GapRecorder open(Path spoolDir, String tap, int pointHeaderBytes, int maxMetricsPerHour, TapMetrics metrics) throws IOException {
         Files.createDirectories(spoolDir);
         Path file = spoolDir.resolve(FILE);
-        GapRecorder recorder;
+        GapRecorder recorder = null;
         if (Files.exists(file)) {
-            JsonNode json = JSON.readTree(Files.readAllBytes(file));
-            recorder = new GapRecorder(file, tap, pointHeaderBytes, maxMetricsPerHour, metrics, json.get("instance").asText(),
-                    json.get("nextSeq").asLong());
-            for (JsonNode gap : json.path("unpublished")) {
-                recorder.unpublished.add(Gap.fromJson(JSON.writeValueAsBytes(gap)));
+            try {
+                recorder = read(file, tap, pointHeaderBytes, maxMetricsPerHour, metrics);
+            } catch (IOException | RuntimeException e) {
+                // A tap that cannot start would stop production's writes: the file is kept aside, said, and a new one begun.
+                Path aside = file.resolveSibling(FILE + ".unreadable-" + System.currentTimeMillis());
+                Files.move(file, aside);
+                LOG.error("The tap's gaps file {} cannot be read ({}): moved to {}, and a new one begun. The gaps it held are NOT published:"
+                        + " read them there, and heal their hours with rewind baseline --metric ... --from ... --to ...", file, e.toString(), aside);
             }
-            for (JsonNode hour : json.path("open")) {
-                Gap gap = Gap.fromJson(JSON.writeValueAsBytes(hour));
-                recorder.open.computeIfAbsent(gap.hourStartMs(), h -> new Open()).add(gap);
-            }
-            if (!recorder.unpublished.isEmpty() || !recorder.open.isEmpty()) {
-                LOG.warn("Gaps from an earlier run are not in Kafka yet: {} metric-hour(s) of points NOT backed up are published once Kafka"
-                        + " answers; rewind heal then takes them from HBase into the archive", recorder.openMetricHours());
-            }
-        } else {
+        }
+        if (recorder == null) {
             recorder = new GapRecorder(file, tap, pointHeaderBytes, maxMetricsPerHour, metrics, UUID.randomUUID().toString().substring(0, 8), 1);
             recorder.save();
         }
         metrics.gapsOpen(recorder::openMetricHours);
         recorder.thread.start();
+        return recorder;
+    }
+
+    private static GapRecorder read(Path file, String tap, int pointHeaderBytes, int maxMetricsPerHour, TapMetrics metrics) throws IOException {
+        JsonNode json = JSON.readTree(Files.readAllBytes(file));
+        GapRecorder recorder = new GapRecorder(file, tap, pointHeaderBytes, maxMetricsPerHour, metrics, json.get("instance").asText(),
+                json.get("nextSeq").asLong());
+        for (JsonNode gap : json.path("unpublished")) {
+            recorder.unpublished.add(Gap.fromJson(JSON.writeValueAsBytes(gap)));
+        }
+        for (JsonNode hour : json.path("open")) {
+            Gap gap = Gap.fromJson(JSON.writeValueAsBytes(hour));
+            recorder.open.computeIfAbsent(gap.hourStartMs(), h -> new Open()).add(gap);
+        }
+        if (!recorder.unpublished.isEmpty() || !recorder.open.isEmpty()) {
+            LOG.warn("Gaps from an earlier run are not in Kafka yet: {} metric-hour(s) of points NOT backed up are published once Kafka"
+                    + " answers; rewind heal then takes them from HBase into the archive", recorder.openMetricHours());
+        }
         return recorder;
     }
 
@@ -152,37 +169,42 @@ public final class GapRecorder implements AutoCloseable {
         for (PointRecord record : records) {
             long timestamp;
             String metric;
+            PointKind kind;
             try {
-                timestamp = PointEncoder.timestampMs(record.value(), pointHeaderBytes);
+                PointEncoder.Read read = PointEncoder.read(record.value(), pointHeaderBytes);
+                timestamp = read.timestampMs();
+                kind = read.kind();
                 metric = metric(record.key());
             } catch (RuntimeException e) {
                 // Not a value this tap wrote (it writes every one): its hour is unknown, so the hour it was received in is healed
                 // whole, and it is said.
                 timestamp = record.receivedMs();
                 metric = null;
+                kind = PointKind.PUT;
                 log.error("A point let through without backup has a value the tap cannot read ({}): the hour it arrived in is recorded"
                         + " as a gap of every metric", e.toString());
             }
-            add(metric, timestamp, record.receivedMs(), reason);
+            add(metric, timestamp, record.receivedMs(), kind, reason);
         }
         dirty = true;
         notifyAll();
     }
 
     /** A point that went to OpenTSDB without a Kafka record at all (it could not be encoded): its metric and hour join the gaps. */
-    public synchronized void missed(String metric, long timestampMs, long receivedMs, String reason) {
-        add(metric, timestampMs, receivedMs, reason);
+    public synchronized void missed(String metric, long timestampMs, long receivedMs, PointKind kind, String reason) {
+        add(metric, timestampMs, receivedMs, kind, reason);
         dirty = true;
         notifyAll();
     }
 
     /** Adds one point to its hour's open gap; a null metric makes the hour's gap cover every metric. */
-    private void add(String metric, long timestampMs, long receivedMs, String reason) {
+    private void add(String metric, long timestampMs, long receivedMs, PointKind kind, String reason) {
         long hour = Gap.hourOf(timestampMs);
         Open gap = open.computeIfAbsent(hour, h -> new Open());
         if (metric == null && !gap.all) {
             gap.all = true;
             gap.metrics.clear();
+            metrics.gapMetricHour();
         }
         if (!gap.all && gap.metrics.add(metric)) {
             metrics.gapMetricHour();
@@ -197,6 +219,7 @@ public final class GapRecorder implements AutoCloseable {
         gap.first = Math.min(gap.first, receivedMs);
         gap.last = Math.max(gap.last, receivedMs);
         gap.reasons.merge(reason, 1L, Long::sum);
+        gap.kinds.add(kind);
     }
 
     /** Metric-hours missed and not yet acknowledged by Kafka in the gaps topic (an hour covering every metric counts once). */

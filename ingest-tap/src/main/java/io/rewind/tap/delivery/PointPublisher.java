@@ -4,6 +4,7 @@ import io.rewind.service.RateLimitedLog;
 import io.rewind.tap.metrics.TapMetrics;
 import io.rewind.tap.record.PointRecord;
 import io.rewind.tap.spool.Spool;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -164,7 +165,7 @@ public final class PointPublisher implements AutoCloseable {
             if (!waiting.isEmpty()) {
                 return hold(records);
             }
-            CompletableFuture<Void> spooled = spool.append(records);
+            CompletableFuture<Void> spooled = spoolAppend(records);
             if (spooled != null) {
                 metrics.spooled(records.size());
                 notifyAll();
@@ -243,7 +244,7 @@ public final class PointPublisher implements AutoCloseable {
         synchronized (this) {
             spooling = true;
             notifyAll();
-            CompletableFuture<Void> spooled = spool.append(List.of(record));
+            CompletableFuture<Void> spooled = spoolAppend(List.of(record));
             if (spooled != null) {
                 metrics.spooled(1);
                 return spooled;
@@ -258,6 +259,38 @@ public final class PointPublisher implements AutoCloseable {
             metrics.blocked(1);
             return done;
         }
+    }
+
+    /**
+     * Appends to the spool; null when it is full. With {@code pass-through}, an append or an fsync that fails (a disk full or
+     * failing) lets the points through like a full spool: counted, logged and recorded as a gap, never an error that would
+     * close the client's connection or fail its request after the TSD took the points.
+     */
+    private CompletableFuture<Void> spoolAppend(List<PointRecord> records) {
+        CompletableFuture<Void> spooled;
+        try {
+            spooled = spool.append(records);
+        } catch (UncheckedIOException e) {
+            if (fullPolicy != DeliverySettings.FullPolicy.PASS_THROUGH) {
+                throw e;
+            }
+            spoolFailed(records, e);
+            return CompletableFuture.completedFuture(null);
+        }
+        if (spooled == null || fullPolicy != DeliverySettings.FullPolicy.PASS_THROUGH) {
+            return spooled;
+        }
+        return spooled.exceptionally(error -> {
+            spoolFailed(records, error);
+            return null;
+        });
+    }
+
+    private void spoolFailed(List<PointRecord> records, Throwable error) {
+        metrics.missed(records.size());
+        gaps.missed(records, "spool-failed");
+        missedLog.error("The spool in {} failed ({}): {} points were NOT backed up (spool.full.policy=pass-through); they still went to"
+                + " OpenTSDB, and their metrics and hours are recorded as gaps for rewind heal.", spool.dir(), error.toString(), records.size());
     }
 
     private void missed(List<PointRecord> records) {

@@ -1,6 +1,7 @@
 package io.rewind.tap.record;
 
 import io.rewind.schema.Point;
+import io.rewind.schema.PointKind;
 import io.rewind.schema.SeriesKey;
 import io.rewind.schema.wire.WireFormat;
 import java.util.Map;
@@ -76,6 +77,45 @@ public final class PointEncoder {
         body.varLong(0); // rollup: null
         body.varLong(0); // histogram: null
         return body.toByteArray();
+    }
+
+    /** Where a point record's value holds its timestamp and its kind, read without decoding the rest. */
+    public record Read(long timestampMs, PointKind kind) {
+    }
+
+    /**
+     * The timestamp and kind of a point record's value: after the header, the Avro body of {@code Point} in its schema's
+     * order: metric (string), timestamp (zig-zag varint), precision (enum), value (union of null, long, double), tags (map of
+     * strings, in blocks), kind (enum).
+     */
+    public static Read read(byte[] value, int headerBytes) {
+        int[] at = {headerBytes};
+        skipBytes(value, at); // the metric
+        long timestamp = varLong(value, at);
+        varLong(value, at); // precision
+        long branch = varLong(value, at);
+        if (branch == LONG_BRANCH) {
+            varLong(value, at);
+        } else if (branch == DOUBLE_BRANCH) {
+            at[0] += 8;
+        }
+        for (long count = varLong(value, at); count != 0; count = varLong(value, at)) {
+            if (count < 0) { // a block with its size in bytes
+                count = -count;
+                varLong(value, at);
+            }
+            for (long entry = 0; entry < count; entry++) {
+                skipBytes(value, at);
+                skipBytes(value, at);
+            }
+        }
+        return new Read(timestamp, PointKind.values()[(int) varLong(value, at)]);
+    }
+
+    /** Skips an Avro string or bytes: its length, then that many bytes. */
+    private static void skipBytes(byte[] value, int[] at) {
+        long length = varLong(value, at); // read first: it moves the position
+        at[0] += (int) length;
     }
 
     /** The timestamp of a point record's value: after the header, the Avro string of the metric, then the timestamp (zig-zag varint). */

@@ -107,7 +107,7 @@ public final class TapContext {
             return encoder.encode(point, receivedMs);
         } catch (RuntimeException e) {
             metrics.missed(1);
-            publisher.gaps().missed(point.getMetric(), point.getTimestampMs(), receivedMs, "not-encodable");
+            publisher.gaps().missed(point.getMetric(), point.getTimestampMs(), receivedMs, point.getKind(), "not-encodable");
             encodeLog.error("Cannot encode a point for Kafka ({}): it went to OpenTSDB but is NOT backed up; its metric and hour are recorded"
                     + " as a gap for rewind heal. See rewind_tap_points_missed_total.", e.getMessage());
             return null;

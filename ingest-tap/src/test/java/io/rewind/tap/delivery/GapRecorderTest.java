@@ -104,6 +104,38 @@ class GapRecorderTest {
         assertThat(kafka.history()).extracting(r -> new String(r.key())).containsOnly(new String(kafka.history().get(0).key()));
     }
 
+    @Test
+    void anUnreadableGapsFileIsSetAsideAndTheTapStartsAllTheSame() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve(GapRecorder.FILE), "{\"instance\": \"torn");
+        try (GapRecorder gaps = open(1000)) {
+            assertThat(gaps.openMetricHours()).isZero();
+            gaps.missed(List.of(point("sys.cpu", T0)), "spool-full");
+            assertThat(gaps.openMetricHours()).isEqualTo(1);
+        }
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).anyMatch(n -> n.startsWith(GapRecorder.FILE + ".unreadable-"));
+        }
+        try (GapRecorder reopened = open(1000)) {
+            assertThat(reopened.openMetricHours()).as("the new file keeps what came after").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aGapNamesTheKindsOfItsPointsSoThatHealKnowsWhatItCannotReadBack() throws Exception {
+        MockProducer<byte[], byte[]> kafka = producer(true);
+        Point histogram = Point.newBuilder().setMetric("latency").setTimestampMs(T0).setPrecision(TimestampPrecision.MILLISECONDS)
+                .setValue(null).setTags(Map.of("host", "a")).setKind(PointKind.HISTOGRAM)
+                .setHistogram(io.rewind.schema.Histogram.newBuilder().setBuckets(List.of()).build()).build();
+        try (GapRecorder gaps = open(1000)) {
+            gaps.missed(List.of(point("sys.cpu", T0), encoder.encode(histogram, T0)), "spool-full");
+            gaps.publishTo(kafka, "points-gaps", () -> true);
+            Await.until("the gap is published", Duration.ofSeconds(10), () -> { }, () -> gaps.openMetricHours() == 0);
+        }
+        Gap gap = Gap.fromJson(kafka.history().get(0).value());
+        assertThat(gap.kinds()).containsExactly(PointKind.PUT, PointKind.HISTOGRAM);
+        assertThat(gap.healable()).isFalse();
+    }
+
     private GapRecorder open(int maxMetricsPerHour) throws Exception {
         return GapRecorder.open(dir, "tap-a", format.header().length, maxMetricsPerHour, metrics);
     }

@@ -41,6 +41,8 @@ class PointEncoderTest {
             assertThat(record.key()).isEqualTo(SeriesKey.of(point).toBytes());
             assertThat(record.receivedMs()).isEqualTo(i);
             assertThat(PointEncoder.timestampMs(record.value(), format.header().length)).isEqualTo(point.getTimestampMs());
+            assertThat(PointEncoder.read(record.value(), format.header().length))
+                    .isEqualTo(new PointEncoder.Read(point.getTimestampMs(), point.getKind()));
             if (utf8(point.getMetric()) && point.getTags().entrySet().stream().allMatch(tag -> utf8(tag.getKey()) && utf8(tag.getValue()))) {
                 assertThat(format.decode(record.value())).isEqualTo(point);
             }

@@ -89,6 +89,25 @@ public final class UidTable implements AutoCloseable {
         return result.getValue(ID_FAMILY, kind.qualifier);
     }
 
+    /**
+     * The UID of every name of this kind (rows keyed by name, family {@code id}), the counter row OpenTSDB keeps at key
+     * {@code \0} left out.
+     */
+    public java.util.List<byte[]> allUids(Kind kind) throws IOException {
+        java.util.List<byte[]> uids = new java.util.ArrayList<>();
+        try (org.apache.hadoop.hbase.client.ResultScanner rows = handles.get()
+                .getScanner(new org.apache.hadoop.hbase.client.Scan().addColumn(ID_FAMILY, kind.qualifier))) {
+            for (Result row : rows) {
+                byte[] key = row.getRow();
+                byte[] uid = row.getValue(ID_FAMILY, kind.qualifier);
+                if (uid != null && !(key.length == 1 && key[0] == 0)) {
+                    uids.add(uid);
+                }
+            }
+        }
+        return uids;
+    }
+
     /** Closes the table handle of every thread that looked a name up. */
     @Override
     public void close() throws IOException {

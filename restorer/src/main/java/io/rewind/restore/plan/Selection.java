@@ -52,6 +52,11 @@ public record Selection(long fromMs, long toMs, long asOfMs, List<String> metric
         };
     }
 
+    /** Whether the selection can hold points of this metric (its --metric patterns; tags aside). */
+    public boolean selectsMetric(String metric) {
+        return metrics.isEmpty() || metrics.stream().anyMatch(m -> glob(m).matcher(metric).matches());
+    }
+
     public boolean inRange(long timestampMs) {
         return timestampMs >= fromMs && timestampMs < toMs;
     }
