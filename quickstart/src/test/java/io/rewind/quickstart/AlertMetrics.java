@@ -35,6 +35,7 @@ final class AlertMetrics {
             Map.entry("rewind_archiver_errors_total", Set.of("kind")),
             Map.entry("rewind_archiver_durable_delay_seconds_bucket", Set.of("le")),
             Map.entry("rewind_archiver_compaction_backlog", Set.of()),
+            Map.entry("rewind_archiver_gaps_open_hours", Set.of("topic")),
             Map.entry("rewind_archiver_last_durable_receipt_timestamp_seconds", Set.of("topic", "partition")),
             Map.entry("rewind_archiver_topic_newest_record_timestamp_seconds", Set.of("topic", "partition")),
             Map.entry("rewind_archiver_oldest_unarchived_record_age_seconds", Set.of("topic", "partition")),

@@ -52,6 +52,7 @@ public final class Archiver implements AutoCloseable {
     private final KafkaStreamsMetrics streamsMetrics;
     private final AdminServer admin;
     private final TopicMonitor monitor;
+    private final GapWatch gapWatch;
 
     private Archiver(ArchiverConfig config, Storage storage, PrometheusMeterRegistry registry) throws Exception {
         this.config = config;
@@ -74,6 +75,7 @@ public final class Archiver implements AutoCloseable {
         this.admin = AdminServer.start(config.adminHost(), config.adminPort(), config.adminTls(), registry, this::health, this::ready);
         streams.start();
         this.monitor = TopicMonitor.start(config.bootstrapServers(), config.kafka(), config.topic(), config.applicationId(), metrics);
+        this.gapWatch = GapWatch.start(storage, config.topic(), metrics);
         LOG.info("Archiving topic {} into {} (window {} ms, commit every {} ms); catalog topic {}; admin port {}", config.topic(),
                 storage.uri(), config.windowSizeMs(), config.commitIntervalMs(), config.catalogTopic(), admin.port());
     }
@@ -144,6 +146,7 @@ public final class Archiver implements AutoCloseable {
     public void close() {
         monitor.close();
         streams.close(Duration.ofSeconds(120));
+        gapWatch.close();
         streamsMetrics.close();
         admin.close();
         try {
