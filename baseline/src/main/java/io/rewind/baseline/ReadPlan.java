@@ -34,27 +34,35 @@ public record ReadPlan(List<KeyRange> ranges, long bytes, int regions) {
     }
 
     /**
-     * The key ranges of the rows a request wants: the whole table, or with metrics (or a day or less of every metric) each
-     * metric's rows under every salt prefix, from the base hour of its start to that of its end.
+     * The key ranges of the rows a request wants: the whole table, or with metrics (or, for heal, a day or less of every
+     * metric of a cluster with few enough) each metric's rows under every salt prefix, from the base hour of its start to
+     * that of its end.
      *
-     * @param skipUnknown a metric the cluster has no UID for has no rows to read (heal: the cluster never stored a point of it);
-     *     otherwise it is refused
+     * @param skipUnknown heal: a metric the cluster has no UID for has no rows to read (the cluster never stored a point of it),
+     *     and every metric of an hour is read metric by metric; otherwise an unknown metric is refused
      * @throws IllegalArgumentException for a metric the cluster has no UID for, unless skipped
      */
-    /** A time range this short, of every metric, is read as each metric's rows of it rather than the whole table. */
+    /** For heal, a time range this short of every metric is read as each metric's rows of it rather than the whole table... */
     static final long NARROW_MS = 24L * 3_600_000L;
+    /** ...as long as that makes at most this many key ranges. */
+    static final long MAX_NARROW_RANGES = 4_096;
 
     public static List<KeyRange> wanted(UidTable uids, StorageLayout layout, BaselineRequest request, boolean skipUnknown) throws IOException {
         long fromMs = request.fromMs();
         long toMs = request.toMs();
-        boolean narrow = toMs != Long.MAX_VALUE && toMs - fromMs <= NARROW_MS;
+        boolean narrow = skipUnknown && toMs != Long.MAX_VALUE && toMs - fromMs <= NARROW_MS;
         if (request.metrics().isEmpty() && !narrow) {
             return List.of(KeyRange.ALL);
         }
         List<byte[]> metricUids = new ArrayList<>();
         if (request.metrics().isEmpty()) {
-            // Every metric over a day or less (a heal of an hour): each metric's rows of those hours, not the whole table.
-            metricUids.addAll(uids.allUids(UidTable.Kind.METRIC));
+            // Heal of every metric over an hour: each metric's rows of that hour rather than the whole table, while that makes
+            // few enough key ranges (each is a scan, and the state records them); past that, the whole table.
+            List<byte[]> every = uids.allUids(UidTable.Kind.METRIC);
+            if ((long) every.size() * layout.saltPrefixes() > MAX_NARROW_RANGES) {
+                return List.of(KeyRange.ALL);
+            }
+            metricUids.addAll(every);
         }
         for (String metric : request.metrics()) {
             byte[] uid = uids.uid(UidTable.Kind.METRIC, metric);

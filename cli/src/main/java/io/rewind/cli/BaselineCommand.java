@@ -145,7 +145,11 @@ public final class BaselineCommand implements Callable<Integer> {
             if (state.complete()) {
                 out.printf("Baseline '%s' (shard %s) is complete since %s: %,d points from %s. Name another with --name to take a new one.%n",
                         baseline, shardOf, TimeArgs.format(state.completedMs()), state.points(), state.table());
-                return new Ran(RewindCli.OK, state.points());
+                if (state.rejected() > 0) {
+                    out.printf("  it rejected %,d rows and cells it could not read (see its rejects file): they are not in the archive%n",
+                            state.rejected());
+                }
+                return new Ran(state.rejected() > 0 ? RewindCli.PROBLEMS : RewindCli.OK, state.points());
             }
             if (dryRun) {
                 ReadPlan plan = run.plan();

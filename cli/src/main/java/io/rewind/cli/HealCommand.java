@@ -60,6 +60,10 @@ public final class HealCommand implements Callable<Integer> {
             "refused them too); without it such an hour stays open, since the likelier cause is the wrong --storage-config."})
     boolean allowEmpty;
 
+    @Option(names = "--accept-incomplete", description = {"Record an hour healed even when heal could not take all of its points: cells",
+            "its baseline rejected, rollups or histograms (said for each hour; those points stay out of the archive)."})
+    boolean acceptIncomplete;
+
     @Option(names = "--rejects-dir", defaultValue = ".", paramLabel = "DIR",
             description = "Where each hour's rows and cells the codec cannot read go, rewind-heal-HOUR-ID.rejects.jsonl (default: here).")
     Path rejectsDir;
@@ -119,13 +123,22 @@ public final class HealCommand implements Callable<Integer> {
                     continue;
                 }
                 if (dryRun) {
+                    long unhealable = unhealable(hour);
+                    if (unhealable > 0) {
+                        out.printf("  %,d points of its gaps are rollups or histograms, which heal cannot read back%n", unhealable);
+                        result = RewindCli.PROBLEMS;
+                    }
                     continue;
                 }
                 String notHealed = notHealed(hour, ran);
-                if (notHealed != null) {
-                    out.printf("  NOT HEALED, the gaps stay open: %s%n", notHealed);
+                if (notHealed != null && !acceptIncomplete) {
+                    out.printf("  NOT HEALED, the gaps stay open: %s%s%n", notHealed,
+                            ran.code() == RewindCli.OK && ran.points() == 0 ? "" : " (--accept-incomplete records it healed all the same)");
                     result = RewindCli.PROBLEMS;
                     continue;
+                }
+                if (notHealed != null) {
+                    out.printf("  healed INCOMPLETE (--accept-incomplete): %s%n", notHealed);
                 }
                 GapLedger.markHealed(storage, archive.topic, hour, name, System.currentTimeMillis());
                 out.printf("  healed: %d gap(s) of %s recorded as healed by '%s'%n", hour.open().size(), hourText(hour.hourStartMs()), name);
@@ -147,7 +160,7 @@ public final class HealCommand implements Callable<Integer> {
         if (ran.code() != RewindCli.OK) {
             return "the baseline rejected cells it could not read (see its rejects file): those points are not in the archive";
         }
-        long unhealable = hour.open().stream().filter(g -> !g.healable()).mapToLong(Gap::points).sum();
+        long unhealable = unhealable(hour);
         if (unhealable > 0) {
             return String.format("%,d points of the gaps are rollups or histograms, which heal cannot read back (OpenTSDB keeps rollups in"
                     + " tables of their own, and a baseline reads plain points); their plain points were read. Restore them from where they"
@@ -159,6 +172,11 @@ public final class HealCommand implements Callable<Integer> {
                     + " points)", hour.allMetrics() ? "any metric" : String.join(", ", hour.openMetrics()), hour.openPoints());
         }
         return null;
+    }
+
+    /** Points of the hour's open gaps that heal cannot read back: rollups and histograms. */
+    private static long unhealable(GapLedger.Hour hour) {
+        return hour.open().stream().filter(g -> !g.healable()).mapToLong(Gap::points).sum();
     }
 
     /** The hour, its metrics, points and taps, as list and heal print them. */

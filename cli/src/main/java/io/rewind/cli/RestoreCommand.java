@@ -186,8 +186,12 @@ final class RestoreCommand implements Callable<Integer> {
     private List<GapLedger.Hour> openGaps(PrintWriter out, Storage storage, io.rewind.restore.plan.Selection selection) throws java.io.IOException {
         GapLedger ledger = GapLedger.read(storage, archive.topic);
         if (!ledger.unreadable().isEmpty()) {
-            throw new IllegalStateException("cannot read " + ledger.unreadable().size() + " gap record(s) of the archive, so whether the range"
-                    + " lacks points the taps let through is unknown: " + String.join("; ", ledger.unreadable()));
+            String unreadable = "cannot read " + ledger.unreadable().size() + " gap record(s) of the archive, so whether the range lacks"
+                    + " points the taps let through is unknown: " + String.join("; ", ledger.unreadable());
+            if (!allowGaps) {
+                throw new IllegalStateException(unreadable + " (--allow-gaps restores all the same)");
+            }
+            (json ? spec.commandLine().getErr() : out).println("GAPS: " + unreadable);
         }
         List<GapLedger.Hour> open = ledger.open(selection.fromMs(), selection.toMs()).stream()
                 .filter(h -> h.allMetrics() || h.openMetrics().stream().anyMatch(selection::selectsMetric)).toList();

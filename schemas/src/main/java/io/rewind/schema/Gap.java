@@ -77,7 +77,8 @@ public record Gap(String tap, String instance, long seq, long hourStartMs, boole
         json.put("points", points).put("firstMissedMs", firstMissedMs).put("lastMissedMs", lastMissedMs);
         ObjectNode byReason = json.putObject("reasons");
         reasons.forEach(byReason::put);
-        kinds.forEach(k -> json.withArray("kinds").add(k.name()));
+        com.fasterxml.jackson.databind.node.ArrayNode kindNames = json.putArray("kinds");
+        kinds.forEach(k -> kindNames.add(k.name()));
         try {
             return JSON.writeValueAsBytes(json);
         } catch (IOException e) {

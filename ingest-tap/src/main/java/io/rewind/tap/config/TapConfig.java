@@ -68,7 +68,7 @@ public record TapConfig(String listenHost, int listenPort, List<InetSocketAddres
             "The compacted topic the tap publishes its gaps to, and the archiver keeps in the archive; default <topic>-gaps"
                     + " (the archiver creates it).", t -> t.trim());
     static final Setting<Integer> GAPS_MAX_METRICS = new Setting<>("gaps.max.metrics.per.hour", "1000",
-            "Most metrics a gap names for one hour; past it the hour's gap covers every metric (heal then reads the whole hour).",
+            "Most metrics a gap names for one hour; past it the hour's gap covers every metric (heal then reads every metric of that hour).",
             Parsers.integer(1, 1_000_000));
     static final Setting<Long> ACK_TIMEOUT = new Setting<>("ack.timeout.ms", "10s",
             "How long an HTTP put waits for its points to be in Kafka or the spool before the client gets 503 instead of the TSD's 2xx.",

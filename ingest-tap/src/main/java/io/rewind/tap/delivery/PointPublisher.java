@@ -167,7 +167,6 @@ public final class PointPublisher implements AutoCloseable {
             }
             CompletableFuture<Void> spooled = spoolAppend(records);
             if (spooled != null) {
-                metrics.spooled(records.size());
                 notifyAll();
                 return spooled;
             }
@@ -246,7 +245,6 @@ public final class PointPublisher implements AutoCloseable {
             notifyAll();
             CompletableFuture<Void> spooled = spoolAppend(List.of(record));
             if (spooled != null) {
-                metrics.spooled(1);
                 return spooled;
             }
             if (fullPolicy == DeliverySettings.FullPolicy.PASS_THROUGH) {
@@ -262,7 +260,7 @@ public final class PointPublisher implements AutoCloseable {
     }
 
     /**
-     * Appends to the spool; null when it is full. With {@code pass-through}, an append or an fsync that fails (a disk full or
+     * Appends to the spool, counting the points spooled; null when it is full. With {@code pass-through}, an append or an fsync that fails (a disk full or
      * failing) lets the points through like a full spool: counted, logged and recorded as a gap, never an error that would
      * close the client's connection or fail its request after the TSD took the points.
      */
@@ -276,6 +274,9 @@ public final class PointPublisher implements AutoCloseable {
             }
             spoolFailed(records, e);
             return CompletableFuture.completedFuture(null);
+        }
+        if (spooled != null) {
+            metrics.spooled(records.size());
         }
         if (spooled == null || fullPolicy != DeliverySettings.FullPolicy.PASS_THROUGH) {
             return spooled;

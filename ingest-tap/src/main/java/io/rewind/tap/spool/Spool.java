@@ -196,10 +196,23 @@ public final class Spool implements AutoCloseable {
                 if (writeOffset >= segmentBytes) {
                     roll();
                 }
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot append to the spool in " + dir + ": " + e.getMessage(), e);
+            }
+            long before = writeOffset;
+            try {
                 while (buffer.hasRemaining()) {
                     writeOffset += writer.write(buffer);
                 }
             } catch (IOException e) {
+                // A write cut short (a full disk) leaves part of a record: cut it off, so that later appends and the drainer
+                // never read past a torn record.
+                try {
+                    writer.truncate(before);
+                    writeOffset = before;
+                } catch (IOException truncating) {
+                    e.addSuppressed(truncating);
+                }
                 throw new UncheckedIOException("Cannot append to the spool in " + dir + ": " + e.getMessage(), e);
             }
             pendingBytes += bytes;
