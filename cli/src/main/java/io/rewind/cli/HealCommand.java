@@ -130,15 +130,16 @@ public final class HealCommand implements Callable<Integer> {
                     }
                     continue;
                 }
-                String notHealed = notHealed(hour, ran);
-                if (notHealed != null && !acceptIncomplete) {
-                    out.printf("  NOT HEALED, the gaps stay open: %s%s%n", notHealed,
-                            ran.code() == RewindCli.OK && ran.points() == 0 ? "" : " (--accept-incomplete records it healed all the same)");
+                String empty = empty(hour, ran);
+                String incomplete = incomplete(hour, ran);
+                if (empty != null || incomplete != null && !acceptIncomplete) {
+                    out.printf("  NOT HEALED, the gaps stay open: %s%n", empty != null ? empty
+                            : incomplete + " (--accept-incomplete records it healed all the same)");
                     result = RewindCli.PROBLEMS;
                     continue;
                 }
-                if (notHealed != null) {
-                    out.printf("  healed INCOMPLETE (--accept-incomplete): %s%n", notHealed);
+                if (incomplete != null) {
+                    out.printf("  healed INCOMPLETE (--accept-incomplete): %s%n", incomplete);
                 }
                 GapLedger.markHealed(storage, archive.topic, hour, name, System.currentTimeMillis());
                 out.printf("  healed: %d gap(s) of %s recorded as healed by '%s'%n", hour.open().size(), hourText(hour.hourStartMs()), name);
@@ -152,11 +153,10 @@ public final class HealCommand implements Callable<Integer> {
     }
 
     /**
-     * Why an hour whose baseline ran is not healed, or null when it is: cells the codec could not read (they are in the rejects
-     * file, not the archive), points of kinds heal cannot read back, or nothing read for gaps that hold points (the wrong
-     * cluster, most likely).
+     * Why an hour whose baseline ran left points out of the archive, or null when it left none: cells the codec could not read
+     * (they are in the rejects file), or points of kinds heal cannot read back. {@code --accept-incomplete} records it healed.
      */
-    private String notHealed(GapLedger.Hour hour, BaselineCommand.Ran ran) {
+    private static String incomplete(GapLedger.Hour hour, BaselineCommand.Ran ran) {
         if (ran.code() != RewindCli.OK) {
             return "the baseline rejected cells it could not read (see its rejects file): those points are not in the archive";
         }
@@ -166,6 +166,14 @@ public final class HealCommand implements Callable<Integer> {
                     + " tables of their own, and a baseline reads plain points); their plain points were read. Restore them from where they"
                     + " were computed; a restore of this hour says the gaps are open", unhealable);
         }
+        return null;
+    }
+
+    /**
+     * Why an hour whose baseline read nothing for gaps that hold points is not healed (the wrong cluster, most likely), or null;
+     * only {@code --allow-empty} records it healed.
+     */
+    private String empty(GapLedger.Hour hour, BaselineCommand.Ran ran) {
         if (ran.points() == 0 && hour.openPoints() > 0 && !allowEmpty) {
             return String.format("the cluster holds no point of %s in that hour, though the taps let %,d through to it: is --storage-config"
                     + " the cluster the taps write to? (--allow-empty records the gaps healed all the same, when the TSDs refused those"

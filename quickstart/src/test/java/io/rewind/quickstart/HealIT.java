@@ -104,6 +104,10 @@ class HealIT {
                 restored.configFile().toString(), "--rejects-dir", dir.toString(), "--settle", "0s");
         assertThat(wrongCluster.exitCode()).as(wrongCluster.out()).isEqualTo(1);
         assertThat(wrongCluster.out()).contains("NOT HEALED, the gaps stay open: the cluster holds no point of");
+        CliRun wrongClusterAccepted = CliRun.of("heal", "--archive", work.resolve("archive").toString(), "--storage-config",
+                restored.configFile().toString(), "--rejects-dir", dir.toString(), "--settle", "0s", "--accept-incomplete");
+        assertThat(wrongClusterAccepted.exitCode()).as("--accept-incomplete accepts points left out, not a cluster that holds none: "
+                + wrongClusterAccepted.out()).isEqualTo(1);
         assertThat(ledger(work.resolve("archive")).open()).as("gaps open after a heal from the wrong cluster").hasSize(2);
 
         CliRun heal = CliRun.of("heal", "--archive", work.resolve("archive").toString(), "--storage-config", production.configFile().toString(),
