@@ -194,6 +194,16 @@ public final class HealCommand implements Callable<Integer> {
         return String.format("%s  %s  (%,d points, tap %s)", hourText(hour.hourStartMs()), metrics, hour.openPoints(), taps);
     }
 
+    /** The hour as list and restore give it in JSON: its open gaps, what they cover, and the gaps healed and by which heal. */
+    static void toJson(com.fasterxml.jackson.databind.node.ObjectNode node, GapLedger.Hour hour) {
+        node.put("hourStartMs", hour.hourStartMs()).put("hour", hourText(hour.hourStartMs())).put("open", !hour.open().isEmpty())
+                .put("allMetrics", hour.allMetrics()).put("openPoints", hour.openPoints());
+        hour.openMetrics().forEach(node.putArray("openMetrics")::add);
+        hour.open().forEach(g -> node.withArray("openGaps").add(g.id()));
+        hour.healed().forEach(g -> node.withArray("healedGaps").add(g.id()));
+        hour.healedBy().forEach(b -> node.withArray("healedBy").add(b));
+    }
+
     static String hourText(long hourStartMs) {
         return TimeArgs.format(hourStartMs);
     }

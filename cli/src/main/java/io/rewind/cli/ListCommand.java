@@ -118,14 +118,7 @@ final class ListCommand implements Callable<Integer> {
     }
 
     private static void gapsToJson(ArrayNode array, GapLedger gaps) {
-        for (GapLedger.Hour hour : gaps.hours()) {
-            ObjectNode node = array.addObject().put("hourStartMs", hour.hourStartMs()).put("hour", HealCommand.hourText(hour.hourStartMs()))
-                    .put("open", !hour.open().isEmpty()).put("allMetrics", hour.allMetrics()).put("openPoints", hour.openPoints());
-            hour.openMetrics().forEach(node.putArray("openMetrics")::add);
-            hour.open().forEach(g -> node.withArray("openGaps").add(g.id()));
-            hour.healed().forEach(g -> node.withArray("healedGaps").add(g.id()));
-            hour.healedBy().forEach(b -> node.withArray("healedBy").add(b));
-        }
+        gaps.hours().forEach(hour -> HealCommand.toJson(array.addObject(), hour));
     }
 
     /** A baseline in the archive: its files' coverage, and what its shards' state objects say. */

@@ -185,19 +185,18 @@ final class RestoreCommand implements Callable<Integer> {
      */
     private List<GapLedger.Hour> openGaps(PrintWriter out, Storage storage, io.rewind.restore.plan.Selection selection) throws java.io.IOException {
         GapLedger ledger = GapLedger.read(storage, archive.topic);
+        PrintWriter to = json ? spec.commandLine().getErr() : out; // with --json, the JSON stays whole; the summary holds the gaps too
         if (!ledger.unreadable().isEmpty()) {
             String unreadable = "cannot read " + ledger.unreadable().size() + " gap record(s) of the archive, so whether the range lacks"
                     + " points the taps let through is unknown: " + String.join("; ", ledger.unreadable());
             if (!allowGaps) {
                 throw new IllegalStateException(unreadable + " (--allow-gaps restores all the same)");
             }
-            (json ? spec.commandLine().getErr() : out).println("GAPS: " + unreadable);
+            to.println("GAPS: " + unreadable);
         }
         List<GapLedger.Hour> open = ledger.open(selection.fromMs(), selection.toMs()).stream()
                 .filter(h -> h.allMetrics() || h.openMetrics().stream().anyMatch(selection::selectsMetric)).toList();
         if (!open.isEmpty()) {
-            // On the error stream with --json, so that the JSON stays whole; the summary holds them too.
-            PrintWriter to = json ? spec.commandLine().getErr() : out;
             to.printf("GAPS: %d hour(s) of this range hold points the taps let through without backing them up (%,d points); the archive"
                     + " lacks them until 'rewind heal' takes them from HBase:%n", open.size(), open.stream().mapToLong(GapLedger.Hour::openPoints).sum());
             open.forEach(hour -> to.println("  OPEN    " + HealCommand.describe(hour)));
@@ -208,10 +207,7 @@ final class RestoreCommand implements Callable<Integer> {
 
     private static void gapsToJson(ObjectNode json, List<GapLedger.Hour> open) {
         ArrayNode gaps = json.putArray("openGaps");
-        open.forEach(h -> {
-            ObjectNode hour = gaps.addObject().put("hourStartMs", h.hourStartMs()).put("allMetrics", h.allMetrics()).put("points", h.openPoints());
-            h.openMetrics().forEach(hour.putArray("metrics")::add);
-        });
+        open.forEach(hour -> HealCommand.toJson(gaps.addObject(), hour));
     }
 
     /** Asks on a terminal before --replace deletes points; without one (a script, a pipe) the command line is the answer. */

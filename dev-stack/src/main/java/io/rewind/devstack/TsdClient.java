@@ -106,6 +106,18 @@ public final class TsdClient {
     }
 
     /**
+     * Every series of the metric in {@code [startMs, endMs]} by its tags, each its timestamps to values in order: what the tests
+     * compare, one TSD with another.
+     */
+    public Map<String, Map<Long, JsonNode>> pointsBySeries(String metric, long startMs, long endMs) {
+        Map<String, Map<Long, JsonNode>> series = new TreeMap<>();
+        for (Series s : query(metric, startMs, endMs)) {
+            series.put(s.tags().toString(), new TreeMap<>(s.points()));
+        }
+        return series;
+    }
+
+    /**
      * Every series of the metric in {@code [startMs, endMs]}, unaggregated ({@code none} aggregator),
      * with millisecond timestamps. A metric the TSD has never seen gives no series.
      */

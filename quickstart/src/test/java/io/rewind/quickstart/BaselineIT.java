@@ -278,11 +278,7 @@ class BaselineIT {
     /** Every series of the metric as the TSD answers {@code /api/query}: tags, then timestamp to value. */
     private static Map<String, Map<String, Map<Long, JsonNode>>> readAll(Tsd tsd, String metric, long fromS, long toS) {
         Map<String, Map<String, Map<Long, JsonNode>>> all = new TreeMap<>();
-        Map<String, Map<Long, JsonNode>> series = new TreeMap<>();
-        for (TsdClient.Series s : TsdClient.of(tsd).query(metric, fromS * 1000, toS * 1000 + 999)) {
-            series.put(s.tags().toString(), new TreeMap<>(s.points()));
-        }
-        all.put(metric, series);
+        all.put(metric, TsdClient.of(tsd).pointsBySeries(metric, fromS * 1000, toS * 1000 + 999));
         return all;
     }
 

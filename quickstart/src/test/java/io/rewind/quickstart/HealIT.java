@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -165,11 +164,7 @@ class HealIT {
     }
 
     private static Map<String, Map<Long, JsonNode>> readAll(Tsd tsd, String metric, long fromS, long toS) {
-        Map<String, Map<Long, JsonNode>> series = new TreeMap<>();
-        for (TsdClient.Series s : TsdClient.of(tsd).query(metric, fromS * 1000, toS * 1000 + 999)) {
-            series.put(s.tags().toString(), new TreeMap<>(s.points()));
-        }
-        return series;
+        return TsdClient.of(tsd).pointsBySeries(metric, fromS * 1000, toS * 1000 + 999);
     }
 
     private static int pointCount(Map<String, Map<Long, JsonNode>> series) {

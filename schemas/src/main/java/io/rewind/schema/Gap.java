@@ -70,6 +70,15 @@ public record Gap(String tap, String instance, long seq, long hourStartMs, boole
     }
 
     public byte[] toJson() {
+        try {
+            return JSON.writeValueAsBytes(toJsonNode());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The gap as a JSON object: what {@link #toJson} writes. */
+    public ObjectNode toJsonNode() {
         ObjectNode json = JSON.createObjectNode();
         json.put("tap", tap).put("instance", instance).put("seq", seq).put("hour", Instant.ofEpochMilli(hourStartMs).toString())
                 .put("hourStartMs", hourStartMs).put("allMetrics", allMetrics);
@@ -79,11 +88,7 @@ public record Gap(String tap, String instance, long seq, long hourStartMs, boole
         reasons.forEach(byReason::put);
         com.fasterxml.jackson.databind.node.ArrayNode kindNames = json.putArray("kinds");
         kinds.forEach(k -> kindNames.add(k.name()));
-        try {
-            return JSON.writeValueAsBytes(json);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return json;
     }
 
     /** Reads what {@link #toJson} wrote; anything else is an {@link IllegalArgumentException} saying what is wrong. */
@@ -97,6 +102,11 @@ public record Gap(String tap, String instance, long seq, long hourStartMs, boole
         if (json == null || !json.isObject()) {
             throw new IllegalArgumentException("not a gap: " + new String(bytes, StandardCharsets.UTF_8));
         }
+        return fromJsonNode(json);
+    }
+
+    /** Reads what {@link #toJsonNode} gives; anything else is an {@link IllegalArgumentException} saying what is wrong. */
+    public static Gap fromJsonNode(JsonNode json) {
         for (String field : List.of("tap", "instance", "seq", "hourStartMs", "allMetrics", "metrics", "points", "firstMissedMs",
                 "lastMissedMs", "reasons", "kinds")) {
             if (!json.hasNonNull(field)) {

@@ -136,10 +136,10 @@ public final class GapRecorder implements AutoCloseable {
         GapRecorder recorder = new GapRecorder(file, tap, pointHeaderBytes, maxMetricsPerHour, metrics, json.get("instance").asText(),
                 json.get("nextSeq").asLong());
         for (JsonNode gap : json.path("unpublished")) {
-            recorder.unpublished.add(Gap.fromJson(JSON.writeValueAsBytes(gap)));
+            recorder.unpublished.add(Gap.fromJsonNode(gap));
         }
         for (JsonNode hour : json.path("open")) {
-            Gap gap = Gap.fromJson(JSON.writeValueAsBytes(hour));
+            Gap gap = Gap.fromJsonNode(hour);
             recorder.open.computeIfAbsent(gap.hourStartMs(), h -> new Open()).add(gap);
         }
         if (!recorder.unpublished.isEmpty() || !recorder.open.isEmpty()) {
@@ -174,7 +174,7 @@ public final class GapRecorder implements AutoCloseable {
                 PointEncoder.Read read = PointEncoder.read(record.value(), pointHeaderBytes);
                 timestamp = read.timestampMs();
                 kind = read.kind();
-                metric = metric(record.key());
+                metric = read.metric();
             } catch (RuntimeException e) {
                 // Not a value this tap wrote (it writes every one): its hour is unknown, so the hour it was received in is healed
                 // whole, and it is said.
@@ -234,18 +234,9 @@ public final class GapRecorder implements AutoCloseable {
         return count;
     }
 
-    /** The gaps made and not yet in Kafka (for tests and /healthz). */
-    public synchronized List<Gap> unpublished() {
+    /** A copy of the gaps made and not yet in Kafka, to send without the lock. */
+    private synchronized List<Gap> unpublished() {
         return List.copyOf(unpublished);
-    }
-
-    /** The metric of a record: its series key up to the first NUL. */
-    static String metric(byte[] key) {
-        int end = 0;
-        while (end < key.length && key[end] != 0) {
-            end++;
-        }
-        return new String(key, 0, end, StandardCharsets.UTF_8);
     }
 
     private void loop() {
@@ -341,16 +332,15 @@ public final class GapRecorder implements AutoCloseable {
         json.put("instance", instance).put("nextSeq", nextSeq);
         ArrayNode gaps = json.putArray("unpublished");
         for (Gap gap : unpublished) {
-            gaps.add(JSON.readTree(gap.toJson()));
+            gaps.add(gap.toJsonNode());
         }
         ArrayNode hours = json.putArray("open");
         for (Map.Entry<Long, Open> hour : open.entrySet()) {
-            hours.add(JSON.readTree(hour.getValue().gap(tap, instance, 0, hour.getKey()).toJson()));
+            hours.add(hour.getValue().gap(tap, instance, 0, hour.getKey()).toJsonNode());
         }
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json);
     }
 
-    /** Writes the file as it is, so that the next tap on this spool directory publishes what this one could not. */
     private byte[] snapshotQuietly() {
         try {
             return snapshot();
@@ -359,6 +349,7 @@ public final class GapRecorder implements AutoCloseable {
         }
     }
 
+    /** Writes the file as it is, so that the next tap on this spool directory publishes what this one could not. */
     @Override
     public void close() {
         synchronized (this) {

@@ -79,18 +79,20 @@ public final class PointEncoder {
         return body.toByteArray();
     }
 
-    /** Where a point record's value holds its timestamp and its kind, read without decoding the rest. */
-    public record Read(long timestampMs, PointKind kind) {
+    /** A point record's metric, timestamp and kind, read without decoding the rest. */
+    public record Read(String metric, long timestampMs, PointKind kind) {
     }
 
     /**
-     * The timestamp and kind of a point record's value: after the header, the Avro body of {@code Point} in its schema's
+     * The metric, timestamp and kind of a point record's value: after the header, the Avro body of {@code Point} in its schema's
      * order: metric (string), timestamp (zig-zag varint), precision (enum), value (union of null, long, double), tags (map of
      * strings, in blocks), kind (enum).
      */
     public static Read read(byte[] value, int headerBytes) {
         int[] at = {headerBytes};
-        skipBytes(value, at); // the metric
+        int metricLength = (int) varLong(value, at);
+        String metric = new String(value, at[0], metricLength, java.nio.charset.StandardCharsets.UTF_8);
+        at[0] += metricLength;
         long timestamp = varLong(value, at);
         varLong(value, at); // precision
         long branch = varLong(value, at);
@@ -109,21 +111,13 @@ public final class PointEncoder {
                 skipBytes(value, at);
             }
         }
-        return new Read(timestamp, PointKind.values()[(int) varLong(value, at)]);
+        return new Read(metric, timestamp, PointKind.values()[(int) varLong(value, at)]);
     }
 
     /** Skips an Avro string or bytes: its length, then that many bytes. */
     private static void skipBytes(byte[] value, int[] at) {
         long length = varLong(value, at); // read first: it moves the position
         at[0] += (int) length;
-    }
-
-    /** The timestamp of a point record's value: after the header, the Avro string of the metric, then the timestamp (zig-zag varint). */
-    public static long timestampMs(byte[] value, int headerBytes) {
-        int[] at = {headerBytes};
-        long metricLength = varLong(value, at);
-        at[0] += (int) metricLength;
-        return varLong(value, at);
     }
 
     private static long varLong(byte[] bytes, int[] at) {

@@ -40,9 +40,10 @@ class PointEncoderTest {
             assertThat(record.value()).as("point %s", point).isEqualTo(format.encode(point));
             assertThat(record.key()).isEqualTo(SeriesKey.of(point).toBytes());
             assertThat(record.receivedMs()).isEqualTo(i);
-            assertThat(PointEncoder.timestampMs(record.value(), format.header().length)).isEqualTo(point.getTimestampMs());
+            // The metric as UTF-8 gives it back: a name with a lone surrogate comes back as Avro wrote it, as the series key does.
+            String metric = new String(point.getMetric().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
             assertThat(PointEncoder.read(record.value(), format.header().length))
-                    .isEqualTo(new PointEncoder.Read(point.getTimestampMs(), point.getKind()));
+                    .isEqualTo(new PointEncoder.Read(metric, point.getTimestampMs(), point.getKind()));
             if (utf8(point.getMetric()) && point.getTags().entrySet().stream().allMatch(tag -> utf8(tag.getKey()) && utf8(tag.getValue()))) {
                 assertThat(format.decode(record.value())).isEqualTo(point);
             }
