@@ -3,10 +3,10 @@ package io.rewind.cli;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Where a verb run with {@code --every} serves its metrics: {@code --admin-port}, {@code --admin-host} and TLS. */
+/** Where a verb that keeps running ({@code --every}, {@code --follow}) serves its metrics: {@code --admin-port}, {@code --admin-host} and TLS. */
 final class AdminPortOptions {
-    @Option(names = "--admin-port", paramLabel = "PORT", description = {"With --every: /metrics, /healthz and /readyz (default: 9473 for",
-            "drill, 9474 for copy; 0 picks a free port)."})
+    @Option(names = "--admin-port", paramLabel = "PORT", description = {"With --every or --follow: /metrics, /healthz and /readyz (default: 9473 for",
+            "drill, 9474 for copy, 9475 for restore --follow; 0 picks a free port)."})
     Integer port;
 
     @Option(names = "--admin-host", defaultValue = "0.0.0.0", paramLabel = "HOST", description = "Address of the admin port (default: ${DEFAULT-VALUE}).")

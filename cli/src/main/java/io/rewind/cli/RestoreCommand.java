@@ -10,6 +10,7 @@ import io.rewind.restore.ReplacedSeries;
 import io.rewind.restore.Restore;
 import io.rewind.restore.RestorePlan;
 import io.rewind.restore.check.TargetVerifier;
+import io.rewind.restore.follow.Follower;
 import io.rewind.restore.plan.Checkpoint;
 import io.rewind.restore.plan.Transforms;
 import io.rewind.restore.targets.HttpTarget;
@@ -56,6 +57,28 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Option(names = "--require-tail", description = "With --kafka-tail: fail when Kafka has already deleted records the archive lacks.")
     boolean requireTail;
+
+    @Option(names = "--follow", description = {"Keep the target fed: after the archive and the Kafka tail (implied), follow the points",
+            "topic as a consumer group (--group), writing each new point of the selection, transformed, until stopped.",
+            "Offsets are committed once the target holds the points; rerunning the command continues. Without --to,",
+            "every event time from --from on."})
+    boolean follow;
+
+    @Option(names = "--group", paramLabel = "ID", description = {"With --follow: the follower's Kafka consumer group, one per target; its",
+            "committed offsets say what the target holds."})
+    String group;
+
+    @Option(names = "--linger", defaultValue = "200ms", paramLabel = "DURATION",
+            description = "With --follow: the longest a point waits for its batch to fill (default: ${DEFAULT-VALUE}).")
+    String linger;
+
+    @Option(names = "--follow-buffer", defaultValue = "200000", paramLabel = "POINTS",
+            description = {"With --follow: points read and not yet acknowledged by the target past which the follower stops",
+                    "fetching until the target catches up (default: ${DEFAULT-VALUE})."})
+    long followBuffer;
+
+    @Mixin
+    AdminPortOptions admin;
 
     @Option(names = "--target", paramLabel = "URL",
             description = "A TSD to write to (http://tsd:4242); repeatable: batches are spread over the TSDs of one cluster.")
@@ -248,6 +271,9 @@ final class RestoreCommand implements Callable<Integer> {
         if (batchSize < 1 || parallelism < 1 || maxAttempts < 1) {
             throw new IllegalArgumentException("--batch-size, --parallelism and --max-attempts must be at least 1");
         }
+        if (follow) {
+            checkFollow();
+        }
         if (kafkaTail && !kafka.given()) {
             throw new IllegalArgumentException("--kafka-tail reads the points topic: name its Kafka cluster with --bootstrap-servers");
         }
@@ -287,61 +313,139 @@ final class RestoreCommand implements Callable<Integer> {
                     String.valueOf(select.asOf), select.metrics.toString(), select.tags.toString(), targets.toString(),
                     Integer.toString(batchSize), String.valueOf(storageConfig), writeMode.name(), Boolean.toString(replace),
                     Boolean.toString(kafkaTail)));
+            if (follow) {
+                arguments.addAll(List.of("follow", group));
+            }
             arguments.addAll(transform.asArguments());
             try (Checkpoint done = Checkpoint.open(checkpointFile, Restore.fingerprint(arguments), fresh);
                     RejectFile rejectFile = new RejectFile(rejects, done.continuing())) {
-                RestorePlan selected = plan(storage, select.selection(done.startedMs()));
-                RestorePlan plan = replace ? selected.replacing() : selected;
-                if (!plan.unreadable().isEmpty()) {
-                    throw new IllegalStateException("cannot read " + plan.unreadable().size() + " file(s) of the range: "
-                            + String.join("; ", plan.unreadable()) + " (rewind verify names every problem)");
-                }
-                if (!json) {
-                    out.printf("Restoring %s of %s into %s: %d file(s), about %,d points%s.%n", Report.range(plan.selection()),
-                            storage.uri(), storageConfig != null ? "the tables of " + storageConfig : targets, plan.files(),
-                            plan.estimatedPoints(),
-                            (plan.tail() != null ? String.format(" (%,d of them from the Kafka tail)", plan.tailPoints()) : "")
-                                    + (limit.limited() ? String.format(", at most %,.0f points/s", limit.perSecond()) : "")
-                                    + (done.continuing() ? ", continuing from " + checkpointFile : ""));
-                    Report.kafkaText(out, plan);
-                    out.flush();
-                }
+                // A group with offsets has followed before: the archive is in the target, and the topic goes on from them.
+                Map<Integer, Long> followed = follow && !fresh ? Follower.committedOffsets(kafka.settings(archive.topic), group) : Map.of();
                 HttpTarget http = targets.isEmpty() ? null : new HttpTarget(new HttpTarget.Settings(targets, sync, gzip,
                         requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX), rejectFile);
-                Restore.Counts progress = new Restore.Counts();
-                Restore.Result result;
                 StorageTarget.Settings direct = storageConfig == null ? null : new StorageTarget.Settings(storageConfig,
                         requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX, http);
                 RowTarget rowTarget = rows ? RowTarget.open(direct, false, hbaseSettings, rejectFile) : null;
                 StorageTarget pointTarget = direct != null && !rows ? StorageTarget.open(direct, rejectFile) : null;
-                try (rowTarget; pointTarget; ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress, limit)) {
-                    Target target = rowTarget != null ? rowTarget : pointTarget != null ? pointTarget : http;
-                    result = Restore.run(storage, plan, transforms, batchSize, parallelism, Target.limited(target, limit), done, progress);
-                }
-                TargetVerifier.Report verification = verify
-                        ? TargetVerifier.verify(storage, plan, transforms, targets.get(0), requestTimeout) : null;
-                ObjectNode summary = Report.restoreSummary(result, rejectFile, done, verification);
-                Report.kafka(summary, plan);
-                gapsToJson(summary, gaps);
-                if (rowTarget != null) {
-                    Report.rowChanges(summary, rowTarget);
-                }
-                if (json) {
-                    out.println(summary.toPrettyString());
-                } else {
-                    Report.restoreText(out, result, rejectFile, done, verification);
-                    if (rowTarget != null) {
-                        Report.rowChangesText(out, rowTarget, false);
+                try (rowTarget; pointTarget) {
+                    Target target = Target.limited(rowTarget != null ? rowTarget : pointTarget != null ? pointTarget : http, limit);
+                    String into = storageConfig != null ? "the tables of " + storageConfig : targets.toString();
+                    if (!followed.isEmpty()) {
+                        Follow.run(out, followSettings(transforms, done.startedMs()), target, admin.or(Follow.ADMIN_PORT), followed, true, into);
+                        return rejectFile.count() > 0 && !allowRejects ? RewindCli.PROBLEMS : RewindCli.OK;
                     }
-                    if (!gaps.isEmpty()) {
-                        out.printf("GAPS: %d hour(s) of the range hold points the archive lacks: run 'rewind heal', then this restore again%s.%n",
-                                gaps.size(), allowGaps ? "" : " (exit 1; --allow-gaps exits 0)");
+                    RestorePlan plan = restorePlan(out, storage, done, limit, checkpointFile, into);
+                    int exit = replay(out, storage, plan, transforms, target, rowTarget, done, rejectFile, gaps, limit, requestTimeout);
+                    if (!follow) {
+                        return exit;
                     }
+                    Map<Integer, Long> ends = new java.util.TreeMap<>();
+                    plan.kafka().forEach(p -> ends.put(p.partition(), p.end()));
+                    Follower.handOver(kafka.settings(archive.topic), group, ends);
+                    Follow.run(out, followSettings(transforms, done.startedMs()), target, admin.or(Follow.ADMIN_PORT), ends, false, into);
+                    return exit != RewindCli.OK || rejectFile.count() > 0 && !allowRejects ? RewindCli.PROBLEMS : RewindCli.OK;
                 }
-                boolean rejected = rejectFile.count() > 0 && !allowRejects;
-                boolean unequal = verification != null && !verification.equal();
-                return rejected || unequal || gapsOpen ? RewindCli.PROBLEMS : RewindCli.OK;
             }
         }
+    }
+
+    /** The plan of the range, with the Kafka tail when asked, said before anything is written. */
+    private RestorePlan restorePlan(PrintWriter out, Storage storage, Checkpoint done, RateLimit limit, Path checkpointFile, String into)
+            throws java.io.IOException {
+        RestorePlan selected = plan(storage, select.selection(done.startedMs()));
+        RestorePlan plan = replace ? selected.replacing() : selected;
+        if (!plan.unreadable().isEmpty()) {
+            throw new IllegalStateException("cannot read " + plan.unreadable().size() + " file(s) of the range: "
+                    + String.join("; ", plan.unreadable()) + " (rewind verify names every problem)");
+        }
+        if (!json) {
+            out.printf("Restoring %s of %s into %s: %d file(s), about %,d points%s.%n", Report.range(plan.selection()),
+                    storage.uri(), into, plan.files(), plan.estimatedPoints(),
+                    (plan.tail() != null ? String.format(" (%,d of them from the Kafka tail)", plan.tailPoints()) : "")
+                            + (limit.limited() ? String.format(", at most %,.0f points/s", limit.perSecond()) : "")
+                            + (done.continuing() ? ", continuing from " + checkpointFile : ""));
+            Report.kafkaText(out, plan);
+            out.flush();
+        }
+        return plan;
+    }
+
+    /** The plan replayed into the target, verified when asked, and reported; returns the exit code. */
+    private int replay(PrintWriter out, Storage storage, RestorePlan plan, Transforms transforms, Target target, RowTarget rowTarget,
+            Checkpoint done, RejectFile rejectFile, List<GapLedger.Hour> gaps, RateLimit limit, Duration requestTimeout) throws Exception {
+        Restore.Counts progress = new Restore.Counts();
+        Restore.Result result;
+        try (ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress, limit)) {
+            result = Restore.run(storage, plan, transforms, batchSize, parallelism, target, done, progress);
+        }
+        TargetVerifier.Report verification = verify
+                ? TargetVerifier.verify(storage, plan, transforms, targets.get(0), requestTimeout) : null;
+        ObjectNode summary = Report.restoreSummary(result, rejectFile, done, verification);
+        Report.kafka(summary, plan);
+        gapsToJson(summary, gaps);
+        if (rowTarget != null) {
+            Report.rowChanges(summary, rowTarget);
+        }
+        if (json) {
+            out.println(summary.toPrettyString());
+        } else {
+            Report.restoreText(out, result, rejectFile, done, verification);
+            if (rowTarget != null) {
+                Report.rowChangesText(out, rowTarget, false);
+            }
+            if (!gaps.isEmpty()) {
+                out.printf("GAPS: %d hour(s) of the range hold points the archive lacks: run 'rewind heal', then this restore again%s.%n",
+                        gaps.size(), allowGaps ? "" : " (exit 1; --allow-gaps exits 0)");
+            }
+        }
+        out.flush();
+        boolean rejected = rejectFile.count() > 0 && !allowRejects;
+        boolean unequal = verification != null && !verification.equal();
+        boolean gapsOpen = !gaps.isEmpty() && !allowGaps;
+        return rejected || unequal || gapsOpen ? RewindCli.PROBLEMS : RewindCli.OK;
+    }
+
+    /** What --follow asks for, refused before anything is written when it cannot work. */
+    private void checkFollow() {
+        if (!kafka.given()) {
+            throw new IllegalArgumentException("--follow reads the points topic: name its Kafka cluster with --bootstrap-servers");
+        }
+        if (group == null || group.isBlank()) {
+            throw new IllegalArgumentException("--follow needs a --group: the follower's Kafka consumer group, one per target, whose"
+                    + " offsets say what the target holds");
+        }
+        if (select.asOf != null) {
+            throw new IllegalArgumentException("--follow writes every new version as it arrives: it cannot restore --as-of a past time");
+        }
+        if (replace || verify) {
+            throw new IllegalArgumentException("--follow never finishes: " + (replace ? "--replace" : "--verify")
+                    + " goes with a restore of a range (run one first, then follow)");
+        }
+        if (TimeArgs.parseDuration(linger) < 1) {
+            throw new IllegalArgumentException("--linger is at least 1ms: " + linger);
+        }
+        if (followBuffer < batchSize) {
+            throw new IllegalArgumentException("--follow-buffer holds at least one batch (--batch-size " + batchSize + "): " + followBuffer);
+        }
+        kafkaTail = true;
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--to")) {
+            // The archive is scanned up to a day ahead; the topic, for every later event time.
+            select.to = "+" + FOLLOW_ARCHIVE_AHEAD_DAYS + "d";
+            followUnbounded = true;
+        }
+    }
+
+    /** Without --to, how far ahead of now a follower's restore reads the archive: points stamped later are unusual. */
+    static final int FOLLOW_ARCHIVE_AHEAD_DAYS = 1;
+    private boolean followUnbounded;
+
+    /** The follower's settings: the restore's selection and transforms, without an end when --to was not given. */
+    private Follower.Settings followSettings(Transforms transforms, long startedMs) {
+        io.rewind.restore.plan.Selection range = select.selection(startedMs);
+        io.rewind.restore.plan.Selection followed = followUnbounded
+                ? new io.rewind.restore.plan.Selection(range.fromMs(), Long.MAX_VALUE, Long.MAX_VALUE, range.metrics(), range.tags())
+                : range;
+        return new Follower.Settings(kafka.settings(archive.topic), group, followed, transforms, batchSize,
+                Duration.ofMillis(TimeArgs.parseDuration(linger)), parallelism, followBuffer, BACKOFF_MIN, BACKOFF_MAX, Duration.ofSeconds(30));
     }
 }

@@ -60,7 +60,7 @@ public final class Batches {
                     ? new long[] {Math.max(unit.windowStartMs(), plan.selection().fromMs()) + transforms.shiftMs(),
                             Math.min(unit.windowEndMs(), plan.selection().toMs()) + transforms.shiftMs()}
                     : null;
-            BatchBuilder builder = new BatchBuilder(key, batchSize, acked, domain, sink);
+            Builder builder = new Builder(key, batchSize, acked, domain, sink);
             reader.read(unit, series -> {
                 OutputSeries out = OutputSeries.of(series, transforms);
                 if (out.size() > 0) {
@@ -77,7 +77,16 @@ public final class Batches {
         return perMetric;
     }
 
-    private static final class BatchBuilder {
+    /**
+     * Series cut into batches of at most {@code batchSize} points of one kind, numbered from 0 under {@code unit}, each handed
+     * to the sink when it is full: what a follower sends of the points it reads from Kafka.
+     */
+    public static Builder builder(String unit, int batchSize, Sink sink) {
+        return new Builder(unit, batchSize, 0, null, sink);
+    }
+
+    /** Batches of one unit, built series by series. */
+    public static final class Builder {
         private final String unit;
         private final int batchSize;
         private final int alreadyWritten;
@@ -90,7 +99,7 @@ public final class Batches {
         private int seq;
 
         /** @param domain the unit's span of target time when the plan replaces, else null */
-        BatchBuilder(String unit, int batchSize, int alreadyWritten, long[] domain, Sink sink) {
+        private Builder(String unit, int batchSize, int alreadyWritten, long[] domain, Sink sink) {
             this.unit = unit;
             this.batchSize = batchSize;
             this.alreadyWritten = alreadyWritten;
@@ -98,7 +107,7 @@ public final class Batches {
             this.sink = sink;
         }
 
-        void add(OutputSeries series) throws IOException, InterruptedException {
+        public void add(OutputSeries series) throws IOException, InterruptedException {
             int n = series.size();
             if (n == 0) { // only when replacing: the series has nothing to restore in the span, and loses what the target holds there
                 makeRoom(series);
@@ -139,7 +148,8 @@ public final class Batches {
             weight = 0;
         }
 
-        int finish() throws IOException, InterruptedException {
+        /** Hands over the last batch; returns how many there were. */
+        public int finish() throws IOException, InterruptedException {
             if (weight > 0) {
                 flush();
             }

@@ -43,7 +43,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * the consumer group): every record before it is in a durable file (guarantee 2). Without a committed offset it is just
  * past the last offset of the partition's archived files. Both are read before the archive is scanned, so a file the
  * archiver writes meanwhile only repeats versions the tail also holds, which the merge reads once. The tail ends at each
- * partition's end offset when it is read: what the tap had acknowledged when the restore started.
+ * partition's end offset read after the scan: past every record of every file the scan saw, so that the archive and the
+ * tail hold together exactly the records before it, what the tap had acknowledged when the scan ended.
  *
  * <p>Kafka's retention may delete the start of a partition's tail between the snapshot and the read (the scan of an
  * archive on S3 takes minutes). The consumer never resets an offset on its own ({@code auto.offset.reset=none}: it would
@@ -92,6 +93,26 @@ public final class KafkaTail {
                 positions.add(p.withLogStart(logStartsNow.getOrDefault(partition, range[0])));
             });
             return positions;
+        }
+
+        /**
+         * This snapshot with each partition's end offset read now. Read after the archive was scanned, it lies past every record
+         * of every file the scan saw (the archiver writes only records it has read), so that the archive and the tail together
+         * hold exactly the records before it: where a follower takes over ({@code restore --follow}).
+         */
+        public Snapshot withEndsNow() {
+            if (settings == null) {
+                return this;
+            }
+            try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings)) {
+                Map<Integer, long[]> range = new TreeMap<>();
+                consumer.endOffsets(logRange.keySet().stream().map(p -> new TopicPartition(settings.topic(), p)).toList(), settings.timeout())
+                        .forEach((tp, end) -> range.put(tp.partition(), new long[] {logRange.get(tp.partition())[0], end}));
+                return new Snapshot(settings, range, committed);
+            } catch (KafkaException e) {
+                throw new IllegalStateException("reading the end offsets of the points topic '" + settings.topic() + "' from Kafka at "
+                        + settings.bootstrap() + ": " + e.getMessage(), e);
+            }
         }
     }
 
@@ -287,7 +308,7 @@ public final class KafkaTail {
      * lost, what follows is still read. An offset past the end of the log (truncated, or the topic recreated) is no
      * deletion, and fails.
      */
-    private static Map<TopicPartition, Long> seekToLogStart(Consumer<?, ?> consumer, OffsetOutOfRangeException e, Duration timeout) {
+    public static Map<TopicPartition, Long> seekToLogStart(Consumer<?, ?> consumer, OffsetOutOfRangeException e, Duration timeout) {
         Map<TopicPartition, Long> starts = consumer.beginningOffsets(e.offsetOutOfRangePartitions().keySet(), timeout);
         e.offsetOutOfRangePartitions().forEach((tp, offset) -> {
             long start = starts.get(tp);
@@ -319,7 +340,8 @@ public final class KafkaTail {
         return new KafkaConsumer<>(consumerProperties(settings), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
-    static Properties consumerProperties(Settings settings) {
+    /** Settings of a consumer that reads the points topic as a restore does: committed records only, never a reset on its own. */
+    public static Properties consumerProperties(Settings settings) {
         Properties props = new Properties();
         props.putAll(settings.kafka());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -1,0 +1,64 @@
+package io.rewind.restore.follow;
+
+import io.rewind.restore.source.KafkaTail;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+
+/** A follower group's offsets in the points topic, read and set through Kafka's admin API. */
+final class Offsets {
+    private Offsets() {
+    }
+
+    static Map<Integer, Long> committed(KafkaTail.Settings kafka, String group) {
+        try (Admin admin = Admin.create(admin(kafka))) {
+            Map<Integer, Long> offsets = new TreeMap<>();
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                    .get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS).forEach((tp, offset) -> {
+                        if (tp.topic().equals(kafka.topic()) && offset != null) {
+                            offsets.put(tp.partition(), offset.offset());
+                        }
+                    });
+            return offsets;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the offsets of the group '" + group + "'", e);
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            throw failure("reading", kafka, group, e);
+        }
+    }
+
+    static void commit(KafkaTail.Settings kafka, String group, Map<Integer, Long> offsets) {
+        try (Admin admin = Admin.create(admin(kafka))) {
+            admin.alterConsumerGroupOffsets(group, offsets.entrySet().stream().collect(Collectors.toMap(
+                    e -> new TopicPartition(kafka.topic(), e.getKey()), e -> new OffsetAndMetadata(e.getValue()))))
+                    .all().get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while setting the offsets of the group '" + group + "'", e);
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            throw failure("setting", kafka, group, e);
+        }
+    }
+
+    private static IllegalStateException failure(String doing, KafkaTail.Settings kafka, String group, Exception e) {
+        Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+        return new IllegalStateException(doing + " the offsets of the follower group '" + group + "' in '" + kafka.topic() + "' at "
+                + kafka.kafka().getOrDefault("bootstrap.servers", "?") + ": " + cause.getMessage(), cause);
+    }
+
+    private static Properties admin(KafkaTail.Settings kafka) {
+        Properties props = new Properties();
+        props.putAll(kafka.kafka());
+        props.putIfAbsent("client.id", "rewind-follow-admin");
+        return props;
+    }
+}
