@@ -38,7 +38,7 @@ final class Follow {
             boolean resumed, String into) throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProcessMetrics.bindTo(registry);
-        FollowMetrics metrics = new FollowMetrics(registry);
+        FollowMetrics metrics = new FollowMetrics(registry, target::retries);
         Follower follower = new Follower(settings, target, metrics);
         CountDownLatch finished = new CountDownLatch(1);
         Thread stopper = new Thread(() -> {

@@ -330,8 +330,11 @@ final class RestoreCommand implements Callable<Integer> {
                 try (rowTarget; pointTarget) {
                     Target target = Target.limited(rowTarget != null ? rowTarget : pointTarget != null ? pointTarget : http, limit);
                     String into = storageConfig != null ? "the tables of " + storageConfig : targets.toString();
+                    // Over HTTP the follower retries each batch itself, for as long as it takes, and counts it: one attempt per call.
+                    Target following = !follow || rowTarget != null || pointTarget != null ? target : Target.limited(new HttpTarget(
+                            new HttpTarget.Settings(targets, sync, gzip, requestTimeout, 1, BACKOFF_MIN, BACKOFF_MAX), rejectFile), limit);
                     if (!followed.isEmpty()) {
-                        Follow.run(out, followSettings(transforms, done.startedMs()), target, admin.or(Follow.ADMIN_PORT), followed, true, into);
+                        Follow.run(out, followSettings(transforms, done.startedMs()), following, admin.or(Follow.ADMIN_PORT), followed, true, into);
                         return rejectFile.count() > 0 && !allowRejects ? RewindCli.PROBLEMS : RewindCli.OK;
                     }
                     RestorePlan plan = restorePlan(out, storage, done, limit, checkpointFile, into);
@@ -342,7 +345,7 @@ final class RestoreCommand implements Callable<Integer> {
                     Map<Integer, Long> ends = new java.util.TreeMap<>();
                     plan.kafka().forEach(p -> ends.put(p.partition(), p.end()));
                     Follower.handOver(kafka.settings(archive.topic), group, ends);
-                    Follow.run(out, followSettings(transforms, done.startedMs()), target, admin.or(Follow.ADMIN_PORT), ends, false, into);
+                    Follow.run(out, followSettings(transforms, done.startedMs()), following, admin.or(Follow.ADMIN_PORT), ends, false, into);
                     return exit != RewindCli.OK || rejectFile.count() > 0 && !allowRejects ? RewindCli.PROBLEMS : RewindCli.OK;
                 }
             }

@@ -18,7 +18,8 @@ public final class FollowMetrics {
     private final PrometheusMeterRegistry registry;
     final Counter pointsWritten;
     final Counter pointsRejected;
-    final Counter retries;
+    final AtomicLong retries = new AtomicLong();
+    private final java.util.function.LongSupplier targetRetries;
     final Counter recordsRead;
     final Counter recordsSkipped;
     final Counter recordsUndecodable;
@@ -32,12 +33,14 @@ public final class FollowMetrics {
     final AtomicLong lastAckMs = new AtomicLong();
     final AtomicReference<String> lastError = new AtomicReference<>("");
 
-    public FollowMetrics(PrometheusMeterRegistry registry) {
+    /** @param targetRetries the attempts the target itself repeated before giving a batch back to the follower */
+    public FollowMetrics(PrometheusMeterRegistry registry, java.util.function.LongSupplier targetRetries) {
         this.registry = registry;
+        this.targetRetries = targetRetries;
         pointsWritten = Counter.builder("rewind.follow.points.written").description("Points the target acknowledged").register(registry);
         pointsRejected = Counter.builder("rewind.follow.points.rejected")
                 .description("Points the target refused (written to the reject file with its reason)").register(registry);
-        retries = Counter.builder("rewind.follow.write.retries")
+        io.micrometer.core.instrument.FunctionCounter.builder("rewind.follow.write.retries", this, FollowMetrics::retries)
                 .description("Batches written again after the target did not take them (down, 5xx, timeouts)").register(registry);
         recordsRead = Counter.builder("rewind.follow.records.read").description("Records read from the points topic").register(registry);
         recordsSkipped = Counter.builder("rewind.follow.records.skipped")
@@ -85,7 +88,7 @@ public final class FollowMetrics {
     }
 
     public long retries() {
-        return (long) retries.count();
+        return retries.get() + targetRetries.getAsLong();
     }
 
     public long recordsLost() {

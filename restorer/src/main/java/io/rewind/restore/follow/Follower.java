@@ -558,7 +558,7 @@ public final class Follower {
                 if (abandoned) {
                     throw new InterruptedException("stopped while the target refused a batch");
                 }
-                metrics.retries.increment();
+                metrics.retries.incrementAndGet();
                 metrics.targetUp.set(0);
                 metrics.lastError.set(String.valueOf(e.getMessage()));
                 if (downSince == 0) {
