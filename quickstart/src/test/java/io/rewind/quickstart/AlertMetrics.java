@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /**
  * The series the alert rules and their tests use, with the labels each carries as the component exports it (Prometheus
  * adds {@code job} and {@code instance}). {@link AlertRulesTest} holds the rules and {@code rewind-alerts.test.yml} to this
- * list; {@link MonitoringIT} holds this list to what a real tap, archiver, drill and copy export, so that a renamed metric
+ * list; {@link MonitoringIT} holds this list to what a real tap, archiver, drill, copy and follower export, so that a renamed metric
  * or label breaks a test.
  */
 final class AlertMetrics {
@@ -50,6 +50,11 @@ final class AlertMetrics {
             Map.entry("rewind_copy_files_behind", Set.of()),
             Map.entry("rewind_copy_interval_seconds", Set.of()),
             Map.entry("rewind_copy_runs_total", Set.of("result")),
+            Map.entry("rewind_follow_lag_seconds", Set.of()),
+            Map.entry("rewind_follow_target_up", Set.of()),
+            Map.entry("rewind_follow_buffered_points", Set.of()),
+            Map.entry("rewind_follow_records_lost_total", Set.of()),
+            Map.entry("rewind_follow_points_written_total", Set.of()),
             Map.entry("process_start_time_seconds", Set.of()));
 
     /**

@@ -109,6 +109,11 @@ class MonitoringIT {
                 "--admin-host", "127.0.0.1", "--rejects", dir.resolve("drill.rejects.jsonl").toString()));
         addAll(exported, repeated("the copy to report its first run", "Copied", "copy", "--from", archive.toString(), "--to",
                 dir.resolve("copy").toString(), "--every", "1h", "--admin-port", "0", "--admin-host", "127.0.0.1"));
+        // A follower of the pipeline's topic into the recovery TSD, renamed.
+        addAll(exported, repeated("the follower to follow", "Following '", "restore", "--archive", archive.toString(), "--from", "-2d",
+                "--bootstrap-servers", stack.kafka().bootstrapServers(), "--follow", "--group", "monitoring-it", "--target",
+                stack.tsd(RECOVERY).httpUrl().toString(), "--rename-metric", "(.*)=follow.$1", "--admin-port", "0", "--admin-host",
+                "127.0.0.1", "--rejects", dir.resolve("follow.rejects.jsonl").toString()));
 
         Set<String> notYet = new TreeSet<>(AlertMetrics.NOT_YET_EXPORTED);
         notYet.retainAll(exported.keySet());

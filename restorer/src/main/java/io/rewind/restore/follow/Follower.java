@@ -42,6 +42,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -148,6 +149,7 @@ public final class Follower {
             long pollMs = Math.max(1, Math.min(100, settings.linger().toMillis()));
             long nextCommit = 0;
             long nextLag = 0;
+            boolean interrupt = false;
             while (!stopping) {
                 backPressure(kafka);
                 ConsumerRecords<byte[], byte[]> records;
@@ -157,6 +159,11 @@ public final class Follower {
                     lost(kafka, deleted);
                     continue;
                 } catch (WakeupException stop) {
+                    continue;
+                } catch (InterruptException interrupted) { // the thread interrupted: a stop, as stop() asks
+                    Thread.interrupted();
+                    stopping = true;
+                    interrupt = true;
                     continue;
                 }
                 for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -176,6 +183,9 @@ public final class Follower {
             dispatch(true);
             awaitInFlight(System.nanoTime() + settings.stopGrace().toNanos());
             commit(kafka, true);
+            if (interrupt) {
+                Thread.currentThread().interrupt();
+            }
         } finally {
             consumer = null;
             abandoned = true;
