@@ -27,7 +27,7 @@ public final class Report {
     }
 
     static String range(Selection s) {
-        return "[" + TimeArgs.format(s.fromMs()) + ", " + TimeArgs.format(s.toMs()) + ")"
+        return "[" + TimeArgs.format(s.fromMs()) + ", " + (s.toMs() == Long.MAX_VALUE ? "no end" : TimeArgs.format(s.toMs())) + ")"
                 + (s.asOfMs() == Long.MAX_VALUE ? "" : " as of " + TimeArgs.format(s.asOfMs()));
     }
 

@@ -285,13 +285,13 @@ final class RestoreCommand implements Callable<Integer> {
         }
         RateLimit limit = RateLimit.of(maxRate);
         Transforms transforms = transform.transforms();
-        select.selection(System.currentTimeMillis()); // refuses a wrong time before anything is written
+        selection(System.currentTimeMillis()); // refuses a wrong time before anything is written
         Duration requestTimeout = Duration.ofMillis(TimeArgs.parseDuration(timeout));
         try (Storage storage = archive.open()) {
-            List<GapLedger.Hour> gaps = openGaps(out, storage, select.selection(System.currentTimeMillis()));
+            List<GapLedger.Hour> gaps = openGaps(out, storage, selection(System.currentTimeMillis()));
             boolean gapsOpen = !gaps.isEmpty() && !allowGaps;
             if (dryRun) {
-                RestorePlan plan = plan(storage, select.selection(System.currentTimeMillis()));
+                RestorePlan plan = plan(storage, selection(System.currentTimeMillis()));
                 if (rows && plan.unreadable().isEmpty()) {
                     predictChanges(out, storage, replace ? plan.replacing() : plan, transforms, requestTimeout);
                 } else {
@@ -301,7 +301,7 @@ final class RestoreCommand implements Callable<Integer> {
             }
             if (replace && transforms.canMergeSeries()) {
                 // Before asking, checkpointing or writing anything; the restore checks its own plan again, Kafka tail included.
-                ReplacedSeries.refuseMerges(storage, RestorePlan.of(storage, archive.topic, select.selection(System.currentTimeMillis()))
+                ReplacedSeries.refuseMerges(storage, RestorePlan.of(storage, archive.topic, selection(System.currentTimeMillis()))
                         .replacing(), transforms);
             }
             if (replace && !yes && !confirmed(out)) {
@@ -319,8 +319,14 @@ final class RestoreCommand implements Callable<Integer> {
             arguments.addAll(transform.asArguments());
             try (Checkpoint done = Checkpoint.open(checkpointFile, Restore.fingerprint(arguments), fresh);
                     RejectFile rejectFile = new RejectFile(rejects, done.continuing())) {
-                // A group with offsets has followed before: the archive is in the target, and the topic goes on from them.
-                Map<Integer, Long> followed = follow && !fresh ? Follower.committedOffsets(kafka.settings(archive.topic), group) : Map.of();
+                // A group with offsets has followed before: the archive is in the target, and the topic goes on from them. A new
+                // follower (or --fresh) restores the archive first: no other follower of its group may run meanwhile.
+                String fingerprint = Restore.fingerprint(arguments);
+                Map<Integer, Long> followed = follow && !fresh
+                        ? Follower.committedOffsets(kafka.settings(archive.topic), group, fingerprint, false) : Map.of();
+                if (follow && followed.isEmpty()) {
+                    Follower.committedOffsets(kafka.settings(archive.topic), group, null, true);
+                }
                 HttpTarget http = targets.isEmpty() ? null : new HttpTarget(new HttpTarget.Settings(targets, sync, gzip,
                         requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX), rejectFile);
                 StorageTarget.Settings direct = storageConfig == null ? null : new StorageTarget.Settings(storageConfig,
@@ -334,7 +340,7 @@ final class RestoreCommand implements Callable<Integer> {
                     Target following = !follow || rowTarget != null || pointTarget != null ? target : Target.limited(new HttpTarget(
                             new HttpTarget.Settings(targets, sync, gzip, requestTimeout, 1, BACKOFF_MIN, BACKOFF_MAX), rejectFile), limit);
                     if (!followed.isEmpty()) {
-                        Follow.run(out, followSettings(transforms, done.startedMs()), following, admin.or(Follow.ADMIN_PORT), followed, true, into);
+                        Follow.run(out, followSettings(transforms, done.startedMs(), fingerprint), following, admin.or(Follow.ADMIN_PORT), followed, true, into);
                         return rejectFile.count() > 0 && !allowRejects ? RewindCli.PROBLEMS : RewindCli.OK;
                     }
                     RestorePlan plan = restorePlan(out, storage, done, limit, checkpointFile, into);
@@ -344,8 +350,8 @@ final class RestoreCommand implements Callable<Integer> {
                     }
                     Map<Integer, Long> ends = new java.util.TreeMap<>();
                     plan.kafka().forEach(p -> ends.put(p.partition(), p.end()));
-                    Follower.handOver(kafka.settings(archive.topic), group, ends);
-                    Follow.run(out, followSettings(transforms, done.startedMs()), following, admin.or(Follow.ADMIN_PORT), ends, false, into);
+                    Follower.handOver(kafka.settings(archive.topic), group, fingerprint, ends);
+                    Follow.run(out, followSettings(transforms, done.startedMs(), fingerprint), following, admin.or(Follow.ADMIN_PORT), ends, false, into);
                     return exit != RewindCli.OK || rejectFile.count() > 0 && !allowRejects ? RewindCli.PROBLEMS : RewindCli.OK;
                 }
             }
@@ -355,7 +361,7 @@ final class RestoreCommand implements Callable<Integer> {
     /** The plan of the range, with the Kafka tail when asked, said before anything is written. */
     private RestorePlan restorePlan(PrintWriter out, Storage storage, Checkpoint done, RateLimit limit, Path checkpointFile, String into)
             throws java.io.IOException {
-        RestorePlan selected = plan(storage, select.selection(done.startedMs()));
+        RestorePlan selected = plan(storage, selection(done.startedMs()));
         RestorePlan plan = replace ? selected.replacing() : selected;
         if (!plan.unreadable().isEmpty()) {
             throw new IllegalStateException("cannot read " + plan.unreadable().size() + " file(s) of the range: "
@@ -396,7 +402,11 @@ final class RestoreCommand implements Callable<Integer> {
             if (rowTarget != null) {
                 Report.rowChangesText(out, rowTarget, false);
             }
-            if (!gaps.isEmpty()) {
+            if (!gaps.isEmpty() && follow) {
+                out.printf("GAPS: %d hour(s) of the range hold points the archive lacks: run 'rewind heal', then restore those hours into"
+                        + " the same target with this command without --follow and --group (a rerun of it follows on, it does not"
+                        + " restore them again).%n", gaps.size());
+            } else if (!gaps.isEmpty()) {
                 out.printf("GAPS: %d hour(s) of the range hold points the archive lacks: run 'rewind heal', then this restore again%s.%n",
                         gaps.size(), allowGaps ? "" : " (exit 1; --allow-gaps exits 0)");
             }
@@ -430,25 +440,28 @@ final class RestoreCommand implements Callable<Integer> {
         if (followBuffer < batchSize) {
             throw new IllegalArgumentException("--follow-buffer holds at least one batch (--batch-size " + batchSize + "): " + followBuffer);
         }
-        kafkaTail = true;
-        if (!spec.commandLine().getParseResult().hasMatchedOption("--to")) {
-            // The archive is scanned up to a day ahead; the topic, for every later event time.
-            select.to = "+" + FOLLOW_ARCHIVE_AHEAD_DAYS + "d";
-            followUnbounded = true;
+        if (!sync) {
+            throw new IllegalArgumentException("--follow commits what the target has stored: it needs --sync (a TSD's answer to"
+                    + " --no-sync does not say the points are stored)");
         }
+        kafkaTail = true;
+        followUnbounded = !spec.commandLine().getParseResult().hasMatchedOption("--to");
     }
 
-    /** Without --to, how far ahead of now a follower's restore reads the archive: points stamped later are unusual. */
-    static final int FOLLOW_ARCHIVE_AHEAD_DAYS = 1;
+    /** --follow without --to: every event time from --from on (the archive is read up to a day ahead of now). */
     private boolean followUnbounded;
 
-    /** The follower's settings: the restore's selection and transforms, without an end when --to was not given. */
-    private Follower.Settings followSettings(Transforms transforms, long startedMs) {
-        io.rewind.restore.plan.Selection range = select.selection(startedMs);
-        io.rewind.restore.plan.Selection followed = followUnbounded
-                ? new io.rewind.restore.plan.Selection(range.fromMs(), Long.MAX_VALUE, Long.MAX_VALUE, range.metrics(), range.tags())
+    /** The selection, its relative times resolved against {@code nowMs}; without an end for --follow without --to. */
+    private io.rewind.restore.plan.Selection selection(long nowMs) {
+        io.rewind.restore.plan.Selection range = select.selection(nowMs);
+        return followUnbounded
+                ? new io.rewind.restore.plan.Selection(range.fromMs(), Long.MAX_VALUE, range.asOfMs(), range.metrics(), range.tags())
                 : range;
-        return new Follower.Settings(kafka.settings(archive.topic), group, followed, transforms, batchSize,
+    }
+
+    /** The follower's settings: the restore's selection and transforms, without an end when --to was not given. */
+    private Follower.Settings followSettings(Transforms transforms, long startedMs, String fingerprint) {
+        return new Follower.Settings(kafka.settings(archive.topic), group, fingerprint, selection(startedMs), transforms, batchSize,
                 Duration.ofMillis(TimeArgs.parseDuration(linger)), parallelism, followBuffer, BACKOFF_MIN, BACKOFF_MAX, Duration.ofSeconds(30));
     }
 }

@@ -136,10 +136,35 @@ class FollowIT {
                 assertThat(metric(adminPort, "rewind_follow_records_lost_total")).isZero();
                 Await.until("the lag to be gone", Duration.ofSeconds(30), () -> checkAlive(second),
                         () -> metric(adminPort, "rewind_follow_lag_records") == 0);
+
+                // A second follower of the group shares its partitions: each new point is still written once.
+                Process third = start(follow, "third");
+                try {
+                    Await.until("the second follower of the group to follow", Duration.ofMinutes(1), () -> checkAlive(third),
+                            () -> ADMIN.matcher(Files.readString(logs.resolve("third.log"))).find());
+                    int thirdPort = adminPort(logs.resolve("third.log"));
+                    Await.until("the group to give each follower one partition", Duration.ofMinutes(1), () -> checkAlive(third),
+                            () -> metric(thirdPort, "rewind_follow_partitions") == 1 && metric(adminPort, "rewind_follow_partitions") == 1);
+                    int shared = put(production, METRIC, 24, 30, 0) + put(production, METRIC, 20, 22, 500);
+                    awaitStagingEquals(source, staging, third);
+                    awaitCommitted(stack, topic);
+                    assertThat(storedBy(staging)).as("two followers of one group").isEqualTo(whileDown + shared);
+                    assertThat(metric(thirdPort, "rewind_follow_points_written_total")).as("the second follower's share").isPositive();
+                } finally {
+                    third.destroy();
+                    assertThat(third.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                }
             } finally {
                 second.destroy(); // SIGTERM: writes and commits what it read, then exits
                 assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
             }
+            // The group follows this selection into this target: another selection under its name is refused.
+            List<String> other = new ArrayList<>(follow.subList(4, follow.size()));
+            other.set(other.indexOf(METRIC), OTHER);
+            other.set(other.indexOf(dir.resolve("follow.rejects.jsonl").toString()), dir.resolve("other.rejects.jsonl").toString());
+            CliRun refused = CliRun.run(other);
+            assertThat(refused.exit()).as(refused.out()).isEqualTo(RewindCli.FAILED);
+            assertThat(refused.out()).contains("the group '" + GROUP + "' follows 'follow-it' with another selection");
             assertThat(Files.readString(logs.resolve("second.log"))).contains("Stopped. Following:");
             assertThat(TsdData.query(TsdClient.of(staging), List.of(OTHER), base, base + 7_200_000).points())
                     .as("a metric outside the selection").isZero();

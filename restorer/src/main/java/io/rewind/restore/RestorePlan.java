@@ -65,7 +65,7 @@ public record RestorePlan(String topic, Selection selection, List<ArchiveIndex.U
             throws IOException {
         KafkaTail.Snapshot snapshot = kafka == null ? null : KafkaTail.snapshot(kafka); // before the scan: see KafkaTail
         List<String> unreadable = new ArrayList<>();
-        ArchiveIndex index = ArchiveIndex.scanRange(storage, topic, selection.fromMs(), selection.toMs(), unreadable);
+        ArchiveIndex index = ArchiveIndex.scanRange(storage, topic, selection.fromMs(), scanEnd(selection), unreadable);
         List<ArchiveIndex.Unit> units = index.restoreUnits();
         List<TailPosition> positions = List.of();
         KafkaTail.TailRead tail = null;
@@ -83,6 +83,14 @@ public record RestorePlan(String topic, Selection selection, List<ArchiveIndex.U
                 && u.windowEndMs() > selection.fromMs() || selection.overlaps(u.eventTimeMinMs(), u.eventTimeMaxMs())).toList();
         units = units.stream().filter(u -> selection.overlaps(u.eventTimeMinMs(), u.eventTimeMaxMs())).toList();
         return new RestorePlan(topic, selection, units, unreadable, false, positions, tail, windows);
+    }
+
+    /**
+     * Where the archive is read to: the range's end, or for a range without one ({@code restore --follow} without
+     * {@code --to}), a day ahead of now. The Kafka tail holds every event time all the same.
+     */
+    static long scanEnd(Selection selection) {
+        return selection.toMs() == Long.MAX_VALUE ? System.currentTimeMillis() + ArchiveIndex.MAX_WINDOW_MS : selection.toMs();
     }
 
     /** Where the archived files end, for partitions the archiver has committed nothing in: the range's files and the last day's. */

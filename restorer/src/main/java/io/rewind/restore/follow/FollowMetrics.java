@@ -31,6 +31,8 @@ public final class FollowMetrics {
     final AtomicLong paused = new AtomicLong();
     final AtomicLong targetUp = new AtomicLong(1);
     final AtomicLong lastAckMs = new AtomicLong();
+    final AtomicLong newestAckedReceiptMs = new AtomicLong();
+    final AtomicLong partitions = new AtomicLong();
     final AtomicReference<String> lastError = new AtomicReference<>("");
 
     /** @param targetRetries the attempts the target itself repeated before giving a batch back to the follower */
@@ -57,6 +59,8 @@ public final class FollowMetrics {
         Gauge.builder("rewind.follow.lag", lagMs, v -> v.get() / 1000.0).baseUnit("seconds")
                 .description("How long ago the tap received the oldest record the target does not hold yet; 0 when it holds them all")
                 .register(registry);
+        Gauge.builder("rewind.follow.partitions", partitions, AtomicLong::get)
+                .description("Partitions of the topic the group gives this follower (its other followers hold the rest)").register(registry);
         Gauge.builder("rewind.follow.buffered.points", buffered, AtomicLong::get)
                 .description("Points read and not yet acknowledged by the target").register(registry);
         Gauge.builder("rewind.follow.paused", paused, AtomicLong::get)

@@ -28,7 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
+import java.util.Set;
 import java.util.Properties;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -75,9 +75,11 @@ public final class Follower {
      * @param lanes senders, each writing the partitions {@code p % lanes == i} one batch at a time
      * @param maxBufferedPoints points read and not yet acknowledged past which the consumer stops fetching
      * @param stopGrace how long a stop waits for the batches in flight before it leaves them to the next run
+     * @param fingerprint what the group follows (the restore's selection, transforms and targets), kept with its offsets
      */
-    public record Settings(KafkaTail.Settings kafka, String group, Selection selection, Transforms transforms, int batchSize,
-            Duration linger, int lanes, long maxBufferedPoints, Duration backoffMin, Duration backoffMax, Duration stopGrace) {
+    public record Settings(KafkaTail.Settings kafka, String group, String fingerprint, Selection selection, Transforms transforms,
+            int batchSize, Duration linger, int lanes, long maxBufferedPoints, Duration backoffMin, Duration backoffMax,
+            Duration stopGrace) {
         public Settings {
             if (batchSize < 1 || lanes < 1 || maxBufferedPoints < batchSize) {
                 throw new IllegalArgumentException("a follower needs a batch size and lanes of at least 1, and a buffer of at least"
@@ -118,17 +120,22 @@ public final class Follower {
         }
     }
 
-    /** Each partition's offset committed by the group, empty when it has none: a follower of that group has not started yet. */
-    public static Map<Integer, Long> committedOffsets(KafkaTail.Settings kafka, String group) {
-        return Offsets.committed(kafka, group);
+    /**
+     * Each partition's offset committed by the group, empty when it has none: a follower of that group has not started yet.
+     *
+     * @throws IllegalStateException when the group's offsets were committed for another selection, transforms or target
+     *         ({@code fingerprint}; null: whatever they were committed for), or a member of the group runs while {@code mustBeIdle}
+     */
+    public static Map<Integer, Long> committedOffsets(KafkaTail.Settings kafka, String group, String fingerprint, boolean mustBeIdle) {
+        return Offsets.committed(kafka, group, fingerprint, mustBeIdle);
     }
 
     /**
      * Commits each partition's offset for the group before its first follower starts: where the restore of the archive and
      * the Kafka tail ended ({@link io.rewind.restore.source.TailPosition#end()}).
      */
-    public static void handOver(KafkaTail.Settings kafka, String group, Map<Integer, Long> ends) {
-        Offsets.commit(kafka, group, ends);
+    public static void handOver(KafkaTail.Settings kafka, String group, String fingerprint, Map<Integer, Long> ends) {
+        Offsets.commit(kafka, group, fingerprint, ends);
     }
 
     /** Follows the topic until {@link #stop()}; returns once the batches in flight are written (or the grace has passed). */
@@ -246,6 +253,7 @@ public final class Follower {
             lane.pendingSinceNanos = System.nanoTime();
         }
         lane.oldestPendingReceiptMs = Math.min(lane.oldestPendingReceiptMs, record.timestamp());
+        lane.newestPendingReceiptMs = Math.max(lane.newestPendingReceiptMs, record.timestamp());
         metrics.buffered.incrementAndGet();
     }
 
@@ -301,7 +309,7 @@ public final class Follower {
         for (TopicPartition tp : partitions) {
             Long offset = acked.get(tp);
             if (offset != null && offset > committed.getOrDefault(tp, -1L)) {
-                offsets.put(tp, new OffsetAndMetadata(offset));
+                offsets.put(tp, new OffsetAndMetadata(offset, settings.fingerprint()));
             }
         }
         if (offsets.isEmpty()) {
@@ -356,13 +364,25 @@ public final class Follower {
         });
     }
 
-    /** The records the target lacks, and how long ago the oldest of them arrived. */
+    /**
+     * The records the target lacks (each partition's end offset, read now, past the offset the target holds everything
+     * before), and how long ago the oldest of them arrived: the oldest read and not yet acknowledged, else (records not
+     * read yet) the receipt of the newest one the target holds.
+     */
     private void lag(KafkaConsumer<byte[], byte[]> kafka) {
         advance();
         long records = 0;
-        for (TopicPartition tp : kafka.assignment()) {
-            OptionalLong unread = kafka.currentLag(tp);
-            records += unread.orElse(0) + Math.max(0, read.getOrDefault(tp, 0L) - acked.getOrDefault(tp, read.getOrDefault(tp, 0L)));
+        Set<TopicPartition> assigned = kafka.assignment();
+        metrics.partitions.set(assigned.size());
+        if (!assigned.isEmpty()) {
+            try {
+                for (Map.Entry<TopicPartition, Long> end : kafka.endOffsets(assigned, settings.kafka().timeout()).entrySet()) {
+                    records += Math.max(0, end.getValue() - acked.getOrDefault(end.getKey(), end.getValue()));
+                }
+            } catch (org.apache.kafka.common.KafkaException e) {
+                log.debug("reading the end offsets for the lag: {}", e.toString());
+                return;
+            }
         }
         long now = System.currentTimeMillis();
         long oldest = Long.MAX_VALUE;
@@ -378,7 +398,43 @@ public final class Follower {
             lastCaughtUpMs = now;
         }
         metrics.lagRecords.set(records);
-        metrics.lagMs.set(records == 0 ? 0 : Math.max(0, now - (oldest != Long.MAX_VALUE ? oldest : lastCaughtUpMs)));
+        long newestAcked = metrics.newestAckedReceiptMs.get();
+        metrics.lagMs.set(records == 0 ? 0
+                : Math.max(0, now - (oldest != Long.MAX_VALUE ? oldest : newestAcked > 0 ? newestAcked : lastCaughtUpMs)));
+    }
+
+    /**
+     * Cancels every batch the target has not acknowledged and drops the points not handed over; the partitions kept go back
+     * to the offset the target holds everything before (a write under way when this happens may still land: its points are
+     * then written again, the same versions).
+     */
+    private void cancelUnacknowledged(KafkaConsumer<byte[], byte[]> kafka, Collection<TopicPartition> leaving) {
+        advance();
+        boolean cancelled = false;
+        for (Lane lane : lanes) {
+            for (Dispatch d : lane.inFlight) {
+                if (d.cancel()) {
+                    metrics.buffered.addAndGet(-d.points);
+                    cancelled = true;
+                }
+            }
+            lane.inFlight.clear();
+            if (lane.pendingPoints > 0) {
+                metrics.buffered.addAndGet(-lane.pendingPoints);
+                lane.clearPending();
+                cancelled = true;
+            }
+        }
+        if (!cancelled) {
+            return;
+        }
+        for (TopicPartition tp : kafka.assignment()) {
+            Long offset = acked.get(tp);
+            if (!leaving.contains(tp) && offset != null && offset < read.getOrDefault(tp, offset)) {
+                kafka.seek(tp, offset);
+                read.put(tp, offset);
+            }
+        }
     }
 
     /** The partitions given to this follower by its group: those the group has no offset for start at their beginning. */
@@ -410,24 +466,32 @@ public final class Follower {
             }
         }
 
-        /** Before another follower of the group takes them: what was read of them is written and committed. */
+        /**
+         * Before another follower of the group takes them: what was read of them is written and committed. Batches the target
+         * has still not taken after the grace are cancelled, so that none lands after the next owner's newer versions; the
+         * partitions this follower keeps go back to what the target holds, and are read again from there.
+         */
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             if (partitions.isEmpty()) {
                 return;
             }
-            dispatch(true);
-            try {
-                awaitInFlight(System.nanoTime() + settings.stopGrace().toNanos());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!stopping) { // a stop has already waited for its batches
+                dispatch(true);
+                try {
+                    awaitInFlight(System.nanoTime() + settings.stopGrace().toNanos());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             commit(kafka, true, partitions);
+            cancelUnacknowledged(kafka, partitions);
             forget(partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            cancelUnacknowledged(kafka, partitions);
             forget(partitions);
         }
 
@@ -442,20 +506,41 @@ public final class Follower {
 
     /** Batches handed to a lane's sender, with the offsets the target holds everything before once they are written. */
     private static final class Dispatch {
-        static final Dispatch END = new Dispatch(List.of(), Map.of(), new long[0], 0, Long.MAX_VALUE);
+        static final Dispatch END = new Dispatch(List.of(), Map.of(), new long[0], 0, Long.MAX_VALUE, 0);
         final List<Batch> batches;
         final Map<TopicPartition, Long> offsets;
         final long[] receiptsMs;
         final int points;
         final long oldestReceiptMs;
+        final long newestReceiptMs;
+        /** 0 handed over, 1 acknowledged, 2 cancelled: set once. */
+        private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
         volatile boolean acked;
 
-        Dispatch(List<Batch> batches, Map<TopicPartition, Long> offsets, long[] receiptsMs, int points, long oldestReceiptMs) {
+        /** The target holds every batch: false when it was cancelled meanwhile. */
+        boolean acknowledge() {
+            boolean done = state.compareAndSet(0, 1);
+            acked = done;
+            return done;
+        }
+
+        /** Cancelled before the target held it: false when it was acknowledged. */
+        boolean cancel() {
+            return state.compareAndSet(0, 2);
+        }
+
+        boolean cancelled() {
+            return state.get() == 2;
+        }
+
+        Dispatch(List<Batch> batches, Map<TopicPartition, Long> offsets, long[] receiptsMs, int points, long oldestReceiptMs,
+                long newestReceiptMs) {
             this.batches = batches;
             this.offsets = offsets;
             this.receiptsMs = receiptsMs;
             this.points = points;
             this.oldestReceiptMs = oldestReceiptMs;
+            this.newestReceiptMs = newestReceiptMs;
         }
     }
 
@@ -469,6 +554,8 @@ public final class Follower {
         int pendingPoints;
         long pendingSinceNanos;
         long oldestPendingReceiptMs = Long.MAX_VALUE;
+        long newestPendingReceiptMs;
+        boolean failing;
 
         Lane(int index) {
             this.index = index;
@@ -512,12 +599,17 @@ public final class Follower {
                 }
             });
             metrics.buffered.addAndGet(kept - pendingPoints); // versions a later one replaced in this batch are done with
-            Dispatch d = new Dispatch(numbered, offsets, receipts, kept, oldestPendingReceiptMs);
+            Dispatch d = new Dispatch(numbered, offsets, receipts, kept, oldestPendingReceiptMs, newestPendingReceiptMs);
             inFlight.addLast(d);
             queue.add(d);
+            clearPending();
+        }
+
+        void clearPending() {
             pending = new LinkedHashMap<>();
             pendingPoints = 0;
             oldestPendingReceiptMs = Long.MAX_VALUE;
+            newestPendingReceiptMs = 0;
         }
 
         /** The sender: each batch written until the target takes it, in order. */
@@ -528,18 +620,27 @@ public final class Follower {
                     if (d == Dispatch.END) {
                         return;
                     }
+                    long written = 0;
+                    long refusedPoints = 0;
                     for (Batch batch : d.batches) {
-                        int refused = writeUntilTaken(batch);
-                        metrics.pointsWritten.increment(batch.points() - refused);
-                        metrics.pointsRejected.increment(refused);
+                        if (d.cancelled()) {
+                            break;
+                        }
+                        int refused = writeUntilTaken(batch, d, this);
+                        written += batch.points() - refused;
+                        refusedPoints += refused;
                     }
-                    long now = System.currentTimeMillis();
-                    for (long receipt : d.receiptsMs) {
-                        metrics.delivery.record(Math.max(0, now - receipt), TimeUnit.MILLISECONDS);
+                    metrics.pointsWritten.increment(written);
+                    metrics.pointsRejected.increment(refusedPoints);
+                    if (d.acknowledge()) {
+                        long now = System.currentTimeMillis();
+                        for (long receipt : d.receiptsMs) {
+                            metrics.delivery.record(Math.max(0, now - receipt), TimeUnit.MILLISECONDS);
+                        }
+                        metrics.lastAckMs.set(now);
+                        metrics.newestAckedReceiptMs.accumulateAndGet(d.newestReceiptMs, Math::max);
+                        metrics.buffered.addAndGet(-d.points);
                     }
-                    metrics.lastAckMs.set(now);
-                    metrics.buffered.addAndGet(-d.points);
-                    d.acked = true;
                     synchronized (ackSignal) {
                         ackSignal.notifyAll();
                     }
@@ -550,17 +651,20 @@ public final class Follower {
         }
     }
 
-    /** Writes a batch until the target takes it; only a stop past its grace ends the attempts. */
-    private int writeUntilTaken(Batch batch) throws InterruptedException {
+    /**
+     * Writes a batch until the target takes it; only a stop past its grace, or the batch's cancellation (its partitions went
+     * to another follower), ends the attempts. Returns the points refused (0 for a cancelled batch: nothing was written).
+     */
+    private int writeUntilTaken(Batch batch, Dispatch d, Lane lane) throws InterruptedException {
         Backoff backoff = new Backoff(settings.backoffMin(), settings.backoffMax());
         long downSince = 0;
         while (true) {
             try {
                 int refused = target.write(batch);
                 if (downSince != 0) {
-                    log.info("The target takes batches again after {} s", (System.nanoTime() - downSince) / 1_000_000_000);
+                    log.warn("The target takes batches again after {} s", (System.nanoTime() - downSince) / 1_000_000_000);
                 }
-                metrics.targetUp.set(1);
+                setFailing(lane, false);
                 return refused;
             } catch (InterruptedException e) {
                 throw e;
@@ -569,7 +673,7 @@ public final class Follower {
                     throw new InterruptedException("stopped while the target refused a batch");
                 }
                 metrics.retries.incrementAndGet();
-                metrics.targetUp.set(0);
+                setFailing(lane, true);
                 metrics.lastError.set(String.valueOf(e.getMessage()));
                 if (downSince == 0) {
                     downSince = System.nanoTime();
@@ -577,7 +681,22 @@ public final class Follower {
                             batch.points(), e.getMessage());
                 }
                 backoff.pause();
+                if (d.cancelled()) {
+                    return 0;
+                }
             }
+        }
+    }
+
+    /** The target is up while no lane's batch is being retried. */
+    private void setFailing(Lane lane, boolean failing) {
+        synchronized (lanes) {
+            lane.failing = failing;
+            boolean any = false;
+            for (Lane l : lanes) {
+                any |= l.failing;
+            }
+            metrics.targetUp.set(any ? 0 : 1);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.rewind.restore.follow;
 
 import io.rewind.restore.source.KafkaTail;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -18,12 +19,38 @@ final class Offsets {
     private Offsets() {
     }
 
-    static Map<Integer, Long> committed(KafkaTail.Settings kafka, String group) {
+    /**
+     * The group's committed offsets in the topic; refuses a group that follows something else (another fingerprint in its
+     * offsets' metadata; null: any), and, when {@code mustBeIdle}, a group with a member running.
+     */
+    static Map<Integer, Long> committed(KafkaTail.Settings kafka, String group, String fingerprint, boolean mustBeIdle) {
         try (Admin admin = Admin.create(admin(kafka))) {
+            if (mustBeIdle) {
+                org.apache.kafka.clients.admin.ConsumerGroupDescription description;
+                try {
+                    description = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                            .get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
+                        throw e;
+                    }
+                    description = null; // a group that never was: no member runs
+                }
+                if (description != null && !description.members().isEmpty()) {
+                    throw new IllegalStateException("a follower of the group '" + group + "' runs (" + description.members().size()
+                            + " member(s), e.g. " + description.members().iterator().next().host() + "): stop it first, or follow"
+                            + " into another target with another --group");
+                }
+            }
             Map<Integer, Long> offsets = new TreeMap<>();
             admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
                     .get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS).forEach((tp, offset) -> {
                         if (tp.topic().equals(kafka.topic()) && offset != null) {
+                            if (fingerprint != null && !fingerprint.equals(offset.metadata())) {
+                                throw new IllegalStateException("the group '" + group + "' follows '" + kafka.topic() + "' with another"
+                                        + " selection, transforms or target (its offsets say so): name another --group for this one, or"
+                                        + " pass --fresh to restore this one into its target and follow from there");
+                            }
                             offsets.put(tp.partition(), offset.offset());
                         }
                     });
@@ -36,10 +63,10 @@ final class Offsets {
         }
     }
 
-    static void commit(KafkaTail.Settings kafka, String group, Map<Integer, Long> offsets) {
+    static void commit(KafkaTail.Settings kafka, String group, String fingerprint, Map<Integer, Long> offsets) {
         try (Admin admin = Admin.create(admin(kafka))) {
             admin.alterConsumerGroupOffsets(group, offsets.entrySet().stream().collect(Collectors.toMap(
-                    e -> new TopicPartition(kafka.topic(), e.getKey()), e -> new OffsetAndMetadata(e.getValue()))))
+                    e -> new TopicPartition(kafka.topic(), e.getKey()), e -> new OffsetAndMetadata(e.getValue(), fingerprint))))
                     .all().get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

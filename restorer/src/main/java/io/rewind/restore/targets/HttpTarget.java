@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *   <li>connection errors, timeouts, 5xx and 429 are retried with exponential backoff and jitter, each
  *       attempt on the next target, until {@code maxAttempts};</li>
  *   <li>points the target refuses ({@code errors} of {@code ?details}) go to the reject file with the
- *       target's reason;</li>
+ *       target's reason; points it did not store (a failure of its HBase, a {@code sync} timeout, whatever the status
+ *       it answers them with) are retried as a 5xx is, never counted refused;</li>
  *   <li>a batch refused as a whole (a body too large, such as a TSD without chunked requests
  *       answering "Chunked request not supported.") is split in halves until the pieces are accepted
  *       or a single point is refused, which is then a reject.</li>
@@ -153,10 +154,12 @@ public final class HttpTarget implements Target {
             try {
                 HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
-                if (status != 429 && status / 100 != 5) {
+                String notStored = status == 429 || status / 100 == 5 ? null : notStored(response.body());
+                if (status != 429 && status / 100 != 5 && notStored == null) {
                     return new Answer(target, status, response.body());
                 }
-                last = new IOException(target + " answered HTTP " + status + ": " + abbreviate(response.body()));
+                last = new IOException(target + " answered HTTP " + status + ": "
+                        + (notStored != null ? notStored : abbreviate(response.body())));
             } catch (ConnectException | HttpTimeoutException e) {
                 last = e;
             } catch (IOException e) {
@@ -171,6 +174,39 @@ public final class HttpTarget implements Target {
         throw new TargetUnavailableException("no target accepted a batch after " + settings.maxAttempts() + " attempts; last: "
                 + (last.getMessage() == null ? last.getClass().getSimpleName() : last.getMessage()), last);
     }
+
+    /**
+     * Why the TSD did not store points it does not refuse, or null: a failure of its storage or a {@code sync} write that
+     * timed out is reported among the points' errors ({@code ?details}), with HTTP 200 or 400, and with a count of
+     * {@code timeouts}. Such points are not refused: the batch is written again, as after a 5xx, and never counted written
+     * or rejected until the TSD has stored it.
+     */
+    static String notStored(String body) {
+        if (body == null || !body.contains("\"failed\"") && !body.contains("\"timeouts\"")) {
+            return null;
+        }
+        JsonNode answer = parse(body);
+        if (answer == null) {
+            return null;
+        }
+        if (answer.path("timeouts").asLong() > 0) {
+            return answer.path("timeouts").asLong() + " point(s) not stored before the sync timeout";
+        }
+        for (JsonNode error : answer.path("errors")) {
+            String reason = error.path("error").asText();
+            if (STORAGE_FAILURE.matcher(reason).find()) {
+                return "point(s) not stored: " + abbreviate(reason);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The reasons a TSD gives for points its storage did not take, as opposed to points it refuses: by how they begin, since
+     * the reasons it refuses a point for quote the point's own metric and tags.
+     */
+    private static final java.util.regex.Pattern STORAGE_FAILURE = java.util.regex.Pattern.compile(
+            "(?i)^\\s*(storage exception|write timed ?out|timeout|please throttle|hbase)");
 
     private static JsonNode parse(String body) {
         try {
