@@ -68,17 +68,17 @@ final class Follow {
                 out.flush();
             }, STATUS_EVERY_MS, STATUS_EVERY_MS, TimeUnit.MILLISECONDS);
             follower.run();
+            out.println("Stopped. " + line(metrics));
+            out.flush();
         } finally {
             status.shutdownNow();
-            finished.countDown();
+            finished.countDown(); // after the last line: the JVM may end as soon as the hook returns
             try {
                 Runtime.getRuntime().removeShutdownHook(stopper);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is what stopped the follower
             }
         }
-        out.println("Stopped. " + line(metrics));
-        out.flush();
     }
 
     private static String line(FollowMetrics m) {

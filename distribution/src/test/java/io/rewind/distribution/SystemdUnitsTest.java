@@ -85,6 +85,27 @@ class SystemdUnitsTest {
         }
     }
 
+    /** The staging follower: one instance per target, its options in an argument file, its files in its state directory. */
+    @Test
+    void theFollowerUnitRunsRestoreFollowFromItsArgumentFileAndStopsCleanly() throws IOException {
+        Map<String, List<String>> unit = read(FOLLOWER);
+        assertThat(unit.get("ExecStart")).containsExactly(INSTALLED_LAUNCHER + " restore @/etc/rewind/follow-%i.args");
+        assertThat(unit.get("User")).containsExactly("rewind");
+        assertThat(unit.get("Restart")).containsExactly("on-failure");
+        assertThat(unit.get("KillSignal")).containsExactly("SIGTERM");
+        // The follower waits 30 s for the batches in flight, then commits and leaves its group.
+        assertThat(Duration.parse("PT" + unit.get("TimeoutStopSec").get(0).toUpperCase(java.util.Locale.ROOT)))
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(45));
+        assertThat(unit.get("SuccessExitStatus")).containsExactly("143");
+        assertThat(unit.get("StateDirectory")).containsExactly("rewind/follow-%i");
+        assertThat(unit.get("WorkingDirectory")).as("the reject file and the checkpoint, kept and writable")
+                .containsExactly("/var/lib/rewind/follow-%i");
+        assertThat(unit.get("ReadWritePaths")).containsExactly("/var/lib/rewind/follow-%i");
+        assertThat(Files.readString(FOLLOWER)).contains("--follow").contains("--group");
+    }
+
+    private static final Path FOLLOWER = UNITS.resolve("rewind-follow@.service");
+
     @Test
     void theDistributionShipsTheUnits() throws IOException {
         assertThat(Files.readString(REPO.resolve("distribution/pom.xml"))).contains("src/main/systemd");
@@ -105,6 +126,11 @@ class SystemdUnitsTest {
             Files.writeString(copy, text.replace("ExecStart=" + INSTALLED_LAUNCHER + " ", "ExecStart=" + REPO.resolve("bin/rewind") + " "));
             command.add(copy.toString());
         }
+        // A template is verified as one of its instances.
+        String follower = Files.readString(FOLLOWER);
+        Path instance = dir.resolve("rewind-follow@staging.service");
+        Files.writeString(instance, follower.replace("ExecStart=" + INSTALLED_LAUNCHER + " ", "ExecStart=" + REPO.resolve("bin/rewind") + " "));
+        command.add(instance.toString());
         Process verify = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output;
         try (InputStream out = verify.getInputStream()) {

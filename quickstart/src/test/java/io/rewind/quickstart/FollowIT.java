@@ -154,6 +154,7 @@ class FollowIT {
                     third.destroy();
                     assertThat(third.waitFor(60, TimeUnit.SECONDS)).isTrue();
                 }
+                assertThat(Files.readString(logs.resolve("third.log"))).contains("Stopped. Following:");
             } finally {
                 second.destroy(); // SIGTERM: writes and commits what it read, then exits
                 assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -317,7 +317,11 @@ public final class Follower {
         }
         if (sync) {
             try {
-                kafka.commitSync(offsets, settings.kafka().timeout());
+                try {
+                    kafka.commitSync(offsets, settings.kafka().timeout());
+                } catch (WakeupException stopAsked) { // the stop's wakeup, still pending: it is spent now
+                    kafka.commitSync(offsets, settings.kafka().timeout());
+                }
                 offsets.forEach((tp, o) -> committed.merge(tp, o.offset(), Math::max));
             } catch (RuntimeException e) {
                 log.warn("Committing the follower's offsets failed; a restart writes the points since the last commit again: {}",
