@@ -44,7 +44,7 @@ final class Follow {
         Thread stopper = new Thread(() -> {
             follower.stop();
             try {
-                finished.await(settings.stopGrace().toMillis() + 15_000, TimeUnit.MILLISECONDS);
+                finished.await(settings.stopGrace().toMillis() + 25_000, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -58,7 +58,7 @@ public final class Report {
         if (json) {
             ObjectNode node = JSON.createObjectNode();
             node.put("archive", storage.uri().toString()).put("topic", plan.topic())
-                    .put("from", TimeArgs.format(plan.selection().fromMs())).put("to", TimeArgs.format(plan.selection().toMs()));
+                    .put("from", TimeArgs.format(plan.selection().fromMs())).put("to", plan.selection().toMs() == Long.MAX_VALUE ? null : TimeArgs.format(plan.selection().toMs()));
             if (plan.selection().asOfMs() != Long.MAX_VALUE) {
                 node.put("asOf", TimeArgs.format(plan.selection().asOfMs()));
             }

@@ -317,45 +317,85 @@ final class RestoreCommand implements Callable<Integer> {
                 arguments.addAll(List.of("follow", group));
             }
             arguments.addAll(transform.asArguments());
-            try (Checkpoint done = Checkpoint.open(checkpointFile, Restore.fingerprint(arguments), fresh);
-                    RejectFile rejectFile = new RejectFile(rejects, done.continuing())) {
+            String followed = follow ? followFingerprint(storage) : null;
+            Map<Integer, Long> from = Map.of();
+            if (follow) {
                 // A group with offsets has followed before: the archive is in the target, and the topic goes on from them. A new
-                // follower (or --fresh) restores the archive first: no other follower of its group may run meanwhile.
-                String fingerprint = Restore.fingerprint(arguments);
-                Map<Integer, Long> followed = follow && !fresh
-                        ? Follower.committedOffsets(kafka.settings(archive.topic), group, fingerprint, false) : Map.of();
-                if (follow && followed.isEmpty()) {
+                // follower (or --fresh) restores the archive first: no other follower of its group may run meanwhile, and the
+                // group's old offsets go first, so that an interrupted --fresh never continues from them.
+                from = fresh ? Map.of() : Follower.committedOffsets(kafka.settings(archive.topic), group, followed, false);
+                if (from.isEmpty()) {
                     Follower.committedOffsets(kafka.settings(archive.topic), group, null, true);
-                }
-                HttpTarget http = targets.isEmpty() ? null : new HttpTarget(new HttpTarget.Settings(targets, sync, gzip,
-                        requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX), rejectFile);
-                StorageTarget.Settings direct = storageConfig == null ? null : new StorageTarget.Settings(storageConfig,
-                        requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX, http);
-                RowTarget rowTarget = rows ? RowTarget.open(direct, false, hbaseSettings, rejectFile) : null;
-                StorageTarget pointTarget = direct != null && !rows ? StorageTarget.open(direct, rejectFile) : null;
-                try (rowTarget; pointTarget) {
-                    Target target = Target.limited(rowTarget != null ? rowTarget : pointTarget != null ? pointTarget : http, limit);
-                    String into = storageConfig != null ? "the tables of " + storageConfig : targets.toString();
-                    // Over HTTP the follower retries each batch itself, for as long as it takes, and counts it: one attempt per call.
-                    Target following = !follow || rowTarget != null || pointTarget != null ? target : Target.limited(new HttpTarget(
-                            new HttpTarget.Settings(targets, sync, gzip, requestTimeout, 1, BACKOFF_MIN, BACKOFF_MAX), rejectFile), limit);
-                    if (!followed.isEmpty()) {
-                        Follow.run(out, followSettings(transforms, done.startedMs(), fingerprint), following, admin.or(Follow.ADMIN_PORT), followed, true, into);
-                        return rejectFile.count() > 0 && !allowRejects ? RewindCli.PROBLEMS : RewindCli.OK;
+                    if (fresh) {
+                        Follower.forget(kafka.settings(archive.topic), group);
                     }
-                    RestorePlan plan = restorePlan(out, storage, done, limit, checkpointFile, into);
-                    int exit = replay(out, storage, plan, transforms, target, rowTarget, done, rejectFile, gaps, limit, requestTimeout);
-                    if (!follow) {
-                        return exit;
-                    }
-                    Map<Integer, Long> ends = new java.util.TreeMap<>();
-                    plan.kafka().forEach(p -> ends.put(p.partition(), p.end()));
-                    Follower.handOver(kafka.settings(archive.topic), group, fingerprint, ends);
-                    Follow.run(out, followSettings(transforms, done.startedMs(), fingerprint), following, admin.or(Follow.ADMIN_PORT), ends, false, into);
-                    return exit != RewindCli.OK || rejectFile.count() > 0 && !allowRejects ? RewindCli.PROBLEMS : RewindCli.OK;
                 }
             }
+            if (!from.isEmpty()) {
+                try (RejectFile rejectFile = new RejectFile(rejects, true); Targets target = targets(rejectFile, limit, requestTimeout)) {
+                    Follow.run(out, followSettings(transforms, System.currentTimeMillis(), followed, requestTimeout), target.following(),
+                            admin.or(Follow.ADMIN_PORT), from, true, target.into());
+                    return rejectFile.count() > 0 && !allowRejects ? RewindCli.PROBLEMS : RewindCli.OK;
+                }
+            }
+            try (Checkpoint done = Checkpoint.open(checkpointFile, Restore.fingerprint(arguments), fresh);
+                    RejectFile rejectFile = new RejectFile(rejects, done.continuing());
+                    Targets target = targets(rejectFile, limit, requestTimeout)) {
+                RestorePlan plan = restorePlan(out, storage, done, limit, checkpointFile, target.into());
+                int exit = replay(out, storage, plan, transforms, target.target(), target.rows(), done, rejectFile, gaps, limit,
+                        requestTimeout);
+                if (!follow) {
+                    return exit;
+                }
+                Map<Integer, Long> ends = new java.util.TreeMap<>();
+                plan.kafka().forEach(p -> ends.put(p.partition(), p.end()));
+                Follower.handOver(kafka.settings(archive.topic), group, followed, ends);
+                Follow.run(out, followSettings(transforms, done.startedMs(), followed, requestTimeout), target.following(),
+                        admin.or(Follow.ADMIN_PORT), ends, false, target.into());
+                return exit != RewindCli.OK || rejectFile.count() > 0 && !allowRejects ? RewindCli.PROBLEMS : RewindCli.OK;
+            }
         }
+    }
+
+    /**
+     * What a follower's group follows, kept with its offsets: the archive, topic, selection, transforms and target (in any
+     * order). Not the batch size, nor anything else a rerun may change without changing what the target holds.
+     */
+    private String followFingerprint(Storage storage) {
+        List<String> what = new ArrayList<>(List.of(storage.uri().toString(), archive.topic, select.from, String.valueOf(
+                followUnbounded ? "" : select.to), select.metrics.toString(), new java.util.TreeMap<>(select.tags).toString(),
+                new java.util.TreeSet<>(targets.stream().map(URI::toString).toList()).toString(), String.valueOf(storageConfig),
+                writeMode.name()));
+        what.addAll(transform.asArguments());
+        return Restore.fingerprint(what);
+    }
+
+    /**
+     * Where the points go: the TSDs over HTTP, or the cluster's tables (rows or points); and what the follower writes
+     * with, which over HTTP retries each batch itself, for as long as it takes, and counts it: one attempt per call.
+     */
+    private record Targets(Target target, Target following, RowTarget rows, StorageTarget points, String into) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            try (RowTarget r = rows; StorageTarget p = points) {
+                // closed in this order
+            }
+        }
+    }
+
+    private Targets targets(RejectFile rejectFile, RateLimit limit, Duration requestTimeout) throws Exception {
+        HttpTarget http = targets.isEmpty() ? null : new HttpTarget(new HttpTarget.Settings(targets, sync, gzip,
+                requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX), rejectFile);
+        StorageTarget.Settings direct = storageConfig == null ? null : new StorageTarget.Settings(storageConfig,
+                requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX, http);
+        boolean rowsMode = storageConfig != null && writeMode == WriteMode.rows;
+        RowTarget rowTarget = rowsMode ? RowTarget.open(direct, false, hbaseSettings, rejectFile) : null;
+        StorageTarget pointTarget = direct != null && !rowsMode ? StorageTarget.open(direct, rejectFile) : null;
+        Target target = Target.limited(rowTarget != null ? rowTarget : pointTarget != null ? pointTarget : http, limit);
+        Target following = !follow || direct != null ? target : Target.limited(new HttpTarget(
+                new HttpTarget.Settings(targets, sync, gzip, requestTimeout, 1, BACKOFF_MIN, BACKOFF_MAX), rejectFile), limit);
+        return new Targets(target, following, rowTarget, pointTarget, storageConfig != null ? "the tables of " + storageConfig
+                : targets.toString());
     }
 
     /** The plan of the range, with the Kafka tail when asked, said before anything is written. */
@@ -430,6 +470,9 @@ final class RestoreCommand implements Callable<Integer> {
         if (select.asOf != null) {
             throw new IllegalArgumentException("--follow writes every new version as it arrives: it cannot restore --as-of a past time");
         }
+        if (json) {
+            throw new IllegalArgumentException("--follow prints a line a minute while it runs: --json goes with a restore of a range");
+        }
         if (replace || verify) {
             throw new IllegalArgumentException("--follow never finishes: " + (replace ? "--replace" : "--verify")
                     + " goes with a restore of a range (run one first, then follow)");
@@ -459,9 +502,13 @@ final class RestoreCommand implements Callable<Integer> {
                 : range;
     }
 
-    /** The follower's settings: the restore's selection and transforms, without an end when --to was not given. */
-    private Follower.Settings followSettings(Transforms transforms, long startedMs, String fingerprint) {
+    /**
+     * The follower's settings: the restore's selection and transforms, without an end when --to was not given; a stop, or a
+     * rebalance, waits up to 30 s for the batches in flight, and for a write under way up to the request's timeout.
+     */
+    private Follower.Settings followSettings(Transforms transforms, long startedMs, String fingerprint, Duration requestTimeout) {
         return new Follower.Settings(kafka.settings(archive.topic), group, fingerprint, selection(startedMs), transforms, batchSize,
-                Duration.ofMillis(TimeArgs.parseDuration(linger)), parallelism, followBuffer, BACKOFF_MIN, BACKOFF_MAX, Duration.ofSeconds(30));
+                Duration.ofMillis(TimeArgs.parseDuration(linger)), parallelism, followBuffer, BACKOFF_MIN, BACKOFF_MAX, Duration.ofSeconds(30),
+                requestTimeout.plusSeconds(5));
     }
 }

@@ -76,10 +76,12 @@ public final class Follower {
      * @param maxBufferedPoints points read and not yet acknowledged past which the consumer stops fetching
      * @param stopGrace how long a stop waits for the batches in flight before it leaves them to the next run
      * @param fingerprint what the group follows (the restore's selection, transforms and targets), kept with its offsets
+     * @param writeTimeout the longest one write to the target takes: how long partitions leaving this follower wait for a
+     *        write under way, so that it never lands after the next owner's
      */
     public record Settings(KafkaTail.Settings kafka, String group, String fingerprint, Selection selection, Transforms transforms,
             int batchSize, Duration linger, int lanes, long maxBufferedPoints, Duration backoffMin, Duration backoffMax,
-            Duration stopGrace) {
+            Duration stopGrace, Duration writeTimeout) {
         public Settings {
             if (batchSize < 1 || lanes < 1 || maxBufferedPoints < batchSize) {
                 throw new IllegalArgumentException("a follower needs a batch size and lanes of at least 1, and a buffer of at least"
@@ -103,7 +105,6 @@ public final class Follower {
     private final Object ackSignal = new Object();
     private volatile boolean stopping;
     private volatile boolean abandoned;
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
     private boolean paused;
     private long lastCaughtUpMs = System.currentTimeMillis();
     private int nextSeq;
@@ -138,6 +139,11 @@ public final class Follower {
         Offsets.commit(kafka, group, fingerprint, ends);
     }
 
+    /** Deletes the group's offsets: a --fresh restore starts over, and an interrupted one never continues from them. */
+    public static void forget(KafkaTail.Settings kafka, String group) {
+        Offsets.delete(kafka, group);
+    }
+
     /** Follows the topic until {@link #stop()}; returns once the batches in flight are written (or the grace has passed). */
     public void run() throws InterruptedException {
         Properties props = KafkaTail.consumerProperties(settings.kafka());
@@ -147,8 +153,8 @@ public final class Follower {
         for (Lane lane : lanes) {
             lane.sender.start();
         }
-        try (KafkaConsumer<byte[], byte[]> kafka = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer = kafka;
+        KafkaConsumer<byte[], byte[]> kafka = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        try {
             if (stopping) {
                 return;
             }
@@ -194,25 +200,28 @@ public final class Follower {
                 Thread.currentThread().interrupt();
             }
         } finally {
-            consumer = null;
             abandoned = true;
             for (Lane lane : lanes) {
                 lane.queue.add(Dispatch.END);
                 lane.sender.interrupt(); // a batch still retried after the grace is left to the next run: its offsets are not committed
             }
-            for (Lane lane : lanes) {
-                lane.sender.join(TimeUnit.SECONDS.toMillis(10));
+            try {
+                kafka.close(Duration.ofSeconds(5)); // leaves the group; its partitions' offsets are committed above
+            } finally {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                for (Lane lane : lanes) {
+                    lane.sender.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                }
             }
         }
     }
 
-    /** Asks {@link #run()} to write what it holds, commit and return; from any thread. */
+    /**
+     * Asks {@link #run()} to write what it holds, commit and return; from any thread. The loop sees it within a poll (at most
+     * 100 ms): no wakeup, which would fail a commit under way.
+     */
     public void stop() {
         stopping = true;
-        KafkaConsumer<byte[], byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
     }
 
     /** One record: its points go to its partition's lane when the selection keeps them. */
@@ -356,6 +365,28 @@ public final class Follower {
         log.warn("Stopped with batches still unacknowledged after {}: the next run writes them again", settings.stopGrace());
     }
 
+    /** Waits until no sender is inside a write to the target (a cancelled batch's write under way lands before this returns). */
+    private void awaitNoWriteUnderWay(long deadlineNanos) {
+        synchronized (ackSignal) {
+            while (System.nanoTime() < deadlineNanos) {
+                boolean writing = false;
+                for (Lane lane : lanes) {
+                    writing |= lane.writing;
+                }
+                if (!writing) {
+                    return;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(ackSignal, Math.min(deadlineNanos - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(200)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+        log.warn("A write to the target was still under way after {}: it may land after the next follower's", settings.writeTimeout());
+    }
+
     /** Kafka deleted records before they were read: counted, said, and the partitions continue from their log start. */
     private void lost(KafkaConsumer<byte[], byte[]> kafka, OffsetOutOfRangeException deleted) {
         Map<TopicPartition, Long> starts = KafkaTail.seekToLogStart(kafka, deleted, settings.kafka().timeout());
@@ -432,6 +463,7 @@ public final class Follower {
         if (!cancelled) {
             return;
         }
+        awaitNoWriteUnderWay(System.nanoTime() + settings.writeTimeout().toNanos());
         for (TopicPartition tp : kafka.assignment()) {
             Long offset = acked.get(tp);
             if (!leaving.contains(tp) && offset != null && offset < read.getOrDefault(tp, offset)) {
@@ -560,6 +592,8 @@ public final class Follower {
         long oldestPendingReceiptMs = Long.MAX_VALUE;
         long newestPendingReceiptMs;
         boolean failing;
+        /** Inside a write to the target. */
+        volatile boolean writing;
 
         Lane(int index) {
             this.index = index;
@@ -634,9 +668,9 @@ public final class Follower {
                         written += batch.points() - refused;
                         refusedPoints += refused;
                     }
-                    metrics.pointsWritten.increment(written);
-                    metrics.pointsRejected.increment(refusedPoints);
                     if (d.acknowledge()) {
+                        metrics.pointsWritten.increment(written);
+                        metrics.pointsRejected.increment(refusedPoints);
                         long now = System.currentTimeMillis();
                         for (long receipt : d.receiptsMs) {
                             metrics.delivery.record(Math.max(0, now - receipt), TimeUnit.MILLISECONDS);
@@ -664,7 +698,16 @@ public final class Follower {
         long downSince = 0;
         while (true) {
             try {
-                int refused = target.write(batch);
+                int refused;
+                lane.writing = true;
+                try {
+                    refused = target.write(batch);
+                } finally {
+                    lane.writing = false;
+                    synchronized (ackSignal) {
+                        ackSignal.notifyAll();
+                    }
+                }
                 if (downSince != 0) {
                     log.warn("The target takes batches again after {} s", (System.nanoTime() - downSince) / 1_000_000_000);
                 }
@@ -686,6 +729,7 @@ public final class Follower {
                 }
                 backoff.pause();
                 if (d.cancelled()) {
+                    setFailing(lane, false); // its partitions went elsewhere: this lane has nothing failing now
                     return 0;
                 }
             }

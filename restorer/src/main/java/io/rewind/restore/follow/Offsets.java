@@ -76,6 +76,22 @@ final class Offsets {
         }
     }
 
+    /** Deletes the group (its offsets); nothing when it does not exist. Its members must have left. */
+    static void delete(KafkaTail.Settings kafka, String group) {
+        try (Admin admin = Admin.create(admin(kafka))) {
+            admin.deleteConsumerGroups(List.of(group)).all().get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while deleting the group '" + group + "'", e);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
+                throw failure("deleting", kafka, group, e);
+            }
+        } catch (TimeoutException | KafkaException e) {
+            throw failure("deleting", kafka, group, e);
+        }
+    }
+
     private static IllegalStateException failure(String doing, KafkaTail.Settings kafka, String group, Exception e) {
         Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
         return new IllegalStateException(doing + " the offsets of the follower group '" + group + "' in '" + kafka.topic() + "' at "
