@@ -333,7 +333,9 @@ final class RestoreCommand implements Callable<Integer> {
             }
             if (!from.isEmpty()) {
                 try (RejectFile rejectFile = new RejectFile(rejects, true); Targets target = targets(rejectFile, limit, requestTimeout)) {
-                    Follow.run(out, followSettings(transforms, System.currentTimeMillis(), followed, requestTimeout), target.following(),
+                    // Relative times as the first run resolved them (its checkpoint says when): the followed range stays put.
+                    long started = Checkpoint.startedAt(checkpointFile).orElse(System.currentTimeMillis());
+                    Follow.run(out, followSettings(transforms, started, followed, requestTimeout), target.following(),
                             admin.or(Follow.ADMIN_PORT), from, true, target.into());
                     return rejectFile.count() > 0 && !allowRejects ? RewindCli.PROBLEMS : RewindCli.OK;
                 }
@@ -509,6 +511,7 @@ final class RestoreCommand implements Callable<Integer> {
     private Follower.Settings followSettings(Transforms transforms, long startedMs, String fingerprint, Duration requestTimeout) {
         return new Follower.Settings(kafka.settings(archive.topic), group, fingerprint, selection(startedMs), transforms, batchSize,
                 Duration.ofMillis(TimeArgs.parseDuration(linger)), parallelism, followBuffer, BACKOFF_MIN, BACKOFF_MAX, Duration.ofSeconds(30),
-                requestTimeout.plusSeconds(5));
+                // one write: a request over HTTP; into HBase, the storage target's own attempts
+                requestTimeout.plusSeconds(5).multipliedBy(storageConfig == null ? 1 : maxAttempts));
     }
 }

@@ -207,10 +207,16 @@ public final class Follower {
             }
             try {
                 kafka.close(Duration.ofSeconds(5)); // leaves the group; its partitions' offsets are committed above
-            } finally {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                for (Lane lane : lanes) {
+            } catch (RuntimeException e) {
+                log.warn("Closing the follower's consumer: {}", e.toString()); // never instead of the error that ended the loop
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            for (Lane lane : lanes) {
+                try {
                     lane.sender.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
                 }
             }
         }
@@ -349,8 +355,13 @@ public final class Follower {
 
     /** Waits until every lane's batches are acknowledged, or the deadline (then a stop leaves them to the next run). */
     private void awaitInFlight(long deadlineNanos) throws InterruptedException {
+        awaitInFlight(deadlineNanos, false);
+    }
+
+    /** The same; {@code untilStop}: a stop asked meanwhile ends the wait too (the stop waits for them itself). */
+    private void awaitInFlight(long deadlineNanos, boolean untilStop) throws InterruptedException {
         synchronized (ackSignal) {
-            while (Math.max(0, deadlineNanos - System.nanoTime()) > 0) {
+            while (Math.max(0, deadlineNanos - System.nanoTime()) > 0 && !(untilStop && stopping)) {
                 advance();
                 boolean idle = true;
                 for (Lane lane : lanes) {
@@ -368,7 +379,7 @@ public final class Follower {
     /** Waits until no sender is inside a write to the target (a cancelled batch's write under way lands before this returns). */
     private void awaitNoWriteUnderWay(long deadlineNanos) {
         synchronized (ackSignal) {
-            while (System.nanoTime() < deadlineNanos) {
+            while (System.nanoTime() < deadlineNanos && !stopping) {
                 boolean writing = false;
                 for (Lane lane : lanes) {
                     writing |= lane.writing;
@@ -515,7 +526,7 @@ public final class Follower {
             if (!stopping) { // a stop has already waited for its batches
                 dispatch(true);
                 try {
-                    awaitInFlight(System.nanoTime() + settings.stopGrace().toNanos());
+                    awaitInFlight(System.nanoTime() + settings.stopGrace().toNanos(), true);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -699,8 +710,11 @@ public final class Follower {
         while (true) {
             try {
                 int refused;
-                lane.writing = true;
+                lane.writing = true; // before the check: a revocation that cancels it after the check waits for this write
                 try {
+                    if (d.cancelled()) {
+                        return 0;
+                    }
                     refused = target.write(batch);
                 } finally {
                     lane.writing = false;

@@ -107,6 +107,26 @@ public final class Checkpoint implements AutoCloseable {
         return checkpoint;
     }
 
+    /**
+     * When the restore of this checkpoint file first ran, whatever restore it holds: what a follower continuing after it
+     * resolves its relative times against. Empty without a readable checkpoint.
+     */
+    public static java.util.Optional<Long> startedAt(Path file) {
+        try {
+            if (!Files.isRegularFile(file)) {
+                return java.util.Optional.empty();
+            }
+            List<String> lines;
+            try (var reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                lines = reader.lines().limit(3).toList();
+            }
+            return lines.size() == 3 && lines.get(0).equals(MAGIC) && lines.get(2).matches("now \\d+")
+                    ? java.util.Optional.of(Long.parseLong(lines.get(2).substring(4))) : java.util.Optional.empty();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     public Path file() {
         return file;
     }

@@ -206,7 +206,7 @@ public final class HttpTarget implements Target {
      * the reasons it refuses a point for quote the point's own metric and tags.
      */
     private static final java.util.regex.Pattern STORAGE_FAILURE = java.util.regex.Pattern.compile(
-            "(?i)^\\s*(storage exception|unexpected exception|write timed ?out|timeout|please throttle|hbase)");
+            "(?i)^\\s*(storage exception|write timed ?out|timeout|please throttle|hbase)");
 
     private static JsonNode parse(String body) {
         try {

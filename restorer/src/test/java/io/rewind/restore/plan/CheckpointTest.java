@@ -78,4 +78,18 @@ class CheckpointTest {
             assertThat(cp.ackedBatches("u")).isZero();
         }
     }
+
+    /** A follower that continues after its restore resolves relative times as that restore's first run did. */
+    @Test
+    void whenTheFirstRunStartedIsReadWhateverRestoreTheFileHolds() throws IOException {
+        Path file = dir.resolve("cp");
+        assertThat(Checkpoint.startedAt(file)).isEmpty();
+        long started;
+        try (Checkpoint cp = Checkpoint.open(file, "restore-a", false)) {
+            started = cp.startedMs();
+        }
+        assertThat(Checkpoint.startedAt(file)).contains(started);
+        Files.writeString(dir.resolve("other"), "not a checkpoint\n");
+        assertThat(Checkpoint.startedAt(dir.resolve("other"))).isEmpty();
+    }
 }

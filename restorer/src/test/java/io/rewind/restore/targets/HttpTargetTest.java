@@ -26,6 +26,8 @@ class HttpTargetTest {
         assertThat(HttpTarget.notStored("{\"failed\":1,\"errors\":[{\"error\":\"Invalid tag value (\\\"hbase timeout\\\"): illegal"
                 + " character: \\\" \\\"\"}]}")).isNull();
         assertThat(HttpTarget.notStored("{\"success\":2,\"failed\":0,\"errors\":[]}")).isNull();
+        // What a TSD throws on the spot (a rollup interval it does not have): a reject, never retried without end.
+        assertThat(HttpTarget.notStored("{\"failed\":1,\"errors\":[{\"error\":\"Unexpected exception\"}]}")).isNull();
         assertThat(HttpTarget.notStored("")).isNull();
         assertThat(HttpTarget.notStored("not json \"failed\"")).isNull();
     }
