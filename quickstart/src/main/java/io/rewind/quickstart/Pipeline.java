@@ -60,6 +60,17 @@ public final class Pipeline implements AutoCloseable {
         return s;
     }
 
+    /**
+     * An archiver of another topic than the points topic, with its own {@code application.id} (its consumer group, whose
+     * committed offsets say what it archived), into {@code storage}: what a test of its own topic starts.
+     */
+    public static ArchiverConfig archiverConfig(String bootstrapServers, String topic, String applicationId, String storage, Path stateDir,
+            Duration commitInterval) {
+        Map<String, String> settings = ArchiverConfig.localSettings(bootstrapServers, topic, storage, stateDir, commitInterval);
+        settings.put("application.id", applicationId);
+        return ArchiverConfig.from(Settings.fromMap("archiver", settings));
+    }
+
     /** The archiver's settings, archiving the points topic into {@code storage}: the keys the compose file sets too. */
     public static Map<String, String> archiverSettings(String bootstrapServers, String storage, Path stateDir, Duration commitInterval) {
         return ArchiverConfig.localSettings(bootstrapServers, TOPIC, storage, stateDir, commitInterval);

@@ -17,7 +17,6 @@ import io.rewind.cli.RewindCli;
 import io.rewind.schema.Point;
 import io.rewind.schema.wire.SingleObjectWireFormat;
 import io.rewind.service.TimeArgs;
-import io.rewind.service.config.Settings;
 import io.rewind.tap.Tap;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -133,12 +132,9 @@ class CrashLoopIT {
         assertThat(telnetInKafka).as("telnet points the TSD stored").containsAll(forwarded);
 
         // The archive and a restore: each point once, as the source TSD holds it.
-        Map<String, String> archiving = Pipeline.archiverSettings(stack.kafka().bootstrapServers(), dir.resolve("archive").toString(),
-                dir.resolve("archiver-state"), Duration.ofSeconds(1));
-        archiving.put("topic", topic);
-        archiving.put("application.id", "rewind-" + topic);
+        ArchiverConfig config = Pipeline.archiverConfig(stack.kafka().bootstrapServers(), topic, "rewind-" + topic,
+                dir.resolve("archive").toString(), dir.resolve("archiver-state"), Duration.ofSeconds(1));
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ArchiverConfig config = ArchiverConfig.from(Settings.fromMap("archiver", archiving));
         long inKafka = records;
         try (Archiver archiver = Archiver.start(config, Storages.open(config.storage()), metrics)) {
             Await.until("the archiver to archive the " + inKafka + " records of the topic", Duration.ofMinutes(3), () -> { },

@@ -16,7 +16,6 @@ import io.rewind.devstack.TsdClient;
 import io.rewind.devstack.junit.DevStackExtension;
 import io.rewind.devstack.process.Await;
 import io.rewind.service.TimeArgs;
-import io.rewind.service.config.Settings;
 import io.rewind.tap.Tap;
 import io.rewind.tap.config.TapConfig;
 import java.io.IOException;
@@ -71,11 +70,8 @@ class FollowIT {
         Tsd source = stack.tsd("follow-source", Map.of("tsd.storage.fix_duplicates", "true"));
         Tsd staging = stack.tsd("follow-staging", Map.of("tsd.storage.fix_duplicates", "true"));
         Path archive = dir.resolve("archive");
-        Map<String, String> archiving = Pipeline.archiverSettings(bootstrap, archive.toString(), dir.resolve("archiver-state"),
+        ArchiverConfig config = Pipeline.archiverConfig(bootstrap, topic, archiverId, archive.toString(), dir.resolve("archiver-state"),
                 Duration.ofSeconds(1));
-        archiving.put("topic", topic);
-        archiving.put("application.id", archiverId);
-        ArchiverConfig config = ArchiverConfig.from(Settings.fromMap("archiver", archiving));
         PrometheusMeterRegistry archiverMetrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         List<String> follow = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), RewindCli.class.getName(), "restore", "--archive", archive.toString(), "--topic",

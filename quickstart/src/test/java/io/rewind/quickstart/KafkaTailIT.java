@@ -16,7 +16,6 @@ import io.rewind.devstack.junit.DevStackExtension;
 import io.rewind.devstack.process.Await;
 import io.rewind.cli.RewindCli;
 import io.rewind.service.TimeArgs;
-import io.rewind.service.config.Settings;
 import io.rewind.tap.Tap;
 import io.rewind.tap.config.TapConfig;
 import java.io.PrintWriter;
@@ -60,11 +59,8 @@ class KafkaTailIT {
         // timestamp, which its queries refuse unless told to keep the latest.
         Tsd source = stack.tsd("tail-source", Map.of("tsd.storage.fix_duplicates", "true"));
         Path archive = dir.resolve("archive");
-        Map<String, String> archiving = Pipeline.archiverSettings(bootstrap, archive.toString(), dir.resolve("archiver-state"),
+        ArchiverConfig config = Pipeline.archiverConfig(bootstrap, topic, archiverId, archive.toString(), dir.resolve("archiver-state"),
                 Duration.ofSeconds(1));
-        archiving.put("topic", topic);
-        archiving.put("application.id", archiverId);
-        ArchiverConfig config = ArchiverConfig.from(Settings.fromMap("archiver", archiving));
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         long asOf;
         int tailPoints;
