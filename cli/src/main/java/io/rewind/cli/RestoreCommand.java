@@ -318,19 +318,10 @@ final class RestoreCommand implements Callable<Integer> {
             }
             arguments.addAll(transform.asArguments());
             String followed = follow ? followFingerprint(storage) : null;
-            Map<Integer, Long> from = Map.of();
-            if (follow) {
-                // A group with offsets has followed before: the archive is in the target, and the topic goes on from them. A new
-                // follower (or --fresh) restores the archive first: no other follower of its group may run meanwhile, and the
-                // group's old offsets go first, so that an interrupted --fresh never continues from them.
-                from = fresh ? Map.of() : Follower.committedOffsets(kafka.settings(archive.topic), group, followed, false);
-                if (from.isEmpty()) {
-                    Follower.committedOffsets(kafka.settings(archive.topic), group, null, true);
-                    if (fresh) {
-                        Follower.forget(kafka.settings(archive.topic), group);
-                    }
-                }
-            }
+            // A group with offsets has followed before: the archive is in the target, and the topic goes on from them. A new
+            // follower (or --fresh) restores the archive first: no other follower of its group may run meanwhile, and the
+            // group's old offsets go first, so that an interrupted --fresh never continues from them.
+            Map<Integer, Long> from = follow ? Follower.startingOffsets(kafka.settings(archive.topic), group, followed, fresh) : Map.of();
             if (!from.isEmpty()) {
                 try (RejectFile rejectFile = new RejectFile(rejects, true); Targets target = targets(rejectFile, limit, requestTimeout)) {
                     // Relative times as the first run resolved them (its checkpoint says when): the followed range stays put.

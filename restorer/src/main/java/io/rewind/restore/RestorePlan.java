@@ -70,8 +70,8 @@ public record RestorePlan(String topic, Selection selection, List<ArchiveIndex.U
         List<TailPosition> positions = List.of();
         KafkaTail.TailRead tail = null;
         if (snapshot != null) {
-            snapshot = snapshot.withEndsNow(); // after the scan: no file it saw holds a record past the tail's end
-            positions = snapshot.positions(KafkaTail.pastFiles(pastFilesScan(storage, topic, selection, index)));
+            // after the scan: no file it saw holds a record past the tail's end
+            positions = snapshot.positionsAfterScan(KafkaTail.pastFiles(pastFilesScan(storage, topic, selection, index)));
             if (readTail) {
                 tail = KafkaTail.read(kafka, positions, selection);
                 long window = units.stream().filter(u -> u.partition() >= 0).mapToLong(u -> u.windowEndMs() - u.windowStartMs())

@@ -107,7 +107,6 @@ public final class Follower {
     private volatile boolean abandoned;
     private boolean paused;
     private long lastCaughtUpMs = System.currentTimeMillis();
-    private int nextSeq;
 
     public Follower(Settings settings, Target target, FollowMetrics metrics) {
         this.settings = settings;
@@ -122,13 +121,14 @@ public final class Follower {
     }
 
     /**
-     * Each partition's offset committed by the group, empty when it has none: a follower of that group has not started yet.
+     * Where a follower of the group starts: the offsets it committed, each partition's, when it has followed before; empty
+     * when the restore must run first (a new group, or {@code fresh}, which deletes the group's old offsets).
      *
      * @throws IllegalStateException when the group's offsets were committed for another selection, transforms or target
-     *         ({@code fingerprint}; null: whatever they were committed for), or a member of the group runs while {@code mustBeIdle}
+     *         ({@code fingerprint}), or when the restore must run while a member of the group runs
      */
-    public static Map<Integer, Long> committedOffsets(KafkaTail.Settings kafka, String group, String fingerprint, boolean mustBeIdle) {
-        return Offsets.committed(kafka, group, fingerprint, mustBeIdle);
+    public static Map<Integer, Long> startingOffsets(KafkaTail.Settings kafka, String group, String fingerprint, boolean fresh) {
+        return Offsets.start(kafka, group, fingerprint, fresh);
     }
 
     /**
@@ -137,11 +137,6 @@ public final class Follower {
      */
     public static void handOver(KafkaTail.Settings kafka, String group, String fingerprint, Map<Integer, Long> ends) {
         Offsets.commit(kafka, group, fingerprint, ends);
-    }
-
-    /** Deletes the group's offsets: a --fresh restore starts over, and an interrupted one never continues from them. */
-    public static void forget(KafkaTail.Settings kafka, String group) {
-        Offsets.delete(kafka, group);
     }
 
     /** Follows the topic until {@link #stop()}; returns once the batches in flight are written (or the grace has passed). */
@@ -637,10 +632,6 @@ public final class Follower {
             } catch (java.io.IOException | InterruptedException e) {
                 throw new IllegalStateException("a batch builder that only collects cannot fail", e);
             }
-            List<Batch> numbered = new ArrayList<>();
-            for (Batch b : batches) {
-                numbered.add(new Batch(b.unit(), nextSeq++, b.kind(), b.slices(), b.points()));
-            }
             Map<TopicPartition, Long> offsets = new HashMap<>();
             read.forEach((tp, offset) -> {
                 if (tp.partition() % lanes.length == index) {
@@ -648,7 +639,7 @@ public final class Follower {
                 }
             });
             metrics.buffered.addAndGet(kept - pendingPoints); // versions a later one replaced in this batch are done with
-            Dispatch d = new Dispatch(numbered, offsets, receipts, kept, oldestPendingReceiptMs, newestPendingReceiptMs);
+            Dispatch d = new Dispatch(batches, offsets, receipts, kept, oldestPendingReceiptMs, newestPendingReceiptMs);
             inFlight.addLast(d);
             queue.add(d);
             clearPending();

@@ -10,9 +10,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
 /** A follower group's offsets in the points topic, read and set through Kafka's admin API. */
 final class Offsets {
@@ -20,46 +22,74 @@ final class Offsets {
     }
 
     /**
-     * The group's committed offsets in the topic; refuses a group that follows something else (another fingerprint in its
-     * offsets' metadata; null: any), and, when {@code mustBeIdle}, a group with a member running.
+     * Where a follower of the group starts, read in one admin session: the group's committed offsets in the topic when it has
+     * followed before and not {@code fresh} (refused when they carry another fingerprint); else empty, a restore must run
+     * first, which needs no member of the group running, and {@code fresh} deletes the group so that an interrupted fresh
+     * restore never continues from its old offsets.
      */
-    static Map<Integer, Long> committed(KafkaTail.Settings kafka, String group, String fingerprint, boolean mustBeIdle) {
+    static Map<Integer, Long> start(KafkaTail.Settings kafka, String group, String fingerprint, boolean fresh) {
+        String doing = "reading";
         try (Admin admin = Admin.create(admin(kafka))) {
-            if (mustBeIdle) {
-                org.apache.kafka.clients.admin.ConsumerGroupDescription description;
-                try {
-                    description = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
-                            .get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS);
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
-                        throw e;
-                    }
-                    description = null; // a group that never was: no member runs
-                }
-                if (description != null && !description.members().isEmpty()) {
-                    throw new IllegalStateException("a follower of the group '" + group + "' runs (" + description.members().size()
-                            + " member(s), e.g. " + description.members().iterator().next().host() + "): stop it first, or follow"
-                            + " into another target with another --group");
+            if (!fresh) {
+                Map<Integer, Long> offsets = committed(admin, kafka, group, fingerprint);
+                if (!offsets.isEmpty()) {
+                    return offsets;
                 }
             }
-            Map<Integer, Long> offsets = new TreeMap<>();
-            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
-                    .get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS).forEach((tp, offset) -> {
-                        if (tp.topic().equals(kafka.topic()) && offset != null) {
-                            if (fingerprint != null && !fingerprint.equals(offset.metadata())) {
-                                throw new IllegalStateException("the group '" + group + "' follows '" + kafka.topic() + "' with another"
-                                        + " selection, transforms or target (its offsets say so): name another --group for this one, or"
-                                        + " pass --fresh to restore this one into its target and follow from there");
-                            }
-                            offsets.put(tp.partition(), offset.offset());
-                        }
-                    });
-            return offsets;
+            requireIdle(admin, kafka, group);
+            if (fresh) {
+                doing = "deleting";
+                try {
+                    admin.deleteConsumerGroups(List.of(group)).all().get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                        throw e;
+                    }
+                }
+            }
+            return Map.of();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reading the offsets of the group '" + group + "'", e);
+            throw new IllegalStateException("interrupted while " + doing + " the offsets of the group '" + group + "'", e);
         } catch (ExecutionException | TimeoutException | KafkaException e) {
-            throw failure("reading", kafka, group, e);
+            throw failure(doing, kafka, group, e);
+        }
+    }
+
+    private static Map<Integer, Long> committed(Admin admin, KafkaTail.Settings kafka, String group, String fingerprint)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Map<Integer, Long> offsets = new TreeMap<>();
+        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                .get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS).forEach((tp, offset) -> {
+                    if (tp.topic().equals(kafka.topic()) && offset != null) {
+                        if (!fingerprint.equals(offset.metadata())) {
+                            throw new IllegalStateException("the group '" + group + "' follows '" + kafka.topic() + "' with another"
+                                    + " selection, transforms or target (its offsets say so): name another --group for this one, or"
+                                    + " pass --fresh to restore this one into its target and follow from there");
+                        }
+                        offsets.put(tp.partition(), offset.offset());
+                    }
+                });
+        return offsets;
+    }
+
+    /** Refuses a group with a member running; a group that never was has none. */
+    private static void requireIdle(Admin admin, KafkaTail.Settings kafka, String group)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        ConsumerGroupDescription description;
+        try {
+            description = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                    .get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                throw e;
+            }
+            return;
+        }
+        if (!description.members().isEmpty()) {
+            throw new IllegalStateException("a follower of the group '" + group + "' runs (" + description.members().size()
+                    + " member(s), e.g. " + description.members().iterator().next().host() + "): stop it first, or follow"
+                    + " into another target with another --group");
         }
     }
 
@@ -73,22 +103,6 @@ final class Offsets {
             throw new IllegalStateException("interrupted while setting the offsets of the group '" + group + "'", e);
         } catch (ExecutionException | TimeoutException | KafkaException e) {
             throw failure("setting", kafka, group, e);
-        }
-    }
-
-    /** Deletes the group (its offsets); nothing when it does not exist. Its members must have left. */
-    static void delete(KafkaTail.Settings kafka, String group) {
-        try (Admin admin = Admin.create(admin(kafka))) {
-            admin.deleteConsumerGroups(List.of(group)).all().get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while deleting the group '" + group + "'", e);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
-                throw failure("deleting", kafka, group, e);
-            }
-        } catch (TimeoutException | KafkaException e) {
-            throw failure("deleting", kafka, group, e);
         }
     }
 

@@ -96,22 +96,26 @@ public final class KafkaTail {
         }
 
         /**
-         * This snapshot with each partition's end offset read now. Read after the archive was scanned, it lies past every record
-         * of every file the scan saw (the archiver writes only records it has read), so that the archive and the tail together
-         * hold exactly the records before it: where a follower takes over ({@code restore --follow}).
+         * The positions, each partition's log start and end offset read now, in one consumer. Read after the archive was
+         * scanned, the end lies past every record of every file the scan saw (the archiver writes only records it has read),
+         * so that the archive and the tail together hold exactly the records before it: where a follower takes over
+         * ({@code restore --follow}); the log start says what retention deleted meanwhile.
          */
-        public Snapshot withEndsNow() {
+        public List<TailPosition> positionsAfterScan(Map<Integer, Long> pastFiles) {
             if (settings == null) {
-                return this;
+                return positions(pastFiles, Map.of());
             }
             try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings)) {
+                List<TopicPartition> partitions = logRange.keySet().stream().map(p -> new TopicPartition(settings.topic(), p)).toList();
+                Map<Integer, Long> starts = new TreeMap<>();
+                consumer.beginningOffsets(partitions, settings.timeout()).forEach((tp, start) -> starts.put(tp.partition(), start));
                 Map<Integer, long[]> range = new TreeMap<>();
-                consumer.endOffsets(logRange.keySet().stream().map(p -> new TopicPartition(settings.topic(), p)).toList(), settings.timeout())
+                consumer.endOffsets(partitions, settings.timeout())
                         .forEach((tp, end) -> range.put(tp.partition(), new long[] {logRange.get(tp.partition())[0], end}));
-                return new Snapshot(settings, range, committed);
+                return new Snapshot(settings, range, committed).positions(pastFiles, starts);
             } catch (KafkaException e) {
-                throw new IllegalStateException("reading the end offsets of the points topic '" + settings.topic() + "' from Kafka at "
-                        + settings.bootstrap() + ": " + e.getMessage(), e);
+                throw new IllegalStateException("reading the log start and end offsets of the points topic '" + settings.topic()
+                        + "' from Kafka at " + settings.bootstrap() + ": " + e.getMessage(), e);
             }
         }
     }
