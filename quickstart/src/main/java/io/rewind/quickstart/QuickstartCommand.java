@@ -108,8 +108,8 @@ public final class QuickstartCommand implements Callable<Integer> {
 
     private static void summary(PrintWriter out, Story.Result r, Resources running, Path home, Map<String, Long> phases, long totalMs) {
         out.println();
-        out.println(r.verified() ? "VERIFIED: the recovery TSD holds exactly what production held before the incident."
-                : "NOT VERIFIED: see the differences below.");
+        out.println(r.verified() ? "VERIFIED: 'rewind changes' found the incident, and the recovery TSD holds exactly what production held of "
+                + String.join(", ", r.restoredMetrics()) + " before it." : "NOT VERIFIED: see the differences below.");
         out.printf("  written through the tap  %,d points: %,d telnet lines on %d connections, %,d in %,d gzip'ed HTTP batches;"
                 + " %,d of them the incident's garbage%n", r.pointsSent(), r.telnetPoints() + r.garbagePoints(), Workload.TELNET_HOSTS + 1,
                 r.httpPoints(), r.httpRequests(), r.garbagePoints());
@@ -120,8 +120,10 @@ public final class QuickstartCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  write -> archive delay   mean %.1f s, max %.1f s, 99%% within %.0f s (archiver commit interval %d s)%n",
                 r.delay().meanSeconds(), r.delay().maxSeconds(), r.delay().p99AtMostSeconds(), running.pipeline.commitInterval().toSeconds());
         out.printf("  the incident             %,d points of %s overwritten in production%n", r.damagedPoints(), Workload.DAMAGED_METRIC);
-        out.printf("  restored                 %,d points as of %s into recovery (%s to %s)%n", r.pointsRestored(), TimeArgs.format(r.asOfMs()),
-                TimeArgs.format(r.fromMs()), TimeArgs.format(r.toMs()));
+        out.printf("  found by 'rewind changes' the garbage began at %s (the collectors' last good tick was handled at %s)%n",
+                TimeArgs.format(r.asOfMs() + 1), TimeArgs.format(r.workloadEndMs()));
+        out.printf("  restored                 %,d points of %s as of %s into recovery%n", r.pointsRestored(), String.join(", ", r.restoredMetrics()),
+                TimeArgs.format(r.asOfMs()));
         if (r.restore() != null && r.restore().has("verification")) {
             var v = r.restore().path("verification");
             out.printf("  restorer's --verify      %s: %,d series, %,d points in the target against the archive%n",
@@ -132,7 +134,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         }
         out.printf("  recovery vs production   %s: %,d series, %,d points before the incident, %,d in recovery%n",
                 r.recoveryDifferences().isEmpty() ? "equal" : r.recoveryDifferences().size() + " points DIFFER",
-                r.beforeIncident().series().size(), r.beforeIncident().points(), r.recovery().points());
+                r.beforeIncidentOfRestored().series().size(), r.beforeIncidentOfRestored().points(), r.recovery().points());
         r.recoveryDifferences().stream().limit(10).forEach(d -> out.println("    " + d));
         StringBuilder times = new StringBuilder();
         phases.forEach((name, ms) -> times.append(times.length() == 0 ? "" : ", ").append(name).append(' ').append(seconds(ms)));
@@ -145,6 +147,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         out.printf("  bin/rewind archiver --config %s%n", running.pipeline.archiverConfig());
         out.printf("  bin/rewind list --archive %s%n", running.pipeline.archiveDir());
         out.printf("  bin/rewind verify --archive %s%n", running.pipeline.archiveDir());
+        out.printf("  bin/rewind %s%n", String.join(" ", r.changesCommand()));
         out.printf("  bin/rewind %s%n", String.join(" ", r.restoreCommand()).replace(" --json", ""));
         out.flush();
     }

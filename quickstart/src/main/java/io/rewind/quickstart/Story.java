@@ -17,10 +17,11 @@ import picocli.CommandLine;
 
 /**
  * The quickstart's story on a running pipeline: collectors write through the tap; a bad writer then
- * overwrites a metric with garbage; once the archive holds every point written, the restorer brings
- * back the range as of just before the incident into the recovery TSD, verified two ways: by the
- * restorer ({@code --verify}, the target against the archive) and against what the production TSD
- * held just before the incident.
+ * overwrites a metric with garbage; once the archive holds every point written, {@code rewind changes}
+ * finds when the garbage began and which metric it rewrote, and the restore it suggests brings that
+ * metric back as of the millisecond before, into the recovery TSD, verified two ways: by the restorer
+ * ({@code --verify}, the target against the archive) and against what the production TSD held just
+ * before the incident.
  */
 final class Story {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,9 +33,15 @@ final class Story {
 
     /** Everything the summary shows. */
     record Result(long pointsSent, long telnetPoints, long httpPoints, long httpRequests, long garbagePoints, long pointsInKafka,
-            long pointsArchived, Pipeline.ArchiveSize archive, Pipeline.Delay delay, long asOfMs, long fromMs, long toMs,
-            TsdData beforeIncident, long damagedPoints, TsdData recovery, List<String> recoveryDifferences, JsonNode restore,
-            int restoreExit, String restoreErrors, List<String> restoreCommand, Map<String, Long> phaseMs) {
+            long pointsArchived, Pipeline.ArchiveSize archive, Pipeline.Delay delay, long workloadEndMs, long asOfMs, long fromMs, long toMs,
+            TsdData beforeIncident, long damagedPoints, List<String> changesCommand, String changes, List<String> restoredMetrics,
+            TsdData recovery, List<String> recoveryDifferences, JsonNode restore, int restoreExit, String restoreErrors,
+            List<String> restoreCommand, Map<String, Long> phaseMs) {
+
+        /** What production held before the incident, of the metrics the suggested restore brings back. */
+        TsdData beforeIncidentOfRestored() {
+            return beforeIncident.filter(s -> restoredMetrics.contains(s.metric()));
+        }
 
         /** The restorer verified the target against the archive, and the recovery TSD holds what production held before the incident. */
         boolean verified() {
@@ -84,14 +91,10 @@ final class Story {
                 }
             }
             workload.barrier();
-            long asOfMs = System.currentTimeMillis();
-            while (System.currentTimeMillis() <= asOfMs) {
-                Thread.onSpinWait(); // every later point gets a later ingest time than the as-of
-            }
+            long workloadEndMs = System.currentTimeMillis();
             TsdData before = TsdData.await(productionClient, Workload.METRICS, fromMs, toMs, Workload.goodPoints(workloadTicks), TSD_WAIT);
             phaseMs.put("workload", elapsedMs(phase));
-            say("Production holds %,d points in %,d series at %s: the moment to restore.", before.points(), before.series().size(),
-                    TimeArgs.format(asOfMs));
+            say("Production holds %,d points in %,d series.", before.points(), before.series().size());
 
             phase = System.nanoTime();
             say("Incident: a bad deploy overwrites %s on every host with garbage, back to the first point, for %d s ...",
@@ -103,40 +106,69 @@ final class Story {
             TsdData after = TsdData.await(productionClient, Workload.METRICS, fromMs, toMs, Workload.goodPoints(workload.ticks()), TSD_WAIT);
             long damaged = before.changedIn(after);
             phaseMs.put("incident", elapsedMs(phase));
-            say("Production now has %,d points of %s overwritten with garbage.", damaged, Workload.DAMAGED_METRIC);
+            say("Production now has %,d points of %s overwritten with garbage. As of when to restore? The archive knows.", damaged,
+                    Workload.DAMAGED_METRIC);
 
             phase = System.nanoTime();
             awaitArchive(workload.pointsSent());
             phaseMs.put("archive wait", elapsedMs(phase));
 
             phase = System.nanoTime();
-            List<String> command = restoreCommand(fromMs, toMs, asOfMs);
-            say("Restoring as of %s into the recovery TSD, with --verify:%n  bin/rewind %s", TimeArgs.format(asOfMs), String.join(" ", command));
-            StringWriter restoreOut = new StringWriter();
-            StringWriter restoreErr = new StringWriter();
-            CommandLine cli = RewindCli.commandLine();
-            cli.setOut(new PrintWriter(restoreOut, true));
-            cli.setErr(new PrintWriter(restoreErr, true));
-            int exit = cli.execute(command.toArray(String[]::new));
-            JsonNode restore = exit == RewindCli.OK || exit == RewindCli.PROBLEMS ? JSON.readTree(restoreOut.toString()) : null;
+            List<String> changesCommand = List.of("changes", "--archive", pipeline.archiveDir().toString(), "--topic", Pipeline.TOPIC,
+                    "--from", TimeArgs.format(startMs - 60_000), "--metric", String.join(",", Workload.METRICS), "--target",
+                    recovery.httpUrl().toString());
+            say("What changed since the collectors started, and when:%n  bin/rewind %s", String.join(" ", changesCommand));
+            Cli changes = Cli.run(changesCommand);
+            say("%s", changes.out().strip().indent(4).stripTrailing());
+            Cli changesJson = Cli.run(concat(changesCommand, List.of("--json")));
+            JsonNode suggestion = changes.exit() == RewindCli.OK && changesJson.exit() == RewindCli.OK
+                    ? JSON.readTree(changesJson.out()).path("suggestion") : JSON.missingNode();
+            if (!suggestion.has("command")) {
+                throw new IllegalStateException("rewind changes suggested no restore (exit " + changes.exit() + "): " + changes.out()
+                        + changes.err());
+            }
+            List<String> restoredMetrics = new java.util.ArrayList<>();
+            suggestion.path("metrics").forEach(m -> restoredMetrics.add(m.asText()));
+            List<String> suggested = new java.util.ArrayList<>();
+            suggestion.path("command").forEach(a -> suggested.add(a.asText()));
+            List<String> command = concat(suggested, List.of("--json", "--fresh", "--rejects", dir.resolve("restore").resolve("rejects.jsonl").toString()));
+            long asOfMs = suggestion.path("asOfMs").asLong();
+            phaseMs.put("changes", elapsedMs(phase));
+
+            phase = System.nanoTime();
+            say("Restoring what it suggests, into the recovery TSD:%n  bin/rewind %s", String.join(" ", command));
+            Cli restored = Cli.run(command);
+            int exit = restored.exit();
+            JsonNode restore = exit == RewindCli.OK || exit == RewindCli.PROBLEMS ? JSON.readTree(restored.out()) : null;
             phaseMs.put("restore + verify", elapsedMs(phase));
 
-            TsdData recovered = TsdData.await(TsdClient.of(recovery), Workload.METRICS, fromMs, toMs, before.points(), TSD_WAIT);
-            List<String> differences = before.differences(recovered);
+            TsdData expected = before.filter(s -> restoredMetrics.contains(s.metric()));
+            TsdData recovered = TsdData.await(TsdClient.of(recovery), Workload.METRICS, fromMs, toMs, expected.points(), TSD_WAIT);
+            List<String> differences = expected.differences(recovered);
             return new Result(workload.pointsSent(), workload.telnetPoints(), workload.httpPoints(), workload.httpRequests(),
                     workload.garbagePoints(), pipeline.pointsInKafka(), pipeline.pointsArchived(), pipeline.archiveSize(),
-                    pipeline.delay(), asOfMs, fromMs, toMs, before, damaged, recovered, differences, restore, exit,
-                    restoreErr.toString(), command, phaseMs);
+                    pipeline.delay(), workloadEndMs, asOfMs, fromMs, toMs, before, damaged, changesCommand, changes.out(), List.copyOf(restoredMetrics),
+                    recovered, differences, restore, exit, restored.err(), command, phaseMs);
         }
     }
 
-    /** The restore, as a user types it after {@code bin/rewind}. */
-    private List<String> restoreCommand(long fromMs, long toMs, long asOfMs) {
-        Path restoreDir = dir.resolve("restore");
-        return List.of("restore", "--archive", pipeline.archiveDir().toString(), "--topic", Pipeline.TOPIC,
-                "--from", TimeArgs.format(fromMs), "--to", TimeArgs.format(toMs), "--as-of", TimeArgs.format(asOfMs),
-                "--target", recovery.httpUrl().toString(),
-                "--verify", "--json", "--fresh", "--rejects", restoreDir.resolve("rejects.jsonl").toString());
+    /** A verb of the command line run in this JVM, as a user runs it after {@code bin/rewind}. */
+    private record Cli(int exit, String out, String err) {
+        static Cli run(List<String> arguments) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CommandLine cli = RewindCli.commandLine();
+            cli.setOut(new PrintWriter(out, true));
+            cli.setErr(new PrintWriter(err, true));
+            int exit = cli.execute(arguments.toArray(String[]::new));
+            return new Cli(exit, out.toString(), err.toString());
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** Waits until Kafka has every point sent and the archiver has written every one durably, showing the lag. */

@@ -93,6 +93,17 @@ final class Workload implements AutoCloseable {
             Thread.sleep(wait); // pacing: collectors send once per interval
         }
         long seconds = due / 1000;
+        if (incident && badWriter == null) {
+            // The bad deploy first rewrites the metric's history, back to the first tick. Handled before this tick's good
+            // points are sent, so that the archive as of the millisecond before its first line holds exactly what production
+            // held: what 'rewind changes' finds and suggests restoring.
+            badWriter = new Telnet(host, port);
+            overwrite(0, ticks);
+            List<String> errors = badWriter.awaitHandled();
+            if (!errors.isEmpty()) {
+                throw new IllegalStateException("The TSD refused the bad writer's lines: " + errors.subList(0, Math.min(5, errors.size())));
+            }
+        }
         for (int h = 0; h < TELNET_HOSTS; h++) {
             telnet.get(h).send(telnetLines(h, seconds));
             telnetPoints += 2 * CPUS + 3;
@@ -107,12 +118,7 @@ final class Workload implements AutoCloseable {
             httpRequests++;
         }
         if (incident) {
-            if (badWriter == null) {
-                badWriter = new Telnet(host, port);
-                overwrite(0, ticks + 1); // the bad deploy rewrites the metric's history, back to the first tick
-            } else {
-                overwrite(ticks, ticks + 1);
-            }
+            overwrite(ticks, ticks + 1); // and goes on writing garbage
         }
         ticks++;
     }

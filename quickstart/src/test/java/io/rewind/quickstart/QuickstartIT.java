@@ -23,8 +23,8 @@ import picocli.CommandLine;
 
 /**
  * The quickstart's story, shorter, on the test run's dev stack: collectors write through the tap, the
- * archiver archives, a bad writer overwrites a metric, and the restorer brings the range back as of
- * just before the incident into the recovery TSD. Then a staging replay of a filtered, renamed,
+ * archiver archives, a bad writer overwrites a metric, {@code rewind changes} finds when and which, and
+ * the restore it suggests brings that metric back as of just before the incident into the recovery TSD. Then a staging replay of a filtered, renamed,
  * retagged and time-shifted selection into the same TSD.
  */
 @ExtendWith(DevStackExtension.class)
@@ -60,7 +60,14 @@ class QuickstartIT {
 
         assertThat(result.beforeIncident().points()).isEqualTo(Workload.goodPoints(WORKLOAD_SECONDS));
         assertThat(result.beforeIncident().series()).hasSize(Workload.SERIES);
-        assertThat(recovery.differences(result.beforeIncident())).isEmpty();
+        // 'rewind changes' named the metric the garbage rewrote, and a moment after every good point and before the garbage.
+        assertThat(result.restoredMetrics()).containsExactly(Workload.DAMAGED_METRIC);
+        assertThat(result.asOfMs()).isGreaterThanOrEqualTo(result.workloadEndMs());
+        assertThat(result.changes()).contains(Workload.DAMAGED_METRIC).contains("Suggested restore");
+        // What it suggested, run, brought back what production held of that metric before the incident, and nothing else.
+        assertThat(result.beforeIncidentOfRestored().series()).hasSize(Workload.TELNET_HOSTS);
+        assertThat(result.beforeIncidentOfRestored().points()).isEqualTo((long) Workload.TELNET_HOSTS * WORKLOAD_SECONDS);
+        assertThat(recovery.differences(result.beforeIncidentOfRestored())).isEmpty();
         // The incident is real: production now has garbage where every host's load average was.
         assertThat(result.damagedPoints()).isEqualTo((long) Workload.TELNET_HOSTS * WORKLOAD_SECONDS);
         TsdData productionNow = TsdData.query(TsdClient.of(stack.tsd(DevStackExtension.PRODUCTION)), List.of(Workload.DAMAGED_METRIC),

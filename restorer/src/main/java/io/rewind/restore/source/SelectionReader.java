@@ -28,6 +28,7 @@ public final class SelectionReader {
     private final Selection selection;
     private final Predicate<SeriesId> seriesFilter;
     private final boolean withEmptySeries;
+    private final boolean everyVersion;
 
     public SelectionReader(Storage storage, Selection selection) {
         this(storage, selection, false);
@@ -39,10 +40,23 @@ public final class SelectionReader {
      *        that replaces the target's series deletes
      */
     public SelectionReader(Storage storage, Selection selection, boolean withEmptySeries) {
+        this(storage, selection, withEmptySeries, false);
+    }
+
+    private SelectionReader(Storage storage, Selection selection, boolean withEmptySeries, boolean everyVersion) {
         this.storage = storage;
         this.selection = selection;
         this.seriesFilter = selection.seriesFilter();
         this.withEmptySeries = withEmptySeries;
+        this.everyVersion = everyVersion;
+    }
+
+    /**
+     * A reader of every version the selection's series hold in its range, each with its ingest time, in arrival order within a
+     * timestamp (the selection's as-of time aside): the history {@code rewind changes} reads, from the same files a restore reads.
+     */
+    public static SelectionReader everyVersion(Storage storage, Selection selection) {
+        return new SelectionReader(storage, selection, false, true);
     }
 
     /** What receives the selected series of a unit, in series order; none is empty unless asked for. */
@@ -66,13 +80,14 @@ public final class SelectionReader {
                 // Every file, when series with nothing to restore are wanted too: a series the unit holds only outside the
                 // range, or only after the as-of time, is still one of the archive's.
                 if (withEmptySeries || (selection.overlaps(file.header().eventTimeMinMs(), file.header().eventTimeMaxMs())
-                        && file.header().ingestTimeMinMs() <= selection.asOfMs())) {
+                        && (everyVersion || file.header().ingestTimeMinMs() <= selection.asOfMs()))) {
                     readers.add(SegmentFiles.open(storage, file.key(), seriesFilter));
                 }
             }
             inputs.addAll(readers);
             inputs.add(unit.tail().series().stream().filter(s -> seriesFilter.test(s.id())).iterator());
-            SegmentMerger merged = withEmptySeries ? SegmentMerger.asOfWithEmptySeries(inputs, selection.asOfMs())
+            SegmentMerger merged = everyVersion ? SegmentMerger.allVersions(inputs)
+                    : withEmptySeries ? SegmentMerger.asOfWithEmptySeries(inputs, selection.asOfMs())
                     : SegmentMerger.asOf(inputs, selection.asOfMs());
             while (merged.hasNext()) {
                 SeriesPoints inRange = cut(merged.next());
