@@ -303,9 +303,10 @@ public final class ArchiveChanges {
         }
 
         MetricChanges result(String metric, Settings settings, long lookFrom, long end) {
-            // The usual rate: the median of the metric's whole minutes, from its first arrival read (or the look-back's start).
+            // The usual rate: the median of the metric's whole minutes from its first arrival read (or the look-back's start); a
+            // metric that began arriving within a minute did not arrive all of it.
             List<Long> counts = new ArrayList<>();
-            long start = Math.max(minuteOf(firstArrivalInRead == Long.MAX_VALUE ? end : firstArrivalInRead), wholeMinuteFrom(lookFrom));
+            long start = wholeMinuteFrom(Math.max(firstArrivalInRead == Long.MAX_VALUE ? end : firstArrivalInRead, lookFrom));
             for (long m = start; m + MINUTE_MS <= end; m += MINUTE_MS) {
                 Minute minute = minutes.get(m);
                 counts.add(minute == null ? 0 : minute.arrivals);
