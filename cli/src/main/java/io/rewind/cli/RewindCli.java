@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "rewind", mixinStandardHelpOptions = true, versionProvider = RewindCli.Version.class,
         description = "Lists, inspects, verifies, restores and exports Rewind's archive of OpenTSDB points, and backs up what a cluster already holds.",
-        subcommands = {ListCommand.class, InspectCommand.class, VerifyCommand.class, ChangesCommand.class, RestoreCommand.class, ExportCommand.class,
+        subcommands = {ListCommand.class, InspectCommand.class, VerifyCommand.class, ChangesCommand.class, ServeCommand.class, RestoreCommand.class, ExportCommand.class,
                 DrillCommand.class, CopyCommand.class, KeysCommand.class, BaselineCommand.class, HealCommand.class, CompletionCommand.class})
 public final class RewindCli implements Runnable {
     public static final int OK = 0;
