@@ -97,6 +97,67 @@ class ServeIT {
                 String.join("\n", differences.subList(0, Math.min(40, differences.size())))).isEmpty();
     }
 
+    /** What Grafana's OpenTSDB data source POSTs: numeric ms bounds, filters with and without group-by, rate options, a fill. */
+    @Test
+    void grafanasPostedQueriesGiveTheTsdsJson() {
+        Random random = new Random(44);
+        List<String> differences = new ArrayList<>();
+        long[] compared = new long[3];
+        for (int q = 0; q < 100; q++) {
+            String body = postBody(random, null);
+            compareBodies(body, TsdClient.of(latest), body, differences, compared);
+        }
+        for (int q = 0; q < 20; q++) {
+            compareBodies(postBody(new Random(1000 + q), rewrittenAt - 1), TsdClient.of(asOf), postBody(new Random(1000 + q), null), differences,
+                    compared);
+        }
+        System.out.printf("serve vs TSD, POST: %d answers with points, %d points compared%n", compared[0], compared[1]);
+        assertThat(compared[0]).isGreaterThan(80);
+        assertThat(differences).as(String.join("\n", differences.subList(0, Math.min(20, differences.size())))).isEmpty();
+    }
+
+    private static String postBody(Random random, Long asOfMs) {
+        long start = base + random.nextInt(150) * MIN + random.nextInt(60_000);
+        long end = start + (5 + random.nextInt(120)) * MIN;
+        com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode().put("start", start).put("end", end)
+                .put("msResolution", random.nextBoolean()).put("globalAnnotations", true);
+        if (asOfMs != null) {
+            body.put("as_of", asOfMs);
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode q = body.putArray("queries").addObject()
+                .put("metric", METRICS[random.nextInt(METRICS.length)])
+                .put("aggregator", AGGREGATORS[1 + random.nextInt(AGGREGATORS.length - 1)]);
+        String downsample = DOWNSAMPLES[random.nextInt(DOWNSAMPLES.length)];
+        if (downsample != null) {
+            q.put("downsample", downsample);
+        }
+        if (random.nextInt(3) == 0) {
+            q.put("rate", true);
+            com.fasterxml.jackson.databind.node.ObjectNode options = q.putObject("rateOptions").put("counter", random.nextBoolean());
+            if (random.nextBoolean()) {
+                options.put("counterMax", 1000).put("resetValue", 1);
+            }
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode filters = q.putArray("filters");
+        switch (random.nextInt(5)) {
+            case 0 -> filters.addObject().put("type", "literal_or").put("tagk", "host").put("filter", "web01|web03").put("groupBy", true);
+            case 1 -> filters.addObject().put("type", "wildcard").put("tagk", "host").put("filter", "*").put("groupBy", true);
+            case 2 -> filters.addObject().put("type", "iliteral_or").put("tagk", "dc").put("filter", "LGA").put("groupBy", false);
+            case 3 -> {
+                filters.addObject().put("type", "regexp").put("tagk", "host").put("filter", "web0[12]").put("groupBy", false);
+                filters.addObject().put("type", "wildcard").put("tagk", "dc").put("filter", "*").put("groupBy", true);
+            }
+            default -> { }
+        }
+        return body.toString();
+    }
+
+    private static void compareBodies(String servedBody, TsdClient tsd, String tsdBody, List<String> differences, long[] compared) {
+        TsdClient.Response expected = tsd.post("/api/query", tsdBody, false);
+        TsdClient.Response actual = new TsdClient("127.0.0.1", server.port()).post("/api/query", servedBody, false);
+        record(tsdBody, expected, actual, differences, compared);
+    }
+
     @Test
     void asOfShowsWhatARestoreAsOfThatMomentWrites() {
         Random random = new Random(43);
@@ -127,6 +188,10 @@ class ServeIT {
     private static void compare(String servedQuery, TsdClient tsd, String tsdQuery, List<String> differences, long[] compared) {
         TsdClient.Response expected = tsd.get("/api/query?" + tsdQuery);
         TsdClient.Response actual = new TsdClient("127.0.0.1", server.port()).get("/api/query?" + servedQuery);
+        record(tsdQuery, expected, actual, differences, compared);
+    }
+
+    private static void record(String tsdQuery, TsdClient.Response expected, TsdClient.Response actual, List<String> differences, long[] compared) {
         if (expected.status() != actual.status()) {
             differences.add(tsdQuery + "\n  TSD HTTP " + expected.status() + ": " + shorten(expected.body()) + "\n  serve HTTP " + actual.status()
                     + ": " + shorten(actual.body()));
