@@ -32,7 +32,7 @@ import java.util.Map;
  * Also the read path alone: archive to merged series, and to the JSON batches a restore sends.
  */
 public final class RestoreBenchmark {
-    private static final long START = 1_763_726_400_000L;
+    static final long START = 1_763_726_400_000L;
     private static final int PARTITIONS = 4;
 
     private RestoreBenchmark() {
@@ -168,7 +168,7 @@ public final class RestoreBenchmark {
     }
 
     /** One segment per (hour, partition), series spread over the partitions by the hash of their key. */
-    private static long writeArchive(Path dir, int hours) throws IOException {
+    static long writeArchive(Path dir, int hours) throws IOException {
         long points = 0;
         try (Storage storage = new LocalStorage(dir)) {
             for (int h = 0; h < hours; h++) {

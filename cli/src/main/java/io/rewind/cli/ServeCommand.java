@@ -24,6 +24,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Where to listen (default: ${DEFAULT-VALUE}; port 0 picks a free one). The archive's data is readable by whoever reaches it.")
     String listen;
 
+    @Option(names = "--cache-points", defaultValue = "10000000", paramLabel = "N",
+            description = {"Decoded points kept in memory between queries (about 24 bytes each; default: ${DEFAULT-VALUE}): the files",
+                    "a dashboard reads again are checked and decoded once."})
+    long cachePoints;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -43,7 +48,7 @@ final class ServeCommand implements Callable<Integer> {
         Storage storage = archive.open();
         ServeServer server;
         try {
-            server = ServeServer.start(storage, archive.topic, host, port);
+            server = ServeServer.start(storage, archive.topic, host, port, cachePoints);
         } catch (RuntimeException | java.io.IOException e) {
             storage.close();
             throw e;

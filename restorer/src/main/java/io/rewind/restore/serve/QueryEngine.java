@@ -458,10 +458,8 @@ final class QueryEngine {
         long interval = sub.downsample() == null ? 0 : sub.downsample().intervalMs();
         long[] scan = scanRange(query.startMs(), query.endMs(), interval);
         List<Span> spans = new ArrayList<>();
-        for (ArchiveSeries.Series s : archive.read(sub.metric(), scan[0], scan[1] - 1, query.asOfMs())) {
-            if (selected(s.tags(), sub)) {
-                spans.add(new Span(s.tags(), points(s)));
-            }
+        for (ArchiveSeries.Series s : archive.read(sub.metric(), scan[0], scan[1] - 1, query.asOfMs(), tags -> selected(tags, sub))) {
+            spans.add(new Span(s.tags(), new Points(s.timestampsMs(), s.longs(), s.doubles(), s.floating(), s.size())));
         }
         spans.sort(SPAN_ORDER);
         List<Group> groups = new ArrayList<>();
@@ -557,23 +555,6 @@ final class QueryEngine {
             scanEnd = e + (HOUR_S - e % HOUR_S);
         }
         return new long[] {scanStart * 1000, scanEnd * 1000};
-    }
-
-    private static Points points(ArchiveSeries.Series s) {
-        int n = s.size();
-        long[] lv = new long[n];
-        double[] dv = new double[n];
-        boolean[] f = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            Object v = s.values()[i];
-            if (v instanceof Double d) {
-                dv[i] = d;
-                f[i] = true;
-            } else {
-                lv[i] = ((Number) v).longValue();
-            }
-        }
-        return new Points(s.timestampsMs().clone(), lv, dv, f, n);
     }
 
     /** Downsampled (and filled) over the scan range: bucket starts, always doubles. */
@@ -675,19 +656,37 @@ final class QueryEngine {
     private record Out(long t, boolean integer, long lv, double dv) {
     }
 
-    private static List<Out> aggregate(List<Points> spans, Aggregator agg, boolean rate) {
-        TreeSet<Long> times = new TreeSet<>();
+    /** The sorted union of the spans' timestamps (from each one's second point with rate: its first is never output). */
+    private static long[] outputTimes(List<Points> spans, boolean rate) {
+        int total = 0;
+        for (Points p : spans) {
+            total += p.n;
+        }
+        long[] all = new long[total];
+        int k = 0;
         for (Points p : spans) {
             for (int i = rate ? 1 : 0; i < p.n; i++) {
-                times.add(p.t[i]);
+                all[k++] = p.t[i];
             }
         }
+        Arrays.sort(all, 0, k);
+        int unique = 0;
+        for (int i = 0; i < k; i++) {
+            if (unique == 0 || all[i] != all[unique - 1]) {
+                all[unique++] = all[i];
+            }
+        }
+        return Arrays.copyOf(all, unique);
+    }
+
+    private static List<Out> aggregate(List<Points> spans, Aggregator agg, boolean rate) {
+        long[] times = outputTimes(spans, rate);
         int n = spans.size();
         long[] longs = new long[n];
         double[] doubles = new double[n];
         int[] pos = new int[n]; // per span: index of its last point at or before T, -1 before its first
         Arrays.fill(pos, -1);
-        List<Out> out = new ArrayList<>(times.size());
+        List<Out> out = new ArrayList<>(times.length);
         for (long x : times) {
             for (int i = 0; i < n; i++) {
                 Points p = spans.get(i);

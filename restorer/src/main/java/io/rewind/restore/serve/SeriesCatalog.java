@@ -16,8 +16,8 @@ import java.util.TreeSet;
 
 /**
  * The names the archive holds: every metric, tag key and tag value of its plain points, and each metric's series, as
- * OpenTSDB's UID tables and its lookup answer them. Read from every live file of the topic; rebuilt when older than its
- * time to live.
+ * OpenTSDB's UID tables and its lookup answer them. Read from every live file of the topic, each file once: a name stays
+ * once its files are gone (compaction, retention), as a UID stays in OpenTSDB.
  */
 final class SeriesCatalog {
     private final TreeSet<String> metrics = new TreeSet<>();
@@ -25,25 +25,30 @@ final class SeriesCatalog {
     private final TreeSet<String> tagValues = new TreeSet<>();
     private final TreeMap<String, TreeSet<SeriesKey>> seriesByMetric = new TreeMap<>();
 
-    static SeriesCatalog read(Storage storage, String topic) throws IOException {
-        SeriesCatalog catalog = new SeriesCatalog();
+    private final java.util.Set<String> filesRead = new java.util.HashSet<>();
+
+    /** Reads the series names of every live file not read yet. */
+    synchronized void addNewFiles(Storage storage, String topic, ArchiveIndex.Headers headers) throws IOException {
         List<String> unreadable = new ArrayList<>();
-        for (ArchiveIndex.Unit unit : ArchiveIndex.scanAll(storage, Optional.of(topic), unreadable).units()) {
+        for (ArchiveIndex.Unit unit : ArchiveIndex.scanAll(storage, Optional.of(topic), unreadable, headers).units()) {
             for (ArchiveIndex.StoredFile file : unit.live()) {
+                if (filesRead.contains(file.key())) {
+                    continue;
+                }
                 try (SegmentReader reader = SegmentFiles.open(storage, file.key(), id -> {
                     if (id.kind() == PointKind.PUT) {
-                        catalog.add(id.key());
+                        add(id.key());
                     }
                     return false;
                 })) {
                     reader.hasNext(); // reads every block: the filter sees each series, none is kept
                 }
+                filesRead.add(file.key());
             }
         }
         if (!unreadable.isEmpty()) {
             throw new IOException("cannot read " + String.join("; ", unreadable));
         }
-        return catalog;
     }
 
     private void add(SeriesKey key) {
@@ -57,20 +62,20 @@ final class SeriesCatalog {
         }
     }
 
-    boolean hasMetric(String metric) {
+    synchronized boolean hasMetric(String metric) {
         return metrics.contains(metric);
     }
 
-    boolean hasTagKey(String key) {
+    synchronized boolean hasTagKey(String key) {
         return tagKeys.contains(key);
     }
 
-    boolean hasTagValue(String value) {
+    synchronized boolean hasTagValue(String value) {
         return tagValues.contains(value);
     }
 
     /** The names of a kind ({@code metrics}, {@code tagk}, {@code tagv}) starting with the prefix, sorted, at most {@code max}. */
-    List<String> suggest(String type, String prefix, int max) {
+    synchronized List<String> suggest(String type, String prefix, int max) {
         TreeSet<String> names = switch (type) {
             case "metrics" -> metrics;
             case "tagk" -> tagKeys;
@@ -87,8 +92,10 @@ final class SeriesCatalog {
         return out;
     }
 
-    /** Every series of every metric, or of one. */
-    SortedMap<String, TreeSet<SeriesKey>> series() {
-        return seriesByMetric;
+    /** Every series of every metric: a copy, the catalog reading new files meanwhile. */
+    synchronized SortedMap<String, TreeSet<SeriesKey>> series() {
+        TreeMap<String, TreeSet<SeriesKey>> copy = new TreeMap<>();
+        seriesByMetric.forEach((m, keys) -> copy.put(m, new TreeSet<>(keys)));
+        return copy;
     }
 }

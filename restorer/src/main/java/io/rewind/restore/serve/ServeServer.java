@@ -30,6 +30,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServeServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServeServer.class);
+
+    static {
+        // The JDK's server writes a response's headers and body apart: without TCP_NODELAY each answer waits out the client's
+        // delayed acknowledgement (40 ms on Linux). Read once, when the JDK's server is first used.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpServer server;
@@ -38,23 +44,32 @@ public final class ServeServer implements AutoCloseable {
     private final QueryEngine engine;
     private final Catalogs catalogs;
 
-    private ServeServer(HttpServer server, ExecutorService executor, Storage storage, String topic) {
+    private ServeServer(HttpServer server, ExecutorService executor, Storage storage, String topic, long cachePoints) {
         this.server = server;
         this.executor = executor;
         this.storage = storage;
-        this.catalogs = new Catalogs(storage, topic);
-        this.engine = new QueryEngine(new ArchiveSeries(storage, topic), catalogs);
+        ServeCache cache = new ServeCache(cachePoints);
+        this.catalogs = new Catalogs(storage, topic, cache);
+        this.engine = new QueryEngine(new ArchiveSeries(storage, topic, cache), catalogs);
     }
+
+    /** The decoded points kept between queries by default: about 24 bytes each. */
+    public static final long DEFAULT_CACHE_POINTS = 10_000_000;
 
     /** Serves the topic's archive on the host and port (0 picks a free one); closing the server closes the storage. */
     public static ServeServer start(Storage storage, String topic, String host, int port) throws IOException {
+        return start(storage, topic, host, port, DEFAULT_CACHE_POINTS);
+    }
+
+    /** As {@link #start(Storage, String, String, int)}, keeping up to {@code cachePoints} decoded points between queries. */
+    public static ServeServer start(Storage storage, String topic, String host, int port, long cachePoints) throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(host, port), 64);
         ExecutorService executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
             Thread t = new Thread(r, "rewind-serve");
             t.setDaemon(true);
             return t;
         });
-        ServeServer serve = new ServeServer(http, executor, storage, topic);
+        ServeServer serve = new ServeServer(http, executor, storage, topic, cachePoints);
         http.createContext("/", serve::handle);
         http.setExecutor(executor);
         http.start();
@@ -188,17 +203,19 @@ public final class ServeServer implements AutoCloseable {
         private static final long TTL_MS = 60_000;
         private final Storage storage;
         private final String topic;
-        private SeriesCatalog catalog;
+        private final ServeCache cache;
+        private final SeriesCatalog catalog = new SeriesCatalog();
         private long readAtMs;
 
-        Catalogs(Storage storage, String topic) {
+        Catalogs(Storage storage, String topic, ServeCache cache) {
             this.storage = storage;
             this.topic = topic;
+            this.cache = cache;
         }
 
         synchronized SeriesCatalog current() throws IOException {
             long now = System.currentTimeMillis();
-            if (catalog == null || now - readAtMs > TTL_MS) {
+            if (readAtMs == 0 || now - readAtMs > TTL_MS) {
                 return refreshed();
             }
             return catalog;
@@ -206,7 +223,7 @@ public final class ServeServer implements AutoCloseable {
 
         /** Read again now: a name a query asks for that the catalog lacks may have been archived since. */
         synchronized SeriesCatalog refreshed() throws IOException {
-            catalog = SeriesCatalog.read(storage, topic);
+            catalog.addNewFiles(storage, topic, cache.headers());
             readAtMs = System.currentTimeMillis();
             return catalog;
         }

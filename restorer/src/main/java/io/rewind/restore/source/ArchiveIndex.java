@@ -173,26 +173,48 @@ public final class ArchiveIndex {
      * cannot be read are left out of the units and reported through {@code unreadable}.
      */
     public static ArchiveIndex scanAll(Storage storage, Optional<String> topic, List<String> unreadable) throws IOException {
+        return scanAll(storage, topic, unreadable, Headers.READ);
+    }
+
+    /** As {@link #scanAll(Storage, Optional, List)}, the headers read through {@code headers}. */
+    public static ArchiveIndex scanAll(Storage storage, Optional<String> topic, List<String> unreadable, Headers headers) throws IOException {
         String prefix = ArchiveLayout.VERSION + "/" + topic.map(t -> t + "/").orElse("");
-        return build(storage, List.of(prefix), unreadable);
+        return build(storage, List.of(prefix), unreadable, headers);
+    }
+
+    /**
+     * How the header of each listed file is read: from storage each time (every command that runs and ends), or through a
+     * cache a long-running reader keeps ({@code rewind serve}): a published file never changes under its key and size.
+     */
+    @FunctionalInterface
+    public interface Headers {
+        Headers READ = (storage, key, size) -> SegmentFiles.readHeader(storage, key);
+
+        SegmentMetadata read(Storage storage, String key, long size) throws IOException;
     }
 
     /** The files whose windows can hold event times in {@code [fromMs, toMs)}, listing only the hours of that range. */
     public static ArchiveIndex scanRange(Storage storage, String topic, long fromMs, long toMs, List<String> unreadable)
+            throws IOException {
+        return scanRange(storage, topic, fromMs, toMs, unreadable, Headers.READ);
+    }
+
+    /** As {@link #scanRange(Storage, String, long, long, List)}, the headers read through {@code headers}. */
+    public static ArchiveIndex scanRange(Storage storage, String topic, long fromMs, long toMs, List<String> unreadable, Headers headers)
             throws IOException {
         List<String> prefixes = new ArrayList<>();
         long first = Math.floorDiv(fromMs - MAX_WINDOW_MS, ArchiveLayout.HOUR_MS) * ArchiveLayout.HOUR_MS;
         for (long hour = Math.max(0, first); hour < toMs; hour += ArchiveLayout.HOUR_MS) {
             prefixes.add(ArchiveLayout.hourPrefix(topic, hour));
         }
-        ArchiveIndex all = build(storage, prefixes, unreadable);
+        ArchiveIndex all = build(storage, prefixes, unreadable, headers);
         List<Unit> overlapping = all.units.stream()
                 .filter(u -> u.windowStartMs < toMs && u.windowEndMs > fromMs)
                 .toList();
         return new ArchiveIndex(overlapping, all.sidecarsWithoutData, all.unknown);
     }
 
-    private static ArchiveIndex build(Storage storage, List<String> prefixes, List<String> unreadable) throws IOException {
+    private static ArchiveIndex build(Storage storage, List<String> prefixes, List<String> unreadable, Headers reader) throws IOException {
         Map<String, List<Storage.ObjectInfo>> byDirectory = new LinkedHashMap<>();
         Set<String> keys = new HashSet<>();
         List<String> sidecars = new ArrayList<>();
@@ -216,8 +238,8 @@ public final class ArchiveIndex {
         List<String> sidecarsWithoutData = sidecars.stream()
                 .filter(s -> !keys.contains(s.substring(0, s.length() - SegmentFiles.SIDECAR_SUFFIX.length())))
                 .toList();
-        Map<String, SegmentMetadata> headers = readHeaders(storage,
-                byDirectory.values().stream().flatMap(List::stream).map(Storage.ObjectInfo::key).toList(), unreadable);
+        Map<String, SegmentMetadata> headers = readHeaders(storage, byDirectory.values().stream().flatMap(List::stream).toList(), unreadable,
+                reader);
         List<Unit> units = new ArrayList<>();
         byDirectory.forEach((directory, infos) -> {
             List<StoredFile> files = new ArrayList<>();
@@ -246,7 +268,9 @@ public final class ArchiveIndex {
     }
 
     /** Reads the headers side by side: on S3 each is a request. */
-    private static Map<String, SegmentMetadata> readHeaders(Storage storage, List<String> keys, List<String> unreadable) throws IOException {
+    private static Map<String, SegmentMetadata> readHeaders(Storage storage, List<Storage.ObjectInfo> files, List<String> unreadable,
+            Headers reader) throws IOException {
+        List<String> keys = files.stream().map(Storage.ObjectInfo::key).toList();
         Map<String, SegmentMetadata> headers = new LinkedHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(8, Math.max(1, keys.size())), r -> {
             Thread t = new Thread(r, "rewind-header-reader");
@@ -254,7 +278,7 @@ public final class ArchiveIndex {
             return t;
         });
         try {
-            List<Future<SegmentMetadata>> futures = keys.stream().map(key -> pool.submit(() -> SegmentFiles.readHeader(storage, key))).toList();
+            List<Future<SegmentMetadata>> futures = files.stream().map(f -> pool.submit(() -> reader.read(storage, f.key(), f.size()))).toList();
             for (int i = 0; i < keys.size(); i++) {
                 try {
                     headers.put(keys.get(i), futures.get(i).get());

@@ -29,6 +29,17 @@ public final class SelectionReader {
     private final Predicate<SeriesId> seriesFilter;
     private final boolean withEmptySeries;
     private final boolean everyVersion;
+    private final FileOpener opener;
+
+    /**
+     * How a live file's series are read: checked and decoded from storage each time ({@link SegmentFiles#open}), or through
+     * a cache of decoded series a long-running reader keeps ({@code rewind serve}). What it returns is closed when
+     * {@link java.io.Closeable}.
+     */
+    @FunctionalInterface
+    public interface FileOpener {
+        Iterator<SeriesPoints> open(Storage storage, String key, Predicate<SeriesId> filter) throws IOException;
+    }
 
     public SelectionReader(Storage storage, Selection selection) {
         this(storage, selection, false);
@@ -40,15 +51,21 @@ public final class SelectionReader {
      *        that replaces the target's series deletes
      */
     public SelectionReader(Storage storage, Selection selection, boolean withEmptySeries) {
-        this(storage, selection, withEmptySeries, false);
+        this(storage, selection, withEmptySeries, false, SegmentFiles::open);
     }
 
-    private SelectionReader(Storage storage, Selection selection, boolean withEmptySeries, boolean everyVersion) {
+    private SelectionReader(Storage storage, Selection selection, boolean withEmptySeries, boolean everyVersion, FileOpener opener) {
         this.storage = storage;
         this.selection = selection;
         this.seriesFilter = selection.seriesFilter();
         this.withEmptySeries = withEmptySeries;
         this.everyVersion = everyVersion;
+        this.opener = opener;
+    }
+
+    /** The same reader, its files opened through {@code opener}. */
+    public SelectionReader withOpener(FileOpener opener) {
+        return new SelectionReader(storage, selection, withEmptySeries, everyVersion, opener);
     }
 
     /**
@@ -56,7 +73,7 @@ public final class SelectionReader {
      * timestamp (the selection's as-of time aside): the history {@code rewind changes} reads, from the same files a restore reads.
      */
     public static SelectionReader everyVersion(Storage storage, Selection selection) {
-        return new SelectionReader(storage, selection, false, true);
+        return new SelectionReader(storage, selection, false, true, SegmentFiles::open);
     }
 
     /** What receives the selected series of a unit, in series order; none is empty unless asked for. */
@@ -68,7 +85,7 @@ public final class SelectionReader {
         if (!withEmptySeries && !selection.overlaps(unit.eventTimeMinMs(), unit.eventTimeMaxMs())) {
             return; // a unit with no point in the range, unless its series are wanted empty: a replace empties their span
         }
-        List<SegmentReader> readers = new ArrayList<>();
+        List<Iterator<SeriesPoints>> readers = new ArrayList<>();
         List<Iterator<SeriesPoints>> inputs = new ArrayList<>();
         try {
             List<ArchiveIndex.StoredFile> live = new ArrayList<>(unit.live());
@@ -81,7 +98,7 @@ public final class SelectionReader {
                 // range, or only after the as-of time, is still one of the archive's.
                 if (withEmptySeries || (selection.overlaps(file.header().eventTimeMinMs(), file.header().eventTimeMaxMs())
                         && (everyVersion || file.header().ingestTimeMinMs() <= selection.asOfMs()))) {
-                    readers.add(SegmentFiles.open(storage, file.key(), seriesFilter));
+                    readers.add(opener.open(storage, file.key(), seriesFilter));
                 }
             }
             inputs.addAll(readers);
@@ -96,8 +113,10 @@ public final class SelectionReader {
                 }
             }
         } finally {
-            for (SegmentReader reader : readers) {
-                reader.close();
+            for (Iterator<SeriesPoints> reader : readers) {
+                if (reader instanceof java.io.Closeable closeable) {
+                    closeable.close();
+                }
             }
         }
     }

@@ -1,0 +1,137 @@
+package io.rewind.restore.serve;
+
+import io.rewind.archive.segment.SegmentFiles;
+import io.rewind.archive.segment.SegmentMetadata;
+import io.rewind.archive.segment.SegmentReader;
+import io.rewind.archive.segment.SeriesPoints;
+import io.rewind.archive.storage.ForwardingStorage;
+import io.rewind.archive.storage.Storage;
+import java.io.IOException;
+import java.util.stream.Stream;
+import io.rewind.restore.source.ArchiveIndex;
+import io.rewind.restore.source.SelectionReader;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What {@code serve} keeps between queries, since a published file never changes under its key: each file's header, and
+ * the decoded series of each (file, metric) a query read, checked once against the file's sidecar (guarantee 12) and
+ * then answered from memory; the least recently used go first once they hold more than the budget's points.
+ */
+final class ServeCache {
+    private static final int MAX_HEADERS = 500_000;
+    private final long maxPoints;
+    private final Map<String, SegmentMetadata> headers = new ConcurrentHashMap<>();
+    private final LinkedHashMap<String, List<SeriesPoints>> series = new LinkedHashMap<>(256, 0.75f, true);
+    private long points;
+    private long hits;
+    private long misses;
+
+    ServeCache(long maxPoints) {
+        this.maxPoints = maxPoints;
+    }
+
+    ArchiveIndex.Headers headers() {
+        return (storage, key, size) -> {
+            String id = key + "@" + size;
+            SegmentMetadata known = headers.get(id);
+            if (known != null) {
+                return known;
+            }
+            SegmentMetadata header = SegmentFiles.readHeader(storage, key);
+            if (headers.size() >= MAX_HEADERS) {
+                headers.clear();
+            }
+            headers.put(id, header);
+            return header;
+        };
+    }
+
+    /** Opens a file's series of one metric that {@code wanted} keeps, from the cache, or reads, checks and keeps them all. */
+    SelectionReader.FileOpener opener(String metric, java.util.function.Predicate<io.rewind.archive.segment.SeriesId> wanted) {
+        return (storage, key, filter) -> {
+            String id = key + "\n" + metric;
+            List<SeriesPoints> cached;
+            synchronized (this) {
+                cached = series.get(id);
+                if (cached != null) {
+                    hits++;
+                }
+            }
+            if (cached == null) {
+                List<SeriesPoints> read = new ArrayList<>();
+                long n = 0;
+                try (SegmentReader reader = SegmentFiles.open(storage, key, s -> s.key().metric().equals(metric))) {
+                    while (reader.hasNext()) {
+                        SeriesPoints s = reader.next();
+                        read.add(s);
+                        n += s.size();
+                    }
+                }
+                cached = List.copyOf(read);
+                synchronized (this) {
+                    misses++;
+                    if (series.put(id, cached) == null) {
+                        points += n;
+                    }
+                    Iterator<Map.Entry<String, List<SeriesPoints>>> oldest = series.entrySet().iterator();
+                    while (points > maxPoints && oldest.hasNext()) {
+                        Map.Entry<String, List<SeriesPoints>> e = oldest.next();
+                        if (e.getKey().equals(id)) {
+                            continue;
+                        }
+                        points -= e.getValue().stream().mapToLong(SeriesPoints::size).sum();
+                        oldest.remove();
+                    }
+                }
+            }
+            return cached.stream().filter(s -> filter.test(s.id()) && wanted.test(s.id())).iterator();
+        };
+    }
+
+    /**
+     * The storage, its listings kept for {@value #LISTING_TTL_MS} ms: a dashboard's queries, sent together, list the same hours
+     * once. The archive commits every half minute or so; a listing that young misses nothing it would have shown.
+     */
+    Storage listings(Storage storage) {
+        return new ForwardingStorage(storage) {
+            @Override
+            public Stream<ObjectInfo> list(String prefix) throws IOException {
+                long now = System.currentTimeMillis();
+                Listing known = listings.get(prefix);
+                if (known == null || now - known.atMs() > LISTING_TTL_MS) {
+                    try (Stream<ObjectInfo> fresh = super.list(prefix)) {
+                        known = new Listing(now, fresh.toList());
+                    }
+                    if (listings.size() > 100_000) {
+                        listings.clear();
+                    }
+                    listings.put(prefix, known);
+                }
+                return known.objects().stream();
+            }
+        };
+    }
+
+    private record Listing(long atMs, List<Storage.ObjectInfo> objects) {
+    }
+
+    static final long LISTING_TTL_MS = 2_000;
+    private final Map<String, Listing> listings = new ConcurrentHashMap<>();
+
+    synchronized long points() {
+        return points;
+    }
+
+    synchronized long hits() {
+        return hits;
+    }
+
+    synchronized long misses() {
+        return misses;
+    }
+}
