@@ -432,25 +432,9 @@ final class QueryEngine {
     }
 
     private List<Group> groups(Query query, SubQuery sub) throws IOException, InterruptedException {
-        SeriesCatalog catalog = catalogs.current();
-        if (!catalog.hasMetric(sub.metric())) {
-            catalog = catalogs.refreshed();
-        }
-        String missing = null;
-        if (!catalog.hasMetric(sub.metric())) {
-            missing = "No such name for 'metrics': '" + sub.metric() + "'";
-        }
-        for (TagFilter f : sub.filters()) {
-            if (missing == null && !catalog.hasTagKey(f.tagk())) {
-                missing = "No such name for 'tagk': '" + f.tagk() + "'";
-            }
-            if (missing == null && f.literal()) {
-                for (String v : f.literals()) {
-                    if (missing == null && !catalog.hasTagValue(v)) {
-                        missing = "No such name for 'tagv': '" + v + "'";
-                    }
-                }
-            }
+        String missing = missingName(catalogs.current(), sub);
+        if (missing != null) {
+            missing = missingName(catalogs.refreshed(), sub); // archived since the catalog was read?
         }
         if (missing != null) {
             throw new OpenTsdbApi.ApiException(400, missing, missing);
@@ -480,6 +464,26 @@ final class QueryEngine {
         }
         byKey.values().forEach(members -> groups.add(new Group(sub.metric(), members)));
         return groups;
+    }
+
+    /** The first name of the query the archive has never held, in OpenTSDB's words, or null: the metric, a tag key, a literal value. */
+    private static String missingName(SeriesCatalog catalog, SubQuery sub) {
+        if (!catalog.hasMetric(sub.metric())) {
+            return "No such name for 'metrics': '" + sub.metric() + "'";
+        }
+        for (TagFilter f : sub.filters()) {
+            if (!catalog.hasTagKey(f.tagk())) {
+                return "No such name for 'tagk': '" + f.tagk() + "'";
+            }
+            if (f.literal()) {
+                for (String v : f.literals()) {
+                    if (!catalog.hasTagValue(v)) {
+                        return "No such name for 'tagv': '" + v + "'";
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     /** Whether the series is one the query's filters keep: every filter's tag present, literals by union, the others all true. */

@@ -201,6 +201,7 @@ public final class ServeServer implements AutoCloseable {
     /** The catalog of names, read again when older than a minute (the archiver commits new series meanwhile). */
     static final class Catalogs {
         private static final long TTL_MS = 60_000;
+        private static final long MIN_REFRESH_MS = 5_000;
         private final Storage storage;
         private final String topic;
         private final ServeCache cache;
@@ -221,8 +222,14 @@ public final class ServeServer implements AutoCloseable {
             return catalog;
         }
 
-        /** Read again now: a name a query asks for that the catalog lacks may have been archived since. */
+        /**
+         * Read again: a name a query asks for that the catalog lacks may have been archived since. At most every
+         * {@value #MIN_REFRESH_MS} ms, so that queries for names that do not exist cannot keep it listing the archive.
+         */
         synchronized SeriesCatalog refreshed() throws IOException {
+            if (readAtMs != 0 && System.currentTimeMillis() - readAtMs < MIN_REFRESH_MS) {
+                return catalog;
+            }
             catalog.addNewFiles(storage, topic, cache.headers());
             readAtMs = System.currentTimeMillis();
             return catalog;
