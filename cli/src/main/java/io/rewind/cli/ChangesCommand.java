@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
         description = {"What changed in the archive while points arrived from --from to --to, per metric and minute of arrival:",
                 "points rewritten with another value, resent, backfilled (a timestamp's first value, arriving late), new series,",
                 "and the volume against the metric's usual rate. Ends with the restore that the first burst of rewrites suggests:",
-                "as of the millisecond before it, for the metrics it rewrote, over the event times they cover."})
+                "as of the millisecond before it, for the metrics it rewrote, over the event times they were rewritten at."})
 final class ChangesCommand implements Callable<Integer> {
     /** Columns of the timeline at most; longer ranges put several minutes in a column. */
     static final int TIMELINE_COLUMNS = 60;
@@ -98,6 +98,12 @@ final class ChangesCommand implements Callable<Integer> {
         if (archive.keyset != null) {
             command.addAll(List.of("--keyset", archive.keyset.toString()));
         }
+        if (archive.allowUnchecked) {
+            command.add("--allow-unchecked");
+        }
+        if (archive.allowPlaintext) {
+            command.add("--allow-plaintext");
+        }
         command.addAll(List.of("--from", TimeArgs.format(s.fromMs()), "--to", TimeArgs.format(s.toMs()), "--as-of", TimeArgs.format(s.asOfMs()),
                 "--metric", String.join(",", s.metrics())));
         s.tags().forEach((k, v) -> command.addAll(List.of("--tag", k + "=" + v)));
@@ -136,7 +142,8 @@ final class ChangesCommand implements Callable<Integer> {
         }
         result.suggestion().ifPresent(sug -> {
             ObjectNode node = root.putObject("suggestion").put("asOfMs", sug.asOfMs()).put("asOf", TimeArgs.format(sug.asOfMs()))
-                    .put("fromMs", sug.fromMs()).put("toMs", sug.toMs()).put("burstStartMs", sug.burst().startMs());
+                    .put("fromMs", sug.fromMs()).put("toMs", sug.toMs()).put("burstStartMs", sug.burst().startMs())
+                    .put("rewrittenInLookback", sug.rewrittenInLookback());
             sug.metrics().forEach(node.putArray("metrics")::add);
             ObjectNode tagsNode = node.putObject("tags");
             sug.tags().forEach(tagsNode::put);
@@ -153,6 +160,10 @@ final class ChangesCommand implements Callable<Integer> {
         out.printf("Arrivals from %s to %s in the archive of '%s'; %s. %,d version(s) read in %,d unit(s).%n", TimeArgs.format(s.fromMs()),
                 TimeArgs.format(s.toMs()), s.topic(), result.archivedUntilMs() == Long.MIN_VALUE ? "the archive holds no arrival"
                         : "it holds arrivals up to " + TimeArgs.format(result.archivedUntilMs()), result.versionsRead(), result.unitsRead());
+        if (result.endMs() <= s.fromMs()) {
+            out.println("The archive holds no arrival from --from on: nothing to judge (the archiver commits every half minute or so).");
+            return;
+        }
         if (result.metrics().isEmpty()) {
             out.println("Nothing changed: no rewrite, no backfill, no new series, no unusual volume.");
             return;
@@ -198,11 +209,17 @@ final class ChangesCommand implements Callable<Integer> {
         out.printf("It writes %,d point(s): %s (what 'restore --dry-run' counts). Points the metrics first received after the as-of%n"
                 + "time are left as the target holds them; --replace removes them too.%n", restores.values().stream().mapToLong(Long::longValue).sum(),
                 String.join(", ", restores.entrySet().stream().map(e -> String.format("%,d of %s", e.getValue(), e.getKey())).toList()));
-        long tied = result.metrics().stream().flatMap(m -> m.minutes().values().stream())
-                .filter(m -> m.firstRewriteMs() == sug.burst().firstRewriteMs()).mapToLong(ArchiveChanges.Minute::rewrittenInSameMs).sum();
+        long tied = result.metrics().stream().filter(m -> sug.metrics().contains(m.metric()))
+                .flatMap(m -> m.minutes().tailMap(sug.burst().startMs(), true).values().stream())
+                .mapToLong(ArchiveChanges.Minute::rewrittenInSameMs).sum();
         if (tied > 0) {
-            out.printf("Note: %,d rewrite(s) of that minute arrived in the same millisecond as the value they replaced: no --as-of tells the two"
+            out.printf("Note: %,d of these rewrites arrived in the same millisecond as the value they replaced: no --as-of tells the two"
                     + " apart, and the restore leaves those timestamps out.%n", tied);
+        }
+        if (sug.rewrittenInLookback() > 0) {
+            out.printf("WARNING: %,d rewrite(s) of %s arrived in the look-back before --from: the incident may have begun before the"
+                    + " range. Run again with an earlier --from before restoring as of this suggestion.%n", sug.rewrittenInLookback(),
+                    String.join(", ", sug.metrics()));
         }
     }
 

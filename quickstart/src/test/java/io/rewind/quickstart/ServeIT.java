@@ -37,9 +37,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ServeIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MIN = 60_000;
-    private static final String[] AGGREGATORS = {"none", "sum", "avg", "min", "max", "count", "zimsum", "mimmax", "mimmin"};
+    /**
+     * Every aggregator serve computes but first, last and diff: those take the first or last series of a group, and a TSD orders
+     * a group's series by the UIDs it gave their names in the order they were first written to it.
+     */
+    private static final String[] AGGREGATORS = {"none", "sum", "avg", "min", "max", "count", "zimsum", "mimmax", "mimmin", "pfsum", "dev",
+            "median", "squareSum", "mult"};
     private static final String[] DOWNSAMPLES = {null, null, "1m-avg", "5m-sum", "30s-max", "2m-min-zero", "10m-count-nan", "1m-avg-null",
-            "15m-zimsum", "3m-mimmax-zero", "1h-sum"};
+            "15m-zimsum", "3m-mimmax-zero", "1h-sum", "7m-avg", "45m-sum-zero", "1m-dev", "90s-median-nan", "10m-last", "4m-mult-null"};
     private static final String[] RATES = {null, null, null, "rate", "rate{counter}", "rate{counter,1000,0}", "rate{dropcounter}", "rate{counter,,,true}"};
     private static final String[] TAGS = {"", "", "{host=*}", "{host=web01}", "{host=web01|web02}", "{dc=*}", "{host=web0*}", "{host=*,dc=lga}",
             "{}{host=literal_or(web01|web03)}", "{}{host=wildcard(web*),dc=literal_or(fra)}", "{dc=*}{host=wildcard(*0*)}"};
@@ -321,6 +326,11 @@ class ServeIT {
             m.append(downsample).append(':');
         }
         String rate = RATES[random.nextInt(RATES.length)];
+        if (rate != null && rate.contains("counter") && m.toString().startsWith("dev:")) {
+            // A gauge read as a counter wraps to rates near 6e17, whose deviation is rounding noise that depends on the order of
+            // the group's series (a TSD's UID order).
+            rate = "rate";
+        }
         if (rate != null) {
             m.append(rate).append(':');
         }

@@ -127,7 +127,8 @@ public final class ArchiveChanges {
     }
 
     /** The restore the first burst suggests: as of the millisecond before it, its metrics, over the event times rewritten. */
-    public record Suggestion(Burst burst, long asOfMs, long fromMs, long toMs, List<String> metrics, Map<String, String> tags) {
+    public record Suggestion(Burst burst, long asOfMs, long fromMs, long toMs, List<String> metrics, Map<String, String> tags,
+            long rewrittenInLookback) {
         public Selection selection() {
             return new Selection(fromMs, toMs, asOfMs, metrics, tags);
         }
@@ -232,24 +233,25 @@ public final class ArchiveChanges {
         return bursts;
     }
 
+    /**
+     * The burst's metrics only (a later, unrelated rewrite of another metric, a job correcting its data, is not undone),
+     * over every event time they were rewritten at from the burst on (the incident may go on after a quiet minute).
+     */
     private static Suggestion suggest(Burst burst, Map<String, Tally> tallies, Settings settings) {
-        List<String> metrics = new ArrayList<>();
         long from = Long.MAX_VALUE;
         long to = Long.MIN_VALUE;
-        for (Map.Entry<String, Tally> tally : tallies.entrySet()) {
-            boolean rewritten = false;
-            for (Minute m : tally.getValue().minutes.tailMap(burst.startMs(), true).values()) {
+        long before = 0;
+        for (String metric : burst.metrics()) {
+            Tally tally = tallies.get(metric);
+            before += tally.rewrittenInLookback;
+            for (Minute m : tally.minutes.tailMap(burst.startMs(), true).values()) {
                 if (m.rewritten > 0) {
-                    rewritten = true;
                     from = Math.min(from, m.rewrittenFromMs);
                     to = Math.max(to, m.rewrittenToMs);
                 }
             }
-            if (rewritten) {
-                metrics.add(tally.getKey());
-            }
         }
-        return new Suggestion(burst, burst.firstRewriteMs() - 1, from, to + 1, List.copyOf(metrics), settings.tags());
+        return new Suggestion(burst, burst.firstRewriteMs() - 1, from, to + 1, burst.metrics(), settings.tags(), before);
     }
 
     /** One metric's counts as the units are read. */
@@ -257,6 +259,7 @@ public final class ArchiveChanges {
         final TreeMap<Long, Minute> minutes = new TreeMap<>();
         long firstArrivalInRead = Long.MAX_VALUE;
         long arrivalsInRange;
+        long rewrittenInLookback;
         Example firstRewrite;
 
         Minute minute(long ingestMs) {
@@ -275,11 +278,15 @@ public final class ArchiveChanges {
                 firstArrivalInRead = Math.min(firstArrivalInRead, ingest);
                 Minute minute = minute(ingest);
                 minute.arrivals++;
+                long ts = series.timestampMs(i);
                 if (ingest < settings.fromMs()) {
-                    continue; // the look-back: the usual rate only
+                    // The look-back: the usual rate, and whether rewrites were already arriving (an incident begun before --from).
+                    if (i > 0 && series.timestampMs(i - 1) == ts && !sameValue(series, i - 1, i)) {
+                        rewrittenInLookback++;
+                    }
+                    continue;
                 }
                 arrivalsInRange++;
-                long ts = series.timestampMs(i);
                 if (i == 0 || series.timestampMs(i - 1) != ts) {
                     if (ingest - ts > settings.backfillAfterMs()) {
                         minute.backfilled++;

@@ -45,6 +45,24 @@ enum Aggregator {
         return a;
     }
 
+    /**
+     * The variance as OpenTSDB's {@code dev} computes it, step for step (so that its rounding is the same): a running mean
+     * from the first value, the sum of squares divided by the count (the population's variance).
+     */
+    private static double welford(double[] v, int n) {
+        double oldMean = v[0];
+        double m2 = 0;
+        long k = 2;
+        for (int i = 1; i < n; i++) {
+            double x = v[i];
+            double newMean = oldMean + (x - oldMean) / k;
+            m2 += (x - oldMean) * (x - newMean);
+            oldMean = newMean;
+            k++;
+        }
+        return m2 / (k - 1);
+    }
+
     long runLong(long[] v, int n) {
         switch (this) {
             case SUM, ZIMSUM, PFSUM, NONE: {
@@ -84,14 +102,7 @@ enum Aggregator {
                 if (n == 1) {
                     return 0;
                 }
-                double mean = 0;
-                double m2 = 0;
-                for (int i = 0; i < n; i++) {
-                    double delta = v[i] - mean;
-                    mean += delta / (i + 1);
-                    m2 += delta * (v[i] - mean);
-                }
-                return (long) Math.sqrt(m2 / (n - 1));
+                return (long) Math.sqrt(welford(Arrays.stream(v, 0, n).asDoubleStream().toArray(), n));
             }
             case COUNT:
                 return n;
@@ -159,19 +170,8 @@ enum Aggregator {
                 return kept.length == 0 ? Double.NaN : kept[kept.length / 2];
             }
             case DEV: {
-                double mean = 0;
-                double m2 = 0;
-                int count = 0;
-                for (int i = 0; i < n; i++) {
-                    if (Double.isNaN(v[i])) {
-                        continue;
-                    }
-                    count++;
-                    double delta = v[i] - mean;
-                    mean += delta / count;
-                    m2 += delta * (v[i] - mean);
-                }
-                return count == 0 ? Double.NaN : count == 1 ? 0.0 : Math.sqrt(m2 / (count - 1));
+                double[] kept = Arrays.stream(v, 0, n).filter(d -> !Double.isNaN(d)).toArray();
+                return kept.length == 0 ? Double.NaN : kept.length == 1 ? 0.0 : Math.sqrt(welford(kept, kept.length));
             }
             case COUNT: {
                 int count = 0;
@@ -191,7 +191,7 @@ enum Aggregator {
                 while (first < n && Double.isNaN(v[first])) {
                     first++;
                 }
-                return first >= n - 1 ? 0.0 : v[n - 1] - v[first];
+                return first == n ? Double.NaN : first == n - 1 ? 0.0 : v[n - 1] - v[first];
             }
             case MULT: {
                 double p = 1;

@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
 final class QueryEngine {
     private static final JsonFactory JSON_FACTORY = new JsonFactory();
     private static final long HOUR_S = 3600;
+    /** The longest span of event times one query reads: five years (a zoom-out to all time is refused, not listed hour by hour). */
+    static final long MAX_SCAN_MS = 5 * 365 * 86_400_000L;
 
     private final ArchiveSeries archive;
     private final ServeServer.Catalogs catalogs;
@@ -108,7 +110,8 @@ final class QueryEngine {
                     }
                 }
             }
-            Downsample downsample = q.hasNonNull("downsample") ? downsample(q.get("downsample").asText()) : null;
+            Downsample downsample = q.hasNonNull("downsample") && !q.get("downsample").asText().isEmpty()
+                    ? downsample(q.get("downsample").asText()) : null;
             JsonNode ro = q.get("rateOptions");
             RateOptions rateOptions = ro == null || ro.isNull() ? RateOptions.DEFAULT
                     : new RateOptions(ro.path("counter").asBoolean(false), ro.has("counterMax") ? ro.get("counterMax").asLong() : Long.MAX_VALUE,
@@ -432,18 +435,24 @@ final class QueryEngine {
     }
 
     private List<Group> groups(Query query, SubQuery sub) throws IOException, InterruptedException {
-        String missing = missingName(catalogs.current(), sub);
-        if (missing != null) {
-            missing = missingName(catalogs.refreshed(), sub); // archived since the catalog was read?
-        }
-        if (missing != null) {
-            throw new OpenTsdbApi.ApiException(400, missing, missing);
+        // Names are checked against the catalog once it is read; before that, only when nothing is found.
+        boolean checked = catalogs.loaded();
+        if (checked) {
+            refuseMissingNames(sub);
         }
         long interval = sub.downsample() == null ? 0 : sub.downsample().intervalMs();
         long[] scan = scanRange(query.startMs(), query.endMs(), interval);
+        if (scan[1] - scan[0] > MAX_SCAN_MS) {
+            throw new OpenTsdbApi.ApiException(400, String.format("The query reads %,d days of the archive; rewind serve reads at most %,d"
+                    + " in one query", (scan[1] - scan[0]) / 86_400_000L, MAX_SCAN_MS / 86_400_000L), "");
+        }
         List<Span> spans = new ArrayList<>();
         for (ArchiveSeries.Series s : archive.read(sub.metric(), scan[0], scan[1] - 1, query.asOfMs(), tags -> selected(tags, sub))) {
             spans.add(new Span(s.tags(), new Points(s.timestampsMs(), s.longs(), s.doubles(), s.floating(), s.size())));
+        }
+        if (spans.isEmpty() && !checked) {
+            catalogs.awaitLoaded();
+            refuseMissingNames(sub);
         }
         spans.sort(SPAN_ORDER);
         List<Group> groups = new ArrayList<>();
@@ -464,6 +473,17 @@ final class QueryEngine {
         }
         byKey.values().forEach(members -> groups.add(new Group(sub.metric(), members)));
         return groups;
+    }
+
+    /** Refuses, in OpenTSDB's words, a query naming what the archive has never held (read again first: archived since?). */
+    private void refuseMissingNames(SubQuery sub) throws IOException, InterruptedException {
+        String missing = missingName(catalogs.awaitLoaded(), sub);
+        if (missing != null) {
+            missing = missingName(catalogs.refreshed(), sub);
+        }
+        if (missing != null) {
+            throw new OpenTsdbApi.ApiException(400, missing, missing);
+        }
     }
 
     /** The first name of the query the archive has never held, in OpenTSDB's words, or null: the metric, a tag key, a literal value. */
@@ -579,7 +599,14 @@ final class QueryEngine {
         long interval = ds.intervalMs();
         TreeMap<Long, Double> buckets = new TreeMap<>();
         double[] values = new double[p.n];
-        for (int i = 0; i < p.n; ) {
+        // OpenTSDB's Downsampler seeks to the first bucket that starts at or after the scan's start: points before it (an
+        // interval that does not divide the hour) are not read.
+        long firstBucket = Math.floorDiv(scanStart + interval - 1, interval) * interval;
+        int from = 0;
+        while (from < p.n && p.t[from] < firstBucket) {
+            from++;
+        }
+        for (int i = from; i < p.n; ) {
             long bucket = p.t[i] - p.t[i] % interval;
             int k = 0;
             while (i < p.n && p.t[i] - p.t[i] % interval == bucket) {
@@ -864,7 +891,13 @@ final class QueryEngine {
             String l = ServeServer.first(params, "limit");
             limit = l == null ? 25 : Integer.parseInt(l);
         }
-        SeriesCatalog catalog = catalogs.current();
+        SeriesCatalog catalog;
+        try {
+            catalog = catalogs.awaitLoaded();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
         ArrayNode results = ServeServer.JSON.createArrayNode();
         int total = 0;
         for (Map.Entry<String, TreeSet<io.rewind.schema.SeriesKey>> byMetric : catalog.series().entrySet()) {

@@ -1,7 +1,9 @@
 package io.rewind.restore.serve;
 
+import io.rewind.archive.segment.SegmentCorruptException;
 import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.archive.segment.SegmentReader;
+import io.rewind.archive.segment.Supersession;
 import io.rewind.archive.storage.Storage;
 import io.rewind.restore.source.ArchiveIndex;
 import io.rewind.schema.PointKind;
@@ -20,6 +22,7 @@ import java.util.TreeSet;
  * once its files are gone (compaction, retention), as a UID stays in OpenTSDB.
  */
 final class SeriesCatalog {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SeriesCatalog.class);
     private final TreeSet<String> metrics = new TreeSet<>();
     private final TreeSet<String> tagKeys = new TreeSet<>();
     private final TreeSet<String> tagValues = new TreeSet<>();
@@ -27,31 +30,41 @@ final class SeriesCatalog {
 
     private final java.util.Set<String> filesRead = new java.util.HashSet<>();
 
-    /** Reads the series names of every live file not read yet. */
-    synchronized void addNewFiles(Storage storage, String topic, ArchiveIndex.Headers headers) throws IOException {
+    /**
+     * Reads the series names of every live file not read yet (one caller at a time). A file that cannot be read now (its
+     * sidecar not written yet, a checksum that does not match) is skipped, said, and tried again at the next reading; a
+     * file whose publication did not finish, all of whose points checked files hold, is not read, as a restore does not.
+     */
+    void addNewFiles(Storage storage, String topic, ArchiveIndex.Headers headers) throws IOException {
         List<String> unreadable = new ArrayList<>();
         for (ArchiveIndex.Unit unit : ArchiveIndex.scanAll(storage, Optional.of(topic), unreadable, headers).units()) {
-            for (ArchiveIndex.StoredFile file : unit.live()) {
+            List<ArchiveIndex.StoredFile> live = new ArrayList<>(unit.live());
+            live.removeAll(Supersession.coveredUnpublished(unit.files(), ArchiveIndex.StoredFile::key, ArchiveIndex.StoredFile::hasSidecar,
+                    ArchiveIndex.StoredFile::header));
+            for (ArchiveIndex.StoredFile file : live) {
                 if (filesRead.contains(file.key())) {
                     continue;
                 }
+                List<SeriesKey> keys = new ArrayList<>();
                 try (SegmentReader reader = SegmentFiles.open(storage, file.key(), id -> {
                     if (id.kind() == PointKind.PUT) {
-                        add(id.key());
+                        keys.add(id.key());
                     }
                     return false;
                 })) {
                     reader.hasNext(); // reads every block: the filter sees each series, none is kept
+                } catch (SegmentCorruptException | java.io.FileNotFoundException e) {
+                    LOG.warn("Names of {} not read, for now: {}", file.key(), e.getMessage());
+                    continue;
                 }
+                keys.forEach(this::add);
                 filesRead.add(file.key());
             }
         }
-        if (!unreadable.isEmpty()) {
-            throw new IOException("cannot read " + String.join("; ", unreadable));
-        }
+        unreadable.forEach(u -> LOG.warn("Names not read, for now: {}", u));
     }
 
-    private void add(SeriesKey key) {
+    private synchronized void add(SeriesKey key) {
         String metric = key.metric();
         if (seriesByMetric.computeIfAbsent(metric, m -> new TreeSet<>()).add(key)) {
             metrics.add(metric);
@@ -80,7 +93,7 @@ final class SeriesCatalog {
             case "metrics" -> metrics;
             case "tagk" -> tagKeys;
             case "tagv" -> tagValues;
-            default -> throw new IllegalArgumentException("Invalid 'type' parameter:" + type);
+            default -> throw new OpenTsdbApi.ApiException(400, "Invalid 'type' parameter:" + type, "");
         };
         List<String> out = new ArrayList<>();
         for (String name : names.tailSet(prefix, true)) {

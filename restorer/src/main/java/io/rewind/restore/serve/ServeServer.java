@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.zip.GZIPInputStream;
@@ -37,6 +38,8 @@ public final class ServeServer implements AutoCloseable {
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
     static final ObjectMapper JSON = new ObjectMapper();
+    /** The largest request body read, gzip'ed or not: a query is a few kilobytes. */
+    static final int MAX_BODY_BYTES = 1 << 20;
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -84,6 +87,7 @@ public final class ServeServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+        catalogs.close();
         try {
             storage.close();
         } catch (IOException e) {
@@ -92,9 +96,10 @@ public final class ServeServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        String path = exchange.getRequestURI().getPath();
-        Map<String, List<String>> params = parameters(exchange.getRequestURI().getRawQuery());
         try {
+            String path = exchange.getRequestURI().getPath();
+            refuseForeignPages(exchange);
+            Map<String, List<String>> params = parameters(exchange.getRequestURI().getRawQuery());
             switch (path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path) {
                 case "/api/query" -> respond(exchange, 200, engine.query(requestJson(exchange), params));
                 case "/api/suggest" -> respond(exchange, 200, suggest(requestJson(exchange), params));
@@ -108,7 +113,7 @@ public final class ServeServer implements AutoCloseable {
             respond(exchange, e.status(), OpenTsdbApi.error(e.status(), e.getMessage(), e.details()));
         } catch (IllegalArgumentException e) {
             respond(exchange, 400, OpenTsdbApi.error(400, e.getMessage(), ""));
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException | IOException | StackOverflowError e) {
             LOG.warn("{} {}: {}", exchange.getRequestMethod(), exchange.getRequestURI(), e.toString(), e);
             respond(exchange, 500, OpenTsdbApi.error(500, String.valueOf(e.getMessage()), ""));
         } catch (InterruptedException e) {
@@ -119,21 +124,43 @@ public final class ServeServer implements AutoCloseable {
         }
     }
 
-    private JsonNode suggest(JsonNode body, Map<String, List<String>> params) throws IOException {
+    /**
+     * Refuses what a web page the operator has open could send: a request naming another host than the one serve listens
+     * on, when that is a loopback address (a DNS rebinding), and a request from another origin (a cross-site POST).
+     * Grafana's server-side proxy and command-line clients send neither.
+     */
+    private void refuseForeignPages(HttpExchange exchange) {
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        if (server.getAddress().getAddress().isLoopbackAddress() && host != null) {
+            String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1) : host.replaceFirst(":\\d+$", "");
+            if (!Set.of("localhost", "127.0.0.1", "[::1]").contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                throw new OpenTsdbApi.ApiException(403, "Host '" + host + "' is not this server's: serve listens on a loopback address", "");
+            }
+        }
+        String origin = exchange.getRequestHeaders().getFirst("Origin");
+        if (origin != null && host != null && !origin.replaceFirst("^[a-zA-Z]+://", "").equalsIgnoreCase(host)) {
+            throw new OpenTsdbApi.ApiException(403, "Requests from another origin (" + origin + ") are refused", "");
+        }
+    }
+
+    private JsonNode suggest(JsonNode body, Map<String, List<String>> params) throws InterruptedException {
         String type = body != null ? body.path("type").asText(null) : first(params, "type");
         String q = body != null ? body.path("q").asText("") : first(params, "q");
         String max = body != null && body.has("max") ? body.path("max").asText() : first(params, "max");
         if (type == null || type.isEmpty()) {
-            throw new OpenTsdbApi.ApiException(400, "Missing 'type' parameter", "");
+            throw new OpenTsdbApi.ApiException(400, body != null ? "Missing 'type' parameter" : "Missing parameter <code>type</code>", "");
         }
         int limit;
         try {
             limit = max == null || max.isEmpty() ? 25 : Integer.parseInt(max);
         } catch (NumberFormatException e) {
-            throw new OpenTsdbApi.ApiException(400, "Invalid 'max' parameter: " + max, "");
+            throw new OpenTsdbApi.ApiException(400, "Unable to parse 'max' as a number", "");
+        }
+        if (limit <= 0) {
+            limit = 25; // as OpenTSDB
         }
         ArrayNode out = JSON.createArrayNode();
-        catalogs.current().suggest(type, q == null ? "" : q, limit).forEach(out::add);
+        catalogs.awaitLoaded().suggest(type, q == null ? "" : q, limit).forEach(out::add);
         return out;
     }
 
@@ -153,7 +180,10 @@ public final class ServeServer implements AutoCloseable {
         if ("gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"))) {
             in = new GZIPInputStream(in);
         }
-        byte[] bytes = in.readAllBytes();
+        byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw new OpenTsdbApi.ApiException(413, "The request's body is larger than " + MAX_BODY_BYTES + " bytes", "");
+        }
         if (bytes.length == 0) {
             return null;
         }
@@ -198,41 +228,70 @@ public final class ServeServer implements AutoCloseable {
         }
     }
 
-    /** The catalog of names, read again when older than a minute (the archiver commits new series meanwhile). */
-    static final class Catalogs {
-        private static final long TTL_MS = 60_000;
+    /**
+     * The catalog of names: read in the background from the start (each file once), then every minute for the files
+     * archived since; and at once, at most every {@value #MIN_REFRESH_MS} ms, when a query names what it lacks.
+     */
+    static final class Catalogs implements AutoCloseable {
+        private static final long INTERVAL_MS = 60_000;
         private static final long MIN_REFRESH_MS = 5_000;
         private final Storage storage;
         private final String topic;
         private final ServeCache cache;
         private final SeriesCatalog catalog = new SeriesCatalog();
+        private final java.util.concurrent.CountDownLatch loaded = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.ScheduledExecutorService refresher;
         private long readAtMs;
 
         Catalogs(Storage storage, String topic, ServeCache cache) {
             this.storage = storage;
             this.topic = topic;
             this.cache = cache;
+            this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "rewind-serve-names");
+                t.setDaemon(true);
+                return t;
+            });
+            refresher.scheduleWithFixedDelay(() -> {
+                try {
+                    refresh(0);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("Reading the archive's names: {}", e.toString());
+                } finally {
+                    loaded.countDown();
+                }
+            }, 0, INTERVAL_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
 
-        synchronized SeriesCatalog current() throws IOException {
-            long now = System.currentTimeMillis();
-            if (readAtMs == 0 || now - readAtMs > TTL_MS) {
-                return refreshed();
-            }
+        /** Whether every file listed at the start has been read. */
+        boolean loaded() {
+            return loaded.getCount() == 0;
+        }
+
+        /** The catalog once the files listed at the start have been read. */
+        SeriesCatalog awaitLoaded() throws InterruptedException {
+            loaded.await();
             return catalog;
         }
 
-        /**
-         * Read again: a name a query asks for that the catalog lacks may have been archived since. At most every
-         * {@value #MIN_REFRESH_MS} ms, so that queries for names that do not exist cannot keep it listing the archive.
-         */
-        synchronized SeriesCatalog refreshed() throws IOException {
-            if (readAtMs != 0 && System.currentTimeMillis() - readAtMs < MIN_REFRESH_MS) {
-                return catalog;
+        /** Read again: a name a query asks for that the catalog lacks may have been archived since. */
+        SeriesCatalog refreshed() throws IOException, InterruptedException {
+            awaitLoaded();
+            refresh(MIN_REFRESH_MS);
+            return catalog;
+        }
+
+        private synchronized void refresh(long unlessYoungerThanMs) throws IOException {
+            if (readAtMs != 0 && System.currentTimeMillis() - readAtMs < unlessYoungerThanMs) {
+                return;
             }
             catalog.addNewFiles(storage, topic, cache.headers());
             readAtMs = System.currentTimeMillis();
-            return catalog;
+        }
+
+        @Override
+        public void close() {
+            refresher.shutdownNow();
         }
     }
 }

@@ -179,7 +179,7 @@ public final class ArchiveIndex {
     /** As {@link #scanAll(Storage, Optional, List)}, the headers read through {@code headers}. */
     public static ArchiveIndex scanAll(Storage storage, Optional<String> topic, List<String> unreadable, Headers headers) throws IOException {
         String prefix = ArchiveLayout.VERSION + "/" + topic.map(t -> t + "/").orElse("");
-        return build(storage, List.of(prefix), unreadable, headers);
+        return build(storage, List.of(prefix), unreadable, headers, key -> true);
     }
 
     /**
@@ -203,25 +203,43 @@ public final class ArchiveIndex {
     public static ArchiveIndex scanRange(Storage storage, String topic, long fromMs, long toMs, List<String> unreadable, Headers headers)
             throws IOException {
         List<String> prefixes = new ArrayList<>();
-        long first = Math.floorDiv(fromMs - MAX_WINDOW_MS, ArchiveLayout.HOUR_MS) * ArchiveLayout.HOUR_MS;
-        for (long hour = Math.max(0, first); hour < toMs; hour += ArchiveLayout.HOUR_MS) {
-            prefixes.add(ArchiveLayout.hourPrefix(topic, hour));
+        long first = Math.max(0, Math.floorDiv(fromMs - MAX_WINDOW_MS, ArchiveLayout.HOUR_MS) * ArchiveLayout.HOUR_MS);
+        java.util.function.Predicate<String> keep = key -> true;
+        if (toMs - first > LIST_BY_DAY_AFTER_MS) {
+            // A long range lists whole days (a request each on S3, not one an hour), then keeps the hours of the range.
+            long day = Math.floorDiv(first, DAY_MS) * DAY_MS;
+            for (; day < toMs; day += DAY_MS) {
+                String hour = ArchiveLayout.hourPrefix(topic, day);
+                prefixes.add(hour.substring(0, hour.indexOf("hour=")));
+            }
+            String from = ArchiveLayout.hourPrefix(topic, first);
+            String to = toMs == Long.MAX_VALUE ? null : ArchiveLayout.hourPrefix(topic, toMs - 1);
+            keep = key -> key.compareTo(from) >= 0 && (to == null || key.compareTo(to) < 0 || key.startsWith(to));
+        } else {
+            for (long hour = first; hour < toMs; hour += ArchiveLayout.HOUR_MS) {
+                prefixes.add(ArchiveLayout.hourPrefix(topic, hour));
+            }
         }
-        ArchiveIndex all = build(storage, prefixes, unreadable, headers);
+        ArchiveIndex all = build(storage, prefixes, unreadable, headers, keep);
         List<Unit> overlapping = all.units.stream()
                 .filter(u -> u.windowStartMs < toMs && u.windowEndMs > fromMs)
                 .toList();
         return new ArchiveIndex(overlapping, all.sidecarsWithoutData, all.unknown);
     }
 
-    private static ArchiveIndex build(Storage storage, List<String> prefixes, List<String> unreadable, Headers reader) throws IOException {
+    private static final long DAY_MS = 24 * ArchiveLayout.HOUR_MS;
+    /** Ranges longer than this are listed day by day. */
+    static final long LIST_BY_DAY_AFTER_MS = 3 * DAY_MS;
+
+    private static ArchiveIndex build(Storage storage, List<String> prefixes, List<String> unreadable, Headers reader,
+            java.util.function.Predicate<String> keep) throws IOException {
         Map<String, List<Storage.ObjectInfo>> byDirectory = new LinkedHashMap<>();
         Set<String> keys = new HashSet<>();
         List<String> sidecars = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
         for (String prefix : prefixes) {
             try (Stream<Storage.ObjectInfo> listing = storage.list(prefix)) {
-                listing.forEach(info -> {
+                listing.filter(info -> keep.test(info.key())).forEach(info -> {
                     keys.add(info.key());
                     if (info.key().endsWith(SegmentFiles.SIDECAR_SUFFIX)) {
                         sidecars.add(info.key());

@@ -97,6 +97,49 @@ class ArchiveChangesTest {
         }
     }
 
+    /** A later, unrelated rewrite (a job correcting another metric's data) is a burst of its own, not part of the suggestion. */
+    @Test
+    void theSuggestionUndoesTheFirstBurstsMetricsOnly() throws Exception {
+        try (Storage storage = new LocalStorage(dir)) {
+            TestArchive archive = new TestArchive(storage, 1);
+            List<Ingested> original = new ArrayList<>();
+            List<Ingested> garbage = new ArrayList<>();
+            List<Ingested> correction = new ArrayList<>();
+            for (int k = 0; k < 20; k++) {
+                long ts = T0 + k * 10_000L;
+                original.add(new Ingested(point("m.load", ts, TimestampPrecision.SECONDS, 1L, Map.of("h", "a")), T0 + MIN + k));
+                original.add(new Ingested(point("m.billing", ts - 2 * TestArchive.HOUR, TimestampPrecision.SECONDS, 5L, Map.of("h", "a")),
+                        T0 + MIN + k));
+                garbage.add(new Ingested(point("m.load", ts, TimestampPrecision.SECONDS, 999L, Map.of("h", "a")), T0 + 12 * MIN + k));
+                correction.add(new Ingested(point("m.billing", ts - 2 * TestArchive.HOUR, TimestampPrecision.SECONDS, 6L, Map.of("h", "a")),
+                        T0 + 30 * MIN + k));
+            }
+            archive.commit(original);
+            archive.commit(garbage);
+            archive.commit(correction);
+            ArchiveChanges.Result result = ArchiveChanges.analyze(storage, settings(T0 + 10 * MIN, T0 + 40 * MIN, 10 * MIN, 60 * MIN, 10));
+            assertThat(result.bursts()).hasSize(2);
+            ArchiveChanges.Suggestion suggestion = result.suggestion().orElseThrow();
+            assertThat(suggestion.metrics()).containsExactly("m.load");
+            assertThat(suggestion.fromMs()).isEqualTo(T0);
+            assertThat(suggestion.rewrittenInLookback()).isZero();
+        }
+    }
+
+    /** Rewrites already arriving in the look-back: the incident began before --from, and the suggestion says so. */
+    @Test
+    void rewritesBeforeTheRangeAreCountedForTheSuggestion() throws Exception {
+        try (Storage storage = new LocalStorage(dir)) {
+            TestArchive archive = new TestArchive(storage, 1);
+            archive.commit(List.of(new Ingested(point("m.x", T0, TimestampPrecision.SECONDS, 1L, Map.of("h", "a")), T0 + 1000)));
+            for (int k = 0; k < 30; k++) { // the same timestamp rewritten every minute, from before the range to inside it
+                archive.commit(List.of(new Ingested(point("m.x", T0, TimestampPrecision.SECONDS, 100L + k, Map.of("h", "a")), T0 + (5 + k) * MIN)));
+            }
+            ArchiveChanges.Result result = ArchiveChanges.analyze(storage, settings(T0 + 20 * MIN, T0 + 40 * MIN, 20 * MIN, 60 * MIN, 1));
+            assertThat(result.suggestion().orElseThrow().rewrittenInLookback()).isEqualTo(15);
+        }
+    }
+
     @Test
     void aRewriteInTheMillisecondOfTheVersionItReplacesIsCountedAsSuch() throws Exception {
         try (Storage storage = new LocalStorage(dir)) {
@@ -201,9 +244,16 @@ class ArchiveChangesTest {
             }
             ArchiveChanges.Suggestion suggestion = result.suggestion().orElseThrow();
             assertThat(suggestion.asOfMs()).isEqualTo(firstRewrite - 1);
+            Ingested first = rewrites.stream().min(Comparator.comparingLong(Ingested::ingestMs)).orElseThrow();
+            assertThat(suggestion.metrics()).contains(first.point().getMetric());
             for (Ingested r : rewrites) {
-                assertThat(suggestion.metrics()).contains(r.point().getMetric());
-                assertThat(r.point().getTimestampMs()).isBetween(suggestion.fromMs(), suggestion.toMs() - 1);
+                if (suggestion.metrics().contains(r.point().getMetric())) {
+                    assertThat(r.point().getTimestampMs()).isBetween(suggestion.fromMs(), suggestion.toMs() - 1);
+                }
+            }
+            // Only the burst's metrics: each was rewritten in the burst's minutes.
+            for (String metric : suggestion.metrics()) {
+                assertThat(rewrites).anyMatch(r -> r.point().getMetric().equals(metric) && r.ingestMs() < suggestion.burst().endMs());
             }
             Map<String, Map<Long, Object>> expected = new TreeMap<>();
             for (Ingested v : all) {
