@@ -124,7 +124,7 @@ public final class SegmentFiles {
     }
 
     /** Refuses a file whose header says it is another file than its name does: one copied or renamed over it. */
-    static void checkName(String key, SegmentMetadata header) {
+    public static void checkName(String key, SegmentMetadata header) {
         Optional<ArchiveLayout.FileName> name = ArchiveLayout.parse(key);
         if (name.isEmpty()) {
             return; // not in the archive's layout (a test's, a benchmark's, an inspected file): nothing to compare

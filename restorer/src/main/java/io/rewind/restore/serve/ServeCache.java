@@ -63,15 +63,8 @@ final class ServeCache {
                 }
             }
             if (cached == null) {
-                List<SeriesPoints> read = new ArrayList<>();
-                long n = 0;
-                try (SegmentReader reader = SegmentFiles.open(storage, key, s -> s.key().metric().equals(metric))) {
-                    while (reader.hasNext()) {
-                        SeriesPoints s = reader.next();
-                        read.add(s);
-                        n += s.size();
-                    }
-                }
+                List<SeriesPoints> read = read(storage, key, metric);
+                long n = read.stream().mapToLong(SeriesPoints::size).sum();
                 cached = List.copyOf(read);
                 synchronized (this) {
                     misses++;
@@ -122,6 +115,64 @@ final class ServeCache {
 
     static final long LISTING_TTL_MS = 2_000;
     private final Map<String, Listing> listings = new ConcurrentHashMap<>();
+
+    /** Files indexed whole at most: above, a file is read whole on each use its decoded series are not in the cache. */
+    static final long MAX_INDEXED_BYTES = 64L << 20;
+    private final Map<String, BlockIndex> indexes = new ConcurrentHashMap<>();
+    private long indexedReads;
+
+    /**
+     * A file's series of one metric: through its block index when there is one (only the blocks that can hold the metric,
+     * each checked against its recorded checksum); else the file read whole and checked against its sidecar, and indexed
+     * then. An encrypted file, one without sidecar (as the read policy allows) or a very large one is read as a restore
+     * reads it, whole each time.
+     */
+    private List<SeriesPoints> read(Storage storage, String key, String metric) throws IOException {
+        java.util.function.Predicate<io.rewind.archive.segment.SeriesId> ofMetric = id -> id.key().metric().equals(metric);
+        BlockIndex index = indexes.get(key);
+        if (index != null) {
+            synchronized (this) {
+                indexedReads++;
+            }
+            return index.read(storage, metric, ofMetric);
+        }
+        java.util.Optional<String> sha = storage.cipher().isPresent() ? java.util.Optional.empty() : SegmentFiles.sidecarSha256(storage, key);
+        java.util.Optional<Storage.ObjectInfo> info = sha.isPresent() ? storage.stat(key) : java.util.Optional.empty();
+        if (sha.isEmpty() || info.isEmpty() || info.get().size() > MAX_INDEXED_BYTES) {
+            List<SeriesPoints> read = new ArrayList<>();
+            try (SegmentReader reader = SegmentFiles.open(storage, key, ofMetric)) {
+                while (reader.hasNext()) {
+                    read.add(reader.next());
+                }
+            }
+            return read;
+        }
+        byte[] bytes;
+        try (java.io.InputStream in = storage.get(key)) {
+            bytes = in.readAllBytes();
+        }
+        String actual = java.util.HexFormat.of().formatHex(io.rewind.archive.Sha256.digest().digest(bytes));
+        if (!actual.equalsIgnoreCase(sha.get())) {
+            throw new io.rewind.archive.segment.SegmentCorruptException(key, "end, byte " + bytes.length, "SHA-256 " + actual
+                    + " does not match the expected " + sha.get(), null);
+        }
+        List<SeriesPoints> read = new ArrayList<>();
+        try (SegmentReader reader = new SegmentReader(key, new java.io.ByteArrayInputStream(bytes), java.util.Optional.empty(), ofMetric)) {
+            SegmentFiles.checkName(key, reader.metadata());
+            while (reader.hasNext()) {
+                read.add(reader.next());
+            }
+        }
+        indexes.put(key, BlockIndex.of(key, bytes)); // the bytes were checked whole just now
+        if (indexes.size() > 200_000) {
+            indexes.clear();
+        }
+        return read;
+    }
+
+    synchronized long indexedReads() {
+        return indexedReads;
+    }
 
     synchronized long points() {
         return points;
