@@ -143,7 +143,7 @@ final class ChangesCommand implements Callable<Integer> {
         result.suggestion().ifPresent(sug -> {
             ObjectNode node = root.putObject("suggestion").put("asOfMs", sug.asOfMs()).put("asOf", TimeArgs.format(sug.asOfMs()))
                     .put("fromMs", sug.fromMs()).put("toMs", sug.toMs()).put("burstStartMs", sug.burst().startMs())
-                    .put("rewrittenInLookback", sug.rewrittenInLookback());
+                    .put("rewrittenBefore", sug.rewrittenBefore());
             sug.metrics().forEach(node.putArray("metrics")::add);
             ObjectNode tagsNode = node.putObject("tags");
             sug.tags().forEach(tagsNode::put);
@@ -204,22 +204,26 @@ final class ChangesCommand implements Callable<Integer> {
         }
         ArchiveChanges.Suggestion sug = result.suggestion().get();
         out.printf("Suggested restore: the archive as it was the millisecond before the first burst (%s), for the metric(s) it%n"
-                + "rewrote from then on, over the event times those rewrites cover:%n", TimeArgs.format(sug.burst().firstRewriteMs()));
+                + "rewrote, over the event times it rewrote them at:%n", TimeArgs.format(sug.burst().firstRewriteMs()));
         out.println("  bin/rewind " + String.join(" ", command.stream().map(ChangesCommand::quoted).toList()));
         out.printf("It writes %,d point(s): %s (what 'restore --dry-run' counts). Points the metrics first received after the as-of%n"
                 + "time are left as the target holds them; --replace removes them too.%n", restores.values().stream().mapToLong(Long::longValue).sum(),
                 String.join(", ", restores.entrySet().stream().map(e -> String.format("%,d of %s", e.getValue(), e.getKey())).toList()));
         long tied = result.metrics().stream().filter(m -> sug.metrics().contains(m.metric()))
-                .flatMap(m -> m.minutes().tailMap(sug.burst().startMs(), true).values().stream())
+                .flatMap(m -> m.minutes().subMap(sug.burst().startMs(), true, sug.burst().endMs(), false).values().stream())
                 .mapToLong(ArchiveChanges.Minute::rewrittenInSameMs).sum();
         if (tied > 0) {
             out.printf("Note: %,d of these rewrites arrived in the same millisecond as the value they replaced: no --as-of tells the two"
                     + " apart, and the restore leaves those timestamps out.%n", tied);
         }
-        if (sug.rewrittenInLookback() > 0) {
-            out.printf("WARNING: %,d rewrite(s) of %s arrived in the look-back before --from: the incident may have begun before the"
-                    + " range. Run again with an earlier --from before restoring as of this suggestion.%n", sug.rewrittenInLookback(),
-                    String.join(", ", sug.metrics()));
+        if (sug.rewrittenBefore() > 0) {
+            out.printf("WARNING: %,d rewrite(s) of %s arrived before this burst (in the look-back before --from, or in smaller bursts):"
+                    + " the incident may have begun then. Look at them (an earlier --from, --min-burst 1) before restoring as of this"
+                    + " suggestion.%n", sug.rewrittenBefore(), String.join(", ", sug.metrics()));
+        }
+        long later = result.bursts().stream().filter(b -> b.startMs() > sug.burst().startMs()).count();
+        if (later > 0) {
+            out.printf("%,d later burst(s) are not part of this suggestion: run changes with --from after this one to see theirs.%n", later);
         }
     }
 

@@ -36,6 +36,8 @@ import java.util.TreeMap;
  */
 public final class ArchiveChanges {
     public static final long MINUTE_MS = 60_000;
+    /** Rewrites at most this far apart (in minutes of arrival) belong to one burst. */
+    public static final long BURST_GAP_MS = 5 * MINUTE_MS;
     /** A minute's arrivals this many times the usual rate, or this many times fewer, are unusual. */
     static final int UNUSUAL_FACTOR = 3;
     /** ... and at least this many points away from it: a metric of a few points a minute does not raise alarms by itself. */
@@ -122,13 +124,16 @@ public final class ArchiveChanges {
         }
     }
 
-    /** Consecutive minutes of arrival (over every metric) holding rewrites. */
+    /**
+     * Minutes of arrival (over every metric) holding rewrites, none more than {@value #BURST_GAP_MS} ms after the previous
+     * one: an incident that pauses a few minutes is one burst; a job correcting data hours later is another.
+     */
     public record Burst(long startMs, long endMs, long rewritten, long firstRewriteMs, List<String> metrics) {
     }
 
     /** The restore the first burst suggests: as of the millisecond before it, its metrics, over the event times rewritten. */
     public record Suggestion(Burst burst, long asOfMs, long fromMs, long toMs, List<String> metrics, Map<String, String> tags,
-            long rewrittenInLookback) {
+            long rewrittenBefore) {
         public Selection selection() {
             return new Selection(fromMs, toMs, asOfMs, metrics, tags);
         }
@@ -211,7 +216,7 @@ public final class ArchiveChanges {
         long first = Long.MAX_VALUE;
         TreeMap<String, Boolean> metrics = new TreeMap<>();
         for (Map.Entry<Long, List<Map.Entry<String, Minute>>> minute : rewrites.entrySet()) {
-            if (count > 0 && minute.getKey() != last + MINUTE_MS) {
+            if (count > 0 && minute.getKey() > last + BURST_GAP_MS) {
                 bursts.add(new Burst(start, last + MINUTE_MS, count, first, List.copyOf(metrics.keySet())));
                 count = 0;
                 first = Long.MAX_VALUE;
@@ -234,8 +239,9 @@ public final class ArchiveChanges {
     }
 
     /**
-     * The burst's metrics only (a later, unrelated rewrite of another metric, a job correcting its data, is not undone),
-     * over every event time they were rewritten at from the burst on (the incident may go on after a quiet minute).
+     * The burst's metrics only, over the event times they were rewritten at during the burst: a later burst (another
+     * metric's correction, or a later correction of these) is listed, not undone. Rewrites of these metrics that arrived
+     * before the burst (in the look-back, or in smaller bursts of the range) are counted: the incident may have begun then.
      */
     private static Suggestion suggest(Burst burst, Map<String, Tally> tallies, Settings settings) {
         long from = Long.MAX_VALUE;
@@ -244,7 +250,10 @@ public final class ArchiveChanges {
         for (String metric : burst.metrics()) {
             Tally tally = tallies.get(metric);
             before += tally.rewrittenInLookback;
-            for (Minute m : tally.minutes.tailMap(burst.startMs(), true).values()) {
+            for (Minute m : tally.minutes.headMap(burst.startMs(), false).values()) {
+                before += m.rewritten;
+            }
+            for (Minute m : tally.minutes.subMap(burst.startMs(), true, burst.endMs(), false).values()) {
                 if (m.rewritten > 0) {
                     from = Math.min(from, m.rewrittenFromMs);
                     to = Math.max(to, m.rewrittenToMs);

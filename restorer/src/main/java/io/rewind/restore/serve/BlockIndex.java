@@ -44,8 +44,11 @@ final class BlockIndex {
 
     /** One Avro block: where it is, what it holds, its checksum. */
     record Block(long offset, int length, String firstMetric, String lastMetric, byte[] sha256) {
+        /** Whether the metric sorts between the block's first and last, in the files' order: unsigned UTF-8 bytes. */
         boolean mayHold(String metric) {
-            return firstMetric.compareTo(metric) <= 0 && metric.compareTo(lastMetric) <= 0;
+            byte[] m = metric.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return Arrays.compareUnsigned(firstMetric.getBytes(java.nio.charset.StandardCharsets.UTF_8), m) <= 0
+                    && Arrays.compareUnsigned(m, lastMetric.getBytes(java.nio.charset.StandardCharsets.UTF_8)) <= 0;
         }
     }
 

@@ -36,6 +36,8 @@ final class QueryEngine {
     private static final long HOUR_S = 3600;
     /** The longest span of event times one query reads: five years (a zoom-out to all time is refused, not listed hour by hour). */
     static final long MAX_SCAN_MS = 5 * 365 * 86_400_000L;
+    /** The most downsampling intervals of one series a query computes (a day in seconds is 86,400). */
+    static final long MAX_BUCKETS = 1_000_000;
 
     private final ArchiveSeries archive;
     private final ServeServer.Catalogs catalogs;
@@ -327,11 +329,16 @@ final class QueryEngine {
         if (!m.matches()) {
             throw new OpenTsdbApi.ApiException(400, "Invalid duration (number): " + text, "");
         }
-        long n = Long.parseLong(m.group(1));
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw new OpenTsdbApi.ApiException(400, "Invalid duration (number): " + text, "");
+        }
         if (n <= 0) {
             throw new OpenTsdbApi.ApiException(400, "Zero or negative duration: " + text, "");
         }
-        return n * switch (m.group(2)) {
+        long unit = switch (m.group(2)) {
             case "ms" -> 1L;
             case "s" -> 1_000L;
             case "m" -> 60_000L;
@@ -341,6 +348,11 @@ final class QueryEngine {
             case "n" -> 30 * 86_400_000L;
             default -> 365 * 86_400_000L;
         };
+        try {
+            return Math.multiplyExact(n, unit);
+        } catch (ArithmeticException e) {
+            throw new OpenTsdbApi.ApiException(400, "Invalid duration (too long): " + text, "");
+        }
     }
 
     /** OpenTSDB's DateTime.parseDateTimeString, in UTC. */
@@ -442,6 +454,10 @@ final class QueryEngine {
         }
         long interval = sub.downsample() == null ? 0 : sub.downsample().intervalMs();
         long[] scan = scanRange(query.startMs(), query.endMs(), interval);
+        if (interval > 0 && (scan[1] - scan[0]) / interval > MAX_BUCKETS) {
+            throw new OpenTsdbApi.ApiException(400, String.format("The downsampling makes %,d intervals of each series; rewind serve"
+                    + " computes at most %,d: use a longer interval", (scan[1] - scan[0]) / interval, MAX_BUCKETS), "");
+        }
         if (scan[1] - scan[0] > MAX_SCAN_MS) {
             throw new OpenTsdbApi.ApiException(400, String.format("The query reads %,d days of the archive; rewind serve reads at most %,d"
                     + " in one query", (scan[1] - scan[0]) / 86_400_000L, MAX_SCAN_MS / 86_400_000L), "");
@@ -450,9 +466,8 @@ final class QueryEngine {
         for (ArchiveSeries.Series s : archive.read(sub.metric(), scan[0], scan[1] - 1, query.asOfMs(), tags -> selected(tags, sub))) {
             spans.add(new Span(s.tags(), new Points(s.timestampsMs(), s.longs(), s.doubles(), s.floating(), s.size())));
         }
-        if (spans.isEmpty() && !checked) {
-            catalogs.awaitLoaded();
-            refuseMissingNames(sub);
+        if (spans.isEmpty() && !checked && catalogs.loaded()) {
+            refuseMissingNames(sub); // read meanwhile: the names can be checked after all
         }
         spans.sort(SPAN_ORDER);
         List<Group> groups = new ArrayList<>();
@@ -477,7 +492,7 @@ final class QueryEngine {
 
     /** Refuses, in OpenTSDB's words, a query naming what the archive has never held (read again first: archived since?). */
     private void refuseMissingNames(SubQuery sub) throws IOException, InterruptedException {
-        String missing = missingName(catalogs.awaitLoaded(), sub);
+        String missing = missingName(catalogs.current(), sub);
         if (missing != null) {
             missing = missingName(catalogs.refreshed(), sub);
         }
@@ -891,13 +906,7 @@ final class QueryEngine {
             String l = ServeServer.first(params, "limit");
             limit = l == null ? 25 : Integer.parseInt(l);
         }
-        SeriesCatalog catalog;
-        try {
-            catalog = catalogs.awaitLoaded();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
+        SeriesCatalog catalog = catalogs.current(); // while the first reading runs, what it has read so far
         ArrayNode results = ServeServer.JSON.createArrayNode();
         int total = 0;
         for (Map.Entry<String, TreeSet<io.rewind.schema.SeriesKey>> byMetric : catalog.series().entrySet()) {

@@ -53,8 +53,9 @@ final class ServeCache {
 
     /** Opens a file's series of one metric that {@code wanted} keeps, from the cache, or reads, checks and keeps them all. */
     SelectionReader.FileOpener opener(String metric, java.util.function.Predicate<io.rewind.archive.segment.SeriesId> wanted) {
-        return (storage, key, filter) -> {
-            String id = key + "\n" + metric;
+        return (storage, file, filter) -> {
+            String key = file.key();
+            String id = identity(file) + "\n" + metric;
             List<SeriesPoints> cached;
             synchronized (this) {
                 cached = series.get(id);
@@ -63,7 +64,7 @@ final class ServeCache {
                 }
             }
             if (cached == null) {
-                List<SeriesPoints> read = read(storage, key, metric);
+                List<SeriesPoints> read = read(storage, file, metric);
                 long n = read.stream().mapToLong(SeriesPoints::size).sum();
                 cached = List.copyOf(read);
                 synchronized (this) {
@@ -127,14 +128,21 @@ final class ServeCache {
      * then. An encrypted file, one without sidecar (as the read policy allows) or a very large one is read as a restore
      * reads it, whole each time.
      */
-    private List<SeriesPoints> read(Storage storage, String key, String metric) throws IOException {
+    private List<SeriesPoints> read(Storage storage, io.rewind.restore.source.ArchiveIndex.StoredFile file, String metric) throws IOException {
+        String key = file.key();
         java.util.function.Predicate<io.rewind.archive.segment.SeriesId> ofMetric = id -> id.key().metric().equals(metric);
-        BlockIndex index = indexes.get(key);
+        BlockIndex index = indexes.get(identity(file));
         if (index != null) {
             synchronized (this) {
                 indexedReads++;
             }
-            return index.read(storage, metric, ofMetric);
+            try {
+                return index.read(storage, metric, ofMetric);
+            } catch (io.rewind.archive.segment.SegmentCorruptException changed) {
+                // Its bytes are not the ones indexed (a baseline rerun republishes its keys): read it whole, checked against its
+                // sidecar as a restore does, and index it again.
+                indexes.remove(identity(file));
+            }
         }
         java.util.Optional<String> sha = storage.cipher().isPresent() ? java.util.Optional.empty() : SegmentFiles.sidecarSha256(storage, key);
         java.util.Optional<Storage.ObjectInfo> info = sha.isPresent() ? storage.stat(key) : java.util.Optional.empty();
@@ -163,11 +171,19 @@ final class ServeCache {
                 read.add(reader.next());
             }
         }
-        indexes.put(key, BlockIndex.of(key, bytes)); // the bytes were checked whole just now
+        indexes.put(identity(file), BlockIndex.of(key, bytes)); // the bytes were checked whole just now
         if (indexes.size() > 200_000) {
             indexes.clear();
         }
         return read;
+    }
+
+    /**
+     * What a file is, for the caches: its key, and the size and header the listing found (a key a baseline rerun republished
+     * with other points is another file).
+     */
+    private static String identity(io.rewind.restore.source.ArchiveIndex.StoredFile file) {
+        return file.key() + "@" + file.size() + "/" + file.header().pointCount() + "/" + file.header().ingestTimeMaxMs();
     }
 
     synchronized long indexedReads() {

@@ -42,12 +42,14 @@ public final class ServeServer implements AutoCloseable {
     static final int MAX_BODY_BYTES = 1 << 20;
 
     private final HttpServer server;
+    private final String listenHost;
     private final ExecutorService executor;
     private final Storage storage;
     private final QueryEngine engine;
     private final Catalogs catalogs;
 
-    private ServeServer(HttpServer server, ExecutorService executor, Storage storage, String topic, long cachePoints) {
+    private ServeServer(HttpServer server, ExecutorService executor, Storage storage, String topic, long cachePoints, String listenHost) {
+        this.listenHost = listenHost.toLowerCase(java.util.Locale.ROOT);
         this.server = server;
         this.executor = executor;
         this.storage = storage;
@@ -72,7 +74,7 @@ public final class ServeServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        ServeServer serve = new ServeServer(http, executor, storage, topic, cachePoints);
+        ServeServer serve = new ServeServer(http, executor, storage, topic, cachePoints, host);
         http.createContext("/", serve::handle);
         http.setExecutor(executor);
         http.start();
@@ -113,9 +115,13 @@ public final class ServeServer implements AutoCloseable {
             respond(exchange, e.status(), OpenTsdbApi.error(e.status(), e.getMessage(), e.details()));
         } catch (IllegalArgumentException e) {
             respond(exchange, 400, OpenTsdbApi.error(400, e.getMessage(), ""));
-        } catch (RuntimeException | IOException | StackOverflowError e) {
+        } catch (RuntimeException | IOException | Error e) {
             LOG.warn("{} {}: {}", exchange.getRequestMethod(), exchange.getRequestURI(), e.toString(), e);
-            respond(exchange, 500, OpenTsdbApi.error(500, String.valueOf(e.getMessage()), ""));
+            try {
+                respond(exchange, 500, OpenTsdbApi.error(500, String.valueOf(e.getMessage()), ""));
+            } catch (IOException | RuntimeException | Error ignored) {
+                // the answer could not be written either: the connection closes
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             respond(exchange, 503, OpenTsdbApi.error(503, "The server is stopping", ""));
@@ -131,9 +137,13 @@ public final class ServeServer implements AutoCloseable {
      */
     private void refuseForeignPages(HttpExchange exchange) {
         String host = exchange.getRequestHeaders().getFirst("Host");
-        if (server.getAddress().getAddress().isLoopbackAddress() && host != null) {
-            String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1) : host.replaceFirst(":\\d+$", "");
-            if (!Set.of("localhost", "127.0.0.1", "[::1]").contains(name.toLowerCase(java.util.Locale.ROOT))) {
+        java.net.InetAddress bound = server.getAddress().getAddress();
+        if (bound.isLoopbackAddress() && host != null) {
+            String name = (host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1) : host.replaceFirst(":\\d+$", ""))
+                    .toLowerCase(java.util.Locale.ROOT).replaceFirst("\\.$", "");
+            boolean local = name.equals("localhost") || name.equals("[::1]") || name.matches("127(\\.\\d{1,3}){3}")
+                    || name.equals(listenHost) || name.equals(bound.getHostAddress());
+            if (!local) {
                 throw new OpenTsdbApi.ApiException(403, "Host '" + host + "' is not this server's: serve listens on a loopback address", "");
             }
         }
@@ -143,7 +153,7 @@ public final class ServeServer implements AutoCloseable {
         }
     }
 
-    private JsonNode suggest(JsonNode body, Map<String, List<String>> params) throws InterruptedException {
+    private JsonNode suggest(JsonNode body, Map<String, List<String>> params) {
         String type = body != null ? body.path("type").asText(null) : first(params, "type");
         String q = body != null ? body.path("q").asText("") : first(params, "q");
         String max = body != null && body.has("max") ? body.path("max").asText() : first(params, "max");
@@ -160,7 +170,7 @@ public final class ServeServer implements AutoCloseable {
             limit = 25; // as OpenTSDB
         }
         ArrayNode out = JSON.createArrayNode();
-        catalogs.awaitLoaded().suggest(type, q == null ? "" : q, limit).forEach(out::add);
+        catalogs.current().suggest(type, q == null ? "" : q, limit).forEach(out::add); // while the first reading runs, what it read
         return out;
     }
 
@@ -255,7 +265,7 @@ public final class ServeServer implements AutoCloseable {
             refresher.scheduleWithFixedDelay(() -> {
                 try {
                     refresh(0);
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException | RuntimeException | Error e) { // an Error would end the schedule for good
                     LOG.warn("Reading the archive's names: {}", e.toString());
                 } finally {
                     loaded.countDown();
@@ -268,16 +278,16 @@ public final class ServeServer implements AutoCloseable {
             return loaded.getCount() == 0;
         }
 
-        /** The catalog once the files listed at the start have been read. */
-        SeriesCatalog awaitLoaded() throws InterruptedException {
-            loaded.await();
+        /** The catalog as read so far: all of it once {@link #loaded()}. */
+        SeriesCatalog current() {
             return catalog;
         }
 
-        /** Read again: a name a query asks for that the catalog lacks may have been archived since. */
-        SeriesCatalog refreshed() throws IOException, InterruptedException {
-            awaitLoaded();
-            refresh(MIN_REFRESH_MS);
+        /** Read again: a name a query asks for that the catalog lacks may have been archived since. Never waits for the first reading. */
+        SeriesCatalog refreshed() throws IOException {
+            if (loaded()) {
+                refresh(MIN_REFRESH_MS);
+            }
             return catalog;
         }
 

@@ -38,7 +38,12 @@ public final class SelectionReader {
      */
     @FunctionalInterface
     public interface FileOpener {
-        Iterator<SeriesPoints> open(Storage storage, String key, Predicate<SeriesId> filter) throws IOException;
+        Iterator<SeriesPoints> open(Storage storage, ArchiveIndex.StoredFile file, Predicate<SeriesId> filter) throws IOException;
+    }
+
+    private static Iterator<SeriesPoints> checkedWhole(Storage storage, ArchiveIndex.StoredFile file, Predicate<SeriesId> filter)
+            throws IOException {
+        return SegmentFiles.open(storage, file.key(), filter);
     }
 
     public SelectionReader(Storage storage, Selection selection) {
@@ -51,7 +56,7 @@ public final class SelectionReader {
      *        that replaces the target's series deletes
      */
     public SelectionReader(Storage storage, Selection selection, boolean withEmptySeries) {
-        this(storage, selection, withEmptySeries, false, SegmentFiles::open);
+        this(storage, selection, withEmptySeries, false, SelectionReader::checkedWhole);
     }
 
     private SelectionReader(Storage storage, Selection selection, boolean withEmptySeries, boolean everyVersion, FileOpener opener) {
@@ -73,7 +78,7 @@ public final class SelectionReader {
      * timestamp (the selection's as-of time aside): the history {@code rewind changes} reads, from the same files a restore reads.
      */
     public static SelectionReader everyVersion(Storage storage, Selection selection) {
-        return new SelectionReader(storage, selection, false, true, SegmentFiles::open);
+        return new SelectionReader(storage, selection, false, true, SelectionReader::checkedWhole);
     }
 
     /** What receives the selected series of a unit, in series order; none is empty unless asked for. */
@@ -98,7 +103,7 @@ public final class SelectionReader {
                 // range, or only after the as-of time, is still one of the archive's.
                 if (withEmptySeries || (selection.overlaps(file.header().eventTimeMinMs(), file.header().eventTimeMaxMs())
                         && (everyVersion || file.header().ingestTimeMinMs() <= selection.asOfMs()))) {
-                    readers.add(opener.open(storage, file.key(), seriesFilter));
+                    readers.add(opener.open(storage, file, seriesFilter));
                 }
             }
             inputs.addAll(readers);

@@ -3,6 +3,7 @@ package io.rewind.restore.serve;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.rewind.archive.ArchiveLayout;
 import io.rewind.archive.segment.SegmentCorruptException;
 import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.archive.segment.SegmentReader;
@@ -11,6 +12,7 @@ import io.rewind.archive.storage.ForwardingStorage;
 import io.rewind.archive.storage.Storage;
 import io.rewind.archive.storage.local.LocalStorage;
 import io.rewind.restore.TestArchive;
+import io.rewind.restore.source.ArchiveIndex;
 import io.rewind.schema.TimestampPrecision;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -82,7 +84,9 @@ class BlockIndexTest {
 
     private static List<String> read(ServeCache cache, Storage storage, String key, String metric) throws IOException {
         List<String> out = new ArrayList<>();
-        Iterator<SeriesPoints> it = cache.opener(metric, id -> true).open(storage, key, id -> true);
+        ArchiveIndex.StoredFile file = new ArchiveIndex.StoredFile(key, ArchiveLayout.parse(key).orElseThrow(), storage.stat(key).orElseThrow().size(),
+                true, SegmentFiles.readHeader(storage, key));
+        Iterator<SeriesPoints> it = cache.opener(metric, id -> true).open(storage, file, id -> true);
         it.forEachRemaining(s -> out.add(s.id() + ":" + s.size() + ":" + s.valueBits(0) + ":" + s.valueBits(s.size() - 1)));
         return out;
     }
