@@ -74,6 +74,8 @@ class ServeIT {
         restore(archive, latest, null);
         restore(archive, asOf, Long.toString(rewrittenAt - 1));
         server = ServeServer.start(new LocalStorage(archive), TestArchive.TOPIC, "127.0.0.1", 0);
+        io.rewind.devstack.process.Await.until("serve to read the archive's names", java.time.Duration.ofMinutes(1), () -> { },
+                server::namesRead);
     }
 
     @AfterAll

@@ -85,6 +85,11 @@ public final class ServeServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** Whether the names of every file listed at the start have been read (until then suggest answers with fewer). */
+    public boolean namesRead() {
+        return catalogs.loaded();
+    }
+
     @Override
     public void close() {
         server.stop(0);
