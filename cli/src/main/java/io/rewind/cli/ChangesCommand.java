@@ -181,7 +181,7 @@ final class ChangesCommand implements Callable<Integer> {
         timeline(out, result, width);
         if (!result.bursts().isEmpty()) {
             out.println();
-            out.println("Bursts of rewrites (consecutive minutes of arrival with rewrites):");
+            out.println("Bursts of rewrites (minutes of arrival with rewrites, at most 5 minutes apart):");
             for (ArchiveChanges.Burst b : result.bursts()) {
                 out.printf("  %s .. %s  %,d point(s) of %s; the first arrived at %s%s%n", TimeArgs.format(b.startMs()), TimeArgs.format(b.endMs()),
                         b.rewritten(), String.join(", ", b.metrics()), TimeArgs.format(b.firstRewriteMs()),
