@@ -104,6 +104,34 @@ class ServeIT {
                 String.join("\n", differences.subList(0, Math.min(40, differences.size())))).isEmpty();
     }
 
+    /**
+     * Intervals that do not divide the hour, from a start on one of their boundaries but not on an hour: a TSD reads and fills
+     * from the first bucket at or after the hour it scans from.
+     */
+    @Test
+    void intervalsThatDoNotDivideTheHourStartWhereATsdStarts() {
+        List<String> differences = new ArrayList<>();
+        long[] compared = new long[3];
+        for (long interval : new long[] {45 * MIN, 7 * MIN}) {
+            // The first boundary after an hour that is not on the hour: the first bucket a TSD scanning from that hour reads.
+            long hour = base + TestArchive.HOUR;
+            long start = (hour + interval - 1) / interval * interval;
+            while (start == hour) {
+                hour += TestArchive.HOUR;
+                start = (hour + interval - 1) / interval * interval;
+            }
+            String i = interval / MIN + "m";
+            for (String m : List.of("pfsum:" + i + "-sum-zero:rate{counter}:serve.ctr{dc=*}", "sum:" + i + "-avg-zero:serve.cpu",
+                    "avg:" + i + "-max-nan:rate:serve.lat{host=*}", "max:" + i + "-avg:serve.cpu{host=*}")) {
+                String query = "start=" + start / 1000 + "&end=" + (start / 1000 + 3600) + "&m=" + URLEncoder.encode(m, StandardCharsets.UTF_8)
+                        + "&ms=true";
+                compare(query, TsdClient.of(latest), query, differences, compared);
+            }
+        }
+        assertThat(compared[0]).isEqualTo(8);
+        assertThat(differences).as(String.join("\n", differences)).isEmpty();
+    }
+
     /** What Grafana's OpenTSDB data source POSTs: numeric ms bounds, filters with and without group-by, rate options, a fill. */
     @Test
     void grafanasPostedQueriesGiveTheTsdsJson() {

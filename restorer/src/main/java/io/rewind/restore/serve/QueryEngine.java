@@ -638,7 +638,7 @@ final class QueryEngine {
             });
         } else {
             double missing = ds.fill().equals("zero") ? 0.0 : Double.NaN;
-            for (long b = scanStart - scanStart % interval; b < scanEnd - scanEnd % interval; b += interval) {
+            for (long b = firstBucket; b < scanEnd - scanEnd % interval; b += interval) { // filled from the first bucket read
                 out.add(new long[] {b});
                 outValues.add(buckets.getOrDefault(b, missing));
             }
