@@ -62,10 +62,6 @@ final class BlockIndex {
         return blocks;
     }
 
-    long bytes() {
-        return header.length + blocks.stream().mapToLong(Block::length).sum();
-    }
-
     /** The index of a file whose bytes were checked whole: block boundaries from the Avro framing, metrics from decoding each. */
     static BlockIndex of(String key, byte[] file) throws IOException {
         BinaryDecoder in = DecoderFactory.get().binaryDecoder(file, null);

@@ -28,8 +28,6 @@ final class ServeCache {
     private final Map<String, SegmentMetadata> headers = new ConcurrentHashMap<>();
     private final LinkedHashMap<String, List<SeriesPoints>> series = new LinkedHashMap<>(256, 0.75f, true);
     private long points;
-    private long hits;
-    private long misses;
 
     ServeCache(long maxPoints) {
         this.maxPoints = maxPoints;
@@ -59,16 +57,12 @@ final class ServeCache {
             List<SeriesPoints> cached;
             synchronized (this) {
                 cached = series.get(id);
-                if (cached != null) {
-                    hits++;
-                }
             }
             if (cached == null) {
                 List<SeriesPoints> read = read(storage, file, metric);
                 long n = read.stream().mapToLong(SeriesPoints::size).sum();
                 cached = List.copyOf(read);
                 synchronized (this) {
-                    misses++;
                     if (series.put(id, cached) == null) {
                         points += n;
                     }
@@ -190,15 +184,6 @@ final class ServeCache {
         return indexedReads;
     }
 
-    synchronized long points() {
-        return points;
-    }
 
-    synchronized long hits() {
-        return hits;
-    }
 
-    synchronized long misses() {
-        return misses;
-    }
 }
