@@ -1,6 +1,7 @@
 package io.rewind.baseline;
 
 import io.rewind.archive.RateLimit;
+import io.rewind.archive.Shard;
 import io.rewind.archive.storage.Backoff;
 import io.rewind.archive.storage.Storage;
 import io.rewind.opentsdb.RowDecoder;

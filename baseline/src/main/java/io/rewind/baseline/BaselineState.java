@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rewind.archive.ArchiveLayout;
+import io.rewind.archive.Shard;
 import io.rewind.archive.segment.SegmentFiles;
 import io.rewind.archive.storage.NoSuchObjectException;
 import io.rewind.archive.storage.Storage;

@@ -2,6 +2,8 @@ package io.rewind.baseline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.rewind.archive.Shard;
 import io.rewind.opentsdb.StorageLayout;
 import io.rewind.opentsdb.hbase.HBaseCluster;
 import io.rewind.opentsdb.hbase.KeyRange;

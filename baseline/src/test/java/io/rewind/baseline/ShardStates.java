@@ -1,5 +1,6 @@
 package io.rewind.baseline;
 
+import io.rewind.archive.Shard;
 import io.rewind.archive.storage.local.LocalStorage;
 import io.rewind.opentsdb.StorageLayout;
 import io.rewind.opentsdb.hbase.KeyRange;

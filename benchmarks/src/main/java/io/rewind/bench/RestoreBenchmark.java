@@ -24,10 +24,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code bin/rewind bench restore [hours] [batch:parallelism[:nosync][:nogzip][:storage[:points]] ...]}: restores a
+ * {@code bin/rewind bench restore [hours] [batch:parallelism[:nosync][:nogzip][:storage[:points|:hfiles]] ...]}: restores a
  * realistic archive into a dev-stack TSD with the restorer's command line (over HTTP, or with {@code storage} straight
  * into the TSD's HBase tables with its configuration: compacted rows, or with {@code points} one cell per point as
- * OpenTSDB's {@code TSDB.addPoint} stores them), and in the same run loads the same points
+ * OpenTSDB's {@code TSDB.addPoint} stores them, or with {@code hfiles} as HFiles bulk-loaded), and in the same run loads the same points
  * with OpenTSDB's own {@code import} tool into another TSD's tables; prints both whole-process times.
  * Also the read path alone: archive to merged series, and to the JSON batches a restore sends.
  */
@@ -44,7 +44,7 @@ public final class RestoreBenchmark {
         }
         int hours = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         List<String> configs = args.length > 1 ? List.of(args).subList(1, args.length) : List.of("10000:8", "5000:4:nogzip", "10000:4:storage",
-                "10000:4:storage:points");
+                "10000:4:storage:points", "10000:4:storage:hfiles");
         Path work = Path.of("benchmarks", "target", "bench-restore").toAbsolutePath();
         Path archive = work.resolve("archive");
         DevStack.deleteRecursively(work);
@@ -73,7 +73,8 @@ public final class RestoreBenchmark {
                 List<String> flags = List.of(c).subList(2, c.length);
                 if (flags.contains("storage")) {
                     restore.addAll(List.of("--storage-config", target.configFile().toString(), "--write-mode",
-                            flags.contains("points") ? "points" : "rows"));
+                            flags.contains("points") ? "points" : flags.contains("hfiles") ? "hfiles" : "rows",
+                            "--checkpoint", work.resolve("checkpoint-" + config.replace(':', '-')).toString()));
                 } else {
                     restore.addAll(List.of("--target", target.httpUrl().toString()));
                 }
@@ -120,6 +121,15 @@ public final class RestoreBenchmark {
             System.out.printf("%-56s %10.1f %,14.0f%n", "OpenTSDB import (tsdb import, same points)", importSeconds, points / importSeconds);
             for (int i = 0; i < configs.size(); i++) {
                 System.out.printf("rewind restore %s / import throughput: %.2fx%n", configs.get(i), importSeconds / restoreSeconds.get(i));
+            }
+            int rows = configs.indexOf("10000:4:storage");
+            for (int i = 0; i < configs.size(); i++) {
+                if (rows >= 0 && configs.get(i).endsWith(":hfiles")) {
+                    double rate = points / restoreSeconds.get(i);
+                    System.out.printf("rewind restore %s / 10000:4:storage (rows) throughput: %.2fx; 100 M points at this rate: %s%n",
+                            configs.get(i), restoreSeconds.get(rows) / restoreSeconds.get(i),
+                            io.rewind.cli.ProgressLine.formatSeconds((long) (100_000_000 / rate)));
+                }
             }
             System.out.println("CPU seconds per million points (others: the rest of the machine, mostly the restore's or import's JVM):");
             cpuRows.forEach(System.out::println);

@@ -2,13 +2,13 @@ package io.rewind.cli;
 
 import io.rewind.archive.ArchiveLayout;
 import io.rewind.archive.RateLimit;
+import io.rewind.archive.Shard;
 import io.rewind.archive.storage.Storage;
 import io.rewind.baseline.BaselineRequest;
 import io.rewind.baseline.BaselineRun;
 import io.rewind.baseline.BaselineState;
 import io.rewind.baseline.KeyRangeReader;
 import io.rewind.baseline.ReadPlan;
-import io.rewind.baseline.Shard;
 import io.rewind.baseline.ShardCoverage;
 import io.rewind.opentsdb.StorageLayout;
 import io.rewind.opentsdb.hbase.OpenTsdbClient;

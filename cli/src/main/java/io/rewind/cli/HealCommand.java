@@ -1,11 +1,11 @@
 package io.rewind.cli;
 
 import io.rewind.archive.Sha256;
+import io.rewind.archive.Shard;
 import io.rewind.archive.gaps.GapLedger;
 import io.rewind.archive.storage.Storage;
 import io.rewind.baseline.BaselineRequest;
 import io.rewind.baseline.BaselineRun;
-import io.rewind.baseline.Shard;
 import io.rewind.opentsdb.StorageLayout;
 import io.rewind.opentsdb.hbase.OpenTsdbClient;
 import io.rewind.schema.Gap;

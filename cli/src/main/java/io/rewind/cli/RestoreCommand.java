@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rewind.archive.RateLimit;
 import io.rewind.archive.gaps.GapLedger;
 import io.rewind.archive.storage.Storage;
+import io.rewind.opentsdb.hbase.BulkLoad;
 import io.rewind.restore.Batches;
 import io.rewind.restore.ReplacedSeries;
 import io.rewind.restore.Restore;
@@ -91,14 +92,34 @@ final class RestoreCommand implements Callable<Integer> {
 
     /** How a restore into storage writes. */
     enum WriteMode {
-        rows, points
+        rows, points, hfiles
     }
 
     @Option(names = "--write-mode", defaultValue = "rows", paramLabel = "MODE",
             description = {"With --storage-config: 'rows' (default) writes each (series, hour) row as OpenTSDB's compaction leaves it,",
                     "one cell, merged with what the row already holds (the restored version wins at each timestamp);",
-                    "'points' stores each point as a TSD's put does (OpenTSDB's TSDB.addPoint, as its import)."})
+                    "'points' stores each point as a TSD's put does (OpenTSDB's TSDB.addPoint, as its import);",
+                    "'hfiles' writes the same rows as sorted HFiles cut at the table's regions and bulk-loads them (HBase's",
+                    "BulkLoadHFiles): the fastest, for a range the table does not hold yet; rows it already holds are merged",
+                    "as 'rows' does. Resumable by file; see --hfiles-dir."})
     WriteMode writeMode;
+
+    @Option(names = "--hfiles-dir", paramLabel = "DIR",
+            description = {"With --write-mode=hfiles: where the HFiles are written for the region servers to adopt, a directory on",
+                    "the cluster's filesystem (hdfs://namenode/tmp/rewind-hfiles; a local path when HBase's root directory is on",
+                    "this machine's filesystem, as the dev stack's). Each restore writes into a subdirectory of its own.",
+                    "Default: beside the checkpoint (<checkpoint>.hfiles/files)."})
+    String hfilesDir;
+
+    @Option(names = "--shard", defaultValue = "0/1", paramLabel = "I/N",
+            description = {"Restore only shard I of N (from 0): the series whose key hashes to I, so that N processes, on N",
+                    "machines, restore one range into one cluster together at N times the rate, each with its own checkpoint",
+                    "(and HFiles). Refused with a transform that maps several series onto one. Default: ${DEFAULT-VALUE}."})
+    String shard;
+
+    @Option(names = "--hfile-size", defaultValue = "1g", paramLabel = "SIZE",
+            description = "With --write-mode=hfiles: the largest HFile written (default: ${DEFAULT-VALUE}); one per region at least.")
+    String hfileSize;
 
     @Option(names = "--replace", description = {"With --storage-config (rows): in the restored range, each series the archive holds",
             "keeps exactly the archive's points as of --as-of: points the archive lacks there are deleted, and so are",
@@ -184,9 +205,19 @@ final class RestoreCommand implements Callable<Integer> {
             throws Exception {
         StorageTarget.Settings settings = new StorageTarget.Settings(storageConfig, requestTimeout, maxAttempts, BACKOFF_MIN,
                 BACKOFF_MAX, null);
-        try (RejectFile none = RejectFile.discarding(); RowTarget target = RowTarget.open(settings, true, hbaseSettings, none)) {
+        Path work = writeMode == WriteMode.hfiles ? java.nio.file.Files.createTempDirectory("rewind-hfiles-dry-run") : null;
+        try (RejectFile none = RejectFile.discarding(); RowTarget target = RowTarget.open(settings, true, hbaseSettings,
+                work == null ? null : bulkSettings(work, work.resolve("files").toUri().toString(), 0), none)) {
             Restore.Result read = Restore.run(storage, plan, transforms, batchSize, parallelism, target, null, new Restore.Counts());
+            BulkLoad.Written files = work == null ? null : target.bulkLoad().writeFiles(rows -> { });
             Report.plan(out, json, storage, plan, read.perMetric(), target, none.count());
+            if (files != null && !json) {
+                BulkLoadRun.dryRunText(out, files);
+            }
+        } finally {
+            if (work != null) {
+                BulkLoadRun.deleteTree(work);
+            }
         }
     }
 
@@ -264,9 +295,19 @@ final class RestoreCommand implements Callable<Integer> {
         if (storageConfig != null) {
             io.rewind.opentsdb.hbase.OpenTsdbClient.requireReadable(storageConfig);
         }
-        boolean rows = storageConfig != null && writeMode == WriteMode.rows;
+        boolean rows = storageConfig != null && writeMode != WriteMode.points;
         if (replace && !rows) {
-            throw new IllegalArgumentException("--replace rewrites the cluster's rows: it needs --storage-config with --write-mode=rows");
+            throw new IllegalArgumentException("--replace rewrites the cluster's rows: it needs --storage-config with --write-mode=rows"
+                    + " or hfiles");
+        }
+        if ((hfilesDir != null || writeMode == WriteMode.hfiles) && (storageConfig == null || writeMode != WriteMode.hfiles)) {
+            throw new IllegalArgumentException(writeMode == WriteMode.hfiles ? "--write-mode=hfiles writes the cluster's tables: name"
+                    + " its opentsdb.conf with --storage-config" : "--hfiles-dir goes with --write-mode=hfiles");
+        }
+        BulkLoadRun.size(hfileSize, "--hfile-size");
+        if (io.rewind.archive.Shard.parse(shard).count() > 1 && transform.transforms().canMergeSeries()) {
+            throw new IllegalArgumentException("--shard splits the series between restores: --rename-metric, --set-tag or --drop-tag"
+                    + " could map series of two shards onto one, which both would write");
         }
         if (batchSize < 1 || parallelism < 1 || maxAttempts < 1) {
             throw new IllegalArgumentException("--batch-size, --parallelism and --max-attempts must be at least 1");
@@ -312,7 +353,7 @@ final class RestoreCommand implements Callable<Integer> {
             List<String> arguments = new ArrayList<>(List.of(storage.uri().toString(), archive.topic, select.from, select.to,
                     String.valueOf(select.asOf), select.metrics.toString(), select.tags.toString(), targets.toString(),
                     Integer.toString(batchSize), String.valueOf(storageConfig), writeMode.name(), Boolean.toString(replace),
-                    Boolean.toString(kafkaTail)));
+                    Boolean.toString(kafkaTail), shard));
             if (follow) {
                 arguments.addAll(List.of("follow", group));
             }
@@ -323,7 +364,7 @@ final class RestoreCommand implements Callable<Integer> {
             // group's old offsets go first, so that an interrupted --fresh never continues from them.
             Map<Integer, Long> from = follow ? Follower.startingOffsets(kafka.settings(archive.topic), group, followed, fresh) : Map.of();
             if (!from.isEmpty()) {
-                try (RejectFile rejectFile = new RejectFile(rejects, true); Targets target = targets(rejectFile, limit, requestTimeout)) {
+                try (RejectFile rejectFile = new RejectFile(rejects, true); Targets target = targets(rejectFile, limit, requestTimeout, null)) {
                     // Relative times as the first run resolved them (its checkpoint says when): the followed range stays put.
                     long started = Checkpoint.startedAt(checkpointFile).orElse(System.currentTimeMillis());
                     Follow.run(out, followSettings(transforms, started, followed, requestTimeout), target.following(),
@@ -331,9 +372,12 @@ final class RestoreCommand implements Callable<Integer> {
                     return rejectFile.count() > 0 && !allowRejects ? RewindCli.PROBLEMS : RewindCli.OK;
                 }
             }
-            try (Checkpoint done = Checkpoint.open(checkpointFile, Restore.fingerprint(arguments), fresh);
+            arguments.addAll(List.of(String.valueOf(hfilesDir), hfileSize));
+            String fingerprint = Restore.fingerprint(arguments);
+            try (Checkpoint done = Checkpoint.open(checkpointFile, fingerprint, fresh);
                     RejectFile rejectFile = new RejectFile(rejects, done.continuing());
-                    Targets target = targets(rejectFile, limit, requestTimeout)) {
+                    Targets target = targets(rejectFile, limit, requestTimeout, writeMode != WriteMode.hfiles ? null
+                            : hfilesOf(checkpointFile, fingerprint, done.startedMs()))) {
                 RestorePlan plan = restorePlan(out, storage, done, limit, checkpointFile, target.into());
                 int exit = replay(out, storage, plan, transforms, target.target(), target.rows(), done, rejectFile, gaps, limit,
                         requestTimeout);
@@ -358,7 +402,7 @@ final class RestoreCommand implements Callable<Integer> {
         List<String> what = new ArrayList<>(List.of(storage.uri().toString(), archive.topic, select.from, String.valueOf(
                 followUnbounded ? "" : select.to), select.metrics.toString(), new java.util.TreeMap<>(select.tags).toString(),
                 new java.util.TreeSet<>(targets.stream().map(URI::toString).toList()).toString(), String.valueOf(storageConfig),
-                writeMode.name()));
+                writeMode.name(), shard));
         what.addAll(transform.asArguments());
         return Restore.fingerprint(what);
     }
@@ -376,13 +420,25 @@ final class RestoreCommand implements Callable<Integer> {
         }
     }
 
-    private Targets targets(RejectFile rejectFile, RateLimit limit, Duration requestTimeout) throws Exception {
+    /** The bulk load's settings: its work directory beside the checkpoint, its HFiles in a directory of this restore's own. */
+    private BulkLoad.Settings hfilesOf(Path checkpointFile, String fingerprint, long startedMs) {
+        Path work = BulkLoadRun.workDir(checkpointFile);
+        String base = hfilesDir != null ? hfilesDir.replaceFirst("/+$", "") : work.resolve("files").toUri().toString().replaceFirst("/+$", "");
+        return bulkSettings(work, base + "/" + fingerprint.substring(0, 16), startedMs);
+    }
+
+    private BulkLoad.Settings bulkSettings(Path work, String files, long cellTimestamp) {
+        return new BulkLoad.Settings(work, files, Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 4),
+                BulkLoadRun.size(hfileSize, "--hfile-size"), cellTimestamp);
+    }
+
+    private Targets targets(RejectFile rejectFile, RateLimit limit, Duration requestTimeout, BulkLoad.Settings bulk) throws Exception {
         HttpTarget http = targets.isEmpty() ? null : new HttpTarget(new HttpTarget.Settings(targets, sync, gzip,
                 requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX), rejectFile);
         StorageTarget.Settings direct = storageConfig == null ? null : new StorageTarget.Settings(storageConfig,
                 requestTimeout, maxAttempts, BACKOFF_MIN, BACKOFF_MAX, http);
-        boolean rowsMode = storageConfig != null && writeMode == WriteMode.rows;
-        RowTarget rowTarget = rowsMode ? RowTarget.open(direct, false, hbaseSettings, rejectFile) : null;
+        boolean rowsMode = storageConfig != null && writeMode != WriteMode.points;
+        RowTarget rowTarget = rowsMode ? RowTarget.open(direct, false, hbaseSettings, bulk, rejectFile) : null;
         StorageTarget pointTarget = direct != null && !rowsMode ? StorageTarget.open(direct, rejectFile) : null;
         Target target = Target.limited(rowTarget != null ? rowTarget : pointTarget != null ? pointTarget : http, limit);
         Target following = !follow || direct != null ? target : Target.limited(new HttpTarget(
@@ -417,8 +473,15 @@ final class RestoreCommand implements Callable<Integer> {
             Checkpoint done, RejectFile rejectFile, List<GapLedger.Hour> gaps, RateLimit limit, Duration requestTimeout) throws Exception {
         Restore.Counts progress = new Restore.Counts();
         Restore.Result result;
-        try (ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress, limit)) {
-            result = Restore.run(storage, plan, transforms, batchSize, parallelism, target, done, progress);
+        BulkLoadRun.Outcome bulk = null;
+        if (rowTarget != null && rowTarget.bulkLoad() != null) {
+            bulk = BulkLoadRun.run(out, json, storage, plan, transforms, batchSize, parallelism, target, rowTarget.bulkLoad(), done,
+                    progress, limit);
+            result = bulk.result();
+        } else {
+            try (ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress, limit)) {
+                result = Restore.run(storage, plan, transforms, batchSize, parallelism, target, done, progress);
+            }
         }
         TargetVerifier.Report verification = verify
                 ? TargetVerifier.verify(storage, plan, transforms, targets.get(0), requestTimeout) : null;
@@ -427,6 +490,9 @@ final class RestoreCommand implements Callable<Integer> {
         gapsToJson(summary, gaps);
         if (rowTarget != null) {
             Report.rowChanges(summary, rowTarget);
+        }
+        if (bulk != null) {
+            BulkLoadRun.toJson(summary, bulk);
         }
         if (json) {
             out.println(summary.toPrettyString());
@@ -466,6 +532,9 @@ final class RestoreCommand implements Callable<Integer> {
         if (json) {
             throw new IllegalArgumentException("--follow prints a line a minute while it runs: --json goes with a restore of a range");
         }
+        if (writeMode == WriteMode.hfiles) {
+            throw new IllegalArgumentException("--follow writes each new point as it arrives: --write-mode=hfiles is for a range");
+        }
         if (replace || verify) {
             throw new IllegalArgumentException("--follow never finishes: " + (replace ? "--replace" : "--verify")
                     + " goes with a restore of a range (run one first, then follow)");
@@ -489,9 +558,10 @@ final class RestoreCommand implements Callable<Integer> {
 
     /** The selection, its relative times resolved against {@code nowMs}; without an end for --follow without --to. */
     private io.rewind.restore.plan.Selection selection(long nowMs) {
-        io.rewind.restore.plan.Selection range = select.selection(nowMs);
+        io.rewind.restore.plan.Selection range = select.selection(nowMs).ofShard(io.rewind.archive.Shard.parse(shard));
         return followUnbounded
-                ? new io.rewind.restore.plan.Selection(range.fromMs(), Long.MAX_VALUE, range.asOfMs(), range.metrics(), range.tags())
+                ? new io.rewind.restore.plan.Selection(range.fromMs(), Long.MAX_VALUE, range.asOfMs(), range.metrics(), range.tags(),
+                        range.shard())
                 : range;
     }
 

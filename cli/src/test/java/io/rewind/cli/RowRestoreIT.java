@@ -69,8 +69,9 @@ class RowRestoreIT {
             String name = layout.isEmpty() ? "rows-plain" : "rows-salted";
             Tsd written = stack.tsd(name + "-tsd", layout);
             Tsd restored = stack.tsd(name + "-restored", layout);
+            Tsd bulkLoaded = stack.tsd(name + "-hfiles", layout);
             List<Point> points = randomPoints("rows.diff", firstHour, 3, new Random(name.hashCode()));
-            assignUids(points, written, restored);
+            assignUids(points, written, restored, bulkLoaded);
 
             // Over telnet: a TSD's HTTP put stores every float on 8 bytes (a cast in its PutDataPointRpc), its telnet put on 4
             // where the float holds the value exactly, as the restore does.
@@ -88,6 +89,24 @@ class RowRestoreIT {
                 Map<String, Map<String, String>> compactedByOpenTsdb = rows(hbase, table);
                 assertThat(compactedByOpenTsdb).hasSizeGreaterThan(30);
                 assertSameRows(rows(hbase, restored.tablePrefix() + "tsdb"), compactedByOpenTsdb, name);
+
+                // The same rows as HFiles, bulk-loaded: unsalted, by two shards, each its own files; salted, into a table of
+                // two regions, the files cut at the regions' boundary.
+                Path archive = archive(points, firstHour + 4 * HOUR);
+                String bulkTable = bulkLoaded.tablePrefix() + "tsdb";
+                if (!layout.isEmpty()) {
+                    split(hbase, bulkTable, new byte[] {2});
+                }
+                List<String> shards = layout.isEmpty() ? List.of("0/2", "1/2") : List.of("0/1");
+                for (String shard : shards) {
+                    CliRun bulk = restore(archive, firstHour, firstHour + 3 * HOUR, "--storage-config", bulkLoaded.configFile().toString(),
+                            "--write-mode", "hfiles", "--shard", shard, "--target", bulkLoaded.httpUrl().toString(), "--verify",
+                            "--checkpoint", work.resolve(name + "-" + shard.replace('/', '-') + ".checkpoint").toString());
+                    assertThat(bulk.exitCode()).as(bulk.out() + bulk.err()).isZero();
+                    assertThat(bulk.out()).as(bulk.out()).contains("HFiles: wrote").contains("HFiles: bulk-loaded")
+                            .doesNotContain("bulk-loaded 0 file");
+                }
+                assertSameRows(rows(hbase, bulkTable), compactedByOpenTsdb, name + ", bulk-loaded");
             }
         }
     }
@@ -279,6 +298,73 @@ class RowRestoreIT {
             RestoreIT.expected(points, metric, metric).forEach((series, restored) ->
                     expected.computeIfAbsent(series, k -> new TreeMap<>()).putAll(restored));
             assertThat(RestoreIT.series(killed, metric, firstHour, firstHour + 4 * HOUR - 1)).as(metric).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void aBulkLoadKilledWhileLoadingResumesWithoutLoadingAFileTwiceAndMergesTheRowsTheTableHeldAsRowModeDoes(DevStack stack)
+            throws Exception {
+        long firstHour = (System.currentTimeMillis() / HOUR - 6) * HOUR;
+        Tsd byRows = stack.tsd("hfiles-rows", Map.of());
+        Tsd bulk = stack.tsd("hfiles-killed", Map.of());
+        List<Point> points = randomPoints("hfiles.killed", firstHour, 4, new Random(7));
+        // What the tables held before: the first hour only, so that the restore finds rows to merge and rows to load.
+        List<Point> before = randomPoints("hfiles.killed", firstHour, 1, new Random(8));
+        assignUids(Stream.concat(points.stream(), before.stream()).toList(), byRows, bulk);
+        RestoreIT.write(byRows, before);
+        RestoreIT.write(bulk, before);
+        try (Connection hbase = hbase(stack)) {
+            compacted(hbase, byRows, before, firstHour, 1);
+            compacted(hbase, bulk, before, firstHour, 1);
+        }
+        Path archive = archive(points, firstHour + 5 * HOUR);
+        CliRun rowMode = restore(archive, firstHour, firstHour + 4 * HOUR, "--storage-config", byRows.configFile().toString());
+        assertThat(rowMode.exitCode()).as(rowMode.out() + rowMode.err()).isZero();
+
+        List<String> args = List.of("restore", "--archive", archive.toString(), "--from", Long.toString(firstHour),
+                "--to", Long.toString(firstHour + 4 * HOUR), "--storage-config", bulk.configFile().toString(), "--write-mode", "hfiles",
+                "--hfile-size", "2k", "--rejects", work.resolve("bulk.rejects.jsonl").toString());
+        Path manifest = work.resolve("bulk.checkpoint.hfiles").resolve("manifest.tsv");
+        Process first = RestoreIT.restoreProcess(work, args);
+        Await.until("the bulk load to load a file", Duration.ofSeconds(120), () -> assertThat(first.isAlive()).as("the restore")
+                .isTrue(), () -> Files.exists(manifest) && Files.readAllLines(manifest).stream().anyMatch(l -> l.startsWith("loaded\t")));
+        List<ProcessHandle> tools = first.descendants().toList();
+        first.destroyForcibly().waitFor();
+        tools.forEach(tool -> tool.onExit().join()); // HBase's tool ends with the restore that started it
+        List<String> atKill = Files.readAllLines(manifest);
+        long files = atKill.stream().filter(l -> l.startsWith("file\t")).count();
+        assertThat(atKill.stream().filter(l -> l.startsWith("loaded\t") || l.startsWith("adopted\t")).count())
+                .as("killed with files left to load").isPositive().isLessThan(files);
+
+        Process rerun = RestoreIT.restoreProcess(work, args);
+        String output = new String(rerun.getInputStream().readAllBytes());
+        assertThat(rerun.waitFor()).as(output).isZero();
+        assertThat(output).contains("an earlier run wrote all " + files + " file(s)");
+        List<String> marks = Files.readAllLines(manifest).stream().filter(l -> l.startsWith("loaded\t") || l.startsWith("adopted\t"))
+                .map(l -> l.substring(l.indexOf('\t') + 1)).toList();
+        List<String> written = Files.readAllLines(manifest).stream().filter(l -> l.startsWith("file\t")).map(l -> l.split("\t")[1]).toList();
+        assertThat(marks).as("every file loaded once").doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(written);
+
+        try (Connection hbase = hbase(stack)) {
+            Map<String, Map<String, String>> expected = rows(hbase, byRows.tablePrefix() + "tsdb");
+            assertThat(expected.values()).allSatisfy(cells -> assertThat(cells).hasSize(1));
+            assertSameRows(rows(hbase, bulk.tablePrefix() + "tsdb"), expected, "bulk-loaded after a kill, over rows the table held");
+        }
+        for (String metric : metrics(points)) {
+            Map<String, Map<Long, String>> expected = RestoreIT.expected(before, metric, metric);
+            RestoreIT.expected(points, metric, metric).forEach((series, restored) ->
+                    expected.computeIfAbsent(series, k -> new TreeMap<>()).putAll(restored));
+            assertThat(RestoreIT.series(bulk, metric, firstHour, firstHour + 4 * HOUR - 1)).as(metric).isEqualTo(expected);
+        }
+    }
+
+    /** Splits a table at a key and waits until HBase has its two regions. */
+    private static void split(Connection hbase, String table, byte[] at) throws IOException {
+        TableName name = TableName.valueOf(table);
+        try (Admin admin = hbase.getAdmin()) {
+            admin.split(name, at);
+            Await.until("HBase to split " + table, Duration.ofSeconds(60), () -> { }, () -> admin.getRegions(name).size() == 2
+                    && hbase.getRegionLocator(name).getStartKeys().length == 2);
         }
     }
 

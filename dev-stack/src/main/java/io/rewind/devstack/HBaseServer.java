@@ -3,6 +3,7 @@ package io.rewind.devstack;
 import io.rewind.devstack.process.Await;
 import io.rewind.devstack.process.JavaProcess;
 import io.rewind.devstack.process.Logs;
+import io.rewind.hbasetools.launch.HBaseToolsProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,21 +22,7 @@ public final class HBaseServer extends DevServer {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
     /** JDK 17 needs these for HBase 2.6, as HBase's own launch scripts pass them. */
-    private static final List<String> JDK17_FLAGS = List.of(
-            "--add-opens=java.base/java.lang=ALL-UNNAMED",
-            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-            "--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens=java.base/java.util=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-            "--add-opens=java.base/java.io=ALL-UNNAMED",
-            "--add-opens=java.base/java.net=ALL-UNNAMED",
-            "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-exports=java.base/sun.net.dns=ALL-UNNAMED",
-            "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
-            "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
-            "-Dorg.apache.hbase.thirdparty.io.netty.tryReflectionSetAccessible=true");
+    private static final List<String> JDK17_FLAGS = HBaseToolsProcess.JDK17_FLAGS;
 
     private final int zookeeperPort;
     private final int masterPort;

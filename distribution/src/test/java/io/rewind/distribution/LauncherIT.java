@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LauncherIT {
     /** The repository: Failsafe runs in this module's directory. */
     private static final Path REPO = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent();
-    private static final List<String> MODULES = List.of("ingest-tap", "stream-archiver", "cli", "dev-stack",
+    private static final List<String> MODULES = List.of("ingest-tap", "stream-archiver", "cli", "hbase-tools", "dev-stack",
             "quickstart", "benchmarks");
 
     @TempDir
@@ -86,7 +86,7 @@ class LauncherIT {
         Process untar = new ProcessBuilder("tar", "-xzf", tar.toString(), "-C", dir.toString()).inheritIO().start();
         assertThat(untar.waitFor()).isZero();
         Path unpacked = dir.resolve(tar.getFileName().toString().replace(".tar.gz", ""));
-        for (String module : List.of("ingest-tap", "stream-archiver", "cli")) {
+        for (String module : List.of("ingest-tap", "stream-archiver", "cli", "hbase-tools")) {
             List<String> entries = Files.readAllLines(unpacked.resolve("lib/" + module + ".classpath"));
             String resolved = Files.readString(REPO.resolve(module).resolve("target/classpath.txt")).trim();
             assertThat(entries).as(module + ": its jar and every library Maven resolved for it").hasSize(resolved.split(":").length + 1);

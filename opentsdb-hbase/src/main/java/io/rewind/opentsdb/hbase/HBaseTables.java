@@ -15,6 +15,17 @@ public final class HBaseTables {
     private HBaseTables() {
     }
 
+    /** The HBase client settings of a connection to the cluster: its TSDs' ZooKeeper quorum and base znode, then the settings given. */
+    public static Map<String, String> clientSettings(StorageLayout layout, Map<String, String> settings) {
+        Map<String, String> all = new java.util.LinkedHashMap<>();
+        all.put("hbase.zookeeper.quorum", layout.zkQuorum());
+        all.put("zookeeper.znode.parent", layout.zkBaseDir());
+        all.put("hbase.client.retries.number", "10");
+        all.put("zookeeper.recovery.retry", "3");
+        all.putAll(settings);
+        return all;
+    }
+
     /**
      * Connects and checks that the tables exist.
      *
@@ -23,11 +34,7 @@ public final class HBaseTables {
      */
     public static Connection connect(StorageLayout layout, Map<String, String> settings, String... tables) throws IOException {
         Configuration conf = HBaseConfiguration.create();
-        conf.set("hbase.zookeeper.quorum", layout.zkQuorum());
-        conf.set("zookeeper.znode.parent", layout.zkBaseDir());
-        conf.setInt("hbase.client.retries.number", 10);
-        conf.setInt("zookeeper.recovery.retry", 3);
-        settings.forEach(conf::set);
+        clientSettings(layout, settings).forEach(conf::set);
         Connection connection = ConnectionFactory.createConnection(conf);
         try (Admin admin = connection.getAdmin()) {
             for (String table : tables) {

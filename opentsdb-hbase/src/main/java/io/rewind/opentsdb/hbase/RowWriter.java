@@ -209,17 +209,21 @@ public final class RowWriter {
             }
             // Counted once the rows are stored: a try that failed, and is made again, counts nothing.
             for (int r = 0; r < rows.size(); r++) {
-                RowMerge.Change change = merges.get(r);
-                Changes counts = changes(rows.get(r).label);
-                counts.added.add(change.added());
-                counts.overwritten.add(change.overwritten());
-                counts.unchanged.add(change.unchanged());
-                counts.deleted.add(change.deleted());
-                unreadableCells.addAndGet(change.unreadableCells());
+                count(rows.get(r).label, merges.get(r));
             }
             rowsWritten.addAndGet(writes.size());
             rowsMerged.addAndGet(merged);
         }
+    }
+
+    /** Counts what a merge changed, under the label. */
+    void count(String label, RowMerge.Change change) {
+        Changes counts = changes(label);
+        counts.added.add(change.added());
+        counts.overwritten.add(change.overwritten());
+        counts.unchanged.add(change.unchanged());
+        counts.deleted.add(change.deleted());
+        unreadableCells.addAndGet(change.unreadableCells());
     }
 
     private Changes changes(String label) {
@@ -238,7 +242,7 @@ public final class RowWriter {
     }
 
     /** A row's points by timestamp; of points with one timestamp, the one added last stays (as the later put would). */
-    private static RowMerge.RowPoints sortedKeepingTheLast(RowMerge.RowPoints points) {
+    static RowMerge.RowPoints sortedKeepingTheLast(RowMerge.RowPoints points) {
         Integer[] order = new Integer[points.size];
         Arrays.setAll(order, i -> i);
         Arrays.sort(order, Comparator.<Integer>comparingLong(i -> points.timestampMs[i]).thenComparingInt(i -> i));

@@ -1,5 +1,6 @@
 package io.rewind.restore.plan;
 
+import io.rewind.archive.Shard;
 import io.rewind.archive.segment.SeriesId;
 import io.rewind.schema.SeriesKey;
 import io.rewind.service.TimeArgs;
@@ -14,9 +15,15 @@ import java.util.regex.Pattern;
  * as it was at ingest time {@code asOfMs} (guarantee 4; {@link Long#MAX_VALUE} for the latest), and the
  * series whose metric matches one of the metric patterns (none: every metric) and whose tags match
  * every tag filter. Patterns are exact names or globs ({@code *}, {@code ?}); a tag filter's value
- * {@code *} asks only that the tag be present.
+ * {@code *} asks only that the tag be present. Of those series, only the shard's ({@link Shard#owns}; the restore's
+ * {@code --shard}): N restores of the N shards write disjoint series, whose union is the selection's.
  */
-public record Selection(long fromMs, long toMs, long asOfMs, List<String> metrics, Map<String, String> tags) {
+public record Selection(long fromMs, long toMs, long asOfMs, List<String> metrics, Map<String, String> tags, Shard shard) {
+
+    /** A selection of every shard. */
+    public Selection(long fromMs, long toMs, long asOfMs, List<String> metrics, Map<String, String> tags) {
+        this(fromMs, toMs, asOfMs, metrics, tags, Shard.ALL);
+    }
 
     public Selection {
         if (fromMs >= toMs) {
@@ -25,6 +32,12 @@ public record Selection(long fromMs, long toMs, long asOfMs, List<String> metric
         }
         metrics = List.copyOf(metrics);
         tags = Map.copyOf(tags);
+        shard = shard == null ? Shard.ALL : shard;
+    }
+
+    /** This selection, of one shard only. */
+    public Selection ofShard(Shard only) {
+        return new Selection(fromMs, toMs, asOfMs, metrics, tags, only);
     }
 
     private static final class Compiled {
@@ -48,7 +61,7 @@ public record Selection(long fromMs, long toMs, long asOfMs, List<String> metric
                     return false;
                 }
             }
-            return true;
+            return shard.owns(key);
         };
     }
 

@@ -3,6 +3,7 @@ package io.rewind.restore.targets;
 import io.rewind.archive.storage.Backoff;
 import io.rewind.opentsdb.RowEncoder;
 import io.rewind.opentsdb.StorageLayout;
+import io.rewind.opentsdb.hbase.BulkLoad;
 import io.rewind.opentsdb.hbase.HBaseTables;
 import io.rewind.opentsdb.hbase.OpenTsdbClient;
 import io.rewind.opentsdb.hbase.RowWriter;
@@ -38,11 +39,12 @@ public final class RowTarget implements Target, AutoCloseable {
     private final RowWriter rows;
     private final SeriesRowKeys keys;
     private final RejectFile rejects;
+    private final BulkLoad bulk;
     private final String name;
     private final AtomicLong retries = new AtomicLong();
 
     private RowTarget(StorageTarget.Settings settings, boolean dryRun, TSDB tsdb, StorageLayout layout, Connection hbase,
-            RejectFile rejects) {
+            Map<String, String> hbaseSettings, BulkLoad.Settings bulkLoad, RejectFile rejects) throws IOException {
         this.settings = settings;
         this.dryRun = dryRun;
         this.tsdb = tsdb;
@@ -50,6 +52,8 @@ public final class RowTarget implements Target, AutoCloseable {
         this.rows = new RowWriter(layout, hbase, dryRun);
         this.keys = new SeriesRowKeys(tsdb, layout);
         this.rejects = rejects;
+        this.bulk = bulkLoad == null ? null
+                : new BulkLoad(layout, hbase, HBaseTables.clientSettings(layout, hbaseSettings), rows, bulkLoad, dryRun);
         this.name = "storage of " + settings.config();
     }
 
@@ -62,6 +66,15 @@ public final class RowTarget implements Target, AutoCloseable {
      */
     public static RowTarget open(StorageTarget.Settings settings, boolean dryRun, Map<String, String> hbaseSettings, RejectFile rejects)
             throws IOException {
+        return open(settings, dryRun, hbaseSettings, null, rejects);
+    }
+
+    /**
+     * As {@link #open(StorageTarget.Settings, boolean, Map, RejectFile)}; with {@code bulkLoad}, the rows are spooled and then
+     * written as HFiles and bulk-loaded ({@link BulkLoad}): {@link #bulkLoad()} does the rest once every batch is written.
+     */
+    public static RowTarget open(StorageTarget.Settings settings, boolean dryRun, Map<String, String> hbaseSettings,
+            BulkLoad.Settings bulkLoad, RejectFile rejects) throws IOException {
         StorageLayout layout = StorageLayout.fromConfig(settings.config());
         TSDB tsdb = OpenTsdbClient.connect(settings.config(), settings.timeout());
         try {
@@ -70,7 +83,12 @@ public final class RowTarget implements Target, AutoCloseable {
                         + " their points' time: restore it with --write-mode=points");
             }
             Connection hbase = HBaseTables.connect(layout, hbaseSettings, layout.dataTable(), layout.uidTable());
-            return new RowTarget(settings, dryRun, tsdb, layout, hbase, rejects);
+            try {
+                return new RowTarget(settings, dryRun, tsdb, layout, hbase, hbaseSettings, bulkLoad, rejects);
+            } catch (IOException | RuntimeException e) {
+                hbase.close();
+                throw e;
+            }
         } catch (IOException | RuntimeException e) {
             OpenTsdbClient.shutdown(tsdb, settings.timeout());
             throw e;
@@ -123,7 +141,16 @@ public final class RowTarget implements Target, AutoCloseable {
         for (Slice slice : batch.slices()) {
             collect(slice, changes, refused);
         }
-        rows.write(changes.values());
+        if (bulk != null) {
+            bulk.add(changes.values());
+        } else {
+            rows.write(changes.values());
+        }
+    }
+
+    /** The bulk load the rows go to, or null when they are written as rows. */
+    public BulkLoad bulkLoad() {
+        return bulk;
     }
 
     /** Adds a slice's points to the rows they fall in, refusing what a TSD would refuse. */

@@ -1,0 +1,54 @@
+package io.rewind.hbasetools.launch;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+
+/**
+ * How cells travel to the HFile writer ({@code HBaseTools write}): each as its row, qualifier and value, each with its
+ * length before it; a row length of -1 ends the stream, so that a writer cut off midway is told apart from one that
+ * finished. The cells of one family, sorted by row; one cell per row.
+ */
+public final class CellStream {
+    private CellStream() {
+    }
+
+    /** One cell. */
+    public record Cell(byte[] row, byte[] qualifier, byte[] value) {
+    }
+
+    public static void write(DataOutputStream out, byte[] row, byte[] qualifier, byte[] value) throws IOException {
+        out.writeInt(row.length);
+        out.write(row);
+        out.writeInt(qualifier.length);
+        out.write(qualifier);
+        out.writeInt(value.length);
+        out.write(value);
+    }
+
+    public static void end(DataOutputStream out) throws IOException {
+        out.writeInt(-1);
+        out.flush();
+    }
+
+    /** The next cell, or null at the end. */
+    public static Cell read(DataInputStream in) throws IOException {
+        int rowLength;
+        try {
+            rowLength = in.readInt();
+        } catch (EOFException e) {
+            throw new EOFException("the cell stream ended without its end mark: the restore that sent it stopped");
+        }
+        if (rowLength < 0) {
+            return null;
+        }
+        return new Cell(bytes(in, rowLength), bytes(in, in.readInt()), bytes(in, in.readInt()));
+    }
+
+    private static byte[] bytes(DataInputStream in, int length) throws IOException {
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        return bytes;
+    }
+}
