@@ -8,6 +8,7 @@ import io.rewind.opentsdb.RowDecoder;
 import io.rewind.opentsdb.StorageLayout;
 import io.rewind.opentsdb.hbase.HBaseCluster;
 import io.rewind.opentsdb.hbase.KeyRange;
+import io.rewind.opentsdb.hbase.SnapshotFiles;
 import io.rewind.opentsdb.hbase.UidTable;
 import io.rewind.service.RejectFile;
 import io.rewind.service.TimeArgs;
@@ -41,9 +42,24 @@ public final class BaselineRun implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BaselineRun.class);
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
-    /** How to read: {@code givenSnapshot} null takes a snapshot, unless {@code live}. */
+    /**
+     * How to read: {@code givenSnapshot} null takes a snapshot, unless {@code live}; with {@code hbaseRoot} (HBase's root
+     * directory) the snapshot's files are read there ({@link SnapshotFiles}), else a clone of it is scanned through the region
+     * servers.
+     */
     public record Settings(String name, Shard shard, boolean live, String givenSnapshot, int parallelism, RateLimit rate, Path rejects,
-            int bufferPoints, int maxAttempts, Map<String, String> hbaseSettings, boolean skipUnknownMetrics) {
+            int bufferPoints, int maxAttempts, Map<String, String> hbaseSettings, boolean skipUnknownMetrics, String hbaseRoot) {
+        /** Read through the region servers. */
+        public Settings(String name, Shard shard, boolean live, String givenSnapshot, int parallelism, RateLimit rate, Path rejects,
+                int bufferPoints, int maxAttempts, Map<String, String> hbaseSettings, boolean skipUnknownMetrics) {
+            this(name, shard, live, givenSnapshot, parallelism, rate, rejects, bufferPoints, maxAttempts, hbaseSettings, skipUnknownMetrics, null);
+        }
+
+        public Settings {
+            if (hbaseRoot != null && live) {
+                throw new IllegalArgumentException("reading the snapshot's files (--read=files) reads a snapshot: not with --live");
+            }
+        }
     }
 
     /** What the command line shows while the run goes on. */
@@ -158,8 +174,10 @@ public final class BaselineRun implements AutoCloseable {
             ownSnapshot = given == null;
             state.snapshot = snapshot;
             state.save(storage);
-            clone = "rewind-baseline-" + name + "-" + shard.index() + "of" + shard.count() + "-" + STAMP.format(Instant.now());
-            cluster.cloneSnapshot(snapshot, clone);
+            if (settings.hbaseRoot() == null) {
+                clone = "rewind-baseline-" + name + "-" + shard.index() + "of" + shard.count() + "-" + STAMP.format(Instant.now());
+                cluster.cloneSnapshot(snapshot, clone);
+            }
         } else {
             state.snapshot = null;
         }
@@ -178,15 +196,19 @@ public final class BaselineRun implements AutoCloseable {
         source.put("cluster", state.cluster);
         source.put("table", layout.dataTable());
         source.put("snapshot", snapshot == null ? "(live table)" : snapshot);
+        source.put("read", settings.hbaseRoot() != null ? "snapshot files" : "scan");
         source.put("scan.time", TimeArgs.format(System.currentTimeMillis()));
         KeyRangeReader.Counts counts = new KeyRangeReader.Counts();
-        try (RejectFile rejects = new RejectFile(settings.rejects(), true)) {
+        try (RejectFile rejects = new RejectFile(settings.rejects(), true);
+                SnapshotFiles files = settings.hbaseRoot() == null ? null : new SnapshotFiles(snapshot, settings.hbaseRoot(),
+                        restoreDir(settings.hbaseRoot(), name + "-" + shard.index() + "of" + shard.count()), settings.hbaseSettings())) {
             state.abandonUnderway(storage);
             ReadPlan plan = ReadPlan.of(cluster.regions(scanned), wanted, state.done);
             KeyRangeReader.Context context = new KeyRangeReader.Context(cluster.connection(), scanned, layout, uids, fromMs, toMs,
-                    settings.rate(), rejects, settings.bufferPoints(), counts);
+                    settings.rate(), rejects, settings.bufferPoints(), counts, files);
             long reading = System.nanoTime();
-            try (AutoCloseable shown = listener.reading(snapshot == null ? "live table" : "snapshot " + snapshot, plan, counts, started)) {
+            String what = snapshot == null ? "live table" : (files != null ? "the files of snapshot " : "snapshot ") + snapshot;
+            try (AutoCloseable shown = listener.reading(what, plan, counts, started)) {
                 readAll(scratch, plan, context, source);
             }
             state.completedMs = System.currentTimeMillis();
@@ -289,6 +311,19 @@ public final class BaselineRun implements AutoCloseable {
             context.counts().rangesDone.incrementAndGet();
             return;
         }
+    }
+
+    /**
+     * Where HBase lays out the snapshot's regions to read its files (links, no data): on the root directory's filesystem,
+     * never under the root directory itself (HBase's rule); a local temporary directory when HBase's root is local.
+     */
+    static String restoreDir(String hbaseRoot, String run) {
+        java.net.URI root = java.net.URI.create(hbaseRoot);
+        String leaf = "rewind-baseline-" + run + "-" + STAMP.format(Instant.now()) + "-" + ProcessHandle.current().pid();
+        if (root.getScheme() == null || root.getScheme().equals("file")) {
+            return Path.of(System.getProperty("java.io.tmpdir"), leaf).toUri().toString();
+        }
+        return root.getScheme() + "://" + (root.getAuthority() == null ? "" : root.getAuthority()) + "/tmp/" + leaf;
     }
 
     private static void deleteQuietly(Path dir) {

@@ -10,6 +10,7 @@ import io.rewind.opentsdb.RowKey;
 import io.rewind.opentsdb.StorageLayout;
 import io.rewind.opentsdb.hbase.KeyRange;
 import io.rewind.opentsdb.hbase.RowScan;
+import io.rewind.opentsdb.hbase.SnapshotFiles;
 import io.rewind.opentsdb.hbase.UidTable;
 import io.rewind.schema.SeriesKey;
 import io.rewind.service.RejectFile;
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.hbase.client.Connection;
 
 /**
- * Reads one key range of the data table (or of its clone), row by row: each row's key cut by
+ * Reads one key range of the data table (or of its clone, or of its snapshot's files), row by row: each row's key cut by
  * the layout, its UIDs named, its cells decoded by the codec, its points in the time range buffered per hour
  * window, and the buffers flushed to baseline files whenever they hold {@code bufferPoints}. A row or cell the
  * codec cannot read goes to the reject file with its key and qualifier and the scan goes on.
@@ -30,9 +31,16 @@ import org.apache.hadoop.hbase.client.Connection;
 public final class KeyRangeReader {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What every reader shares. */
+    /** What every reader shares; {@code files} reads a snapshot's files instead of scanning {@code table}, or is null. */
     record Context(Connection connection, String table, StorageLayout layout, UidTable uids, long fromMs, long toMs, RateLimit rate,
-            RejectFile rejects, int bufferPoints, Counts counts) {
+            RejectFile rejects, int bufferPoints, Counts counts, SnapshotFiles files) {
+        void scan(KeyRange range, RowScan.RowVisitor visitor) throws IOException, InterruptedException {
+            if (files != null) {
+                files.scan(range, visitor);
+            } else {
+                RowScan.scan(connection, table, range, visitor);
+            }
+        }
     }
 
     /** Live counts of every reader, for the progress line and the benchmark. */
@@ -78,7 +86,7 @@ public final class KeyRangeReader {
         StorageLayout layout = context.layout();
         long fromBase = Math.floorDiv(context.fromMs(), 1000L);
         long toBase = Math.floorDiv(context.toMs(), 1000L);
-        RowScan.scan(context.connection(), context.table(), range, (key, cells, bytes) -> {
+        context.scan(range, (key, cells, bytes) -> {
             context.counts().bytes.addAndGet(bytes);
             if (RowKey.isGlobalAnnotationRow(layout, key)) {
                 tally.annotations += cells.size();

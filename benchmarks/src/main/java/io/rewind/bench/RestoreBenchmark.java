@@ -56,6 +56,10 @@ public final class RestoreBenchmark {
 
         readPath(archive, to, points);
 
+        if (System.getProperty("rewind.dev.hbase.heap") == null) {
+            // OpenTSDB's import of a few million points runs HBase out of a 1 GiB heap.
+            System.setProperty("rewind.dev.hbase.heap", "4g");
+        }
         try (DevStack stack = DevStack.start(work.resolve("stack"), List.of("import"), true)) {
             List<String> results = new ArrayList<>();
             List<Double> restoreSeconds = new ArrayList<>();

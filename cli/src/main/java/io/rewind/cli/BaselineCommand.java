@@ -55,6 +55,23 @@ public final class BaselineCommand implements Callable<Integer> {
                     "one snapshot for every --shard, so that all of them read the same instant."})
     String givenSnapshot;
 
+    /** How the snapshot is read. */
+    enum Read {
+        files, scan
+    }
+
+    @Option(names = "--read", paramLabel = "HOW",
+            description = {"'files': read the snapshot's HFiles straight from HBase's root directory (--hbase-root), as HBase's",
+                    "TableSnapshotScanner does: the region servers serve nothing, so the backup costs the live cluster its snapshot",
+                    "only. 'scan': scan a clone of the snapshot through the region servers. Default: files when --hbase-root is",
+                    "given, else scan."})
+    Read read;
+
+    @Option(names = "--hbase-root", paramLabel = "URI",
+            description = {"HBase's root directory (its hbase.rootdir: hdfs://namenode:8020/hbase, file:///var/lib/hbase), readable",
+                    "from this machine, for --read=files."})
+    String hbaseRoot;
+
     @Option(names = "--from", defaultValue = "0", paramLabel = "TIME",
             description = "Only points at or after this time (ISO-8601, epoch seconds or ms, or -30d; default: all).")
     String from;
@@ -122,10 +139,30 @@ public final class BaselineCommand implements Callable<Integer> {
             }
             Path rejects = rejectsFile != null ? rejectsFile : Path.of("rewind-baseline-" + baseline + ".rejects.jsonl");
             BaselineRun.Settings settings = new BaselineRun.Settings(baseline, shardOf, live, givenSnapshot, reading.parallelism, rate,
-                    rejects, bufferPoints, reading.maxAttempts, reading.hbaseSettings, false);
+                    rejects, bufferPoints, reading.maxAttempts, reading.hbaseSettings, false, filesRoot());
             return run(out, settings, storage, archive.topic, layout, new BaselineRequest(null, layout.dataTable(), from, fromMs, to, toMs,
                     metrics), dryRun).code();
         }
+    }
+
+    /** HBase's root directory when the snapshot's files are read, else null; refuses what cannot work. */
+    private String filesRoot() {
+        Read how = read != null ? read : hbaseRoot != null && !live ? Read.files : Read.scan;
+        if (how == Read.scan) {
+            return null;
+        }
+        if (hbaseRoot == null) {
+            throw new IllegalArgumentException("--read=files reads the snapshot's files in HBase's root directory: name it with --hbase-root");
+        }
+        if (live) {
+            throw new IllegalArgumentException("--read=files reads a snapshot's files: --live reads the live table, through the region servers");
+        }
+        java.net.URI root = java.net.URI.create(hbaseRoot);
+        if ((root.getScheme() == null || root.getScheme().equals("file")) && !java.nio.file.Files.isDirectory(
+                root.getScheme() == null ? Path.of(hbaseRoot) : Path.of(root))) {
+            throw new IllegalArgumentException("--hbase-root " + hbaseRoot + ": no such directory on this machine");
+        }
+        return root.getScheme() == null ? Path.of(hbaseRoot).toAbsolutePath().toUri().toString() : hbaseRoot;
     }
 
     /** What a baseline run ended with: its exit code, and the points the baseline holds (-1 for a dry run). */
@@ -188,7 +225,8 @@ public final class BaselineCommand implements Callable<Integer> {
         out.printf("Baseline '%s' complete: %,d points in %,d rows, %,d files, in %.1f s (%,.0f points/s, %.1f MB/s read)%n",
                 state.name(), state.points(), state.rows(), state.files(), seconds, done.pointsRead() / seconds,
                 done.bytesRead() / seconds / 1e6);
-        out.printf("  of which %.1f s to snapshot and clone, %.1f s to read and write (%,.0f points/s)%n", done.prepareSeconds(),
+        out.printf("  of which %.1f s to prepare (the snapshot, and for a scan its clone), %.1f s to read and write (%,.0f points/s)%n",
+                done.prepareSeconds(),
                 done.readSeconds(), done.pointsRead() / done.readSeconds());
         out.printf("  duplicate timestamps resolved: %,d (%,d with another value: the latest cell kept, as tsd.storage.fix_duplicates does)%n",
                 state.duplicates(), state.conflicting());

@@ -40,6 +40,11 @@ public final class HBaseServer extends DevServer {
         return "127.0.0.1:" + zookeeperPort;
     }
 
+    /** HBase's root directory (hbase.rootdir), a file: URI: where a snapshot's files are read from. */
+    public String rootDir() {
+        return dir.resolve("data").toUri().toString();
+    }
+
     /** Starts HBase and waits until its master has completed initialization. */
     public synchronized void start() throws IOException {
         Path conf = writeConfig();
@@ -47,7 +52,10 @@ public final class HBaseServer extends DevServer {
         List<Path> classpath = new ArrayList<>();
         classpath.add(conf);
         classpath.addAll(ServerRuntime.classpath("hbase"));
-        List<String> options = new ArrayList<>(List.of("-Xms256m", "-Xmx1g", "-XX:+UseG1GC",
+        // 1 GiB unless told (rewind.dev.hbase.heap): the benchmarks that load millions of points through OpenTSDB's import
+        // need more.
+        List<String> options = new ArrayList<>(List.of("-Xms256m", "-Xmx" + System.getProperty("rewind.dev.hbase.heap", "1g"),
+                "-XX:+UseG1GC",
                 "-Djava.net.preferIPv4Stack=true", "-Djava.awt.headless=true",
                 "-Dlog4j.configuration=" + conf.resolve("log4j.properties").toUri(),
                 "-Dhbase.log.dir=" + dir.resolve("logs")));
@@ -81,7 +89,7 @@ public final class HBaseServer extends DevServer {
     private Path writeConfig() throws IOException {
         Map<String, String> site = new LinkedHashMap<>();
         site.put("hbase.cluster.distributed", "false");
-        site.put("hbase.rootdir", dir.resolve("data").toUri().toString());
+        site.put("hbase.rootdir", rootDir());
         site.put("hbase.tmp.dir", dir.resolve("tmp").toString());
         site.put("hbase.zookeeper.quorum", "127.0.0.1");
         site.put("hbase.zookeeper.property.clientPort", Integer.toString(zookeeperPort));

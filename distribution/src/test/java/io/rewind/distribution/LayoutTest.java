@@ -40,7 +40,7 @@ class LayoutTest {
                 .layer("Command line").definedBy("io.rewind.cli..")
                 .layer("Engines").definedBy(ENGINES.toArray(String[]::new))
                 .layer("Libraries").definedBy("io.rewind.archive..", "io.rewind.opentsdb..")
-                .layer("Base").definedBy("io.rewind.service..", "io.rewind.schema..")
+                .layer("Base").definedBy("io.rewind.service..", "io.rewind.schema..", "io.rewind.hbasetools..")
                 .whereLayer("Tools").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Command line").mayOnlyBeAccessedByLayers("Tools")
                 .whereLayer("Engines").mayOnlyBeAccessedByLayers("Command line", "Tools")

@@ -1,6 +1,7 @@
 package io.rewind.hbasetools;
 
 import io.rewind.hbasetools.launch.CellStream;
+import io.rewind.hbasetools.launch.RowStream;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -33,17 +34,26 @@ import org.apache.hadoop.hbase.util.Bytes;
  * HBase's own server code, run by {@link io.rewind.hbasetools.launch.HBaseToolsProcess} in a JVM of its own:
  *
  * <ul>
- *   <li>{@code write --table T --family F --out DIR --timestamp MS [--max-file-bytes N] [--set K=V ...]}: reads cells
- *   sorted by row ({@link CellStream}) from stdin and writes them as HFiles of the table's column family (its
- *   compression, block size, encoding and bloom filter), one file per region at least, cut at the regions' start keys
- *   as they are now, so that the region servers adopt each file whole, and at {@code --max-file-bytes} of cells. Each cell gets the one timestamp given. Prints
- *   a line per file: {@code file <path> <cells> <bytes>}, then {@code done}.
- *   <li>{@code load --table T --family F [--set K=V ...] FILE...}: bulk-loads each file into the table, one at a time,
- *   with HBase's {@code BulkLoadHFiles}, printing {@code loaded <path>} once the region servers hold it, or
- *   {@code adopted <path>} for a file that is gone: the region servers moved it into the table for an earlier run.
+ *   <li>{@code bulk --table T --family F --out DIR --timestamp MS [--max-file-bytes N] [--set K=V ...]}: a bulk-load
+ *   session, connected once (while the restore still reads the archive), then one command of stdin after the other:
+ *   <ul>
+ *     <li>{@code write}, followed by cells sorted by row ({@link CellStream}): writes them as HFiles of the table's column
+ *     family (its compression, block size, encoding and bloom filter) into DIR, emptied first; one file per region at
+ *     least, cut at the regions' start keys as they are then, so that the region servers adopt each file whole, and at
+ *     {@code --max-file-bytes} of cells. Each cell gets the one timestamp given. Answers a line per file,
+ *     {@code file <path> <cells> <bytes>}, then {@code written <bytes>}.
+ *     <li>{@code load <path>}: bulk-loads the file with HBase's {@code BulkLoadHFiles}, answering {@code loaded <path>}
+ *     once the region servers hold it, or {@code adopted <path>} for a file that is gone: the region servers moved it
+ *     into the table for an earlier run.
+ *   </ul>
+ *   <li>{@code snapshot-scan --snapshot S --root DIR --restore-dir DIR [--set K=V ...]}: reads a snapshot's HFiles
+ *   straight from the HBase root directory, as HBase's {@code TableSnapshotScanner} does, without the region servers. For
+ *   each line {@code scan <start hex> <stop hex>} on stdin it writes that key range's rows to stdout ({@link RowStream}),
+ *   the newest version of each cell of the family.
  * </ul>
  *
- * A failure prints {@code error <message>} on stderr and exits 1.
+ * Each ends when stdin does, or when the process that started it does. A failure prints {@code error <message>} on
+ * stderr and exits 1.
  */
 public final class HBaseTools {
     private HBaseTools() {
@@ -57,9 +67,9 @@ public final class HBaseTools {
         try {
             Arguments arguments = Arguments.parse(Arrays.copyOfRange(args, 1, args.length));
             switch (args.length == 0 ? "" : args[0]) {
-                case "write" -> write(arguments, out);
-                case "load" -> load(arguments, out);
-                default -> throw new IllegalArgumentException("usage: HBaseTools write|load --table T --family F ...");
+                case "bulk" -> bulk(arguments, out);
+                case "snapshot-scan" -> snapshotScan(arguments);
+                default -> throw new IllegalArgumentException("usage: HBaseTools bulk|snapshot-scan ...");
             }
             out.flush();
             System.exit(0);
@@ -105,7 +115,11 @@ public final class HBaseTools {
         }
     }
 
-    private static void write(Arguments arguments, PrintStream out) throws IOException {
+    /**
+     * A bulk-load session: connected once, then each command of stdin in turn ({@code write}, then the cell stream; or
+     * {@code load <path>}), answered on stdout.
+     */
+    private static void bulk(Arguments arguments, PrintStream out) throws IOException {
         Configuration conf = arguments.conf();
         TableName table = TableName.valueOf(arguments.required("table"));
         byte[] family = Bytes.toBytes(arguments.required("family"));
@@ -113,7 +127,6 @@ public final class HBaseTools {
         long maxFileBytes = Long.parseLong(arguments.options().getOrDefault("max-file-bytes", Long.toString(1L << 30)));
         Path dir = new Path(arguments.required("out"));
         try (Connection connection = ConnectionFactory.createConnection(conf);
-                RegionLocator regions = connection.getRegionLocator(table);
                 DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 1 << 20))) {
             ColumnFamilyDescriptor descriptor;
             try (org.apache.hadoop.hbase.client.Admin admin = connection.getAdmin()) {
@@ -122,36 +135,69 @@ public final class HBaseTools {
             if (descriptor == null) {
                 throw new IOException("table " + table + " has no column family " + Bytes.toString(family));
             }
-            byte[][] starts = regions.getStartKeys();
-            Arrays.sort(starts, Bytes.BYTES_COMPARATOR);
-            FileSystem fs = dir.getFileSystem(conf);
-            if (fs.exists(dir)) { // files of a run that stopped before it listed them all: none was loaded
-                fs.delete(dir, true);
-            }
-            fs.mkdirs(dir);
-            Files files = new Files(conf, fs, dir, descriptor, table, out);
-            byte[] previous = null;
-            int region = -1;
-            long bytes = 0;
-            for (CellStream.Cell cell = CellStream.read(in); cell != null; cell = CellStream.read(in)) {
-                if (previous != null && Bytes.compareTo(previous, cell.row()) >= 0) {
-                    throw new IOException("rows out of order: " + Bytes.toStringBinary(cell.row()) + " after "
-                            + Bytes.toStringBinary(previous));
+            BulkLoadHFiles loader = BulkLoadHFiles.create(conf);
+            for (String command = line(in); command != null; command = line(in)) {
+                if (command.equals("write")) {
+                    write(conf, connection, table, descriptor, timestamp, maxFileBytes, dir, in, out);
+                } else if (command.startsWith("load ")) {
+                    load(conf, loader, table, family, command.substring(5), out);
+                } else {
+                    throw new IllegalArgumentException("unknown command: " + command);
                 }
-                int at = regionOf(starts, cell.row());
-                if (files.writer == null || at != region || files.bytes >= maxFileBytes) {
-                    files.roll();
-                    region = at;
-                }
-                files.writer.append(new KeyValue(cell.row(), family, cell.qualifier(), timestamp, KeyValue.Type.Put, cell.value()));
-                files.cells++;
-                files.bytes += cell.row().length + cell.qualifier().length + cell.value().length;
-                previous = cell.row();
-                bytes += cell.row().length + cell.qualifier().length + cell.value().length;
+                out.flush();
             }
-            files.close();
-            out.println("done " + bytes);
         }
+    }
+
+    /** A line of stdin, or null at its end. */
+    private static String line(DataInputStream in) throws IOException {
+        java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b < 0) {
+                return line.size() == 0 ? null : line.toString(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            line.write(b);
+        }
+        return line.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Writes the cell stream as HFiles into {@code dir}, emptied first, cut at the regions' start keys as they are now. */
+    private static void write(Configuration conf, Connection connection, TableName table, ColumnFamilyDescriptor descriptor,
+            long timestamp, long maxFileBytes, Path dir, DataInputStream in, PrintStream out) throws IOException {
+        byte[][] starts;
+        try (RegionLocator regions = connection.getRegionLocator(table)) {
+            starts = regions.getStartKeys();
+        }
+        Arrays.sort(starts, Bytes.BYTES_COMPARATOR);
+        FileSystem fs = dir.getFileSystem(conf);
+        if (fs.exists(dir)) { // files of a run that stopped before it listed them all: none was loaded
+            fs.delete(dir, true);
+        }
+        fs.mkdirs(dir);
+        Files files = new Files(conf, fs, dir, descriptor, table, out);
+        byte[] family = descriptor.getName();
+        byte[] previous = null;
+        int region = -1;
+        long bytes = 0;
+        for (CellStream.Cell cell = CellStream.read(in); cell != null; cell = CellStream.read(in)) {
+            if (previous != null && Bytes.compareTo(previous, cell.row()) >= 0) {
+                throw new IOException("rows out of order: " + Bytes.toStringBinary(cell.row()) + " after "
+                        + Bytes.toStringBinary(previous));
+            }
+            int at = regionOf(starts, cell.row());
+            if (files.writer == null || at != region || files.bytes >= maxFileBytes) {
+                files.roll();
+                region = at;
+            }
+            files.writer.append(new KeyValue(cell.row(), family, cell.qualifier(), timestamp, KeyValue.Type.Put, cell.value()));
+            files.cells++;
+            long size = cell.row().length + cell.qualifier().length + cell.value().length;
+            files.bytes += size;
+            bytes += size;
+            previous = cell.row();
+        }
+        files.close();
+        out.println("written " + bytes);
     }
 
     /** The index of the region whose start key is the greatest at or before the row. */
@@ -225,25 +271,60 @@ public final class HBaseTools {
         }
     }
 
-    private static void load(Arguments arguments, PrintStream out) throws IOException {
+    private static void snapshotScan(Arguments arguments) throws IOException {
         Configuration conf = arguments.conf();
-        TableName table = TableName.valueOf(arguments.required("table"));
-        byte[] family = Bytes.toBytes(arguments.required("family"));
-        BulkLoadHFiles loader = BulkLoadHFiles.create(conf);
-        for (String file : arguments.files()) {
-            Path path = new Path(file);
-            if (!path.getFileSystem(conf).exists(path)) {
-                // The region servers move a file they adopt into the table: one gone was loaded by a run that stopped
-                // before it could say so.
-                out.println("adopted " + file);
-                out.flush();
-                continue;
+        String snapshot = arguments.required("snapshot");
+        Path root = new Path(arguments.required("root"));
+        Path restores = new Path(arguments.required("restore-dir"));
+        byte[] family = Bytes.toBytes(arguments.options().getOrDefault("family", "t"));
+        conf.set("hbase.rootdir", root.toString());
+        conf.set("fs.defaultFS", root.toUri().getScheme() == null ? "file:///" : root.toUri().getScheme() + "://"
+                + (root.toUri().getAuthority() == null ? "" : root.toUri().getAuthority()) + "/");
+        java.io.BufferedReader commands = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+        java.io.DataOutputStream rows = new java.io.DataOutputStream(new java.io.BufferedOutputStream(new java.io.FileOutputStream(
+                java.io.FileDescriptor.out), 1 << 20));
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        int scans = 0;
+        for (String line = commands.readLine(); line != null; line = commands.readLine()) {
+            String[] parts = line.split(" ", -1);
+            if (parts.length != 3 || !parts[0].equals("scan")) {
+                throw new IllegalArgumentException("expected 'scan <start hex> <stop hex>', got: " + line);
             }
-            Map<byte[], List<Path>> one = new java.util.TreeMap<>(Bytes.BYTES_COMPARATOR);
-            one.put(family, List.of(path));
-            loader.bulkLoad(table, one);
-            out.println("loaded " + file);
-            out.flush();
+            org.apache.hadoop.hbase.client.Scan scan = new org.apache.hadoop.hbase.client.Scan().withStartRow(hex.parseHex(parts[1]))
+                    .withStopRow(hex.parseHex(parts[2])).addFamily(family).readVersions(1).setCacheBlocks(false);
+            Path restore = new Path(restores, "scan-" + ProcessHandle.current().pid() + "-" + scans++);
+            try (org.apache.hadoop.hbase.client.TableSnapshotScanner scanner = new org.apache.hadoop.hbase.client.TableSnapshotScanner(
+                    conf, root, restore, snapshot, scan)) {
+                for (org.apache.hadoop.hbase.client.Result result = scanner.next(); result != null; result = scanner.next()) {
+                    RowStream.writeRow(rows, result.getRow(), result.rawCells().length);
+                    for (org.apache.hadoop.hbase.Cell cell : result.rawCells()) {
+                        RowStream.writeCell(rows, org.apache.hadoop.hbase.CellUtil.cloneQualifier(cell),
+                                org.apache.hadoop.hbase.CellUtil.cloneValue(cell), cell.getTimestamp());
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                RowStream.fail(rows, e.toString());
+                throw e;
+            } finally {
+                restore.getFileSystem(conf).delete(restore, true);
+            }
+            RowStream.end(rows);
         }
+    }
+
+    /** Bulk-loads one file; one that is gone was adopted for an earlier run. */
+    private static void load(Configuration conf, BulkLoadHFiles loader, TableName table, byte[] family, String file, PrintStream out)
+            throws IOException {
+        Path path = new Path(file);
+        if (!path.getFileSystem(conf).exists(path)) {
+            // The region servers move a file they adopt into the table: one gone was loaded by a run that stopped before it
+            // could say so.
+            out.println("adopted " + file);
+            return;
+        }
+        Map<byte[], List<Path>> one = new java.util.TreeMap<>(Bytes.BYTES_COMPARATOR);
+        one.put(family, List.of(path));
+        loader.bulkLoad(table, one);
+        out.println("loaded " + file);
     }
 }

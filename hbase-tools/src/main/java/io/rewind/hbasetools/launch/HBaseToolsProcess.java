@@ -71,6 +71,11 @@ public final class HBaseToolsProcess implements AutoCloseable {
         return process.getOutputStream();
     }
 
+    /** The child's stdout, as bytes. */
+    public java.io.InputStream rawOutput() {
+        return process.getInputStream();
+    }
+
     /** The child's stdout, line by line. */
     public BufferedReader output() {
         return new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -85,6 +90,14 @@ public final class HBaseToolsProcess implements AutoCloseable {
         if (exit != 0) {
             throw new IOException(what + " failed (exit " + exit + "): " + errors());
         }
+    }
+
+    /** Waits (a while) for the child to end, then gives its errors. */
+    public String waitForErrors() throws InterruptedException {
+        if (process.waitFor(10, TimeUnit.SECONDS)) {
+            stderrReader.join(TimeUnit.SECONDS.toMillis(5));
+        }
+        return errors();
     }
 
     /** The child's last lines on stderr, its own error line first when it wrote one. */
@@ -110,9 +123,17 @@ public final class HBaseToolsProcess implements AutoCloseable {
         }
     }
 
+    /** Stops the child: given a moment to end on its own once its stdin is closed, then destroyed. */
     @Override
     public void close() {
-        process.destroyForcibly();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The child's classpath: this jar first, then HBase's. */

@@ -38,7 +38,7 @@ import org.apache.hadoop.hbase.client.Table;
  *   by row key ({@link RowSpool}).
  *   <li><b>Write</b>: in key order, each row the table does not hold yet becomes one compacted cell, folded from the row's
  *   changes in the order they came (the same {@link RowMerge} as row mode, so the cell is byte for byte the one row mode
- *   writes); HBase's own HFile writer ({@code HBaseTools write}, in a JVM of its own) writes the cells as HFiles cut at
+ *   writes); HBase's own HFile writer ({@code HBaseTools bulk}, in a JVM of its own, started with the restore) writes the cells as HFiles cut at
  *   the table's regions. A row the table already holds is merged and written as row mode does ({@link RowWriter}): a
  *   bulk-loaded cell would sit beside the row's cells, and a TSD reading both would see each timestamp twice. The files
  *   are listed in a manifest, and marked written once all are.
@@ -52,7 +52,7 @@ import org.apache.hadoop.hbase.client.Table;
  * merged again, which gives the same rows. Every cell carries one timestamp, the restore's, so that the same file loaded
  * twice (a cluster that copies instead of moving) holds the same cells.
  */
-public final class BulkLoad {
+public final class BulkLoad implements AutoCloseable {
     private static final String MANIFEST = "manifest.tsv";
     private static final int EXISTS_BATCH = 2_000;
 
@@ -87,6 +87,10 @@ public final class BulkLoad {
     private final boolean dryRun;
     private final RowSpool spool;
     private final RowMerge.Buffers buffers = new RowMerge.Buffers();
+    /** HBase's tools in a session of their own, started at once so that they connect while the restore reads; null in a dry run. */
+    private final HBaseToolsProcess tool;
+    private final DataOutputStream toTool;
+    private final BufferedReader fromTool;
 
     /**
      * @param hbaseSettings the HBase client settings of {@code hbase}'s connection, for HBase's tools
@@ -101,6 +105,10 @@ public final class BulkLoad {
         this.settings = settings;
         this.dryRun = dryRun;
         this.spool = new RowSpool(settings.workDir().resolve("spool"), settings.memoryBytes());
+        this.tool = dryRun ? null : HBaseToolsProcess.start(tool("bulk", List.of("--out", settings.hfilesDir(),
+                "--timestamp", Long.toString(settings.cellTimestamp()), "--max-file-bytes", Long.toString(settings.maxFileBytes()))));
+        this.toTool = tool == null ? null : new DataOutputStream(new BufferedOutputStream(tool.input(), 1 << 20));
+        this.fromTool = tool == null ? null : tool.output();
     }
 
     /** Adds rows to write; any thread. */
@@ -131,21 +139,20 @@ public final class BulkLoad {
         Path manifestFile = settings.workDir().resolve(MANIFEST);
         Files.deleteIfExists(manifestFile);
         TableName table = TableName.valueOf(layout.dataTable());
-        HBaseToolsProcess writer = dryRun ? null : HBaseToolsProcess.start(tool("write", List.of("--out", settings.hfilesDir(),
-                "--timestamp", Long.toString(settings.cellTimestamp()), "--max-file-bytes", Long.toString(settings.maxFileBytes()))));
         List<HFile> files = new ArrayList<>();
         AtomicReference<String> done = new AtomicReference<>();
-        Thread reader = writer == null ? null : new Thread(() -> readFiles(writer, files, done), "rewind-hfiles-reader");
-        if (reader != null) {
+        Thread reader = null;
+        if (tool != null) {
+            toTool.write("write\n".getBytes(StandardCharsets.UTF_8));
+            reader = new Thread(() -> readFiles(fromTool, files, done), "rewind-hfiles-reader");
             reader.setDaemon(true);
             reader.start();
         }
         long[] inFiles = {0};
         long merged = 0;
         DryRunFiles predicted = dryRun ? new DryRunFiles(hbase, table) : null;
-        try (Table data = hbase.getTable(table);
-                DataOutputStream cells = writer == null ? null
-                        : new DataOutputStream(new BufferedOutputStream(writer.input(), 1 << 20))) {
+        DataOutputStream cells = toTool;
+        try (Table data = hbase.getTable(table)) {
             Iterator<List<RowWriter.RowChange>> ordered = spool.rowsInOrder();
             List<List<RowWriter.RowChange>> pending = new ArrayList<>(EXISTS_BATCH);
             long handled = 0;
@@ -193,17 +200,12 @@ public final class BulkLoad {
                 CellStream.end(cells);
             }
         } catch (IOException e) {
-            if (writer != null) {
-                writer.close();
-                throw new IOException(e.getMessage() + (writer.errors().isEmpty() ? "" : " (HBase's HFile writer: " + writer.errors() + ")"), e);
-            }
-            throw e;
+            throw toolFailed(e);
         }
-        if (writer != null) {
-            writer.finish();
+        if (reader != null) {
             reader.join();
             if (done.get() == null) {
-                throw new IOException("HBase's HFile writer ended without listing its files: " + writer.errors());
+                throw new IOException("HBase's HFile writer ended without listing its files: " + tool.errors());
             }
             Manifest.create(manifestFile, files);
         }
@@ -211,22 +213,46 @@ public final class BulkLoad {
         return new Written(dryRun ? predicted.files() : files, inFiles[0], merged);
     }
 
-    /** Reads the writer's list of files. */
-    private static void readFiles(HBaseToolsProcess writer, List<HFile> files, AtomicReference<String> done) {
-        try (BufferedReader out = writer.output()) {
+    /** Reads the writer's list of files, up to its last line. */
+    private static void readFiles(BufferedReader out, List<HFile> files, AtomicReference<String> done) {
+        try {
             for (String line = out.readLine(); line != null; line = out.readLine()) {
                 String[] parts = line.split(" ");
                 if (parts[0].equals("file")) {
                     synchronized (files) {
                         files.add(new HFile(parts[1], Long.parseLong(parts[2]), Long.parseLong(parts[3])));
                     }
-                } else if (parts[0].equals("done")) {
+                } else if (parts[0].equals("written")) {
                     done.set(line);
+                    return;
                 }
             }
         } catch (IOException e) {
-            // the writer is gone: finish() says why
+            // the tool is gone: the caller says why
         }
+    }
+
+    /** An error talking to HBase's tools, with what they said before they stopped. */
+    private IOException toolFailed(IOException e) {
+        if (tool == null) {
+            return e;
+        }
+        try {
+            tool.input().close();
+        } catch (IOException ignored) {
+            // gone already
+        }
+        String errors;
+        try {
+            errors = tool.waitForErrors();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            errors = tool.errors();
+        }
+        String hint = settings.hfilesDir().startsWith("file:") && errors.contains("FileNotFound")
+                ? " (the region servers must read the HFiles' directory: on a cluster whose HBase root is on HDFS, give an"
+                        + " hdfs:// directory with --hfiles-dir)" : "";
+        return new IOException(e.getMessage() + (errors.isEmpty() ? "" : " (HBase's tools: " + errors + ")") + hint, e);
     }
 
     /**
@@ -276,18 +302,22 @@ public final class BulkLoad {
         if (left.isEmpty()) {
             return thisRun;
         }
-        HBaseToolsProcess loader = HBaseToolsProcess.start(tool("load", new ArrayList<>(left.keySet())));
-        try (BufferedReader out = loader.output();
-                Writer log = new OutputStreamWriter(Files.newOutputStream(manifestFile, StandardOpenOption.APPEND), StandardCharsets.UTF_8)) {
-            for (String line = out.readLine(); line != null; line = out.readLine()) {
-                String[] parts = line.split(" ", 3);
-                HFile file = left.get(parts.length > 1 ? parts[1] : "");
-                if (file == null) {
-                    continue;
+        try (Writer log = new OutputStreamWriter(Files.newOutputStream(manifestFile, StandardOpenOption.APPEND), StandardCharsets.UTF_8)) {
+            for (HFile file : left.values()) {
+                String answer;
+                try {
+                    toTool.write(("load " + file.path() + "\n").getBytes(StandardCharsets.UTF_8));
+                    toTool.flush();
+                    answer = fromTool.readLine();
+                } catch (IOException e) {
+                    throw toolFailed(e);
                 }
-                String mark = parts[0].equals("loaded") ? "loaded" : parts[0].equals("adopted") ? "adopted" : null;
+                if (answer == null) {
+                    throw toolFailed(new IOException("HBase's tools stopped while loading " + file.path()));
+                }
+                String mark = answer.startsWith("loaded ") ? "loaded" : answer.startsWith("adopted ") ? "adopted" : null;
                 if (mark == null) {
-                    continue;
+                    throw new IOException("HBase's tools answered '" + answer + "' to loading " + file.path());
                 }
                 log.write(mark + "\t" + file.path() + "\n");
                 log.flush();
@@ -296,14 +326,22 @@ public final class BulkLoad {
                 }
                 loaded.accept(file);
             }
-        } finally {
-            try {
-                loader.finish();
-            } finally {
-                loader.close();
-            }
         }
         return thisRun;
+    }
+
+    /** Ends HBase's tools: their stdin closes, and they stop. */
+    @Override
+    public void close() throws IOException {
+        if (tool != null) {
+            try {
+                toTool.close();
+            } catch (IOException e) {
+                // gone already
+            }
+            tool.close();
+        }
+        spool.close();
     }
 
     /** The arguments of an HBaseTools command on this table: the table, its family, and the client settings. */

@@ -184,7 +184,7 @@ public final class RowTarget implements Target, AutoCloseable {
                 long value = series.points().valueBits(i);
                 row.add(timestampMs, ms, false, RowEncoder.integerWidth(value), value);
             } else if (StorageTarget.storedAsFloat(series, i)) {
-                row.add(timestampMs, ms, true, 4, Double.doubleToRawLongBits(Float.parseFloat(series.valueText(i))));
+                row.add(timestampMs, ms, true, 4, series.points().valueBits(i)); // the double is the float: the same bits
             } else {
                 row.add(timestampMs, ms, true, 8, series.points().valueBits(i));
             }
@@ -215,8 +215,8 @@ public final class RowTarget implements Target, AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        try {
-            hbase.close();
+        try (Connection tables = hbase; BulkLoad files = bulk) {
+            // closed in this order: HBase's tools, then the connection
         } finally {
             OpenTsdbClient.shutdown(tsdb, settings.timeout());
         }

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import net.opentsdb.core.TSDB;
-import net.opentsdb.core.Tags;
 import net.opentsdb.uid.NoSuchUniqueName;
 import org.hbase.async.HBaseException;
 import org.slf4j.Logger;
@@ -191,16 +190,26 @@ public final class StorageTarget implements Target, AutoCloseable {
         if (!series.points().isFloatingPoint(i)) {
             return tsdb.addPoint(series.metric(), timestamp, series.points().valueBits(i), series.tags());
         }
-        String text = series.valueText(i);
+        double value = Double.longBitsToDouble(series.points().valueBits(i));
         if (storedAsFloat(series, i)) {
-            return tsdb.addPoint(series.metric(), timestamp, Float.parseFloat(text), series.tags());
+            return tsdb.addPoint(series.metric(), timestamp, (float) value, series.tags());
         }
-        return tsdb.addPoint(series.metric(), timestamp, Double.parseDouble(text), series.tags());
+        return tsdb.addPoint(series.metric(), timestamp, value, series.tags());
     }
 
-    /** Whether a TSD stores the float point {@code i} on 4 bytes (its text fits a float), as its put does; else on 8. */
+    /**
+     * Whether a TSD stores the float point {@code i} on 4 bytes, as its put does (OpenTSDB's {@code Tags.fitsInFloat} of
+     * the value's text: the text's double is a float); else on 8. The text a restore sends is {@link Double#toString} of
+     * the archived double, whose parse is that double again, so the test is on the double itself, without the text; and
+     * the float stored, the text's {@code Float.parseFloat}, is then the double narrowed.
+     */
     static boolean storedAsFloat(OutputSeries series, int i) {
-        return Tags.fitsInFloat(series.valueText(i));
+        return fitsInFloat(Double.longBitsToDouble(series.points().valueBits(i)));
+    }
+
+    /** OpenTSDB's {@code Tags.fitsInFloat(Double.toString(value))}, without the text. */
+    static boolean fitsInFloat(double value) {
+        return (float) value == value;
     }
 
     /** Records a point the cluster refused in the reject file, as a TSD would have been sent it, with its reason. */
