@@ -18,7 +18,8 @@ import java.util.zip.GZIPOutputStream;
 /**
  * {@code bin/rewind bench baseline [hours]}: a dev-stack TSD's table filled with the realistic dataset by OpenTSDB's own
  * {@code import} and compacted by its {@code fsck --compact} (which also resolves the duplicates its import can leave), then read three ways in one run, each a whole process:
- * {@code rewind baseline} (snapshot, clone, scan, decode, archive files), OpenTSDB's own dump
+ * {@code rewind baseline} twice (snapshot, then a scan of its clone, or its files read without the region servers; decode,
+ * archive files), with the region servers' CPU for each, OpenTSDB's own dump
  * ({@code scan --import}, every metric) and a bare HBase scan of the table (every cell fetched, nothing decoded).
  * With {@code REWIND_BENCH_JFR=1} the baseline's JVM records a Flight Recorder profile into {@code baseline.jfr}.
  */
@@ -66,21 +67,35 @@ public final class BaselineBenchmark {
             long bytes = Long.parseLong(bareSummary.replaceAll(".*bytes=(\\d+).*", "$1"));
             System.out.println("  bare scan: " + bareSummary);
 
-            Path baselineLog = work.resolve("baseline.log");
-            List<String> command = new ArrayList<>(List.of(java()));
-            if (System.getenv("REWIND_BENCH_JFR") != null) {
-                command.add("-XX:StartFlightRecording=filename=" + work.resolve("baseline.jfr") + ",settings=profile");
+            // The baseline both ways: a scan of the snapshot's clone through the region servers, and the snapshot's files read
+            // without them. The region servers' CPU tells what each costs the live cluster.
+            List<String> cpuRows = new ArrayList<>();
+            double[] baselines = new double[2];
+            String[] modes = {"scan", "files"};
+            for (int m = 0; m < modes.length; m++) {
+                String mode = modes[m];
+                Path baselineLog = work.resolve("baseline-" + mode + ".log");
+                List<String> command = new ArrayList<>(List.of(java()));
+                if (System.getenv("REWIND_BENCH_JFR") != null) {
+                    command.add("-XX:StartFlightRecording=filename=" + work.resolve("baseline-" + mode + ".jfr") + ",settings=profile");
+                }
+                command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.rewind.cli.RewindCli", "baseline",
+                        "--storage-config", tsd.configFile().toString(), "--archive", work.resolve("archive-" + mode).toString(),
+                        "--rejects", work.resolve("rejects-" + mode + ".jsonl").toString(), "--read", mode));
+                if (mode.equals("files")) {
+                    command.addAll(List.of("--hbase-root", stack.hbase().rootDir()));
+                }
+                CpuMeter meter = new CpuMeter("rewind baseline --read=" + mode, true, CpuMeter.machine(),
+                        CpuMeter.server("HBase", stack.hbase()));
+                meter.measure(points, () -> baselines[java.util.Arrays.asList(modes).indexOf(mode)] = time(command, baselineLog));
+                cpuRows.add(meter.cpuRow());
+                String complete = Files.readAllLines(baselineLog).stream().filter(l -> l.contains("complete:")).findFirst().orElseThrow(
+                        () -> new IllegalStateException("the baseline did not complete: " + baselineLog));
+                if (!complete.contains(String.format("%,d points", points))) {
+                    throw new IllegalStateException("the baseline did not read every point: " + complete);
+                }
+                System.out.println("  --read=" + mode + ": " + complete.trim());
             }
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.rewind.cli.RewindCli", "baseline",
-                    "--storage-config", tsd.configFile().toString(), "--archive", work.resolve("archive").toString(),
-                    "--rejects", work.resolve("rejects.jsonl").toString()));
-            double baseline = time(command, baselineLog);
-            String complete = Files.readAllLines(baselineLog).stream().filter(l -> l.contains("complete:")).findFirst().orElseThrow(
-                    () -> new IllegalStateException("the baseline did not complete: " + baselineLog));
-            if (!complete.contains(String.format("%,d points", points))) {
-                throw new IllegalStateException("the baseline did not read every point: " + complete);
-            }
-            System.out.println("  " + complete.trim());
 
             List<String> scan = new ArrayList<>(List.of("--import",
                     Long.toString(START / 1000), Long.toString(START / 1000 + hours * 3_600L)));
@@ -101,11 +116,16 @@ public final class BaselineBenchmark {
             }
 
             System.out.printf("%n%-52s %9s %14s %9s%n", "whole process, " + String.format("%,d", points) + " points", "seconds", "points/s", "MB/s");
-            row("rewind baseline (snapshot, clone, decode, archive)", baseline, points, bytes);
+            row("rewind baseline --read=scan (snapshot, clone, scan)", baselines[0], points, bytes);
+            row("rewind baseline --read=files (snapshot, its files)", baselines[1], points, bytes);
             row("OpenTSDB scan --import (its own dump)", opentsdb, points, bytes);
             row("bare HBase scan (every cell, nothing decoded)", bare, points, bytes);
-            System.out.printf("rewind baseline / OpenTSDB scan: %.2fx (target >= 3); / bare HBase scan: %.2fx (target >= 0.5)%n",
-                    opentsdb / baseline, bare / baseline);
+            for (int m = 0; m < modes.length; m++) {
+                System.out.printf("rewind baseline --read=%s / OpenTSDB scan: %.2fx (target >= 1 with files); / bare HBase scan: %.2fx"
+                        + " (target >= 0.8 with files)%n", modes[m], opentsdb / baselines[m], bare / baselines[m]);
+            }
+            System.out.println("CPU seconds per million points (others: the rest of the machine, mostly the baseline's JVMs):");
+            cpuRows.forEach(System.out::println);
         }
     }
 

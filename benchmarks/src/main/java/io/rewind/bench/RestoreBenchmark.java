@@ -29,7 +29,8 @@ import java.util.Map;
  * into the TSD's HBase tables with its configuration: compacted rows, or with {@code points} one cell per point as
  * OpenTSDB's {@code TSDB.addPoint} stores them, or with {@code hfiles} as HFiles bulk-loaded), and in the same run loads the same points
  * with OpenTSDB's own {@code import} tool into another TSD's tables; prints both whole-process times.
- * Also the read path alone: archive to merged series, and to the JSON batches a restore sends.
+ * Also the read path alone: archive to merged series, and to the JSON batches a restore sends. With
+ * {@code REWIND_BENCH_JFR=1} each restore's JVM records a Flight Recorder profile into {@code restore-<config>.jfr}.
  */
 public final class RestoreBenchmark {
     static final long START = 1_763_726_400_000L;
@@ -69,7 +70,14 @@ public final class RestoreBenchmark {
                 // filled, HBase would also rewrite and compact that restore's cells.
                 Tsd target = stack.tsd("restore-" + (restoreSeconds.size() + 1), Map.of());
                 String[] c = config.split(":");
-                List<String> restore = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
+                List<String> restore = new ArrayList<>(List.of(java()));
+                if (System.getenv("REWIND_BENCH_JFR") != null) {
+                    restore.add("-XX:StartFlightRecording=filename=" + work.resolve("restore-" + config.replace(':', '-') + ".jfr")
+                            + ",settings=profile");
+                    restore.add("-Drewind.hbase-tools.java-options=-XX:StartFlightRecording=filename="
+                            + work.resolve("tools-" + config.replace(':', '-') + ".jfr") + ",settings=profile");
+                }
+                restore.addAll(List.of("-cp", System.getProperty("java.class.path"),
                         "io.rewind.cli.RewindCli", "restore", "--archive", archive.toString(), "--from", Long.toString(START),
                         "--to", Long.toString(to),
                         "--rejects", work.resolve("rejects-" + config.replace(':', '-') + ".jsonl").toString(),

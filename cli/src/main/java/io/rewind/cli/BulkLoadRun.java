@@ -57,7 +57,12 @@ final class BulkLoadRun {
         }
         Restore.Result result;
         BulkLoad.Written written = null;
-        boolean resumed = bulk.filesWritten();
+        String planDigest = planDigest(plan);
+        boolean resumed = bulk.filesWritten(planDigest);
+        if (!resumed && bulk.manifest().written) {
+            say.println("HFiles: the archive changed since the earlier run wrote its files (a gap healed, a compaction, the Kafka"
+                    + " tail): writing them again from the archive.");
+        }
         if (resumed) {
             BulkLoad.Manifest manifest = bulk.manifest();
             say.printf("HFiles: an earlier run wrote all %d file(s); loading the %d not loaded yet.%n", manifest.files.size(),
@@ -72,7 +77,7 @@ final class BulkLoadRun {
             long started = System.nanoTime();
             say.printf("HFiles: sorting and writing the rows of %,d point(s) ...%n", result.pointsSent());
             say.flush();
-            written = bulk.writeFiles(rows -> { });
+            written = bulk.writeFiles(planDigest, rows -> { });
             say.printf("HFiles: wrote %d file(s), %s, %,d row(s) in %s; %,d row(s) the table already held were merged in place as rows.%n",
                     written.files().size(), Report.bytes(written.bytes()), written.rowsInFiles(),
                     ProgressLine.formatSeconds((System.nanoTime() - started) / 1_000_000_000), written.rowsMerged());
@@ -98,6 +103,13 @@ final class BulkLoadRun {
                 loaded.size() < files ? String.format(" (%d more the region servers had already adopted for an earlier run)",
                         files - loaded.size()) : "");
         return new Outcome(result, written, loaded, loadMs, resumed);
+    }
+
+    /** What the plan reads: its units (each the archive's files of a window and partition, and the Kafka tail's offsets). */
+    static String planDigest(RestorePlan plan) {
+        List<String> units = new java.util.ArrayList<>();
+        plan.units().forEach(unit -> units.add(io.rewind.restore.Batches.unitKey(unit)));
+        return Restore.fingerprint(units);
     }
 
     /** The bulk load's part of a JSON summary. */
@@ -129,5 +141,7 @@ final class BulkLoadRun {
                 + " merged in place as rows.%n", written.files().size(), Report.bytes(written.bytes()), written.rowsInFiles(),
                 written.rowsMerged());
         written.files().forEach(f -> out.printf("  %-60s %,12d row(s) %12s%n", f.path(), f.cells(), Report.bytes(f.bytes())));
+        out.println("  (series the cluster has no UIDs for yet are counted above, not in these files: their rows have no keys"
+                + " before their UIDs are assigned)");
     }
 }

@@ -207,9 +207,9 @@ final class RestoreCommand implements Callable<Integer> {
                 BACKOFF_MAX, null);
         Path work = writeMode == WriteMode.hfiles ? java.nio.file.Files.createTempDirectory("rewind-hfiles-dry-run") : null;
         try (RejectFile none = RejectFile.discarding(); RowTarget target = RowTarget.open(settings, true, hbaseSettings,
-                work == null ? null : bulkSettings(work, work.resolve("files").toUri().toString(), 0), none)) {
+                work == null ? null : bulkSettings(work, work.resolve("files").toUri().toString()), none)) {
             Restore.Result read = Restore.run(storage, plan, transforms, batchSize, parallelism, target, null, new Restore.Counts());
-            BulkLoad.Written files = work == null ? null : target.bulkLoad().writeFiles(rows -> { });
+            BulkLoad.Written files = work == null ? null : target.bulkLoad().writeFiles(BulkLoadRun.planDigest(plan), rows -> { });
             Report.plan(out, json, storage, plan, read.perMetric(), target, none.count());
             if (files != null && !json) {
                 BulkLoadRun.dryRunText(out, files);
@@ -353,7 +353,12 @@ final class RestoreCommand implements Callable<Integer> {
             List<String> arguments = new ArrayList<>(List.of(storage.uri().toString(), archive.topic, select.from, select.to,
                     String.valueOf(select.asOf), select.metrics.toString(), select.tags.toString(), targets.toString(),
                     Integer.toString(batchSize), String.valueOf(storageConfig), writeMode.name(), Boolean.toString(replace),
-                    Boolean.toString(kafkaTail), shard));
+                    Boolean.toString(kafkaTail)));
+            // Options added since checkpoints were first written join the fingerprint only when given, so that a checkpoint
+            // written before them is still continued.
+            if (!shard.equals("0/1")) {
+                arguments.add("shard " + shard);
+            }
             if (follow) {
                 arguments.addAll(List.of("follow", group));
             }
@@ -372,12 +377,14 @@ final class RestoreCommand implements Callable<Integer> {
                     return rejectFile.count() > 0 && !allowRejects ? RewindCli.PROBLEMS : RewindCli.OK;
                 }
             }
-            arguments.addAll(List.of(String.valueOf(hfilesDir), hfileSize));
+            if (writeMode == WriteMode.hfiles) {
+                arguments.addAll(List.of(String.valueOf(hfilesDir), hfileSize));
+            }
             String fingerprint = Restore.fingerprint(arguments);
             try (Checkpoint done = Checkpoint.open(checkpointFile, fingerprint, fresh);
-                    RejectFile rejectFile = new RejectFile(rejects, done.continuing());
+                    RejectFile rejectFile = new RejectFile(rejects, done.continuing() && !rereadsTheArchive(checkpointFile));
                     Targets target = targets(rejectFile, limit, requestTimeout, writeMode != WriteMode.hfiles ? null
-                            : hfilesOf(checkpointFile, fingerprint, done.startedMs()))) {
+                            : hfilesOf(checkpointFile, fingerprint))) {
                 RestorePlan plan = restorePlan(out, storage, done, limit, checkpointFile, target.into());
                 int exit = replay(out, storage, plan, transforms, target.target(), target.rows(), done, rejectFile, gaps, limit,
                         requestTimeout);
@@ -402,7 +409,10 @@ final class RestoreCommand implements Callable<Integer> {
         List<String> what = new ArrayList<>(List.of(storage.uri().toString(), archive.topic, select.from, String.valueOf(
                 followUnbounded ? "" : select.to), select.metrics.toString(), new java.util.TreeMap<>(select.tags).toString(),
                 new java.util.TreeSet<>(targets.stream().map(URI::toString).toList()).toString(), String.valueOf(storageConfig),
-                writeMode.name(), shard));
+                writeMode.name()));
+        if (!shard.equals("0/1")) {
+            what.add("shard " + shard);
+        }
         what.addAll(transform.asArguments());
         return Restore.fingerprint(what);
     }
@@ -420,16 +430,28 @@ final class RestoreCommand implements Callable<Integer> {
         }
     }
 
-    /** The bulk load's settings: its work directory beside the checkpoint, its HFiles in a directory of this restore's own. */
-    private BulkLoad.Settings hfilesOf(Path checkpointFile, String fingerprint, long startedMs) {
+    /**
+     * The bulk load's settings: its work directory beside the checkpoint, its HFiles in a directory of this restore's own
+     * (named after its command line and its checkpoint, so that two restores never share one).
+     */
+    private BulkLoad.Settings hfilesOf(Path checkpointFile, String fingerprint) {
         Path work = BulkLoadRun.workDir(checkpointFile);
         String base = hfilesDir != null ? hfilesDir.replaceFirst("/+$", "") : work.resolve("files").toUri().toString().replaceFirst("/+$", "");
-        return bulkSettings(work, base + "/" + fingerprint.substring(0, 16), startedMs);
+        String own = Restore.fingerprint(List.of(fingerprint, checkpointFile.toAbsolutePath().toString())).substring(0, 16);
+        return bulkSettings(work, base + "/" + own);
     }
 
-    private BulkLoad.Settings bulkSettings(Path work, String files, long cellTimestamp) {
+    private BulkLoad.Settings bulkSettings(Path work, String files) {
         return new BulkLoad.Settings(work, files, Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 4),
-                BulkLoadRun.size(hfileSize, "--hfile-size"), cellTimestamp);
+                BulkLoadRun.size(hfileSize, "--hfile-size"), maxAttempts);
+    }
+
+    /**
+     * Whether a rerun with this checkpoint reads the archive again from the start (rejects and all): with hfiles, unless
+     * its files were all written. Rows and points continue batch by batch.
+     */
+    private boolean rereadsTheArchive(Path checkpointFile) throws java.io.IOException {
+        return writeMode == WriteMode.hfiles && !BulkLoad.Manifest.read(BulkLoadRun.workDir(checkpointFile).resolve("manifest.tsv")).written;
     }
 
     private Targets targets(RejectFile rejectFile, RateLimit limit, Duration requestTimeout, BulkLoad.Settings bulk) throws Exception {

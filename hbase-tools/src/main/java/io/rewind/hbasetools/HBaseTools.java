@@ -34,17 +34,18 @@ import org.apache.hadoop.hbase.util.Bytes;
  * HBase's own server code, run by {@link io.rewind.hbasetools.launch.HBaseToolsProcess} in a JVM of its own:
  *
  * <ul>
- *   <li>{@code bulk --table T --family F --out DIR --timestamp MS [--max-file-bytes N] [--set K=V ...]}: a bulk-load
- *   session, connected once (while the restore still reads the archive), then one command of stdin after the other:
+ *   <li>{@code bulk --table T --family F --out DIR [--max-file-bytes N] [--set K=V ...]}: a bulk-load session,
+ *   connected once (while the restore still reads the archive), which answers {@code ready} once it has checked that it
+ *   can write the family's compression, then takes one command of stdin after the other (fields separated by tabs):
  *   <ul>
- *     <li>{@code write}, followed by cells sorted by row ({@link CellStream}): writes them as HFiles of the table's column
- *     family (its compression, block size, encoding and bloom filter) into DIR, emptied first; one file per region at
- *     least, cut at the regions' start keys as they are then, so that the region servers adopt each file whole, and at
- *     {@code --max-file-bytes} of cells. Each cell gets the one timestamp given. Answers a line per file,
- *     {@code file <path> <cells> <bytes>}, then {@code written <bytes>}.
+ *     <li>{@code write <timestamp>}, followed by cells sorted by row ({@link CellStream}): writes them as HFiles of the
+ *     table's column family (its compression, block size, encoding and bloom filter) into DIR, emptied first; one file
+ *     per region at least, cut at the regions' start keys as they are then, so that the region servers adopt each file
+ *     whole, and at {@code --max-file-bytes} of cells. Each cell gets the timestamp given. Answers a line per file,
+ *     {@code file <path> <cells> <bytes> <first row> <last row>} (rows in hex), then {@code written <bytes>}.
  *     <li>{@code load <path>}: bulk-loads the file with HBase's {@code BulkLoadHFiles}, answering {@code loaded <path>}
- *     once the region servers hold it, or {@code adopted <path>} for a file that is gone: the region servers moved it
- *     into the table for an earlier run.
+ *     once the region servers hold it, or {@code gone <path>} for a file that is no longer there (the region servers move
+ *     a file they adopt into the table: the restore checks whether they did).
  *   </ul>
  *   <li>{@code snapshot-scan --snapshot S --root DIR --restore-dir DIR [--set K=V ...]}: reads a snapshot's HFiles
  *   straight from the HBase root directory, as HBase's {@code TableSnapshotScanner} does, without the region servers. For
@@ -123,7 +124,6 @@ public final class HBaseTools {
         Configuration conf = arguments.conf();
         TableName table = TableName.valueOf(arguments.required("table"));
         byte[] family = Bytes.toBytes(arguments.required("family"));
-        long timestamp = Long.parseLong(arguments.required("timestamp"));
         long maxFileBytes = Long.parseLong(arguments.options().getOrDefault("max-file-bytes", Long.toString(1L << 30)));
         Path dir = new Path(arguments.required("out"));
         try (Connection connection = ConnectionFactory.createConnection(conf);
@@ -135,11 +135,22 @@ public final class HBaseTools {
             if (descriptor == null) {
                 throw new IOException("table " + table + " has no column family " + Bytes.toString(family));
             }
+            // A codec this JVM lacks (LZO, or Snappy without Hadoop's native library) fails here, before the restore has
+            // spent its time reading the archive, not when the first file is written.
+            org.apache.hadoop.hbase.io.compress.Compression.Algorithm compression = descriptor.getCompressionType();
+            try {
+                compression.returnCompressor(compression.getCompressor());
+            } catch (RuntimeException | LinkageError e) {
+                throw new IOException("the table's column family is compressed with " + compression + ", which HBase's tools cannot"
+                        + " write here (" + e + "): restore with --write-mode=rows", e);
+            }
+            out.println("ready");
+            out.flush();
             BulkLoadHFiles loader = BulkLoadHFiles.create(conf);
             for (String command = line(in); command != null; command = line(in)) {
-                if (command.equals("write")) {
-                    write(conf, connection, table, descriptor, timestamp, maxFileBytes, dir, in, out);
-                } else if (command.startsWith("load ")) {
+                if (command.startsWith("write\t")) {
+                    write(conf, connection, table, descriptor, Long.parseLong(command.substring(6)), maxFileBytes, dir, in, out);
+                } else if (command.startsWith("load\t")) {
                     load(conf, loader, table, family, command.substring(5), out);
                 } else {
                     throw new IllegalArgumentException("unknown command: " + command);
@@ -190,6 +201,10 @@ public final class HBaseTools {
                 region = at;
             }
             files.writer.append(new KeyValue(cell.row(), family, cell.qualifier(), timestamp, KeyValue.Type.Put, cell.value()));
+            if (files.cells == 0) {
+                files.first = cell.row();
+            }
+            files.last = cell.row();
             files.cells++;
             long size = cell.row().length + cell.qualifier().length + cell.value().length;
             files.bytes += size;
@@ -197,7 +212,7 @@ public final class HBaseTools {
             previous = cell.row();
         }
         files.close();
-        out.println("written " + bytes);
+        out.println("written\t" + bytes);
     }
 
     /** The index of the region whose start key is the greatest at or before the row. */
@@ -226,6 +241,8 @@ public final class HBaseTools {
         StoreFileWriter writer;
         long cells;
         long bytes;
+        byte[] first;
+        byte[] last;
         int written;
 
         Files(Configuration conf, FileSystem fs, Path dir, ColumnFamilyDescriptor family, TableName table, PrintStream out) {
@@ -253,6 +270,8 @@ public final class HBaseTools {
                     .withBloomType(family.getBloomFilterType()).withFileContext(built).build();
             cells = 0;
             bytes = 0;
+            first = null;
+            last = null;
         }
 
         void close() throws IOException {
@@ -265,7 +284,8 @@ public final class HBaseTools {
             writer.appendTrackedTimestampsToMetadata();
             writer.close();
             Path path = writer.getPath();
-            out.println("file " + path + " " + cells + " " + fs.getFileStatus(path).getLen());
+            out.println("file\t" + path + "\t" + cells + "\t" + fs.getFileStatus(path).getLen() + "\t" + Bytes.toHex(first) + "\t"
+                    + Bytes.toHex(last));
             writer = null;
             written++;
         }
@@ -284,47 +304,56 @@ public final class HBaseTools {
         java.io.DataOutputStream rows = new java.io.DataOutputStream(new java.io.BufferedOutputStream(new java.io.FileOutputStream(
                 java.io.FileDescriptor.out), 1 << 20));
         java.util.HexFormat hex = java.util.HexFormat.of();
-        int scans = 0;
-        for (String line = commands.readLine(); line != null; line = commands.readLine()) {
-            String[] parts = line.split(" ", -1);
-            if (parts.length != 3 || !parts[0].equals("scan")) {
-                throw new IllegalArgumentException("expected 'scan <start hex> <stop hex>', got: " + line);
-            }
-            org.apache.hadoop.hbase.client.Scan scan = new org.apache.hadoop.hbase.client.Scan().withStartRow(hex.parseHex(parts[1]))
-                    .withStopRow(hex.parseHex(parts[2])).addFamily(family).readVersions(1).setCacheBlocks(false);
-            Path restore = new Path(restores, "scan-" + ProcessHandle.current().pid() + "-" + scans++);
-            try (org.apache.hadoop.hbase.client.TableSnapshotScanner scanner = new org.apache.hadoop.hbase.client.TableSnapshotScanner(
-                    conf, root, restore, snapshot, scan)) {
-                for (org.apache.hadoop.hbase.client.Result result = scanner.next(); result != null; result = scanner.next()) {
-                    RowStream.writeRow(rows, result.getRow(), result.rawCells().length);
-                    for (org.apache.hadoop.hbase.Cell cell : result.rawCells()) {
-                        RowStream.writeCell(rows, org.apache.hadoop.hbase.CellUtil.cloneQualifier(cell),
-                                org.apache.hadoop.hbase.CellUtil.cloneValue(cell), cell.getTimestamp());
-                    }
+        // The snapshot laid out once for this reader (links to its files, no data), every range read from that layout: not
+        // once per range, which would link every region's files again each time.
+        Path restore = new Path(restores, "reader-" + ProcessHandle.current().pid());
+        org.apache.hadoop.fs.FileSystem fs = restore.getFileSystem(conf);
+        boolean restored = false;
+        try {
+            for (String line = commands.readLine(); line != null; line = commands.readLine()) {
+                String[] parts = line.split(" ", -1);
+                if (parts.length != 3 || !parts[0].equals("scan")) {
+                    throw new IllegalArgumentException("expected 'scan <start hex> <stop hex>', got: " + line);
                 }
-            } catch (IOException | RuntimeException e) {
-                RowStream.fail(rows, e.toString());
-                throw e;
-            } finally {
-                restore.getFileSystem(conf).delete(restore, true);
+                org.apache.hadoop.hbase.client.Scan scan = new org.apache.hadoop.hbase.client.Scan().withStartRow(hex.parseHex(parts[1]))
+                        .withStopRow(hex.parseHex(parts[2])).addFamily(family).readVersions(1).setCacheBlocks(false);
+                try {
+                    if (!restored) {
+                        org.apache.hadoop.hbase.snapshot.RestoreSnapshotHelper.copySnapshotForScanner(conf, fs, root, restore, snapshot);
+                        restored = true;
+                    }
+                    try (org.apache.hadoop.hbase.client.TableSnapshotScanner scanner = new org.apache.hadoop.hbase.client.TableSnapshotScanner(
+                            conf, root, restore, snapshot, scan, true)) {
+                        for (org.apache.hadoop.hbase.client.Result result = scanner.next(); result != null; result = scanner.next()) {
+                            RowStream.writeRow(rows, result.getRow(), result.rawCells().length);
+                            for (org.apache.hadoop.hbase.Cell cell : result.rawCells()) {
+                                RowStream.writeCell(rows, org.apache.hadoop.hbase.CellUtil.cloneQualifier(cell),
+                                        org.apache.hadoop.hbase.CellUtil.cloneValue(cell), cell.getTimestamp());
+                            }
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    RowStream.fail(rows, e.toString());
+                    throw e;
+                }
+                RowStream.end(rows);
             }
-            RowStream.end(rows);
+        } finally {
+            fs.delete(restore, true);
         }
     }
 
-    /** Bulk-loads one file; one that is gone was adopted for an earlier run. */
+    /** Bulk-loads one file; says so when it is gone (the restore finds out whether the region servers adopted it). */
     private static void load(Configuration conf, BulkLoadHFiles loader, TableName table, byte[] family, String file, PrintStream out)
             throws IOException {
         Path path = new Path(file);
         if (!path.getFileSystem(conf).exists(path)) {
-            // The region servers move a file they adopt into the table: one gone was loaded by a run that stopped before it
-            // could say so.
-            out.println("adopted " + file);
+            out.println("gone\t" + file);
             return;
         }
         Map<byte[], List<Path>> one = new java.util.TreeMap<>(Bytes.BYTES_COMPARATOR);
         one.put(family, List.of(path));
         loader.bulkLoad(table, one);
-        out.println("loaded " + file);
+        out.println("loaded\t" + file);
     }
 }

@@ -57,6 +57,11 @@ public final class HBaseToolsProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + System.getProperty("rewind.hbase-tools.heap", "1g"));
         command.add("-XX:+UseParallelGC");
+        command.add("-XX:+DisplayVMOutputToStderr"); // stdout carries the tools' answers and rows, nothing else
+        String options = System.getProperty("rewind.hbase-tools.java-options", "").trim(); // a profiler's, say
+        if (!options.isEmpty()) {
+            command.addAll(List.of(options.split("\\s+")));
+        }
         command.addAll(JDK17_FLAGS);
         command.add("-cp");
         command.add(String.join(java.io.File.pathSeparator, classpath().stream().map(Path::toString).toList()));

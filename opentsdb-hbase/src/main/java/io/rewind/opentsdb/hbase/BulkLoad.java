@@ -9,6 +9,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +18,19 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Connection;
@@ -31,26 +40,28 @@ import org.apache.hadoop.hbase.client.Table;
 
 /**
  * Rows written the way HBase loads data fast: as sorted HFiles that the region servers adopt whole (a bulk load), not
- * as puts. Three steps, each resumable:
+ * as puts. Three steps:
  *
  * <ol>
  *   <li><b>Spool</b>: the row changes the restore makes ({@link RowWriter.RowChange}, the same as row mode's) are sorted
  *   by row key ({@link RowSpool}).
  *   <li><b>Write</b>: in key order, each row the table does not hold yet becomes one compacted cell, folded from the row's
  *   changes in the order they came (the same {@link RowMerge} as row mode, so the cell is byte for byte the one row mode
- *   writes); HBase's own HFile writer ({@code HBaseTools bulk}, in a JVM of its own, started with the restore) writes the cells as HFiles cut at
- *   the table's regions. A row the table already holds is merged and written as row mode does ({@link RowWriter}): a
- *   bulk-loaded cell would sit beside the row's cells, and a TSD reading both would see each timestamp twice. The files
- *   are listed in a manifest, and marked written once all are.
- *   <li><b>Load</b>: each file not yet loaded is bulk-loaded ({@code HBaseTools load}, HBase's {@code BulkLoadHFiles})
- *   and marked loaded in the manifest before the next one starts.
+ *   writes); HBase's own HFile writer ({@code HBaseTools bulk}, in a JVM of its own, started with the restore) writes the
+ *   cells as HFiles cut at the table's regions, every cell with the time the writing started. A row the table already
+ *   holds is merged and written as row mode does ({@link RowWriter}): a bulk-loaded cell would sit beside the row's
+ *   cells, and a TSD reading both would see each timestamp twice. The files are listed in a manifest, with the plan they
+ *   hold (the archive's files and the Kafka tail's offsets, {@code planDigest}), and marked written once all are.
+ *   <li><b>Load</b>: each file not yet loaded is bulk-loaded (HBase's {@code BulkLoadHFiles}) and marked loaded in the
+ *   manifest before the next one starts.
  * </ol>
  *
- * A rerun with the same work directory loads what its manifest has as written and not loaded, and never a file twice: a
- * file that is gone from where it was written was adopted by the region servers (they move it into the table), so it
- * counts as loaded. A run stopped before its manifest was marked written starts the files over; the rows it merged are
- * merged again, which gives the same rows. Every cell carries one timestamp, the restore's, so that the same file loaded
- * twice (a cluster that copies instead of moving) holds the same cells.
+ * A rerun of the same plan loads what the manifest has as written and not loaded, but a file whose every row the table
+ * already holds at the files' timestamp, which a killed run loaded before it could mark it, is marked and not loaded
+ * again; a file gone from where it was written and not in the table stops the rerun, which says so. A run stopped before its manifest was marked
+ * written, or a rerun whose plan differs (a gap healed, a compaction, the Kafka tail moved on), starts the files over;
+ * the rows it merged are merged again, which gives the same rows. One work directory serves one restore at a time
+ * (a lock).
  */
 public final class BulkLoad implements AutoCloseable {
     private static final String MANIFEST = "manifest.tsv";
@@ -63,13 +74,13 @@ public final class BulkLoad implements AutoCloseable {
      * @param hfilesDir where the HFiles are written, on a filesystem the region servers read (a Hadoop path or URI)
      * @param memoryBytes how much of the sorted rows to hold in memory before spilling
      * @param maxFileBytes the largest HFile to write
-     * @param cellTimestamp the timestamp of every cell written
+     * @param maxAttempts tries of an HBase call of the write step (look-ups, merges) before the restore stops
      */
-    public record Settings(Path workDir, String hfilesDir, long memoryBytes, long maxFileBytes, long cellTimestamp) {
+    public record Settings(Path workDir, String hfilesDir, long memoryBytes, long maxFileBytes, int maxAttempts) {
     }
 
-    /** One HFile: where, its cells and bytes. */
-    public record HFile(String path, long cells, long bytes) {
+    /** One HFile: where, its rows (one cell each) and bytes, and its first and last rows, in hex. */
+    public record HFile(String path, long cells, long bytes, String firstRow, String lastRow) {
     }
 
     /** What the write step did. */
@@ -86,15 +97,23 @@ public final class BulkLoad implements AutoCloseable {
     private final Settings settings;
     private final boolean dryRun;
     private final RowSpool spool;
+    private final FileChannel lockFile;
+    private final FileLock lock;
     private final RowMerge.Buffers buffers = new RowMerge.Buffers();
     /** HBase's tools in a session of their own, started at once so that they connect while the restore reads; null in a dry run. */
     private final HBaseToolsProcess tool;
     private final DataOutputStream toTool;
     private final BufferedReader fromTool;
+    /** Done once the tools said they are ready; failed, with their reason, when they stopped before. */
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    /** Files this process wrote: one of them gone is no adoption by an earlier run. */
+    private boolean wroteFiles;
+    private volatile long rowsInFiles;
 
     /**
      * @param hbaseSettings the HBase client settings of {@code hbase}'s connection, for HBase's tools
      * @param rows writes the rows the table already holds, and counts every change
+     * @throws IOException when another restore uses the work directory
      */
     public BulkLoad(StorageLayout layout, Connection hbase, Map<String, String> hbaseSettings, RowWriter rows, Settings settings,
             boolean dryRun) throws IOException {
@@ -104,16 +123,67 @@ public final class BulkLoad implements AutoCloseable {
         this.rows = rows;
         this.settings = settings;
         this.dryRun = dryRun;
+        Files.createDirectories(settings.workDir());
+        this.lockFile = FileChannel.open(settings.workDir().resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held = lockFile.tryLock();
+        if (held == null) {
+            lockFile.close();
+            throw new IOException("another restore is using " + settings.workDir() + " (its checkpoint's bulk load): one at a time");
+        }
+        this.lock = held;
         this.spool = new RowSpool(settings.workDir().resolve("spool"), settings.memoryBytes());
         this.tool = dryRun ? null : HBaseToolsProcess.start(tool("bulk", List.of("--out", settings.hfilesDir(),
-                "--timestamp", Long.toString(settings.cellTimestamp()), "--max-file-bytes", Long.toString(settings.maxFileBytes()))));
+                "--max-file-bytes", Long.toString(settings.maxFileBytes()))));
         this.toTool = tool == null ? null : new DataOutputStream(new BufferedOutputStream(tool.input(), 1 << 20));
         this.fromTool = tool == null ? null : tool.output();
+        if (tool != null) {
+            Thread waiting = new Thread(() -> {
+                try {
+                    String line = fromTool.readLine();
+                    if ("ready".equals(line)) {
+                        ready.complete(null);
+                    } else {
+                        ready.completeExceptionally(new IOException("HBase's tools did not start: " + tool.waitForErrors()));
+                    }
+                } catch (IOException | InterruptedException e) {
+                    ready.completeExceptionally(e);
+                }
+            }, "rewind-hfiles-ready");
+            waiting.setDaemon(true);
+            waiting.start();
+        } else {
+            ready.complete(null);
+        }
     }
 
-    /** Adds rows to write; any thread. */
+    /**
+     * Adds rows to write; any thread.
+     *
+     * @throws IOException when HBase's tools stopped: nothing could be written, so the restore stops at once
+     */
     public void add(Collection<RowWriter.RowChange> changes) throws IOException {
+        if (ready.isCompletedExceptionally()) {
+            try {
+                awaitReady();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
         spool.add(changes);
+    }
+
+    private void awaitReady() throws IOException, InterruptedException {
+        try {
+            ready.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+
+    /** Rows this run wrote into files (or, in a dry run, would). */
+    public long rowsInFiles() {
+        return rowsInFiles;
     }
 
     /** Forgets what an earlier run did: the next write starts over. */
@@ -121,9 +191,10 @@ public final class BulkLoad implements AutoCloseable {
         Files.deleteIfExists(settings.workDir().resolve(MANIFEST));
     }
 
-    /** Whether an earlier run wrote every file (its manifest says so): only loading is left. */
-    public boolean filesWritten() throws IOException {
-        return manifest().written;
+    /** Whether an earlier run wrote every file of this plan (its manifest says so): only loading is left. */
+    public boolean filesWritten(String planDigest) throws IOException {
+        Manifest manifest = manifest();
+        return manifest.written && planDigest.equals(manifest.plan);
     }
 
     /** The files of the manifest, and which are loaded. */
@@ -134,109 +205,194 @@ public final class BulkLoad implements AutoCloseable {
     /**
      * Writes the spooled rows: the rows the table holds merged in place, the others as HFiles; in a dry run, nothing,
      * and the files are those it would write, one per region (cells and bytes before compression).
+     *
+     * @param planDigest what the rows hold (the plan's units), kept in the manifest
      */
-    public Written writeFiles(LongConsumer rowsDone) throws IOException, InterruptedException {
+    public Written writeFiles(String planDigest, LongConsumer rowsDone) throws IOException, InterruptedException {
         Path manifestFile = settings.workDir().resolve(MANIFEST);
         Files.deleteIfExists(manifestFile);
+        awaitReady();
         TableName table = TableName.valueOf(layout.dataTable());
+        // The cells' time: when they are written, later than any delete a TSD or an operator made before (a cell older
+        // than a row's delete marker would be hidden by it), as row mode's puts take the region server's time.
+        long cellTimestamp = System.currentTimeMillis();
         List<HFile> files = new ArrayList<>();
         AtomicReference<String> done = new AtomicReference<>();
         Thread reader = null;
         if (tool != null) {
-            toTool.write("write\n".getBytes(StandardCharsets.UTF_8));
+            wroteFiles = true;
+            toolWrite(("write\t" + cellTimestamp + "\n").getBytes(StandardCharsets.UTF_8));
             reader = new Thread(() -> readFiles(fromTool, files, done), "rewind-hfiles-reader");
             reader.setDaemon(true);
             reader.start();
         }
-        long[] inFiles = {0};
+        long inFiles = 0;
         long merged = 0;
         DryRunFiles predicted = dryRun ? new DryRunFiles(hbase, table) : null;
-        DataOutputStream cells = toTool;
+        ExecutorService lookups = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "rewind-hfiles-lookups");
+            t.setDaemon(true);
+            return t;
+        });
         try (Table data = hbase.getTable(table)) {
+            // Which rows the table holds is asked for the next rows while these are folded and sent: the look-ups' round trips
+            // overlap the writing.
             Iterator<List<RowWriter.RowChange>> ordered = spool.rowsInOrder();
-            List<List<RowWriter.RowChange>> pending = new ArrayList<>(EXISTS_BATCH);
+            List<List<RowWriter.RowChange>> first = next(ordered);
+            Future<boolean[]> checking = lookups.submit(() -> exist(data, first));
             long handled = 0;
-            while (ordered.hasNext() || !pending.isEmpty()) {
-                if (ordered.hasNext()) {
-                    pending.add(ordered.next());
-                    if (pending.size() < EXISTS_BATCH && ordered.hasNext()) {
-                        continue;
-                    }
-                }
-                List<Get> gets = new ArrayList<>(pending.size());
-                pending.forEach(row -> gets.add(new Get(row.get(0).key).addFamily(StorageLayout.dataFamily()).setCheckExistenceOnly(true)));
-                boolean[] exists = data.exists(gets);
+            for (List<List<RowWriter.RowChange>> batch = first; !batch.isEmpty(); ) {
+                List<List<RowWriter.RowChange>> following = next(ordered);
+                Future<boolean[]> followingCheck = following.isEmpty() ? null : lookups.submit(() -> exist(data, following));
+                boolean[] exists = answer(checking);
                 List<RowWriter.RowChange> held = new ArrayList<>();
-                for (int r = 0; r < pending.size(); r++) {
-                    List<RowWriter.RowChange> row = pending.get(r);
+                for (int r = 0; r < batch.size(); r++) {
+                    List<RowWriter.RowChange> row = batch.get(r);
                     if (exists[r]) {
                         merged++;
-                        held.addAll(row.subList(0, 1));
+                        held.add(row.get(0));
                         if (row.size() > 1) { // later changes of a row go after the earlier, one write each
-                            rows.write(held);
+                            writeRows(held);
                             held.clear();
                             for (RowWriter.RowChange later : row.subList(1, row.size())) {
-                                rows.write(List.of(later));
+                                writeRows(List.of(later));
                             }
                         }
                     } else {
-                        byte[][] cell = fold(row, settings.cellTimestamp(), buffers, rows::count);
+                        byte[][] cell = fold(row, cellTimestamp, buffers, rows::count);
                         if (cell != null) {
-                            inFiles[0]++;
-                            if (cells != null) {
-                                CellStream.write(cells, row.get(0).key, cell[0], cell[1]);
+                            inFiles++;
+                            if (predicted == null) {
+                                toolCell(row.get(0).key, cell[0], cell[1]);
                             } else {
                                 predicted.add(row.get(0).key, cell[0], cell[1]);
                             }
                         }
                     }
                 }
-                rows.write(held);
-                handled += pending.size();
+                writeRows(held);
+                handled += batch.size();
                 rowsDone.accept(handled);
-                pending.clear();
+                batch = following;
+                checking = followingCheck;
             }
-            if (cells != null) {
-                CellStream.end(cells);
+            if (tool != null) {
+                try {
+                    CellStream.end(toTool);
+                } catch (IOException e) {
+                    throw toolFailed(e);
+                }
             }
-        } catch (IOException e) {
-            throw toolFailed(e);
+        } finally {
+            lookups.shutdownNow();
         }
         if (reader != null) {
             reader.join();
             if (done.get() == null) {
-                throw new IOException("HBase's HFile writer ended without listing its files: " + tool.errors());
+                throw new IOException("HBase's HFile writer ended without listing its files: " + tool.waitForErrors());
             }
-            Manifest.create(manifestFile, files);
+            Manifest.create(manifestFile, planDigest, cellTimestamp, files);
         }
         spool.close();
-        return new Written(dryRun ? predicted.files() : files, inFiles[0], merged);
+        rowsInFiles = inFiles;
+        return new Written(dryRun ? predicted.files() : files, inFiles, merged);
+    }
+
+    /** The next rows to look up, up to a round trip's worth; none at the end. */
+    private static List<List<RowWriter.RowChange>> next(Iterator<List<RowWriter.RowChange>> ordered) {
+        List<List<RowWriter.RowChange>> rows = new ArrayList<>(EXISTS_BATCH);
+        while (rows.size() < EXISTS_BATCH && ordered.hasNext()) {
+            rows.add(ordered.next());
+        }
+        return rows;
+    }
+
+    /** Whether the table holds each row: one round trip per region server, existence only, tried as the settings say. */
+    private boolean[] exist(Table data, List<List<RowWriter.RowChange>> rows) throws IOException, InterruptedException {
+        List<Get> gets = new ArrayList<>(rows.size());
+        rows.forEach(row -> gets.add(new Get(row.get(0).key).addFamily(StorageLayout.dataFamily()).setCheckExistenceOnly(true)));
+        return retried("look up " + rows.size() + " rows", () -> data.exists(gets));
+    }
+
+    /** Merges rows the table holds, as row mode does, tried as the settings say (writing a row again gives the same row). */
+    private void writeRows(List<RowWriter.RowChange> changes) throws IOException, InterruptedException {
+        if (!changes.isEmpty()) {
+            retried("merge " + changes.size() + " rows", () -> {
+                rows.write(changes);
+                return null;
+            });
+        }
+    }
+
+    /** An HBase call of the write step. */
+    @FunctionalInterface
+    private interface Call<T> {
+        T run() throws IOException, InterruptedException;
+    }
+
+    /** The call, tried up to {@code maxAttempts} times (after the HBase client's own retries), 1 s apart and doubling. */
+    private <T> T retried(String what, Call<T> call) throws IOException, InterruptedException {
+        long pauseMs = 1_000;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.run();
+            } catch (IOException e) {
+                if (attempt >= settings.maxAttempts()) {
+                    throw new IOException("HBase did not " + what + " after " + attempt + " attempts (a rerun writes the files"
+                            + " again): " + OpenTsdbClient.describe(e), e);
+                }
+                Thread.sleep(pauseMs);
+                pauseMs = Math.min(30_000, pauseMs * 2);
+            }
+        }
+    }
+
+    private static boolean[] answer(Future<boolean[]> lookup) throws IOException, InterruptedException {
+        try {
+            return lookup.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+
+    private void toolWrite(byte[] bytes) throws IOException {
+        try {
+            toTool.write(bytes);
+            toTool.flush();
+        } catch (IOException e) {
+            throw toolFailed(e);
+        }
+    }
+
+    private void toolCell(byte[] row, byte[] qualifier, byte[] value) throws IOException {
+        try {
+            CellStream.write(toTool, row, qualifier, value);
+        } catch (IOException e) {
+            throw toolFailed(e);
+        }
     }
 
     /** Reads the writer's list of files, up to its last line. */
     private static void readFiles(BufferedReader out, List<HFile> files, AtomicReference<String> done) {
         try {
             for (String line = out.readLine(); line != null; line = out.readLine()) {
-                String[] parts = line.split(" ");
-                if (parts[0].equals("file")) {
+                String[] parts = line.split("\t");
+                if (parts[0].equals("file") && parts.length == 6) {
                     synchronized (files) {
-                        files.add(new HFile(parts[1], Long.parseLong(parts[2]), Long.parseLong(parts[3])));
+                        files.add(new HFile(parts[1], Long.parseLong(parts[2]), Long.parseLong(parts[3]), parts[4], parts[5]));
                     }
                 } else if (parts[0].equals("written")) {
                     done.set(line);
                     return;
                 }
             }
-        } catch (IOException e) {
-            // the tool is gone: the caller says why
+        } catch (IOException | RuntimeException e) {
+            // the tool is gone, or said something else: the caller says why
         }
     }
 
-    /** An error talking to HBase's tools, with what they said before they stopped. */
+    /** The tools stopped: their own words, and a hint where they name a path the region servers could not read. */
     private IOException toolFailed(IOException e) {
-        if (tool == null) {
-            return e;
-        }
         try {
             tool.input().close();
         } catch (IOException ignored) {
@@ -252,7 +408,125 @@ public final class BulkLoad implements AutoCloseable {
         String hint = settings.hfilesDir().startsWith("file:") && errors.contains("FileNotFound")
                 ? " (the region servers must read the HFiles' directory: on a cluster whose HBase root is on HDFS, give an"
                         + " hdfs:// directory with --hfiles-dir)" : "";
-        return new IOException(e.getMessage() + (errors.isEmpty() ? "" : " (HBase's tools: " + errors + ")") + hint, e);
+        return new IOException("HBase's tools stopped: " + (errors.isEmpty() ? e.getMessage() : errors) + hint, e);
+    }
+
+    /**
+     * Loads every file of the manifest not loaded yet, one at a time, each marked loaded before the next one starts.
+     *
+     * @param loaded called with each file once it is loaded (or found adopted by an earlier run)
+     * @return the files loaded by this run
+     * @throws IOException when a file is gone and the table does not hold its rows
+     */
+    public List<HFile> load(Consumer<HFile> loaded) throws IOException, InterruptedException {
+        Path manifestFile = settings.workDir().resolve(MANIFEST);
+        Manifest manifest = Manifest.read(manifestFile);
+        if (!manifest.written) {
+            throw new IOException("the HFiles of this restore are not all written (" + manifestFile + "): run the restore again");
+        }
+        Map<String, HFile> left = new LinkedHashMap<>();
+        List<HFile> thisRun = new ArrayList<>();
+        for (HFile file : manifest.files) {
+            if (!manifest.loaded.contains(file.path())) {
+                left.put(file.path(), file);
+            }
+        }
+        if (left.isEmpty()) {
+            return thisRun;
+        }
+        awaitReady();
+        try (Writer log = new OutputStreamWriter(Files.newOutputStream(manifestFile, StandardOpenOption.APPEND), StandardCharsets.UTF_8);
+                Table data = hbase.getTable(TableName.valueOf(layout.dataTable()))) {
+            for (HFile file : left.values()) {
+                if (!wroteFiles && inTable(data, file, manifest.timestamp)) {
+                    // Loaded by a run that was killed before it could say so (the region servers may copy a file rather
+                    // than move it, so its being there proves nothing): not loaded again.
+                    log.write("adopted\t" + file.path() + "\n");
+                    log.flush();
+                    loaded.accept(file);
+                    continue;
+                }
+                toolWrite(("load\t" + file.path() + "\n").getBytes(StandardCharsets.UTF_8));
+                String answer;
+                try {
+                    answer = fromTool.readLine();
+                } catch (IOException e) {
+                    throw toolFailed(e);
+                }
+                if (answer == null) {
+                    throw toolFailed(new IOException("HBase's tools stopped while loading " + file.path()));
+                }
+                String mark;
+                if (answer.startsWith("loaded\t")) {
+                    mark = "loaded";
+                    thisRun.add(file);
+                } else if (answer.startsWith("gone\t")) {
+                    throw new IOException("the HFile " + file.path() + " is gone, and the table does not hold its rows: something"
+                            + " else removed it (another restore writing into the same --hfiles-dir?). Its rows are not restored:"
+                            + " run the restore again with --fresh");
+                } else {
+                    throw new IOException("HBase's tools answered '" + answer + "' to loading " + file.path());
+                }
+                log.write(mark + "\t" + file.path() + "\n");
+                log.flush();
+                loaded.accept(file);
+            }
+        }
+        return thisRun;
+    }
+
+    /**
+     * Whether the table holds every row of the file with a cell of the files' timestamp: the file was loaded. Each row of a
+     * file holds one cell, so the rows of its key range with a cell of that time are counted against its rows.
+     */
+    private static boolean inTable(Table data, HFile file, long cellTimestamp) throws IOException {
+        HexFormat hex = HexFormat.of();
+        org.apache.hadoop.hbase.client.Scan scan = new org.apache.hadoop.hbase.client.Scan()
+                .withStartRow(hex.parseHex(file.firstRow())).withStopRow(hex.parseHex(file.lastRow()), true)
+                .addFamily(StorageLayout.dataFamily()).setCaching(1024).setCacheBlocks(false)
+                .setFilter(new org.apache.hadoop.hbase.filter.FilterList(new org.apache.hadoop.hbase.filter.TimestampsFilter(
+                        List.of(cellTimestamp)), new org.apache.hadoop.hbase.filter.KeyOnlyFilter()));
+        long rows = 0;
+        try (org.apache.hadoop.hbase.client.ResultScanner scanner = data.getScanner(scan)) {
+            for (org.apache.hadoop.hbase.client.Result row = scanner.next(); row != null; row = scanner.next()) {
+                rows++;
+            }
+        }
+        return rows == file.cells();
+    }
+
+    /** Ends HBase's tools (their stdin closes, and they stop), and frees the work directory. */
+    @Override
+    public void close() throws IOException {
+        try {
+            if (tool != null) {
+                try {
+                    toTool.close();
+                } catch (IOException e) {
+                    // gone already
+                }
+                tool.close();
+            }
+            spool.close();
+        } finally {
+            try {
+                lock.release();
+            } finally {
+                lockFile.close();
+            }
+        }
+    }
+
+    /** The arguments of an HBaseTools command on this table: the table, its family, and the client settings. */
+    private List<String> tool(String command, List<String> arguments) {
+        List<String> args = new ArrayList<>(List.of(command, "--table", layout.dataTable(), "--family",
+                new String(StorageLayout.dataFamily(), StandardCharsets.UTF_8)));
+        for (Map.Entry<String, String> setting : hbaseSettings.entrySet()) {
+            args.add("--set");
+            args.add(setting.getKey() + "=" + setting.getValue());
+        }
+        args.addAll(arguments);
+        return args;
     }
 
     /**
@@ -280,89 +554,15 @@ public final class BulkLoad implements AutoCloseable {
         return qualifier == null ? null : new byte[][] {qualifier, value};
     }
 
-    /**
-     * Loads every file of the manifest not loaded yet, one at a time, each marked loaded before the next starts.
-     *
-     * @param loaded called with each file once it is loaded (or found adopted by an earlier run)
-     * @return the files loaded by this run
-     */
-    public List<HFile> load(java.util.function.Consumer<HFile> loaded) throws IOException, InterruptedException {
-        Path manifestFile = settings.workDir().resolve(MANIFEST);
-        Manifest manifest = Manifest.read(manifestFile);
-        if (!manifest.written) {
-            throw new IOException("the HFiles of this restore are not all written (" + manifestFile + "): run the restore again");
-        }
-        Map<String, HFile> left = new LinkedHashMap<>();
-        List<HFile> thisRun = new ArrayList<>();
-        for (HFile file : manifest.files) {
-            if (!manifest.loaded.contains(file.path())) {
-                left.put(file.path(), file);
-            }
-        }
-        if (left.isEmpty()) {
-            return thisRun;
-        }
-        try (Writer log = new OutputStreamWriter(Files.newOutputStream(manifestFile, StandardOpenOption.APPEND), StandardCharsets.UTF_8)) {
-            for (HFile file : left.values()) {
-                String answer;
-                try {
-                    toTool.write(("load " + file.path() + "\n").getBytes(StandardCharsets.UTF_8));
-                    toTool.flush();
-                    answer = fromTool.readLine();
-                } catch (IOException e) {
-                    throw toolFailed(e);
-                }
-                if (answer == null) {
-                    throw toolFailed(new IOException("HBase's tools stopped while loading " + file.path()));
-                }
-                String mark = answer.startsWith("loaded ") ? "loaded" : answer.startsWith("adopted ") ? "adopted" : null;
-                if (mark == null) {
-                    throw new IOException("HBase's tools answered '" + answer + "' to loading " + file.path());
-                }
-                log.write(mark + "\t" + file.path() + "\n");
-                log.flush();
-                if (mark.equals("loaded")) {
-                    thisRun.add(file);
-                }
-                loaded.accept(file);
-            }
-        }
-        return thisRun;
-    }
-
-    /** Ends HBase's tools: their stdin closes, and they stop. */
-    @Override
-    public void close() throws IOException {
-        if (tool != null) {
-            try {
-                toTool.close();
-            } catch (IOException e) {
-                // gone already
-            }
-            tool.close();
-        }
-        spool.close();
-    }
-
-    /** The arguments of an HBaseTools command on this table: the table, its family, and the client settings. */
-    private List<String> tool(String command, List<String> arguments) {
-        List<String> args = new ArrayList<>(List.of(command, "--table", layout.dataTable(), "--family",
-                new String(StorageLayout.dataFamily(), StandardCharsets.UTF_8)));
-        for (Map.Entry<String, String> setting : hbaseSettings.entrySet()) {
-            args.add("--set");
-            args.add(setting.getKey() + "=" + setting.getValue());
-        }
-        args.addAll(arguments);
-        return args;
-    }
-
-    /** The manifest of a work directory: the files written, whether all are, and those loaded. */
+    /** The manifest of a work directory: the plan and timestamp of its files, the files, whether all are written, those loaded. */
     public static final class Manifest {
         public final List<HFile> files = new ArrayList<>();
         public final java.util.Set<String> loaded = new java.util.LinkedHashSet<>();
         public boolean written;
+        public String plan = "";
+        public long timestamp;
 
-        static Manifest read(Path file) throws IOException {
+        public static Manifest read(Path file) throws IOException {
             Manifest manifest = new Manifest();
             if (!Files.exists(file)) {
                 return manifest;
@@ -370,9 +570,16 @@ public final class BulkLoad implements AutoCloseable {
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 String[] parts = line.split("\t");
                 switch (parts[0]) {
-                    case "file" -> manifest.files.add(new HFile(parts[1], Long.parseLong(parts[2]), Long.parseLong(parts[3])));
+                    case "plan" -> manifest.plan = parts.length > 1 ? parts[1] : "";
+                    case "timestamp" -> manifest.timestamp = Long.parseLong(parts[1]);
+                    case "file" -> manifest.files.add(new HFile(parts[1], Long.parseLong(parts[2]), Long.parseLong(parts[3]), parts[4],
+                            parts[5]));
                     case "written" -> manifest.written = true;
-                    case "loaded", "adopted" -> manifest.loaded.add(parts[1]);
+                    case "loaded", "adopted" -> {
+                        if (parts.length > 1) {
+                            manifest.loaded.add(parts[1]);
+                        }
+                    }
                     default -> {
                         // a line cut off by a crash: the file it would have marked is loaded again, or found adopted
                     }
@@ -381,9 +588,11 @@ public final class BulkLoad implements AutoCloseable {
             return manifest;
         }
 
-        static void create(Path file, List<HFile> files) throws IOException {
-            StringBuilder text = new StringBuilder();
-            files.forEach(f -> text.append("file\t").append(f.path()).append('\t').append(f.cells()).append('\t').append(f.bytes()).append('\n'));
+        /** Writes the list of files, marked written, at once (a new file moved over the old). */
+        static void create(Path file, String plan, long timestamp, List<HFile> files) throws IOException {
+            StringBuilder text = new StringBuilder("plan\t").append(plan).append("\ntimestamp\t").append(timestamp).append('\n');
+            files.forEach(f -> text.append("file\t").append(f.path()).append('\t').append(f.cells()).append('\t').append(f.bytes())
+                    .append('\t').append(f.firstRow()).append('\t').append(f.lastRow()).append('\n'));
             text.append("written\n");
             Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
             Files.writeString(temporary, text, StandardCharsets.UTF_8);
@@ -405,14 +614,17 @@ public final class BulkLoad implements AutoCloseable {
         }
 
         void add(byte[] key, byte[] qualifier, byte[] value) {
-            int region = 0;
-            for (int i = starts.length - 1; i > 0; i--) {
-                if (Arrays.compareUnsigned(starts[i], key) <= 0) {
-                    region = i;
-                    break;
+            int low = 0;
+            int high = starts.length - 1;
+            while (low < high) { // the region whose start key is the greatest at or before the key
+                int mid = (low + high + 1) >>> 1;
+                if (Arrays.compareUnsigned(starts[mid], key) <= 0) {
+                    low = mid;
+                } else {
+                    high = mid - 1;
                 }
             }
-            long[] counts = perRegion.computeIfAbsent(region, r -> new long[2]);
+            long[] counts = perRegion.computeIfAbsent(low, r -> new long[2]);
             counts[0]++;
             // A KeyValue: lengths (8), row length (2), row, family length (1), family, qualifier, timestamp (8), type (1), value.
             counts[1] += 20L + key.length + 1 + qualifier.length + value.length;
@@ -421,7 +633,7 @@ public final class BulkLoad implements AutoCloseable {
         List<HFile> files() {
             List<HFile> files = new ArrayList<>();
             perRegion.forEach((region, counts) -> files.add(new HFile("region " + region + " (from "
-                    + io.rewind.opentsdb.RowDecoder.hex(starts[region]) + ")", counts[0], counts[1])));
+                    + io.rewind.opentsdb.RowDecoder.hex(starts[region]) + ")", counts[0], counts[1], "", "")));
             return files;
         }
     }

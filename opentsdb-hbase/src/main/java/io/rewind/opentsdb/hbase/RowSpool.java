@@ -46,6 +46,11 @@ final class RowSpool implements Closeable {
     RowSpool(Path dir, long memoryBytes) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.memoryBytes = memoryBytes;
+        try (var stale = Files.newDirectoryStream(dir, "run-*")) { // a killed run's: this one spools everything again
+            for (Path run : stale) {
+                Files.delete(run);
+            }
+        }
     }
 
     synchronized void add(Collection<RowWriter.RowChange> changes) throws IOException {

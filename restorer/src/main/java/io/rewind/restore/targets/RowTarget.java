@@ -105,9 +105,9 @@ public final class RowTarget implements Target, AutoCloseable {
         return rows.changes();
     }
 
-    /** Rows written, and of those the ones that held cells before (merged). */
+    /** Rows written (as rows, or into HFiles), and of those the ones that held cells before (merged). */
     public long rowsWritten() {
-        return rows.rowsWritten();
+        return rows.rowsWritten() + (bulk == null ? 0 : bulk.rowsInFiles());
     }
 
     public long rowsMerged() {
@@ -142,7 +142,11 @@ public final class RowTarget implements Target, AutoCloseable {
             collect(slice, changes, refused);
         }
         if (bulk != null) {
-            bulk.add(changes.values());
+            try {
+                bulk.add(changes.values());
+            } catch (IOException e) { // HBase's tools stopped: no batch could be written, so none is tried again
+                throw new TargetUnavailableException(e.getMessage(), e);
+            }
         } else {
             rows.write(changes.values());
         }
@@ -170,6 +174,8 @@ public final class RowTarget implements Target, AutoCloseable {
             rows.countAdded(series.metric(), slice.to() - slice.from());
             return;
         }
+        RowWriter.RowChange row = null;
+        long rowHour = 0;
         for (int i = slice.from(); i < slice.to(); i++) {
             long wire = series.wireTimestamp(i);
             boolean ms = WireTimestamps.isMilliseconds(wire);
@@ -179,7 +185,11 @@ public final class RowTarget implements Target, AutoCloseable {
                 continue;
             }
             long timestampMs = ms ? wire : wire * 1000;
-            RowWriter.RowChange row = rows.row(changes, template, Math.floorDiv(timestampMs, StorageLayout.ROW_SPAN_MS), series.metric());
+            long hour = Math.floorDiv(timestampMs, StorageLayout.ROW_SPAN_MS);
+            if (row == null || hour != rowHour) { // a series' points come in time order: its row changes once an hour
+                row = rows.row(changes, template, hour, series.metric());
+                rowHour = hour;
+            }
             if (!series.points().isFloatingPoint(i)) {
                 long value = series.points().valueBits(i);
                 row.add(timestampMs, ms, false, RowEncoder.integerWidth(value), value);
