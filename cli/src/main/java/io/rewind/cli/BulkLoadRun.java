@@ -78,9 +78,9 @@ final class BulkLoadRun {
             say.printf("HFiles: sorting and writing the rows of %,d point(s) ...%n", result.pointsSent());
             say.flush();
             written = bulk.writeFiles(planDigest, rows -> { });
-            say.printf("HFiles: wrote %d file(s), %s, %,d row(s) in %s; %,d row(s) the table already held were merged in place as rows.%n",
-                    written.files().size(), Report.bytes(written.bytes()), written.rowsInFiles(),
-                    ProgressLine.formatSeconds((System.nanoTime() - started) / 1_000_000_000), written.rowsMerged());
+            say.printf("HFiles: wrote %d file(s), %s, %,d row(s) in %.1f s; %,d row(s) the table already held were merged in place as"
+                    + " rows.%n", written.files().size(), Report.bytes(written.bytes()), written.rowsInFiles(),
+                    (System.nanoTime() - started) / 1e9, written.rowsMerged());
         }
         say.flush();
         long loadStarted = System.nanoTime();
@@ -99,7 +99,7 @@ final class BulkLoadRun {
             say.flush();
         });
         long loadMs = (System.nanoTime() - loadStarted) / 1_000_000;
-        say.printf("HFiles: bulk-loaded %d file(s) in %s%s.%n", loaded.size(), ProgressLine.formatSeconds(loadMs / 1000),
+        say.printf("HFiles: bulk-loaded %d file(s) in %.1f s%s.%n", loaded.size(), loadMs / 1000.0,
                 loaded.size() < files ? String.format(" (%d more the region servers had already adopted for an earlier run)",
                         files - loaded.size()) : "");
         return new Outcome(result, written, loaded, loadMs, resumed);

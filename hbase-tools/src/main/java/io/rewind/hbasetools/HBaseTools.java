@@ -181,6 +181,9 @@ public final class HBaseTools {
         }
         Arrays.sort(starts, Bytes.BYTES_COMPARATOR);
         FileSystem fs = dir.getFileSystem(conf);
+        // HFiles carry their own checksums, block by block: on a local filesystem, Hadoop's second set (.crc files) is
+        // only work.
+        fs.setWriteChecksum(false);
         if (fs.exists(dir)) { // files of a run that stopped before it listed them all: none was loaded
             fs.delete(dir, true);
         }

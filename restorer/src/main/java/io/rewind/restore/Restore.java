@@ -52,7 +52,7 @@ public final class Restore {
             Target target, Checkpoint checkpoint, Counts progress) throws IOException, InterruptedException {
         long started = System.nanoTime();
         BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(parallelism * 2);
-        AtomicReference<Exception> failure = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Batch end = new Batch("", -1, PointKind.PUT, List.of(), 0);
         List<Thread> senders = new ArrayList<>();
         for (int t = 0; t < parallelism; t++) {
@@ -68,7 +68,7 @@ public final class Restore {
                         }
                         progress.sent.addAndGet(batch.points() - refused);
                         progress.rejected.addAndGet(refused);
-                    } catch (Exception e) {
+                    } catch (Throwable e) { // an Error too: a sender that died unnoticed would leave its batch unwritten
                         failure.compareAndSet(null, e);
                     }
                 }
@@ -103,7 +103,7 @@ public final class Restore {
     }
 
     /** The next batch; an interrupt fails the restore, and the sender still consumes up to its end marker. */
-    private static Batch take(BlockingQueue<Batch> queue, AtomicReference<Exception> failure) {
+    private static Batch take(BlockingQueue<Batch> queue, AtomicReference<Throwable> failure) {
         while (true) {
             try {
                 return queue.take();
@@ -113,8 +113,8 @@ public final class Restore {
         }
     }
 
-    private static void throwIfFailed(AtomicReference<Exception> failure) throws IOException {
-        Exception e = failure.get();
+    private static void throwIfFailed(AtomicReference<Throwable> failure) throws IOException {
+        Throwable e = failure.get();
         if (e instanceof IOException io) {
             throw io;
         }
@@ -122,7 +122,7 @@ public final class Restore {
             throw runtime;
         }
         if (e != null) {
-            throw new IOException(e.getMessage(), e);
+            throw new IOException("a batch could not be written: " + e, e);
         }
     }
 

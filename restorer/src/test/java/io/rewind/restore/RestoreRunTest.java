@@ -124,4 +124,34 @@ class RestoreRunTest {
         all.addAll(rerun.stored);
         assertThat(all).hasSize(points.size()).doesNotHaveDuplicates();
     }
+
+    @Test
+    void anErrorInASenderStopsTheRunInsteadOfLosingItsBatch() throws Exception {
+        // As OpenTSDB's UID code did on Java 17 without javax.xml.bind: an Error, not an Exception, out of one write. The
+        // sender that met it must fail the run; before, it died alone, its batch unwritten, and the run ended normally.
+        AtomicInteger writes = new AtomicInteger();
+        List<String> stored = Collections.synchronizedList(new ArrayList<>());
+        Target target = new Target() {
+            @Override
+            public int write(Batch batch) throws IOException {
+                if (writes.incrementAndGet() == 2) {
+                    throw new NoClassDefFoundError("javax/xml/bind/DatatypeConverter");
+                }
+                stored.add(batch.unit() + "#" + batch.seq());
+                return 0;
+            }
+
+            @Override
+            public long retries() {
+                return 0;
+            }
+        };
+        try (Checkpoint checkpoint = Checkpoint.open(dir.resolve("cp"), "f", false)) {
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(
+                    () -> Restore.run(storage, plan, Transforms.NONE, 60, 3, target, checkpoint, new Restore.Counts()))
+                    .isInstanceOf(IOException.class).hasMessageContaining("DatatypeConverter"));
+            long checkpointed = plan.units().stream().mapToLong(u -> checkpoint.ackedPoints(Batches.unitKey(u))).sum();
+            assertThat(checkpointed).as("only what the target holds").isEqualTo(stored.size() * 60L);
+        }
+    }
 }

@@ -307,11 +307,79 @@ public final class BulkLoad implements AutoCloseable {
         return rows;
     }
 
-    /** Whether the table holds each row: one round trip per region server, existence only, tried as the settings say. */
+    /**
+     * Whether the table holds each row, tried as the settings say: one scan of the rows' key range, row keys only, which
+     * into an empty range (a restore's fast path) answers at once; where the range holds many other rows (other series
+     * of the metrics between these), the scan stops after a few times as many rows as asked about and the rest are
+     * looked up one by one, existence only.
+     */
     private boolean[] exist(Table data, List<List<RowWriter.RowChange>> rows) throws IOException, InterruptedException {
-        List<Get> gets = new ArrayList<>(rows.size());
-        rows.forEach(row -> gets.add(new Get(row.get(0).key).addFamily(StorageLayout.dataFamily()).setCheckExistenceOnly(true)));
-        return retried("look up " + rows.size() + " rows", () -> data.exists(gets));
+        List<byte[]> keys = new ArrayList<>(rows.size());
+        rows.forEach(row -> keys.add(row.get(0).key));
+        return retried("look up " + rows.size() + " rows", () -> {
+            int limit = 4 * keys.size();
+            org.apache.hadoop.hbase.client.Scan scan = new org.apache.hadoop.hbase.client.Scan().withStartRow(keys.get(0))
+                    .withStopRow(keys.get(keys.size() - 1), true).addFamily(StorageLayout.dataFamily())
+                    .setFilter(new org.apache.hadoop.hbase.filter.FilterList(new org.apache.hadoop.hbase.filter.FirstKeyOnlyFilter(),
+                            new org.apache.hadoop.hbase.filter.KeyOnlyFilter())).setCaching(Math.min(limit, 10_000)).setLimit(limit)
+                    .setCacheBlocks(false);
+            Found found;
+            try (org.apache.hadoop.hbase.client.ResultScanner scanner = data.getScanner(scan)) {
+                Iterator<org.apache.hadoop.hbase.client.Result> results = scanner.iterator();
+                found = found(keys, new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return results.hasNext();
+                    }
+
+                    @Override
+                    public byte[] next() {
+                        return results.next().getRow();
+                    }
+                }, limit);
+            }
+            if (found.unknownFrom() < keys.size()) { // the scan stopped short: the rest are looked up one by one
+                List<Get> gets = new ArrayList<>();
+                for (byte[] key : keys.subList(found.unknownFrom(), keys.size())) {
+                    gets.add(new Get(key).addFamily(StorageLayout.dataFamily()).setCheckExistenceOnly(true));
+                }
+                boolean[] rest = data.exists(gets);
+                System.arraycopy(rest, 0, found.exists(), found.unknownFrom(), rest.length);
+            }
+            return found.exists();
+        });
+    }
+
+    /** Which of the rows a scan found, and the first row it cannot tell about (all of them when it saw the whole range). */
+    record Found(boolean[] exists, int unknownFrom) {
+    }
+
+    /**
+     * What a scan of the rows' key range, row keys only, at most {@code limit} rows, says of the rows: each row it returned
+     * is in the table; a row it passed without returning is not; if it stopped at the limit, the rows after the last one it
+     * returned are unknown.
+     *
+     * @param keys the rows asked about, in key order
+     * @param scanned the rows the scan returned, in key order
+     */
+    static Found found(List<byte[]> keys, Iterator<byte[]> scanned, int limit) {
+        boolean[] exists = new boolean[keys.size()];
+        int next = 0;
+        int seen = 0;
+        while (scanned.hasNext()) {
+            byte[] key = scanned.next();
+            seen++;
+            while (next < keys.size() && Arrays.compareUnsigned(keys.get(next), key) < 0) {
+                next++; // passed without being returned: not in the table
+            }
+            if (next < keys.size() && Arrays.equals(keys.get(next), key)) {
+                exists[next++] = true;
+            }
+            if (seen == limit) {
+                return new Found(exists, next);
+            }
+        }
+        return new Found(exists, keys.size());
     }
 
     /** Merges rows the table holds, as row mode does, tried as the settings say (writing a row again gives the same row). */
