@@ -49,7 +49,8 @@ final class BulkLoadRun {
     }
 
     static Outcome run(PrintWriter out, boolean json, Storage storage, RestorePlan plan, Transforms transforms, int batchSize,
-            int parallelism, Target target, BulkLoad bulk, Checkpoint done, Restore.Counts progress, RateLimit limit)
+            int parallelism, Target target, BulkLoad bulk, Checkpoint done, io.rewind.service.RejectFile rejects, Restore.Counts progress,
+            RateLimit limit)
             throws IOException, InterruptedException {
         PrintWriter say = json ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : out;
         if (!done.continuing()) {
@@ -71,6 +72,7 @@ final class BulkLoadRun {
             result = new Restore.Result(0, 0, 0, 0, Map.of(), 0);
             say.printf("  (%,d row(s) in them)%n", cells);
         } else {
+            rejects.startOver(); // the archive is read again from the start: its refusals too
             try (ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress, limit)) {
                 result = Restore.run(storage, plan, transforms, batchSize, parallelism, target, null, progress);
             }

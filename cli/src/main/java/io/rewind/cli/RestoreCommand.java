@@ -6,6 +6,7 @@ import io.rewind.archive.RateLimit;
 import io.rewind.archive.gaps.GapLedger;
 import io.rewind.archive.storage.Storage;
 import io.rewind.opentsdb.hbase.BulkLoad;
+import io.rewind.opentsdb.hbase.WorkDirLock;
 import io.rewind.restore.Batches;
 import io.rewind.restore.ReplacedSeries;
 import io.rewind.restore.Restore;
@@ -381,8 +382,11 @@ final class RestoreCommand implements Callable<Integer> {
                 arguments.addAll(List.of(String.valueOf(hfilesDir), hfileSize));
             }
             String fingerprint = Restore.fingerprint(arguments);
-            try (Checkpoint done = Checkpoint.open(checkpointFile, fingerprint, fresh);
-                    RejectFile rejectFile = new RejectFile(rejects, done.continuing() && !rereadsTheArchive(checkpointFile));
+            // With hfiles, one process at a time with this checkpoint, taken before the checkpoint or the reject file is opened.
+            try (WorkDirLock alone = writeMode == WriteMode.hfiles ? WorkDirLock.acquire(BulkLoadRun.workDir(checkpointFile),
+                    "restore") : null;
+                    Checkpoint done = Checkpoint.open(checkpointFile, fingerprint, fresh);
+                    RejectFile rejectFile = new RejectFile(rejects, done.continuing());
                     Targets target = targets(rejectFile, limit, requestTimeout, writeMode != WriteMode.hfiles ? null
                             : hfilesOf(checkpointFile, fingerprint))) {
                 RestorePlan plan = restorePlan(out, storage, done, limit, checkpointFile, target.into());
@@ -437,21 +441,22 @@ final class RestoreCommand implements Callable<Integer> {
     private BulkLoad.Settings hfilesOf(Path checkpointFile, String fingerprint) {
         Path work = BulkLoadRun.workDir(checkpointFile);
         String base = hfilesDir != null ? hfilesDir.replaceFirst("/+$", "") : work.resolve("files").toUri().toString().replaceFirst("/+$", "");
-        String own = Restore.fingerprint(List.of(fingerprint, checkpointFile.toAbsolutePath().toString())).substring(0, 16);
+        String own = Restore.fingerprint(List.of(fingerprint, checkpointFile.toAbsolutePath().toString(), host())).substring(0, 16);
         return bulkSettings(work, base + "/" + own);
+    }
+
+    /** This machine's name: two machines restoring with the same command line and checkpoint path share no directory. */
+    private static String host() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     private BulkLoad.Settings bulkSettings(Path work, String files) {
         return new BulkLoad.Settings(work, files, Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 4),
                 BulkLoadRun.size(hfileSize, "--hfile-size"), maxAttempts);
-    }
-
-    /**
-     * Whether a rerun with this checkpoint reads the archive again from the start (rejects and all): with hfiles, unless
-     * its files were all written. Rows and points continue batch by batch.
-     */
-    private boolean rereadsTheArchive(Path checkpointFile) throws java.io.IOException {
-        return writeMode == WriteMode.hfiles && !BulkLoad.Manifest.read(BulkLoadRun.workDir(checkpointFile).resolve("manifest.tsv")).written;
     }
 
     private Targets targets(RejectFile rejectFile, RateLimit limit, Duration requestTimeout, BulkLoad.Settings bulk) throws Exception {
@@ -498,7 +503,7 @@ final class RestoreCommand implements Callable<Integer> {
         BulkLoadRun.Outcome bulk = null;
         if (rowTarget != null && rowTarget.bulkLoad() != null) {
             bulk = BulkLoadRun.run(out, json, storage, plan, transforms, batchSize, parallelism, target, rowTarget.bulkLoad(), done,
-                    progress, limit);
+                    rejectFile, progress, limit);
             result = bulk.result();
         } else {
             try (ProgressLine line = ProgressLine.start(plan.estimatedPoints(), progress, limit)) {

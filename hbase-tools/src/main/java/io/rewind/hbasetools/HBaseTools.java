@@ -42,7 +42,8 @@ import org.apache.hadoop.hbase.util.Bytes;
  *     table's column family (its compression, block size, encoding and bloom filter) into DIR, emptied first; one file
  *     per region at least, cut at the regions' start keys as they are then, so that the region servers adopt each file
  *     whole, and at {@code --max-file-bytes} of cells. Each cell gets the timestamp given. Answers a line per file,
- *     {@code file <path> <cells> <bytes> <first row> <last row>} (rows in hex), then {@code written <bytes>}.
+ *     {@code file <path> <cells> <bytes> <first row> <last row> <digest of its rows' keys>} (in hex), then
+ *     {@code written <bytes>}.
  *     <li>{@code load <path>}: bulk-loads the file with HBase's {@code BulkLoadHFiles}, answering {@code loaded <path>}
  *     once the region servers hold it, or {@code gone <path>} for a file that is no longer there (the region servers move
  *     a file they adopt into the table: the restore checks whether they did).
@@ -207,6 +208,7 @@ public final class HBaseTools {
             if (files.cells == 0) {
                 files.first = cell.row();
             }
+            CellStream.digestRow(files.rows, cell.row());
             files.last = cell.row();
             files.cells++;
             long size = cell.row().length + cell.qualifier().length + cell.value().length;
@@ -246,6 +248,7 @@ public final class HBaseTools {
         long bytes;
         byte[] first;
         byte[] last;
+        java.security.MessageDigest rows;
         int written;
 
         Files(Configuration conf, FileSystem fs, Path dir, ColumnFamilyDescriptor family, TableName table, PrintStream out) {
@@ -275,6 +278,11 @@ public final class HBaseTools {
             bytes = 0;
             first = null;
             last = null;
+            try {
+                rows = java.security.MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         void close() throws IOException {
@@ -288,7 +296,7 @@ public final class HBaseTools {
             writer.close();
             Path path = writer.getPath();
             out.println("file\t" + path + "\t" + cells + "\t" + fs.getFileStatus(path).getLen() + "\t" + Bytes.toHex(first) + "\t"
-                    + Bytes.toHex(last));
+                    + Bytes.toHex(last) + "\t" + Bytes.toHex(rows.digest()));
             writer = null;
             written++;
         }

@@ -26,8 +26,10 @@ public final class RejectFile implements AutoCloseable {
         this.file = file;
         Files.createDirectories(file.toAbsolutePath().getParent());
         this.count = append && Files.exists(file) ? countLines(file) : 0;
-        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+        if (!append) {
+            Files.write(file, new byte[0]); // emptied first, then appended to: a line is always written at the file's end
+        }
+        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     /** Counts refused points and keeps none: for a dry run. */
@@ -58,6 +60,17 @@ public final class RejectFile implements AutoCloseable {
         out.write('\n');
         out.flush();
         count++;
+    }
+
+    /** Empties the file: a rerun that reads everything again refuses the same points again, and each once is enough. */
+    public synchronized void startOver() throws IOException {
+        out.flush();
+        if (file != null) {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(0);
+            }
+        }
+        count = 0;
     }
 
     /** Rejects in the file, including those of earlier runs of a resumed restore. */

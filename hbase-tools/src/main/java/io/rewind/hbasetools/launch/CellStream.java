@@ -32,6 +32,15 @@ public final class CellStream {
         out.flush();
     }
 
+    /** Adds a row's key to a digest of a file's rows, its length first: the same on both sides of the stream. */
+    public static void digestRow(java.security.MessageDigest digest, byte[] row) {
+        digest.update((byte) (row.length >>> 24));
+        digest.update((byte) (row.length >>> 16));
+        digest.update((byte) (row.length >>> 8));
+        digest.update((byte) row.length);
+        digest.update(row);
+    }
+
     /** The next cell, or null at the end. */
     public static Cell read(DataInputStream in) throws IOException {
         int rowLength;

@@ -128,6 +128,11 @@ public final class HBaseToolsProcess implements AutoCloseable {
         }
     }
 
+    /** Stops the child at once. */
+    public void kill() {
+        process.destroyForcibly();
+    }
+
     /** Stops the child: given a moment to end on its own once its stdin is closed, then destroyed. */
     @Override
     public void close() {

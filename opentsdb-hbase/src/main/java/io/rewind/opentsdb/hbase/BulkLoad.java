@@ -9,8 +9,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,8 +77,8 @@ public final class BulkLoad implements AutoCloseable {
     public record Settings(Path workDir, String hfilesDir, long memoryBytes, long maxFileBytes, int maxAttempts) {
     }
 
-    /** One HFile: where, its rows (one cell each) and bytes, and its first and last rows, in hex. */
-    public record HFile(String path, long cells, long bytes, String firstRow, String lastRow) {
+    /** One HFile: where, its rows (one cell each) and bytes, its first and last rows, in hex, and a digest of its rows' keys. */
+    public record HFile(String path, long cells, long bytes, String firstRow, String lastRow, String rows) {
     }
 
     /** What the write step did. */
@@ -97,8 +95,6 @@ public final class BulkLoad implements AutoCloseable {
     private final Settings settings;
     private final boolean dryRun;
     private final RowSpool spool;
-    private final FileChannel lockFile;
-    private final FileLock lock;
     private final RowMerge.Buffers buffers = new RowMerge.Buffers();
     /** HBase's tools in a session of their own, started at once so that they connect while the restore reads; null in a dry run. */
     private final HBaseToolsProcess tool;
@@ -106,6 +102,8 @@ public final class BulkLoad implements AutoCloseable {
     private final BufferedReader fromTool;
     /** Done once the tools said they are ready; failed, with their reason, when they stopped before. */
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    /** Whether HBase's tools wait for a command (else, stopped mid-way, they are stopped at once on close). */
+    private volatile boolean idle = true;
     /** Files this process wrote: one of them gone is no adoption by an earlier run. */
     private boolean wroteFiles;
     private volatile long rowsInFiles;
@@ -113,7 +111,7 @@ public final class BulkLoad implements AutoCloseable {
     /**
      * @param hbaseSettings the HBase client settings of {@code hbase}'s connection, for HBase's tools
      * @param rows writes the rows the table already holds, and counts every change
-     * @throws IOException when another restore uses the work directory
+     * @throws IOException when the spool or HBase's tools cannot start
      */
     public BulkLoad(StorageLayout layout, Connection hbase, Map<String, String> hbaseSettings, RowWriter rows, Settings settings,
             boolean dryRun) throws IOException {
@@ -123,14 +121,6 @@ public final class BulkLoad implements AutoCloseable {
         this.rows = rows;
         this.settings = settings;
         this.dryRun = dryRun;
-        Files.createDirectories(settings.workDir());
-        this.lockFile = FileChannel.open(settings.workDir().resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock held = lockFile.tryLock();
-        if (held == null) {
-            lockFile.close();
-            throw new IOException("another restore is using " + settings.workDir() + " (its checkpoint's bulk load): one at a time");
-        }
-        this.lock = held;
         this.spool = new RowSpool(settings.workDir().resolve("spool"), settings.memoryBytes());
         this.tool = dryRun ? null : HBaseToolsProcess.start(tool("bulk", List.of("--out", settings.hfilesDir(),
                 "--max-file-bytes", Long.toString(settings.maxFileBytes()))));
@@ -221,6 +211,7 @@ public final class BulkLoad implements AutoCloseable {
         Thread reader = null;
         if (tool != null) {
             wroteFiles = true;
+            idle = false;
             toolWrite(("write\t" + cellTimestamp + "\n").getBytes(StandardCharsets.UTF_8));
             reader = new Thread(() -> readFiles(fromTool, files, done), "rewind-hfiles-reader");
             reader.setDaemon(true);
@@ -292,6 +283,7 @@ public final class BulkLoad implements AutoCloseable {
                 throw new IOException("HBase's HFile writer ended without listing its files: " + tool.waitForErrors());
             }
             Manifest.create(manifestFile, planDigest, cellTimestamp, files);
+            idle = true;
         }
         spool.close();
         rowsInFiles = inFiles;
@@ -445,9 +437,9 @@ public final class BulkLoad implements AutoCloseable {
         try {
             for (String line = out.readLine(); line != null; line = out.readLine()) {
                 String[] parts = line.split("\t");
-                if (parts[0].equals("file") && parts.length == 6) {
+                if (parts[0].equals("file") && parts.length == 7) {
                     synchronized (files) {
-                        files.add(new HFile(parts[1], Long.parseLong(parts[2]), Long.parseLong(parts[3]), parts[4], parts[5]));
+                        files.add(new HFile(parts[1], Long.parseLong(parts[2]), Long.parseLong(parts[3]), parts[4], parts[5], parts[6]));
                     }
                 } else if (parts[0].equals("written")) {
                     done.set(line);
@@ -505,6 +497,7 @@ public final class BulkLoad implements AutoCloseable {
         awaitReady();
         try (Writer log = new OutputStreamWriter(Files.newOutputStream(manifestFile, StandardOpenOption.APPEND), StandardCharsets.UTF_8);
                 Table data = hbase.getTable(TableName.valueOf(layout.dataTable()))) {
+            idle = false;
             for (HFile file : left.values()) {
                 if (!wroteFiles && inTable(data, file, manifest.timestamp)) {
                     // Loaded by a run that was killed before it could say so (the region servers may copy a file rather
@@ -539,35 +532,53 @@ public final class BulkLoad implements AutoCloseable {
                 log.flush();
                 loaded.accept(file);
             }
+            idle = true;
         }
         return thisRun;
     }
 
     /**
-     * Whether the table holds every row of the file with a cell of the files' timestamp: the file was loaded. Each row of a
-     * file holds one cell, so the rows of its key range with a cell of that time are counted against its rows.
+     * Whether the table holds exactly the file's rows with a cell of the files' time: the rows of its key range that have
+     * one (a time range, which HBase applies before it counts versions, so a cell written over one of the file's later
+     * still counts) hash, key after key, to the digest HBase's tools took of the file's rows. A foreign row with a cell
+     * of that very millisecond in the range, or one of the file's rows missing, gives another digest: the file is loaded
+     * (again, which only writes the same cells twice) rather than taken as loaded.
      */
     private static boolean inTable(Table data, HFile file, long cellTimestamp) throws IOException {
         HexFormat hex = HexFormat.of();
         org.apache.hadoop.hbase.client.Scan scan = new org.apache.hadoop.hbase.client.Scan()
                 .withStartRow(hex.parseHex(file.firstRow())).withStopRow(hex.parseHex(file.lastRow()), true)
-                .addFamily(StorageLayout.dataFamily()).setCaching(1024).setCacheBlocks(false)
-                .setFilter(new org.apache.hadoop.hbase.filter.FilterList(new org.apache.hadoop.hbase.filter.TimestampsFilter(
-                        List.of(cellTimestamp)), new org.apache.hadoop.hbase.filter.KeyOnlyFilter()));
-        long rows = 0;
+                .addFamily(StorageLayout.dataFamily()).setTimeRange(cellTimestamp, cellTimestamp + 1).setCaching(1024)
+                .setCacheBlocks(false).setFilter(new org.apache.hadoop.hbase.filter.FilterList(
+                        new org.apache.hadoop.hbase.filter.FirstKeyOnlyFilter(), new org.apache.hadoop.hbase.filter.KeyOnlyFilter()));
+        java.security.MessageDigest digest = rowsDigest();
         try (org.apache.hadoop.hbase.client.ResultScanner scanner = data.getScanner(scan)) {
             for (org.apache.hadoop.hbase.client.Result row = scanner.next(); row != null; row = scanner.next()) {
-                rows++;
+                io.rewind.hbasetools.launch.CellStream.digestRow(digest, row.getRow());
             }
         }
-        return rows == file.cells();
+        return hex.formatHex(digest.digest()).equalsIgnoreCase(file.rows());
     }
 
-    /** Ends HBase's tools (their stdin closes, and they stop), and frees the work directory. */
+    private static java.security.MessageDigest rowsDigest() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Ends HBase's tools: when they wait for a command, their stdin closes and they stop; stopped mid-way (an error while
+     * they wrote or loaded), they are stopped at once, as nothing they would still do is wanted.
+     */
     @Override
     public void close() throws IOException {
         try {
             if (tool != null) {
+                if (!idle) {
+                    tool.kill();
+                }
                 try {
                     toTool.close();
                 } catch (IOException e) {
@@ -575,13 +586,8 @@ public final class BulkLoad implements AutoCloseable {
                 }
                 tool.close();
             }
-            spool.close();
         } finally {
-            try {
-                lock.release();
-            } finally {
-                lockFile.close();
-            }
+            spool.close();
         }
     }
 
@@ -641,7 +647,7 @@ public final class BulkLoad implements AutoCloseable {
                     case "plan" -> manifest.plan = parts.length > 1 ? parts[1] : "";
                     case "timestamp" -> manifest.timestamp = Long.parseLong(parts[1]);
                     case "file" -> manifest.files.add(new HFile(parts[1], Long.parseLong(parts[2]), Long.parseLong(parts[3]), parts[4],
-                            parts[5]));
+                            parts[5], parts[6]));
                     case "written" -> manifest.written = true;
                     case "loaded", "adopted" -> {
                         if (parts.length > 1) {
@@ -660,7 +666,7 @@ public final class BulkLoad implements AutoCloseable {
         static void create(Path file, String plan, long timestamp, List<HFile> files) throws IOException {
             StringBuilder text = new StringBuilder("plan\t").append(plan).append("\ntimestamp\t").append(timestamp).append('\n');
             files.forEach(f -> text.append("file\t").append(f.path()).append('\t').append(f.cells()).append('\t').append(f.bytes())
-                    .append('\t').append(f.firstRow()).append('\t').append(f.lastRow()).append('\n'));
+                    .append('\t').append(f.firstRow()).append('\t').append(f.lastRow()).append('\t').append(f.rows()).append('\n'));
             text.append("written\n");
             Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
             Files.writeString(temporary, text, StandardCharsets.UTF_8);
@@ -701,7 +707,7 @@ public final class BulkLoad implements AutoCloseable {
         List<HFile> files() {
             List<HFile> files = new ArrayList<>();
             perRegion.forEach((region, counts) -> files.add(new HFile("region " + region + " (from "
-                    + io.rewind.opentsdb.RowDecoder.hex(starts[region]) + ")", counts[0], counts[1], "", "")));
+                    + io.rewind.opentsdb.RowDecoder.hex(starts[region]) + ")", counts[0], counts[1], "", "", "")));
             return files;
         }
     }
