@@ -132,11 +132,12 @@ final class RestoreCommand implements Callable<Integer> {
     boolean yes;
 
     @Option(names = "--hbase", paramLabel = "KEY=VALUE",
-            description = "An HBase client setting for --write-mode=rows (repeatable), e.g. hbase.rpc.timeout=120000.")
+            description = "An HBase client setting for --write-mode=rows or hfiles (repeatable), e.g. hbase.rpc.timeout=120000.")
     Map<String, String> hbaseSettings = new LinkedHashMap<>();
 
     @Option(names = "--dry-run", description = {"Print the plan (files, points per metric) and write nothing. With --storage-config",
-            "(rows), also read the rows the restore would change and count the points it would add, overwrite and delete."})
+            "(rows, hfiles), also read the rows the restore would change and count the points it would add, overwrite and delete;",
+            "with hfiles, the files it would write."})
     boolean dryRun;
 
     @Option(names = "--verify", description = "After the replay, query the target and compare every series with the archive.")
