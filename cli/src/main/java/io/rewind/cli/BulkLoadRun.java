@@ -79,7 +79,7 @@ final class BulkLoadRun {
             long started = System.nanoTime();
             say.printf("HFiles: sorting and writing the rows of %,d point(s) ...%n", result.pointsSent());
             say.flush();
-            written = bulk.writeFiles(planDigest, rows -> { });
+            written = bulk.writeFiles(planDigest);
             say.printf("HFiles: wrote %d file(s), %s, %,d row(s) in %.1f s; %,d row(s) the table already held were merged in place as"
                     + " rows.%n", written.files().size(), Report.bytes(written.bytes()), written.rowsInFiles(),
                     (System.nanoTime() - started) / 1e9, written.rowsMerged());

@@ -211,7 +211,7 @@ final class RestoreCommand implements Callable<Integer> {
         try (RejectFile none = RejectFile.discarding(); RowTarget target = RowTarget.open(settings, true, hbaseSettings,
                 work == null ? null : bulkSettings(work, work.resolve("files").toUri().toString()), none)) {
             Restore.Result read = Restore.run(storage, plan, transforms, batchSize, parallelism, target, null, new Restore.Counts());
-            BulkLoad.Written files = work == null ? null : target.bulkLoad().writeFiles(BulkLoadRun.planDigest(plan), rows -> { });
+            BulkLoad.Written files = work == null ? null : target.bulkLoad().writeFiles(BulkLoadRun.planDigest(plan));
             Report.plan(out, json, storage, plan, read.perMetric(), target, none.count());
             if (files != null && !json) {
                 BulkLoadRun.dryRunText(out, files);

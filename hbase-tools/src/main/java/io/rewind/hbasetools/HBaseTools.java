@@ -199,7 +199,7 @@ public final class HBaseTools {
                 throw new IOException("rows out of order: " + Bytes.toStringBinary(cell.row()) + " after "
                         + Bytes.toStringBinary(previous));
             }
-            int at = regionOf(starts, cell.row());
+            int at = CellStream.regionOf(starts, cell.row());
             if (files.writer == null || at != region || files.bytes >= maxFileBytes) {
                 files.roll();
                 region = at;
@@ -218,21 +218,6 @@ public final class HBaseTools {
         }
         files.close();
         out.println("written\t" + bytes);
-    }
-
-    /** The index of the region whose start key is the greatest at or before the row. */
-    static int regionOf(byte[][] starts, byte[] row) {
-        int low = 0;
-        int high = starts.length - 1;
-        while (low < high) {
-            int mid = (low + high + 1) >>> 1;
-            if (Bytes.compareTo(starts[mid], row) <= 0) {
-                low = mid;
-            } else {
-                high = mid - 1;
-            }
-        }
-        return low;
     }
 
     /** The file being written, and those written. */
@@ -278,11 +263,7 @@ public final class HBaseTools {
             bytes = 0;
             first = null;
             last = null;
-            try {
-                rows = java.security.MessageDigest.getInstance("SHA-256");
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            rows = CellStream.rowsDigest();
         }
 
         void close() throws IOException {

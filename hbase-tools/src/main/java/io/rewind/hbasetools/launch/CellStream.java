@@ -32,6 +32,33 @@ public final class CellStream {
         out.flush();
     }
 
+    /** A new digest of a file's rows (SHA-256), which {@link #digestRow} adds each row's key to. */
+    public static java.security.MessageDigest rowsDigest() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The index of the region a row belongs to: the one whose start key is the greatest at or before the row, in
+     * HBase's unsigned order; {@code starts} sorted, the first empty.
+     */
+    public static int regionOf(byte[][] starts, byte[] row) {
+        int low = 0;
+        int high = starts.length - 1;
+        while (low < high) {
+            int mid = (low + high + 1) >>> 1;
+            if (java.util.Arrays.compareUnsigned(starts[mid], row) <= 0) {
+                low = mid;
+            } else {
+                high = mid - 1;
+            }
+        }
+        return low;
+    }
+
     /** Adds a row's key to a digest of a file's rows, its length first: the same on both sides of the stream. */
     public static void digestRow(java.security.MessageDigest digest, byte[] row) {
         digest.update((byte) (row.length >>> 24));

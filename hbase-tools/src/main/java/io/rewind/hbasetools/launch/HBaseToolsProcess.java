@@ -1,7 +1,6 @@
 package io.rewind.hbasetools.launch;
 
 import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -84,17 +83,6 @@ public final class HBaseToolsProcess implements AutoCloseable {
     /** The child's stdout, line by line. */
     public BufferedReader output() {
         return new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    }
-
-    /**
-     * Waits for the child to end; throws with its last error lines when it failed.
-     */
-    public void finish() throws IOException, InterruptedException {
-        int exit = process.waitFor();
-        stderrReader.join(TimeUnit.SECONDS.toMillis(5));
-        if (exit != 0) {
-            throw new IOException(what + " failed (exit " + exit + "): " + errors());
-        }
     }
 
     /** Waits (a while) for the child to end, then gives its errors. */

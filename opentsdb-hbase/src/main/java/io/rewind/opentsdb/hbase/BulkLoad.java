@@ -29,7 +29,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.function.LongConsumer;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Connection;
 import org.apache.hadoop.hbase.client.Get;
@@ -198,7 +197,7 @@ public final class BulkLoad implements AutoCloseable {
      *
      * @param planDigest what the rows hold (the plan's units), kept in the manifest
      */
-    public Written writeFiles(String planDigest, LongConsumer rowsDone) throws IOException, InterruptedException {
+    public Written writeFiles(String planDigest) throws IOException, InterruptedException {
         Path manifestFile = settings.workDir().resolve(MANIFEST);
         Files.deleteIfExists(manifestFile);
         awaitReady();
@@ -231,7 +230,6 @@ public final class BulkLoad implements AutoCloseable {
             Iterator<List<RowWriter.RowChange>> ordered = spool.rowsInOrder();
             List<List<RowWriter.RowChange>> first = next(ordered);
             Future<boolean[]> checking = lookups.submit(() -> exist(data, first));
-            long handled = 0;
             for (List<List<RowWriter.RowChange>> batch = first; !batch.isEmpty(); ) {
                 List<List<RowWriter.RowChange>> following = next(ordered);
                 Future<boolean[]> followingCheck = following.isEmpty() ? null : lookups.submit(() -> exist(data, following));
@@ -262,8 +260,6 @@ public final class BulkLoad implements AutoCloseable {
                     }
                 }
                 writeRows(held);
-                handled += batch.size();
-                rowsDone.accept(handled);
                 batch = following;
                 checking = followingCheck;
             }
@@ -551,21 +547,13 @@ public final class BulkLoad implements AutoCloseable {
                 .addFamily(StorageLayout.dataFamily()).setTimeRange(cellTimestamp, cellTimestamp + 1).setCaching(1024)
                 .setCacheBlocks(false).setFilter(new org.apache.hadoop.hbase.filter.FilterList(
                         new org.apache.hadoop.hbase.filter.FirstKeyOnlyFilter(), new org.apache.hadoop.hbase.filter.KeyOnlyFilter()));
-        java.security.MessageDigest digest = rowsDigest();
+        java.security.MessageDigest digest = CellStream.rowsDigest();
         try (org.apache.hadoop.hbase.client.ResultScanner scanner = data.getScanner(scan)) {
             for (org.apache.hadoop.hbase.client.Result row = scanner.next(); row != null; row = scanner.next()) {
-                io.rewind.hbasetools.launch.CellStream.digestRow(digest, row.getRow());
+                CellStream.digestRow(digest, row.getRow());
             }
         }
         return hex.formatHex(digest.digest()).equalsIgnoreCase(file.rows());
-    }
-
-    private static java.security.MessageDigest rowsDigest() {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /**
@@ -688,17 +676,7 @@ public final class BulkLoad implements AutoCloseable {
         }
 
         void add(byte[] key, byte[] qualifier, byte[] value) {
-            int low = 0;
-            int high = starts.length - 1;
-            while (low < high) { // the region whose start key is the greatest at or before the key
-                int mid = (low + high + 1) >>> 1;
-                if (Arrays.compareUnsigned(starts[mid], key) <= 0) {
-                    low = mid;
-                } else {
-                    high = mid - 1;
-                }
-            }
-            long[] counts = perRegion.computeIfAbsent(low, r -> new long[2]);
+            long[] counts = perRegion.computeIfAbsent(CellStream.regionOf(starts, key), r -> new long[2]);
             counts[0]++;
             // A KeyValue: lengths (8), row length (2), row, family length (1), family, qualifier, timestamp (8), type (1), value.
             counts[1] += 20L + key.length + 1 + qualifier.length + value.length;
